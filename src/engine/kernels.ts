@@ -1,0 +1,78 @@
+/**
+ * The narrow kernel interface between grokbench's model/analysis code and the machine.
+ *
+ * Two implementations exist: `native` (an N-API addon over OpenBLAS with fused element-wise
+ * kernels, float32 only) and `typescript` (plain loops; the test oracle and the fallback, which
+ * also runs in float64 for gradient checks). All matrices are row-major and contiguous; pass
+ * `subarray` views for offsets.
+ */
+export type Vec = Float32Array | Float64Array;
+
+export type Precision = 'f32' | 'f64';
+
+export interface Kernels {
+  /** 'native' (OpenBLAS addon) or 'typescript' (reference loops). */
+  readonly name: 'native' | 'typescript';
+  readonly precision: Precision;
+  /** A zero-filled array of this engine's precision. */
+  alloc(n: number): Vec;
+  /** Threads the engine may use (OpenBLAS and fused kernels). */
+  setThreads(n: number): void;
+  getThreads(): number;
+
+  /**
+   * C = alpha · op(A) · op(B) + beta · C, row-major.
+   * op(A) is M×K (A is M×K, or K×M when transA), op(B) is K×N (B is K×N, or N×K when transB), C is M×N.
+   */
+  gemm(transA: boolean, transB: boolean, M: number, N: number, K: number,
+       alpha: number, A: Vec, B: Vec, beta: number, C: Vec): void;
+
+  /**
+   * Attention mixing at the last position of the 3-token model (see model/forward.ts).
+   * Per-token tables are laid out [H, 2p+1, width]: row t (t < p) is token a = t at position 0,
+   * row p + t is token b = t at position 1, row 2p is the "=" token at position 2. For sample n:
+   *   out[n, :] = base[:] + Σ_h ( w[n,h,0]·T[h, a_n] + w[n,h,1]·T[h, p + b_n] + w[n,h,2]·T[h, 2p] )
+   * with w: [N, H, 3]. If `relu`, out = max(0, ·) and the value before it goes to `preOut` if given.
+   */
+  mixTokens(N: number, H: number, p: number, width: number, a: Int32Array, b: Int32Array, w: Vec,
+            tables: Vec, base: Vec, out: Vec, relu: boolean, preOut: Vec | null): void;
+
+  /** Attention weights: w[n,h,:] = softmax(S[h, a_n], S[h, p + b_n], S[h, 2p]); S: [H, 2p+1]. */
+  attnWeights(N: number, H: number, p: number, a: Int32Array, b: Int32Array, S: Vec, w: Vec): void;
+
+  /**
+   * Backward of mixTokens (without relu), accumulating (+=) into dTables [H, 2p+1, width] and
+   * dS [H, 2p+1] (the gradient of the attention scores through the softmax):
+   *   dT[h, tok_j(n)] += w[n,h,j]·dOut[n];  g_j = dOut[n]·T[h, tok_j(n)];
+   *   dS[h, tok_j(n)] += w[n,h,j]·(g_j − Σ_j' w[n,h,j']·g_j')
+   * Samples are accumulated in order n = 0..N−1 (deterministic).
+   */
+  mixTokensBackward(N: number, H: number, p: number, width: number, a: Int32Array, b: Int32Array, w: Vec,
+                    tables: Vec, dOut: Vec, dTables: Vec, dS: Vec): void;
+
+  /** A[i, :] += row[:] for every row i of A [M, N]. */
+  addRow(M: number, N: number, A: Vec, row: Vec): void;
+
+  /** dX[i] = mask(pre[i] > 0) · dX[i], in place, for i < n. */
+  reluBackward(n: number, pre: Vec, dX: Vec): void;
+
+  /**
+   * Cross-entropy of rows of logits [N, V] against targets; returns the summed loss (float64
+   * accumulation, stable log-softmax) and the number of rows whose argmax equals the target
+   * (first maximum wins). If dLogits is given, writes (softmax − onehot)·scale into it.
+   */
+  crossEntropy(N: number, V: number, logits: Vec, targets: Int32Array,
+               dLogits: Vec | null, scale: number): { lossSum: number; correct: number };
+
+  /** out[j] (+)= Σ_i A[i, j] for A [M, N]; accumulate when `accumulate`. */
+  colSum(M: number, N: number, A: Vec, out: Vec, accumulate: boolean): void;
+
+  /**
+   * One AdamW step (torch.optim.AdamW semantics) over the index ranges [start, end) given in
+   * `ranges` (pairs, flattened) of the flat parameter vector:
+   *   param *= 1 − lr·wd;  m = β1·m + (1−β1)·g;  v = β2·v + (1−β2)·g²;
+   *   param −= lr · (m / (1−β1^t)) / (√(v / (1−β2^t)) + eps)
+   */
+  adamw(ranges: Int32Array, param: Vec, grad: Vec, m: Vec, v: Vec,
+        lr: number, beta1: number, beta2: number, eps: number, wd: number, step: number): void;
+}

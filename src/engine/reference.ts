@@ -1,0 +1,143 @@
+/**
+ * The TypeScript reference engine: plain loops implementing the kernel interface. It is the
+ * oracle in tests (also in float64, for gradient checks) and the fallback when the native addon
+ * is missing.
+ */
+import type { Kernels, Precision, Vec } from './kernels.js';
+
+export class ReferenceKernels implements Kernels {
+  readonly name = 'typescript' as const;
+  constructor(readonly precision: Precision = 'f32') {}
+
+  alloc(n: number): Vec {
+    return this.precision === 'f64' ? new Float64Array(n) : new Float32Array(n);
+  }
+  setThreads(_n: number): void { /* single-threaded */ }
+  getThreads(): number { return 1; }
+
+  gemm(transA: boolean, transB: boolean, M: number, N: number, K: number,
+       alpha: number, A: Vec, B: Vec, beta: number, C: Vec): void {
+    // Row-major. A(i,k) = transA ? A[k*M+i] : A[i*K+k]; B(k,j) = transB ? B[j*K+k] : B[k*N+j].
+    const row = new Float64Array(N);
+    for (let i = 0; i < M; i++) {
+      row.fill(0);
+      for (let k = 0; k < K; k++) {
+        const aik = transA ? A[k * M + i] : A[i * K + k];
+        if (aik === 0) continue;
+        if (transB) for (let j = 0; j < N; j++) row[j] += aik * B[j * K + k];
+        else { const o = k * N; for (let j = 0; j < N; j++) row[j] += aik * B[o + j]; }
+      }
+      const o = i * N;
+      if (beta === 0) for (let j = 0; j < N; j++) C[o + j] = alpha * row[j];
+      else for (let j = 0; j < N; j++) C[o + j] = alpha * row[j] + beta * C[o + j];
+    }
+  }
+
+  mixTokens(N: number, H: number, p: number, width: number, a: Int32Array, b: Int32Array, w: Vec,
+            tables: Vec, base: Vec, out: Vec, relu: boolean, preOut: Vec | null): void {
+    const acc = new Float64Array(width);
+    const R = 2 * p + 1;
+    for (let n = 0; n < N; n++) {
+      for (let c = 0; c < width; c++) acc[c] = base[c];
+      for (let h = 0; h < H; h++) {
+        const ow = (n * H + h) * 3;
+        const w0 = w[ow], w1 = w[ow + 1], w2 = w[ow + 2];
+        const o0 = (h * R + a[n]) * width, o1 = (h * R + p + b[n]) * width, o2 = (h * R + 2 * p) * width;
+        for (let c = 0; c < width; c++) acc[c] += w0 * tables[o0 + c] + w1 * tables[o1 + c] + w2 * tables[o2 + c];
+      }
+      const o = n * width;
+      for (let c = 0; c < width; c++) {
+        const v = acc[c];
+        if (preOut) preOut[o + c] = v;
+        out[o + c] = relu && !(v > 0) ? 0 : v;
+      }
+    }
+  }
+
+  attnWeights(N: number, H: number, p: number, a: Int32Array, b: Int32Array, S: Vec, w: Vec): void {
+    const R = 2 * p + 1;
+    for (let n = 0; n < N; n++) {
+      for (let h = 0; h < H; h++) {
+        const x0 = S[h * R + a[n]], x1 = S[h * R + p + b[n]], x2 = S[h * R + 2 * p];
+        const mx = Math.max(x0, x1, x2);
+        const e0 = Math.exp(x0 - mx), e1 = Math.exp(x1 - mx), e2 = Math.exp(x2 - mx);
+        const z = e0 + e1 + e2;
+        const o = (n * H + h) * 3;
+        w[o] = e0 / z; w[o + 1] = e1 / z; w[o + 2] = e2 / z;
+      }
+    }
+  }
+
+  mixTokensBackward(N: number, H: number, p: number, width: number, a: Int32Array, b: Int32Array, w: Vec,
+                    tables: Vec, dOut: Vec, dTables: Vec, dS: Vec): void {
+    const R = 2 * p + 1;
+    for (let n = 0; n < N; n++) {
+      const g = n * width;
+      for (let h = 0; h < H; h++) {
+        const ow = (n * H + h) * 3;
+        const w0 = w[ow], w1 = w[ow + 1], w2 = w[ow + 2];
+        const r0 = h * R + a[n], r1 = h * R + p + b[n], r2 = h * R + 2 * p;
+        const o0 = r0 * width, o1 = r1 * width, o2 = r2 * width;
+        let d0 = 0, d1 = 0, d2 = 0;
+        for (let c = 0; c < width; c++) {
+          const gc = dOut[g + c];
+          d0 += gc * tables[o0 + c]; d1 += gc * tables[o1 + c]; d2 += gc * tables[o2 + c];
+          dTables[o0 + c] += w0 * gc; dTables[o1 + c] += w1 * gc; dTables[o2 + c] += w2 * gc;
+        }
+        const s = w0 * d0 + w1 * d1 + w2 * d2;
+        dS[r0] += w0 * (d0 - s);
+        dS[r1] += w1 * (d1 - s);
+        dS[r2] += w2 * (d2 - s);
+      }
+    }
+  }
+
+  addRow(M: number, N: number, A: Vec, row: Vec): void {
+    for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) A[i * N + j] += row[j];
+  }
+
+  reluBackward(n: number, pre: Vec, dX: Vec): void {
+    for (let i = 0; i < n; i++) if (!(pre[i] > 0)) dX[i] = 0;
+  }
+
+  crossEntropy(N: number, V: number, logits: Vec, targets: Int32Array,
+               dLogits: Vec | null, scale: number): { lossSum: number; correct: number } {
+    let lossSum = 0, correct = 0;
+    for (let n = 0; n < N; n++) {
+      const o = n * V;
+      let mx = -Infinity, arg = 0;
+      for (let j = 0; j < V; j++) if (logits[o + j] > mx) { mx = logits[o + j]; arg = j; }
+      let z = 0;
+      for (let j = 0; j < V; j++) z += Math.exp(logits[o + j] - mx);
+      const lz = Math.log(z) + mx;
+      lossSum += lz - logits[o + targets[n]];
+      if (arg === targets[n]) correct++;
+      if (dLogits) {
+        for (let j = 0; j < V; j++) dLogits[o + j] = Math.exp(logits[o + j] - lz) * scale;
+        dLogits[o + targets[n]] -= scale;
+      }
+    }
+    return { lossSum, correct };
+  }
+
+  colSum(M: number, N: number, A: Vec, out: Vec, accumulate: boolean): void {
+    const acc = new Float64Array(N);
+    for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) acc[j] += A[i * N + j];
+    for (let j = 0; j < N; j++) out[j] = accumulate ? out[j] + acc[j] : acc[j];
+  }
+
+  adamw(ranges: Int32Array, param: Vec, grad: Vec, m: Vec, v: Vec,
+        lr: number, beta1: number, beta2: number, eps: number, wd: number, step: number): void {
+    const bc1 = 1 - beta1 ** step, bc2 = 1 - beta2 ** step;
+    const stepSize = lr / bc1, bc2Sqrt = Math.sqrt(bc2), decay = 1 - lr * wd;
+    for (let r = 0; r < ranges.length; r += 2) {
+      for (let i = ranges[r]; i < ranges[r + 1]; i++) {
+        const g = grad[i];
+        param[i] = param[i] * decay;
+        m[i] = m[i] + (1 - beta1) * (g - m[i]);
+        v[i] = v[i] * beta2 + (1 - beta2) * g * g;
+        param[i] = param[i] - stepSize * (m[i] / (Math.sqrt(v[i]) / bc2Sqrt + eps));
+      }
+    }
+  }
+}

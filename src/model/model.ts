@@ -1,0 +1,247 @@
+/**
+ * The one-layer grokking transformer (DESIGN.md §1), forward and backward side by side.
+ *
+ * Tokens are [a, b, =]. Only the last position reaches the loss, so everything is computed at
+ * position 2, exactly:
+ *   - x0 = W_E[a] + W_pos[0], x1 = W_E[b] + W_pos[1] depend on one token each and x2 = W_E[p] + W_pos[2]
+ *     is a constant, so keys, values, value·W_O and even value·W_O·W_in are per-token tables with
+ *     rows [a-tokens (p) | b-tokens (p) | "=" (1)] (2p+1 rows);
+ *   - q = x2·W_Q + b_Q is a constant per head, so the attention scores are per-token tables too;
+ *   - per sample only the softmax over the 3 positions and a weighted sum of table rows remain
+ *     (kernels.attnWeights, kernels.mixTokens), then the MLP output and the unembedding as GEMMs.
+ * The result equals the plain three-position model up to float rounding (test/model).
+ */
+import type { Kernels, Vec } from '../engine/kernels.js';
+import type { Params } from './params.js';
+
+/** A batch of pairs (a, b) with targets (a + b) mod p. */
+export interface Batch {
+  n: number;
+  a: Int32Array;
+  b: Int32Array;
+  target: Int32Array;
+}
+
+export function makeBatch(p: number, indices: ArrayLike<number>): Batch {
+  const n = indices.length;
+  const a = new Int32Array(n), b = new Int32Array(n), target = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    a[i] = Math.floor(indices[i] / p);
+    b[i] = indices[i] % p;
+    target[i] = (a[i] + b[i]) % p;
+  }
+  return { n, a, b, target };
+}
+
+/** Per-token tables of one set of weights (shared by every batch evaluated at those weights). */
+export interface Tables {
+  /** Inputs per token row: [2p+1, d] */
+  X: Vec;
+  /** Per head: keys [H, 2p+1, dh], values [H, 2p+1, dh], queries [H, dh] */
+  K: Vec; V: Vec; q: Vec;
+  /** Attention scores [H, 2p+1] (already scaled by 1/√dh). */
+  S: Vec;
+  /** value·W_O per head [H, 2p+1, d]. */
+  O: Vec;
+  /** value·W_O·W_in per head [H, 2p+1, m]. */
+  P: Vec;
+  /** x2 + b_O (the residual base at the last position) [d]; (x2 + b_O)·W_in + b_in [m]. */
+  baseR: Vec; basePre: Vec;
+}
+
+export function computeTables(k: Kernels, params: Params): Tables {
+  const c = params.config;
+  const { p, dModel: d, nHeads: H, dHead: dh, dMlp: m } = c;
+  const R = 2 * p + 1;
+  const t = params.t;
+  const WE = t['embed.W_E'], Wpos = t['pos_embed.W_pos'];
+  const X = k.alloc(R * d);
+  for (let r = 0; r < R; r++) {
+    const tok = r < p ? r : r < 2 * p ? r - p : p;
+    const pos = r < p ? 0 : r < 2 * p ? 1 : 2;
+    for (let j = 0; j < d; j++) X[r * d + j] = WE[tok * d + j] + Wpos[pos * d + j];
+  }
+  const x2 = X.subarray(2 * p * d, R * d);
+  const K = k.alloc(H * R * dh), V = k.alloc(H * R * dh), q = k.alloc(H * dh);
+  const S = k.alloc(H * R), O = k.alloc(H * R * d), P = k.alloc(H * R * m);
+  const scale = 1 / Math.sqrt(dh);
+  const Win = t['blocks.0.mlp.W_in'];
+  for (let h = 0; h < H; h++) {
+    const Kh = K.subarray(h * R * dh, (h + 1) * R * dh), Vh = V.subarray(h * R * dh, (h + 1) * R * dh);
+    const qh = q.subarray(h * dh, (h + 1) * dh);
+    const WQ = t['blocks.0.attn.W_Q'].subarray(h * d * dh, (h + 1) * d * dh);
+    const WK = t['blocks.0.attn.W_K'].subarray(h * d * dh, (h + 1) * d * dh);
+    const WV = t['blocks.0.attn.W_V'].subarray(h * d * dh, (h + 1) * d * dh);
+    const WO = t['blocks.0.attn.W_O'].subarray(h * dh * d, (h + 1) * dh * d);
+    const bQ = t['blocks.0.attn.b_Q'].subarray(h * dh, (h + 1) * dh);
+    const bK = t['blocks.0.attn.b_K'].subarray(h * dh, (h + 1) * dh);
+    const bV = t['blocks.0.attn.b_V'].subarray(h * dh, (h + 1) * dh);
+    qh.set(bQ);
+    k.gemm(false, false, 1, dh, d, 1, x2, WQ, 1, qh);
+    k.gemm(false, false, R, dh, d, 1, X, WK, 0, Kh);
+    k.addRow(R, dh, Kh, bK);
+    k.gemm(false, false, R, dh, d, 1, X, WV, 0, Vh);
+    k.addRow(R, dh, Vh, bV);
+    k.gemm(false, false, R, 1, dh, scale, Kh, qh, 0, S.subarray(h * R, (h + 1) * R));
+    const Oh = O.subarray(h * R * d, (h + 1) * R * d);
+    k.gemm(false, false, R, d, dh, 1, Vh, WO, 0, Oh);
+    k.gemm(false, false, R, m, d, 1, Oh, Win, 0, P.subarray(h * R * m, (h + 1) * R * m));
+  }
+  const baseR = k.alloc(d);
+  for (let j = 0; j < d; j++) baseR[j] = x2[j] + t['blocks.0.attn.b_O'][j];
+  const basePre = k.alloc(m);
+  basePre.set(t['blocks.0.mlp.b_in']);
+  k.gemm(false, false, 1, m, d, 1, baseR, Win, 1, basePre);
+  return { X, K, V, q, S, O, P, baseR, basePre };
+}
+
+/** Activations of one forward pass, kept for the backward pass. */
+export interface Forward {
+  batch: Batch;
+  tables: Tables;
+  /** attention weights [N, H, 3] */
+  w: Vec;
+  /** residual after attention at the last position [N, d] */
+  r: Vec;
+  /** MLP pre- and post-activation [N, m] */
+  pre: Vec; post: Vec;
+  /** final residual [N, d] and logits [N, p] */
+  f: Vec; logits: Vec;
+}
+
+/** Scratch buffers sized for a batch, reused across epochs to avoid allocation. */
+export class Workspace {
+  readonly w: Vec; readonly r: Vec; readonly pre: Vec; readonly post: Vec; readonly f: Vec; readonly logits: Vec;
+  constructor(k: Kernels, params: Params, readonly n: number) {
+    const { p, dModel: d, nHeads: H, dMlp: m } = params.config;
+    this.w = k.alloc(n * H * 3); this.r = k.alloc(n * d); this.pre = k.alloc(n * m);
+    this.post = k.alloc(n * m); this.f = k.alloc(n * d); this.logits = k.alloc(n * p);
+  }
+}
+
+/** MLP post-activations [N, m] of a batch (the neuron activation maps when the batch is all p² pairs). */
+export function mlpActivations(k: Kernels, params: Params, tables: Tables, batch: Batch, ws: Workspace, keepPre: boolean): void {
+  const { p, nHeads: H, dMlp: m } = params.config;
+  k.attnWeights(batch.n, H, p, batch.a, batch.b, tables.S, ws.w);
+  k.mixTokens(batch.n, H, p, m, batch.a, batch.b, ws.w, tables.P, tables.basePre, ws.post, true, keepPre ? ws.pre : null);
+}
+
+export function forward(k: Kernels, params: Params, tables: Tables, batch: Batch, ws: Workspace, keepPre = true): Forward {
+  const { p, dModel: d, nHeads: H, dMlp: m } = params.config;
+  const t = params.t;
+  const N = batch.n;
+  mlpActivations(k, params, tables, batch, ws, keepPre);
+  k.mixTokens(N, H, p, d, batch.a, batch.b, ws.w, tables.O, tables.baseR, ws.r, false, null);
+  ws.f.set(ws.r.subarray(0, N * d));
+  k.gemm(false, false, N, d, m, 1, ws.post, t['blocks.0.mlp.W_out'], 1, ws.f);
+  k.addRow(N, d, ws.f, t['blocks.0.mlp.b_out']);
+  k.gemm(false, false, N, p, d, 1, ws.f, t['unembed.W_U'], 0, ws.logits);
+  k.addRow(N, p, ws.logits, t['unembed.b_U']);
+  return { batch, tables, w: ws.w, r: ws.r, pre: ws.pre, post: ws.post, f: ws.f, logits: ws.logits };
+}
+
+export interface LossResult { loss: number; acc: number }
+
+/** Mean cross-entropy and accuracy of a batch (no gradients). */
+export function evaluate(k: Kernels, params: Params, tables: Tables, batch: Batch, ws: Workspace): LossResult {
+  const fw = forward(k, params, tables, batch, ws, false);
+  const { lossSum, correct } = k.crossEntropy(batch.n, params.config.p, fw.logits, batch.target, null, 0);
+  return { loss: lossSum / batch.n, acc: correct / batch.n };
+}
+
+/** Gradient scratch for the backward pass. */
+export class GradWorkspace {
+  readonly dlogits: Vec; readonly df: Vec; readonly dpre: Vec; readonly dr: Vec;
+  readonly dO: Vec; readonly dS: Vec; readonly dV: Vec; readonly dK: Vec; readonly dX: Vec; readonly dq: Vec;
+  readonly colTmp: Vec;
+  constructor(k: Kernels, params: Params, n: number) {
+    const { p, dModel: d, nHeads: H, dHead: dh, dMlp: m } = params.config;
+    const R = 2 * p + 1;
+    this.dlogits = k.alloc(n * p); this.df = k.alloc(n * d); this.dpre = k.alloc(n * m); this.dr = k.alloc(n * d);
+    this.dO = k.alloc(H * R * d); this.dS = k.alloc(H * R); this.dV = k.alloc(R * dh); this.dK = k.alloc(R * dh);
+    this.dX = k.alloc(R * d); this.dq = k.alloc(dh); this.colTmp = k.alloc(Math.max(d, m, p));
+  }
+}
+
+/**
+ * Loss, accuracy and the gradient of the mean cross-entropy with respect to every parameter
+ * (written into `grad`, a Params-shaped buffer; biases get their gradient too, whether trained or not).
+ */
+export function lossAndGrad(k: Kernels, params: Params, tables: Tables, batch: Batch, ws: Workspace,
+                            gw: GradWorkspace, grad: Params): LossResult {
+  const { p, dModel: d, nHeads: H, dHead: dh, dMlp: m } = params.config;
+  const R = 2 * p + 1;
+  const N = batch.n;
+  const t = params.t, g = grad.t;
+  const fw = forward(k, params, tables, batch, ws, true);
+
+  // Cross-entropy → logits → unembedding.
+  const { lossSum, correct } = k.crossEntropy(N, p, fw.logits, batch.target, gw.dlogits, 1 / N);
+  k.gemm(true, false, d, p, N, 1, fw.f, gw.dlogits, 0, g['unembed.W_U']);
+  k.colSum(N, p, gw.dlogits, g['unembed.b_U'], false);
+  k.gemm(false, true, N, d, p, 1, gw.dlogits, t['unembed.W_U'], 0, gw.df);
+
+  // MLP: f = r + relu(r·W_in + b_in)·W_out + b_out.
+  k.gemm(true, false, m, d, N, 1, fw.post, gw.df, 0, g['blocks.0.mlp.W_out']);
+  k.colSum(N, d, gw.df, g['blocks.0.mlp.b_out'], false);
+  k.gemm(false, true, N, m, d, 1, gw.df, t['blocks.0.mlp.W_out'], 0, gw.dpre);
+  k.reluBackward(N * m, fw.pre, gw.dpre);
+  k.gemm(true, false, d, m, N, 1, fw.r, gw.dpre, 0, g['blocks.0.mlp.W_in']);
+  k.colSum(N, m, gw.dpre, g['blocks.0.mlp.b_in'], false);
+  gw.dr.set(gw.df.subarray(0, N * d));
+  k.gemm(false, true, N, d, m, 1, gw.dpre, t['blocks.0.mlp.W_in'], 1, gw.dr);
+
+  // Attention output: r = x2 + b_O + Σ_h Σ_j w_hj · O[h, tok_j].
+  const dBase = gw.colTmp.subarray(0, d);
+  k.colSum(N, d, gw.dr, dBase, false);
+  g['blocks.0.attn.b_O'].set(dBase);
+  gw.dO.fill(0); gw.dS.fill(0);
+  k.mixTokensBackward(N, H, p, d, batch.a, batch.b, fw.w, tables.O, gw.dr, gw.dO, gw.dS);
+
+  // Per head: O = V·W_O, V = X·W_V + b_V, S = K·q/√dh, K = X·W_K + b_K, q = x2·W_Q + b_Q.
+  const dX = gw.dX;
+  dX.fill(0);
+  const x2 = tables.X.subarray(2 * p * d, R * d);
+  const dx2 = dX.subarray(2 * p * d, R * d);
+  for (let j = 0; j < d; j++) dx2[j] = dBase[j];
+  const scale = 1 / Math.sqrt(dh);
+  for (let h = 0; h < H; h++) {
+    const sl = (x: Vec, n: number): Vec => x.subarray(h * n, (h + 1) * n);
+    const Vh = sl(tables.V, R * dh), Kh = sl(tables.K, R * dh), qh = sl(tables.q, dh);
+    const dOh = sl(gw.dO, R * d), dSh = sl(gw.dS, R);
+    const WO = sl(t['blocks.0.attn.W_O'], dh * d), WV = sl(t['blocks.0.attn.W_V'], d * dh);
+    const WK = sl(t['blocks.0.attn.W_K'], d * dh), WQ = sl(t['blocks.0.attn.W_Q'], d * dh);
+    // O = V·W_O
+    k.gemm(true, false, dh, d, R, 1, Vh, dOh, 0, sl(g['blocks.0.attn.W_O'], dh * d));
+    k.gemm(false, true, R, dh, d, 1, dOh, WO, 0, gw.dV);
+    // V = X·W_V + b_V
+    k.gemm(true, false, d, dh, R, 1, tables.X, gw.dV, 0, sl(g['blocks.0.attn.W_V'], d * dh));
+    k.colSum(R, dh, gw.dV, sl(g['blocks.0.attn.b_V'], dh), false);
+    k.gemm(false, true, R, d, dh, 1, gw.dV, WV, 1, dX);
+    // S = K·q·scale  →  dK = dS ⊗ q·scale,  dq = Kᵀ·dS·scale
+    k.gemm(false, false, R, dh, 1, scale, dSh, qh, 0, gw.dK);
+    k.gemm(true, false, dh, 1, R, scale, Kh, dSh, 0, gw.dq);
+    // K = X·W_K + b_K
+    k.gemm(true, false, d, dh, R, 1, tables.X, gw.dK, 0, sl(g['blocks.0.attn.W_K'], d * dh));
+    k.colSum(R, dh, gw.dK, sl(g['blocks.0.attn.b_K'], dh), false);
+    k.gemm(false, true, R, d, dh, 1, gw.dK, WK, 1, dX);
+    // q = x2·W_Q + b_Q
+    k.gemm(true, false, d, dh, 1, 1, x2, gw.dq, 0, sl(g['blocks.0.attn.W_Q'], d * dh));
+    sl(g['blocks.0.attn.b_Q'], dh).set(gw.dq);
+    k.gemm(false, true, 1, d, dh, 1, gw.dq, WQ, 1, dx2);
+  }
+
+  // X rows: W_E[tok] + W_pos[pos].
+  const dWE = g['embed.W_E'], dWpos = g['pos_embed.W_pos'];
+  dWpos.fill(0);
+  for (let tok = 0; tok < p; tok++) {
+    for (let j = 0; j < d; j++) {
+      const g0 = dX[tok * d + j], g1 = dX[(p + tok) * d + j];
+      dWE[tok * d + j] = g0 + g1;
+      dWpos[j] += g0;
+      dWpos[d + j] += g1;
+    }
+  }
+  for (let j = 0; j < d; j++) { dWE[p * d + j] = dx2[j]; dWpos[2 * d + j] = dx2[j]; }
+  return { loss: lossSum / N, acc: correct / N };
+}

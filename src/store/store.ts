@@ -1,0 +1,528 @@
+/**
+ * The run store: one directory holding `grokbench.sqlite` (runs, per-epoch metrics, checkpoint
+ * index, analysis summaries) and `runs/<run-id>/...` (run.json, checkpoints, resume state,
+ * analysis arrays). Nothing here prints or exits; bad input throws `badInput`, other failures
+ * `failure`, each with a one-line message.
+ */
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { GrokbenchError, badInput, failure } from '../errors.js';
+import { type Db, firstLine, openDatabase } from './db.js';
+
+/** The default store directory, relative to the working directory. */
+export const DEFAULT_STORE_DIR = './grokbench-runs';
+
+/** The SQLite file inside a store directory. */
+export const SQLITE_FILE = 'grokbench.sqlite';
+
+export type RunStatus = 'created' | 'training' | 'done' | 'diverged' | 'imported';
+
+/** One row of the runs table. */
+export interface RunRow {
+  run_id: string;
+  p: number;
+  seed: number;
+  data_seed: number;
+  epochs: number;
+  epochs_done: number;
+  status: RunStatus;
+  config_json: string;
+  engine: string;
+  /** Where the run came from: 'grokbench', 'import', ... */
+  source: string;
+  memorise_epoch: number | null;
+  grok_epoch: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** What `createRun` needs; the rest defaults (epochs_done 0, status 'created', timestamps now). */
+export type NewRun = Omit<RunRow, 'epochs_done' | 'status' | 'memorise_epoch' | 'grok_epoch' | 'created_at' | 'updated_at'> &
+  Partial<Pick<RunRow, 'epochs_done' | 'status' | 'memorise_epoch' | 'grok_epoch' | 'created_at'>>;
+
+/** The columns `updateRun` may change. */
+export type RunUpdate = Partial<Omit<RunRow, 'run_id' | 'created_at' | 'updated_at'>>;
+
+/** One epoch's metrics; test fields are null on epochs without evaluation. */
+export interface MetricRow {
+  epoch: number;
+  train_loss: number;
+  train_acc: number;
+  test_loss: number | null;
+  test_acc: number | null;
+}
+
+/** A checkpoint to index; `path` absolute, or relative to the store directory. */
+export interface CheckpointInput {
+  epoch: number;
+  step: number;
+  label?: string | null;
+  path: string;
+}
+
+/** An indexed checkpoint; `path` is absolute. */
+export interface CheckpointRow {
+  epoch: number;
+  step: number;
+  label: string | null;
+  path: string;
+}
+
+/** Everything one training commit records, applied in a single transaction. */
+export interface ProgressCommit {
+  metrics: MetricRow[];
+  checkpoint?: CheckpointInput;
+  epochsDone: number;
+  status?: RunStatus;
+  /** Omitted: unchanged; null: cleared. */
+  memorise_epoch?: number | null;
+  grok_epoch?: number | null;
+}
+
+/** One stored analysis result. */
+export interface AnalysisRow<S = unknown> {
+  epoch: number;
+  /** The analyzer's parameters, as stored. */
+  params: Record<string, unknown>;
+  summary: S;
+  /** Absolute path of the analysis artifact, if any. */
+  path: string | null;
+}
+
+const RUN_UPDATABLE: ReadonlySet<string> = new Set([
+  'p',
+  'seed',
+  'data_seed',
+  'epochs',
+  'epochs_done',
+  'status',
+  'config_json',
+  'engine',
+  'source',
+  'memorise_epoch',
+  'grok_epoch',
+]);
+
+/** Run ids become directory names: letters, digits, `.`, `_`, `-`, not starting with `.` or `-`. */
+const RUN_ID = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
+
+/** Check a run id is safe to use as a directory name. */
+export function checkRunId(runId: string): void {
+  if (!RUN_ID.test(runId) || runId.length > 200) {
+    throw badInput(`invalid run id ${JSON.stringify(runId)} (letters, digits, '.', '_', '-' only)`);
+  }
+}
+
+/** JSON with object keys sorted at every level: equal parameters give equal text. */
+export function canonicalJson(value: unknown): string {
+  const sortKeys = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sortKeys);
+    if (v !== null && typeof v === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(v).sort()) out[k] = sortKeys((v as Record<string, unknown>)[k]);
+      return out;
+    }
+    return v;
+  };
+  return JSON.stringify(sortKeys(value)) ?? 'null';
+}
+
+function epochFile(epoch: number): string {
+  if (!Number.isSafeInteger(epoch) || epoch < 0) throw badInput(`invalid epoch ${epoch}`);
+  return `epoch-${String(epoch).padStart(6, '0')}.safetensors`;
+}
+
+const now = (): string => new Date().toISOString();
+
+/** SQLite stores NaN as NULL; give NaN back for the train columns, which are numbers. */
+function metricFromDb(r: {
+  epoch: number;
+  train_loss: number | null;
+  train_acc: number | null;
+  test_loss: number | null;
+  test_acc: number | null;
+}): MetricRow {
+  return {
+    epoch: r.epoch,
+    train_loss: r.train_loss ?? NaN,
+    train_acc: r.train_acc ?? NaN,
+    test_loss: r.test_loss,
+    test_acc: r.test_acc,
+  };
+}
+
+export class Store {
+  private closed = false;
+
+  private constructor(
+    /** Absolute path of the store directory. */
+    readonly dir: string,
+    private readonly db: Db,
+    readonly readonly: boolean,
+  ) {}
+
+  /**
+   * Open (and by default create) the store in `dir`. With `create: false` or `readonly: true`
+   * the store must already exist.
+   */
+  static open(dir: string, opts: { create?: boolean; readonly?: boolean } = {}): Store {
+    const readonly = opts.readonly ?? false;
+    const create = (opts.create ?? true) && !readonly;
+    const abs = resolve(dir);
+    let isDir = false;
+    try {
+      isDir = statSync(abs).isDirectory();
+      if (!isDir) throw badInput(`store path ${dir} is a file, not a directory`);
+    } catch (err) {
+      if (err instanceof GrokbenchError) throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') throw badInput(`cannot use store path ${dir}: ${code ?? firstLine(err)}`);
+    }
+    const file = join(abs, SQLITE_FILE);
+    if (!existsSync(file)) {
+      if (!create) throw badInput(`store ${dir} does not exist (no ${SQLITE_FILE} there)`);
+      try {
+        mkdirSync(abs, { recursive: true });
+      } catch (err) {
+        throw badInput(`cannot create store directory ${dir}: ${(err as NodeJS.ErrnoException).code ?? firstLine(err)}`);
+      }
+    }
+    return new Store(abs, openDatabase(file, { readonly }), readonly);
+  }
+
+  /** Close the connection; further calls fail. Closing twice is harmless. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  // ---- paths -------------------------------------------------------------------------------
+
+  /** `runs/<id>` (absolute). */
+  runDir(runId: string): string {
+    checkRunId(runId);
+    return join(this.dir, 'runs', runId);
+  }
+
+  /** `runs/<id>/run.json`: the full resolved config. */
+  runJsonPath(runId: string): string {
+    return join(this.runDir(runId), 'run.json');
+  }
+
+  /** `runs/<id>/checkpoints`. */
+  checkpointDir(runId: string): string {
+    return join(this.runDir(runId), 'checkpoints');
+  }
+
+  /** `runs/<id>/checkpoints/epoch-000100.safetensors`. */
+  checkpointPath(runId: string, epoch: number): string {
+    return join(this.checkpointDir(runId), epochFile(epoch));
+  }
+
+  /** `runs/<id>/resume.safetensors`: latest parameters, optimiser state and step. */
+  resumePath(runId: string): string {
+    return join(this.runDir(runId), 'resume.safetensors');
+  }
+
+  /** `runs/<id>/analysis`. */
+  analysisDir(runId: string): string {
+    return join(this.runDir(runId), 'analysis');
+  }
+
+  /** `runs/<id>/analysis/epoch-000100.safetensors`. */
+  analysisPath(runId: string, epoch: number): string {
+    return join(this.analysisDir(runId), epochFile(epoch));
+  }
+
+  /** A path as stored in the database: relative to the store directory. */
+  private toStored(path: string): string {
+    return isAbsolute(path) ? relative(this.dir, path) : path;
+  }
+
+  /** A stored path made absolute. */
+  private fromStored(path: string): string {
+    return resolve(this.dir, path);
+  }
+
+  // ---- runs --------------------------------------------------------------------------------
+
+  /** Insert a new run; an existing id is `badInput`. */
+  createRun(row: NewRun): RunRow {
+    checkRunId(row.run_id);
+    const t = now();
+    const full: RunRow = {
+      ...row,
+      epochs_done: row.epochs_done ?? 0,
+      status: row.status ?? 'created',
+      memorise_epoch: row.memorise_epoch ?? null,
+      grok_epoch: row.grok_epoch ?? null,
+      created_at: row.created_at ?? t,
+      updated_at: t,
+    };
+    this.guard('create run', () => {
+      try {
+        this.db
+          .prepare(
+            `INSERT INTO runs (run_id, p, seed, data_seed, epochs, epochs_done, status, config_json,
+               engine, source, memorise_epoch, grok_epoch, created_at, updated_at)
+             VALUES (@run_id, @p, @seed, @data_seed, @epochs, @epochs_done, @status, @config_json,
+               @engine, @source, @memorise_epoch, @grok_epoch, @created_at, @updated_at)`,
+          )
+          .run(full);
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+          throw badInput(`run ${row.run_id} already exists in store ${this.dir}`);
+        }
+        throw err;
+      }
+    });
+    return full;
+  }
+
+  /** The run with exactly this id, if any. */
+  getRun(runId: string): RunRow | undefined {
+    return this.guard('read run', () =>
+      this.db.prepare('SELECT * FROM runs WHERE run_id = ?').get(runId) as RunRow | undefined,
+    );
+  }
+
+  /** All runs, ordered by p, seed, run id. */
+  listRuns(): RunRow[] {
+    return this.guard('list runs', () =>
+      this.db.prepare('SELECT * FROM runs ORDER BY p, seed, run_id').all() as RunRow[],
+    );
+  }
+
+  /** Change some columns of a run (and its updated_at); a missing run is `badInput`. */
+  updateRun(runId: string, partial: RunUpdate): void {
+    this.guard('update run', () => this.updateRunInTx(runId, partial));
+  }
+
+  /** The update itself, usable inside a transaction. */
+  private updateRunInTx(runId: string, partial: RunUpdate): void {
+    const cols = Object.keys(partial).filter(
+      (k) => (partial as Record<string, unknown>)[k] !== undefined,
+    );
+    for (const c of cols) {
+      if (!RUN_UPDATABLE.has(c)) throw failure(`updateRun: column ${c} cannot be updated`);
+    }
+    const sets = [...cols.map((c) => `${c} = @${c}`), 'updated_at = @updated_at'].join(', ');
+    const params: Record<string, unknown> = { updated_at: now(), run_id: runId };
+    for (const c of cols) params[c] = (partial as Record<string, unknown>)[c];
+    const info = this.db.prepare(`UPDATE runs SET ${sets} WHERE run_id = @run_id`).run(params);
+    if (info.changes === 0) throw badInput(`no run ${runId} in store ${this.dir}`);
+  }
+
+  /** Delete a run: its rows in every table, then its directory. */
+  deleteRun(runId: string): void {
+    const dir = this.runDir(runId);
+    this.guard('delete run', () =>
+      this.db.transaction(() => {
+        for (const table of ['metrics', 'checkpoints', 'analysis', 'runs']) {
+          this.db.prepare(`DELETE FROM ${table} WHERE run_id = ?`).run(runId);
+        }
+      }).immediate(),
+    );
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch (err) {
+      throw failure(`cannot remove ${dir}: ${(err as NodeJS.ErrnoException).code ?? firstLine(err)}`);
+    }
+  }
+
+  /** The run with this exact id, else the single run whose id starts with it; else `badInput`. */
+  resolveRun(idOrPrefix: string): RunRow {
+    const exact = this.getRun(idOrPrefix);
+    if (exact) return exact;
+    const matches = idOrPrefix
+      ? this.guard('resolve run', () =>
+          this.db
+            .prepare('SELECT * FROM runs WHERE substr(run_id, 1, ?) = ? ORDER BY run_id LIMIT 6')
+            .all(idOrPrefix.length, idOrPrefix) as RunRow[],
+        )
+      : [];
+    if (matches.length === 1) return matches[0];
+    if (matches.length === 0) throw badInput(`no run ${idOrPrefix} in store ${this.dir}`);
+    const shown = matches.slice(0, 5).map((r) => r.run_id).join(', ');
+    throw badInput(
+      `run ${idOrPrefix} is ambiguous in store ${this.dir}: ${shown}${matches.length > 5 ? ', ...' : ''}`,
+    );
+  }
+
+  // ---- metrics -----------------------------------------------------------------------------
+
+  /** Insert or replace per-epoch metrics, all in one transaction. */
+  appendMetrics(runId: string, rows: MetricRow[]): void {
+    this.guard('append metrics', () =>
+      this.db.transaction(() => this.insertMetrics(runId, rows)).immediate(),
+    );
+  }
+
+  private insertMetrics(runId: string, rows: MetricRow[]): void {
+    const stmt = this.db.prepare(
+      `INSERT OR REPLACE INTO metrics (run_id, epoch, train_loss, train_acc, test_loss, test_acc)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    );
+    for (const r of rows) {
+      stmt.run(runId, r.epoch, r.train_loss, r.train_acc, r.test_loss, r.test_acc);
+    }
+  }
+
+  /** A run's metrics ordered by epoch (NaN train values come back as NaN). */
+  getMetrics(runId: string): MetricRow[] {
+    return this.guard('read metrics', () =>
+      (
+        this.db
+          .prepare(
+            `SELECT epoch, train_loss, train_acc, test_loss, test_acc FROM metrics
+             WHERE run_id = ? ORDER BY epoch`,
+          )
+          .all(runId) as Parameters<typeof metricFromDb>[0][]
+      ).map(metricFromDb),
+    );
+  }
+
+  /** Delete metrics of epochs after `epoch` (used when resuming from an earlier checkpoint). */
+  deleteMetricsAfter(runId: string, epoch: number): number {
+    return this.guard('delete metrics', () =>
+      this.db.prepare('DELETE FROM metrics WHERE run_id = ? AND epoch > ?').run(runId, epoch).changes,
+    );
+  }
+
+  // ---- checkpoints -------------------------------------------------------------------------
+
+  /** Index a checkpoint (replacing any at the same epoch). */
+  addCheckpoint(runId: string, cp: CheckpointInput): void {
+    this.guard('add checkpoint', () => this.insertCheckpoint(runId, cp));
+  }
+
+  private insertCheckpoint(runId: string, cp: CheckpointInput): void {
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO checkpoints (run_id, epoch, step, label, path) VALUES (?, ?, ?, ?, ?)`,
+      )
+      .run(runId, cp.epoch, cp.step, cp.label ?? null, this.toStored(cp.path));
+  }
+
+  /** A run's checkpoints ordered by epoch, with absolute paths. */
+  listCheckpoints(runId: string): CheckpointRow[] {
+    return this.guard('list checkpoints', () =>
+      (
+        this.db
+          .prepare('SELECT epoch, step, label, path FROM checkpoints WHERE run_id = ? ORDER BY epoch')
+          .all(runId) as CheckpointRow[]
+      ).map((r) => ({ ...r, path: this.fromStored(r.path) })),
+    );
+  }
+
+  /** Remove checkpoint index rows after `epoch` (the files are the caller's business). */
+  deleteCheckpointsAfter(runId: string, epoch: number): number {
+    return this.guard('delete checkpoints', () =>
+      this.db.prepare('DELETE FROM checkpoints WHERE run_id = ? AND epoch > ?').run(runId, epoch).changes,
+    );
+  }
+
+  /**
+   * Record one step of training progress in a single transaction: metrics, the checkpoint (if
+   * any) and the run's epochs_done/status/memorise/grok epochs. Either all lands or none does.
+   */
+  commitProgress(runId: string, c: ProgressCommit): void {
+    this.guard('commit progress', () =>
+      this.db.transaction(() => {
+        this.insertMetrics(runId, c.metrics);
+        if (c.checkpoint) this.insertCheckpoint(runId, c.checkpoint);
+        const update: RunUpdate = { epochs_done: c.epochsDone };
+        if (c.status !== undefined) update.status = c.status;
+        if (c.memorise_epoch !== undefined) update.memorise_epoch = c.memorise_epoch;
+        if (c.grok_epoch !== undefined) update.grok_epoch = c.grok_epoch;
+        this.updateRunInTx(runId, update);
+        this.beforeCommitHook?.();
+      }).immediate(),
+    );
+  }
+
+  /** @internal Test hook: runs inside commitProgress's transaction just before it commits. */
+  beforeCommitHook: (() => void) | undefined;
+
+  // ---- analysis ----------------------------------------------------------------------------
+
+  /** Store (or replace) one analyzer's summary for one checkpoint. */
+  putAnalysis(
+    runId: string,
+    epoch: number,
+    analyzer: string,
+    params: object,
+    summary: unknown,
+    path?: string,
+  ): void {
+    this.guard('store analysis', () =>
+      this.db
+        .prepare(
+          `INSERT OR REPLACE INTO analysis (run_id, epoch, analyzer, params, summary_json, path)
+           VALUES (?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          runId,
+          epoch,
+          analyzer,
+          canonicalJson(params),
+          JSON.stringify(summary) ?? 'null',
+          path === undefined ? null : this.toStored(path),
+        ),
+    );
+  }
+
+  /** An analyzer's results for a run ordered by epoch; all parameter sets if `params` is omitted. */
+  getAnalyses<S = unknown>(runId: string, analyzer: string, params?: object): AnalysisRow<S>[] {
+    type Raw = { epoch: number; params: string; summary_json: string; path: string | null };
+    const rows = this.guard('read analysis', () =>
+      params === undefined
+        ? (this.db
+            .prepare(
+              `SELECT epoch, params, summary_json, path FROM analysis
+               WHERE run_id = ? AND analyzer = ? ORDER BY epoch, params`,
+            )
+            .all(runId, analyzer) as Raw[])
+        : (this.db
+            .prepare(
+              `SELECT epoch, params, summary_json, path FROM analysis
+               WHERE run_id = ? AND analyzer = ? AND params = ? ORDER BY epoch`,
+            )
+            .all(runId, analyzer, canonicalJson(params)) as Raw[]),
+    );
+    return rows.map((r) => ({
+      epoch: r.epoch,
+      params: JSON.parse(r.params) as Record<string, unknown>,
+      summary: JSON.parse(r.summary_json) as S,
+      path: r.path === null ? null : this.fromStored(r.path),
+    }));
+  }
+
+  /** The epochs already analysed by `analyzer` with exactly these parameters. */
+  analysedEpochs(runId: string, analyzer: string, params: object): Set<number> {
+    const rows = this.guard('read analysis', () =>
+      this.db
+        .prepare('SELECT epoch FROM analysis WHERE run_id = ? AND analyzer = ? AND params = ?')
+        .all(runId, analyzer, canonicalJson(params)) as { epoch: number }[],
+    );
+    return new Set(rows.map((r) => r.epoch));
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  /** Run a database operation, turning SQLite errors into one-line `failure`s. */
+  private guard<T>(what: string, fn: () => T): T {
+    if (this.closed) throw failure(`store ${this.dir} is closed`);
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof GrokbenchError) throw err;
+      const code = (err as { code?: string }).code;
+      if (code === 'SQLITE_READONLY') {
+        throw failure(`store ${this.dir}: cannot ${what}: the store is open read-only`);
+      }
+      throw failure(`store ${this.dir}: cannot ${what}: ${firstLine(err)}`);
+    }
+  }
+}
