@@ -1,0 +1,61 @@
+/**
+ * What every command shares: the store option, JSON output, option parsers that turn bad values
+ * into one-line `badInput` errors, and the TTY check for progress display.
+ */
+import { type Command, InvalidArgumentError } from 'commander';
+import { Store, DEFAULT_STORE_DIR } from '../store/store.js';
+
+export interface GlobalOpts { store?: string; json?: boolean }
+
+/** Adds `--store DIR` and `--json` to a command. */
+export function withCommon(cmd: Command): Command {
+  return cmd
+    .option('--store <dir>', 'run store directory (env GROKBENCH_STORE)', process.env.GROKBENCH_STORE ?? DEFAULT_STORE_DIR)
+    .option('--json', 'print one JSON document on stdout and nothing else there');
+}
+
+export function openStore(opts: GlobalOpts, mode: { readonly?: boolean; create?: boolean } = {}): Store {
+  return Store.open(opts.store ?? process.env.GROKBENCH_STORE ?? DEFAULT_STORE_DIR, mode);
+}
+
+/** Print one JSON document on stdout. */
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+/** Whether live (rewriting) progress lines should be drawn: stderr is a TTY and not --json. */
+export function liveProgress(opts: GlobalOpts): boolean {
+  return !opts.json && process.stderr.isTTY === true;
+}
+
+/** Human messages go to stderr when --json is set (stdout carries only the JSON), else stdout. */
+export function say(opts: GlobalOpts, line: string): void {
+  (opts.json ? process.stderr : process.stdout).write(line + '\n');
+}
+
+export function intArg(name: string, min = -Infinity) {
+  return (v: string): number => {
+    if (!/^-?\d+$/.test(v.trim())) throw new InvalidArgumentError(`${name} must be an integer, got '${v}'`);
+    const n = Number(v);
+    if (n < min) throw new InvalidArgumentError(`${name} must be at least ${min}, got ${n}`);
+    return n;
+  };
+}
+
+export function numArg(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got '${v}'`);
+    return n;
+  };
+}
+
+export function intListArg(name: string) {
+  return (v: string): number[] => {
+    const parts = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    if (parts.length === 0 || parts.some((s) => !/^\d+$/.test(s))) {
+      throw new InvalidArgumentError(`${name} must be a comma-separated list of integers, got '${v}'`);
+    }
+    return parts.map(Number);
+  };
+}

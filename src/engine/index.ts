@@ -1,0 +1,42 @@
+/**
+ * Choosing the engine: the native addon when it loads, else the TypeScript reference engine with
+ * one clear warning on stderr (once per process). `GROKBENCH_ENGINE=typescript` forces the
+ * fallback; `GROKBENCH_ENGINE=native` makes a missing addon an error.
+ */
+import { failure } from '../errors.js';
+import type { Kernels } from './kernels.js';
+import { loadNative } from './native.js';
+import { ReferenceKernels } from './reference.js';
+
+export type { Kernels, Vec, Precision } from './kernels.js';
+export { ReferenceKernels } from './reference.js';
+
+let cached: Kernels | undefined;
+let warned = false;
+
+export function loadKernels(opts: { threads?: number; quiet?: boolean } = {}): Kernels {
+  if (!cached) {
+    const want = process.env.GROKBENCH_ENGINE;
+    if (want === 'typescript') cached = new ReferenceKernels('f32');
+    else {
+      const { kernels, reason } = loadNative();
+      if (kernels) cached = kernels;
+      else {
+        if (want === 'native') throw failure(`GROKBENCH_ENGINE=native but ${reason}`);
+        if (!warned && !opts.quiet) {
+          process.stderr.write(`grokbench: warning: ${reason}; using the slow TypeScript engine (run npm rebuild grokbench / install libopenblas-dev)\n`);
+          warned = true;
+        }
+        cached = new ReferenceKernels('f32');
+      }
+    }
+  }
+  if (opts.threads !== undefined) cached.setThreads(opts.threads);
+  return cached;
+}
+
+/** A one-line description of the engine in use, e.g. for `--version` and run metadata. */
+export function engineDescription(k: Kernels): string {
+  const info = (k as { blasInfo?: () => string }).blasInfo?.();
+  return info ? `native (OpenBLAS ${info}, ${k.getThreads()} thread(s))` : `${k.name} (${k.precision})`;
+}

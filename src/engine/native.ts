@@ -1,0 +1,82 @@
+/**
+ * The native engine: the N-API addon (native/grokbench.c, built by node-gyp at install) over
+ * OpenBLAS, float32. `loadNative()` returns null when the addon is missing or fails to load.
+ */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Kernels, Vec } from './kernels.js';
+
+interface Addon {
+  gemm(ta: boolean, tb: boolean, M: number, N: number, K: number, alpha: number, A: Vec, B: Vec, beta: number, C: Vec): void;
+  mixTokens(...args: unknown[]): void;
+  attnWeights(...args: unknown[]): void;
+  mixTokensBackward(...args: unknown[]): void;
+  addRow(M: number, N: number, A: Vec, row: Vec): void;
+  reluBackward(n: number, pre: Vec, dX: Vec): void;
+  crossEntropy(N: number, V: number, logits: Vec, targets: Int32Array, dLogits: Vec | null, scale: number): [number, number];
+  colSum(M: number, N: number, A: Vec, out: Vec, accumulate: boolean): void;
+  adamw(...args: unknown[]): void;
+  setThreads(n: number): void;
+  getThreads(): number;
+  blasInfo(): string;
+}
+
+/** The package root (two levels above dist/src/engine or src/engine). */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    dir = resolve(dir, '..');
+  }
+  return process.cwd();
+}
+
+export const ADDON_PATH = join(packageRoot(), 'build', 'Release', 'grokbench_native.node');
+
+class NativeKernels implements Kernels {
+  readonly name = 'native' as const;
+  readonly precision = 'f32' as const;
+  constructor(private readonly a: Addon) {}
+  /** OpenBLAS's build and core, for run metadata. */
+  blasInfo(): string { return this.a.blasInfo(); }
+  alloc(n: number): Vec { return new Float32Array(n); }
+  setThreads(n: number): void { this.a.setThreads(n); }
+  getThreads(): number { return this.a.getThreads(); }
+  gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number, A: Vec, B: Vec, beta: number, C: Vec): void {
+    this.a.gemm(transA, transB, M, N, K, alpha, A, B, beta, C);
+  }
+  mixTokens(N: number, H: number, p: number, width: number, a: Int32Array, b: Int32Array, w: Vec, tables: Vec, base: Vec, out: Vec, relu: boolean, preOut: Vec | null): void {
+    this.a.mixTokens(N, H, p, width, a, b, w, tables, base, out, relu, preOut);
+  }
+  attnWeights(N: number, H: number, p: number, a: Int32Array, b: Int32Array, S: Vec, w: Vec): void {
+    this.a.attnWeights(N, H, p, a, b, S, w);
+  }
+  mixTokensBackward(N: number, H: number, p: number, width: number, a: Int32Array, b: Int32Array, w: Vec, tables: Vec, dOut: Vec, dTables: Vec, dS: Vec): void {
+    this.a.mixTokensBackward(N, H, p, width, a, b, w, tables, dOut, dTables, dS);
+  }
+  addRow(M: number, N: number, A: Vec, row: Vec): void { this.a.addRow(M, N, A, row); }
+  reluBackward(n: number, pre: Vec, dX: Vec): void { this.a.reluBackward(n, pre, dX); }
+  crossEntropy(N: number, V: number, logits: Vec, targets: Int32Array, dLogits: Vec | null, scale: number): { lossSum: number; correct: number } {
+    const [lossSum, correct] = this.a.crossEntropy(N, V, logits, targets, dLogits, scale);
+    return { lossSum, correct };
+  }
+  colSum(M: number, N: number, A: Vec, out: Vec, accumulate: boolean): void { this.a.colSum(M, N, A, out, accumulate); }
+  adamw(ranges: Int32Array, param: Vec, grad: Vec, m: Vec, v: Vec, lr: number, beta1: number, beta2: number, eps: number, wd: number, step: number): void {
+    this.a.adamw(ranges, param, grad, m, v, lr, beta1, beta2, eps, wd, step);
+  }
+}
+
+export type { NativeKernels };
+
+/** The native engine, or null (with the reason) when the addon cannot be loaded. */
+export function loadNative(): { kernels: NativeKernels | null; reason: string } {
+  if (!existsSync(ADDON_PATH)) return { kernels: null, reason: `native addon not built (${ADDON_PATH} missing)` };
+  try {
+    const require = createRequire(import.meta.url);
+    return { kernels: new NativeKernels(require(ADDON_PATH) as Addon), reason: '' };
+  } catch (err) {
+    return { kernels: null, reason: `native addon failed to load: ${(err as Error).message.split('\n')[0]}` };
+  }
+}
