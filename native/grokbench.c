@@ -10,11 +10,89 @@
 #include <string.h>
 #include <node_api.h>
 #include <cblas.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 extern void openblas_set_num_threads(int);
 extern int openblas_get_num_threads(void);
 extern char *openblas_get_config(void);
 extern char *openblas_get_corename(void);
+
+/*
+ * exp(x) for x <= 0 in float32, vectorisable: x = n·ln2 + r with |r| <= ln2/2, a degree-7
+ * Taylor polynomial for e^r (relative error < 2e-7), and 2^n through the exponent bits.
+ * Arguments below -87 give 0.
+ */
+static inline float exp_approx(float x) {
+  const float xc = x < -87.0f ? -87.0f : x;
+  const float n = floorf(xc * 1.44269504088896341f + 0.5f);
+  const float r = (xc - n * 0.693145751953125f) - n * 1.42860682030941723e-6f;
+  float p = 1.0f / 5040.0f;
+  p = p * r + 1.0f / 720.0f;
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  union { int32_t i; float f; } u;
+  u.i = ((int32_t)n + 127) << 23;
+  return x < -87.0f ? 0.0f : p * u.f;
+}
+
+static void exp_shifted(const float *restrict x, float *restrict out, int n, float shift) {
+  for (int j = 0; j < n; j++) out[j] = exp_approx(x[j] - shift);
+}
+
+/* 16 floats as one value; aligned(4) lets it load from any float address. */
+typedef float v16f __attribute__((vector_size(64), aligned(4)));
+
+/* out = base + Σ_i ws[i]·rows[i], 16 columns at a time in registers (each output written once). */
+static void mix_rows(float *restrict out, const float *restrict base, const float *const *rows, const float *ws,
+                     int nrows, int width) {
+  int c = 0;
+  /* Four independent accumulators hide the latency of the multiply-add chain. */
+  for (; c + 64 <= width; c += 64) {
+    v16f a0 = *(const v16f *)(base + c), a1 = *(const v16f *)(base + c + 16);
+    v16f a2 = *(const v16f *)(base + c + 32), a3 = *(const v16f *)(base + c + 48);
+    for (int i = 0; i < nrows; i++) {
+      const float *t = rows[i] + c;
+      const float wi = ws[i];
+      a0 += wi * *(const v16f *)t; a1 += wi * *(const v16f *)(t + 16);
+      a2 += wi * *(const v16f *)(t + 32); a3 += wi * *(const v16f *)(t + 48);
+    }
+    *(v16f *)(out + c) = a0; *(v16f *)(out + c + 16) = a1;
+    *(v16f *)(out + c + 32) = a2; *(v16f *)(out + c + 48) = a3;
+  }
+  for (; c + 16 <= width; c += 16) {
+    v16f acc = *(const v16f *)(base + c);
+    for (int i = 0; i < nrows; i++) acc += ws[i] * *(const v16f *)(rows[i] + c);
+    *(v16f *)(out + c) = acc;
+  }
+  for (; c < width; c++) {
+    float acc = base[c];
+    for (int i = 0; i < nrows; i++) acc += ws[i] * rows[i][c];
+    out[c] = acc;
+  }
+}
+
+/* d += w·g over `width` columns. */
+static void axpy(float *restrict d, const float *restrict g, float w, int width) {
+  for (int c = 0; c < width; c++) d[c] += w * g[c];
+}
+
+/* Dot product in a fixed order: 16 interleaved partial sums, then their sum (vectorisable, deterministic). */
+static float dot(const float *restrict x, const float *restrict y, int n) {
+  float acc[16] = {0};
+  int c = 0;
+  for (; c + 16 <= n; c += 16)
+    for (int l = 0; l < 16; l++) acc[l] += x[c + l] * y[c + l];
+  float s = 0;
+  for (int l = 0; l < 16; l++) s += acc[l];
+  for (; c < n; c++) s += x[c] * y[c];
+  return s;
+}
 
 #define CHECK(call) do { if ((call) != napi_ok) { napi_throw_error(env, NULL, "grokbench native: N-API call failed: " #call); return NULL; } } while (0)
 
@@ -88,8 +166,41 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
     for (size_t i = 0; i < (size_t)M * N; i++) C[i] = beta == 0 ? 0.0f : (float)(beta * C[i]);
     return NULL;
   }
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K,
-              (float)alpha, A, ta ? M : K, B, tb ? K : N, (float)beta, C, N);
+  /* OpenBLAS runs single-threaded; the OpenMP threads split C by rows (or by columns when it has
+   * few rows), so one pool of threads serves the GEMMs and the element-wise kernels alike. */
+  const int lda = ta ? M : K, ldb = tb ? K : N;
+  const CBLAS_TRANSPOSE TA = ta ? CblasTrans : CblasNoTrans, TB = tb ? CblasTrans : CblasNoTrans;
+  int nt = 1;
+#ifdef _OPENMP
+  nt = omp_get_max_threads();
+#endif
+  const double work = 2.0 * M * N * K;
+  if (nt <= 1 || work < 4e6) {
+    cblas_sgemm(CblasRowMajor, TA, TB, M, N, K, (float)alpha, A, lda, B, ldb, (float)beta, C, N);
+    return NULL;
+  }
+  const int byRows = M >= N || M >= 64 * nt;
+  #pragma omp parallel num_threads(nt)
+  {
+    int t = 0;
+#ifdef _OPENMP
+    t = omp_get_thread_num();
+#endif
+    const int total = byRows ? M : N;
+    /* Slices rounded to 16 so that every thread's block keeps the kernels' full width. */
+    int chunk = (total + nt - 1) / nt;
+    chunk = (chunk + 15) / 16 * 16;
+    const int s0 = t * chunk, s1 = s0 + chunk < total ? s0 + chunk : total;
+    if (s0 < s1) {
+      if (byRows) {
+        const float *As = ta ? A + s0 : A + (size_t)s0 * K;
+        cblas_sgemm(CblasRowMajor, TA, TB, s1 - s0, N, K, (float)alpha, As, lda, B, ldb, (float)beta, C + (size_t)s0 * N, N);
+      } else {
+        const float *Bs = tb ? B + (size_t)s0 * K : B + s0;
+        cblas_sgemm(CblasRowMajor, TA, TB, M, s1 - s0, K, (float)alpha, A, lda, Bs, ldb, (float)beta, C + s0, N);
+      }
+    }
+  }
   return NULL;
 }
 
@@ -110,19 +221,27 @@ static napi_value MixTokens(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "grokbench native: mixTokens operand too small");
     return NULL;
   }
-  for (int n = 0; n < N; n++) {
-    float *o = out + (size_t)n * width;
-    memcpy(o, base, sizeof(float) * width);
-    for (int h = 0; h < H; h++) {
-      const float *wn = w + ((size_t)n * H + h) * 3;
-      const float w0 = wn[0], w1 = wn[1], w2 = wn[2];
-      const float *t0 = T + ((size_t)h * R + a[n]) * width;
-      const float *t1 = T + ((size_t)h * R + p + b[n]) * width;
-      const float *t2 = T + ((size_t)h * R + 2 * p) * width;
-      for (int c = 0; c < width; c++) o[c] += w0 * t0[c] + w1 * t1[c] + w2 * t2[c];
+  if (H > 32) { napi_throw_range_error(env, NULL, "grokbench native: mixTokens supports at most 32 heads"); return NULL; }
+  /* Column blocks of 128 keep the block of the tables (H·R rows × 512 bytes) in L2 while all
+   * samples stream through it; rows are gathered per sample. */
+  const int BLOCK = 128;
+  for (int c0 = 0; c0 < width; c0 += BLOCK) {
+    const int bw = width - c0 < BLOCK ? width - c0 : BLOCK;
+    #pragma omp parallel for schedule(static)
+    for (int n = 0; n < N; n++) {
+      const float *rows[96]; float ws[96];
+      float *o = out + (size_t)n * width + c0;
+      for (int h = 0; h < H; h++) {
+        const float *wn = w + ((size_t)n * H + h) * 3;
+        rows[3 * h] = T + ((size_t)h * R + a[n]) * width + c0;
+        rows[3 * h + 1] = T + ((size_t)h * R + p + b[n]) * width + c0;
+        rows[3 * h + 2] = T + ((size_t)h * R + 2 * p) * width + c0;
+        ws[3 * h] = wn[0]; ws[3 * h + 1] = wn[1]; ws[3 * h + 2] = wn[2];
+      }
+      mix_rows(o, base + c0, rows, ws, 3 * H, bw);
+      if (pre) memcpy(pre + (size_t)n * width + c0, o, sizeof(float) * bw);
+      if (relu) for (int c = 0; c < bw; c++) o[c] = o[c] > 0.0f ? o[c] : 0.0f;
     }
-    if (pre) memcpy(pre + (size_t)n * width, o, sizeof(float) * width);
-    if (relu) for (int c = 0; c < width; c++) o[c] = o[c] > 0.0f ? o[c] : 0.0f;
   }
   return NULL;
 }
@@ -140,6 +259,7 @@ static napi_value AttnWeights(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "grokbench native: attnWeights operand too small");
     return NULL;
   }
+  #pragma omp parallel for schedule(static)
   for (int n = 0; n < N; n++) {
     for (int h = 0; h < H; h++) {
       const double x0 = S[h * R + a[n]], x1 = S[h * R + p + b[n]], x2 = S[h * R + 2 * p];
@@ -169,24 +289,44 @@ static napi_value MixTokensBackward(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "grokbench native: mixTokensBackward operand too small");
     return NULL;
   }
+  /* Phase 1 (parallel over samples): the dot products g_j = dOut[n]·T[h, tok_j(n)]. */
+  float *gd = malloc(sizeof(float) * (size_t)N * H * 3);
+  if (!gd) { napi_throw_error(env, NULL, "grokbench native: out of memory"); return NULL; }
+  #pragma omp parallel for schedule(static)
   for (int n = 0; n < N; n++) {
     const float *g = dOut + (size_t)n * width;
     for (int h = 0; h < H; h++) {
-      const float *wn = w + ((size_t)n * H + h) * 3;
-      const float w0 = wn[0], w1 = wn[1], w2 = wn[2];
-      const size_t r0 = (size_t)h * R + a[n], r1 = (size_t)h * R + p + b[n], r2 = (size_t)h * R + 2 * p;
-      const float *t0 = T + r0 * width, *t1 = T + r1 * width, *t2 = T + r2 * width;
-      float *d0p = dT + r0 * width, *d1p = dT + r1 * width, *d2p = dT + r2 * width;
-      float d0 = 0, d1 = 0, d2 = 0;
-      for (int c = 0; c < width; c++) {
-        const float gc = g[c];
-        d0 += gc * t0[c]; d1 += gc * t1[c]; d2 += gc * t2[c];
-        d0p[c] += w0 * gc; d1p[c] += w1 * gc; d2p[c] += w2 * gc;
+      float *o = gd + ((size_t)n * H + h) * 3;
+      o[0] = dot(g, T + ((size_t)h * R + a[n]) * width, width);
+      o[1] = dot(g, T + ((size_t)h * R + p + b[n]) * width, width);
+      o[2] = dot(g, T + ((size_t)h * R + 2 * p) * width, width);
+    }
+  }
+  /* Phase 2 (serial, in sample order): the softmax backward into dS. */
+  for (int n = 0; n < N; n++) {
+    for (int h = 0; h < H; h++) {
+      const float *wn = w + ((size_t)n * H + h) * 3, *gn = gd + ((size_t)n * H + h) * 3;
+      const float s = wn[0] * gn[0] + wn[1] * gn[1] + wn[2] * gn[2];
+      dS[(size_t)h * R + a[n]] += wn[0] * (gn[0] - s);
+      dS[(size_t)h * R + p + b[n]] += wn[1] * (gn[1] - s);
+      dS[(size_t)h * R + 2 * p] += wn[2] * (gn[2] - s);
+    }
+  }
+  free(gd);
+  /* Phase 3 (parallel over column blocks, samples in order within each): dT[h, tok_j(n)] += w·dOut[n]. */
+  const int BLOCK = 64;
+  const int nb = (width + BLOCK - 1) / BLOCK;
+  #pragma omp parallel for schedule(static)
+  for (int blk = 0; blk < nb; blk++) {
+    const int c0 = blk * BLOCK, bw = width - c0 < BLOCK ? width - c0 : BLOCK;
+    for (int n = 0; n < N; n++) {
+      const float *g = dOut + (size_t)n * width + c0;
+      for (int h = 0; h < H; h++) {
+        const float *wn = w + ((size_t)n * H + h) * 3;
+        axpy(dT + ((size_t)h * R + a[n]) * width + c0, g, wn[0], bw);
+        axpy(dT + ((size_t)h * R + p + b[n]) * width + c0, g, wn[1], bw);
+        axpy(dT + ((size_t)h * R + 2 * p) * width + c0, g, wn[2], bw);
       }
-      const float s = w0 * d0 + w1 * d1 + w2 * d2;
-      dS[r0] += w0 * (d0 - s);
-      dS[r1] += w1 * (d1 - s);
-      dS[r2] += w2 * (d2 - s);
     }
   }
   return NULL;
@@ -223,26 +363,44 @@ static napi_value CrossEntropy(napi_env env, napi_callback_info info) {
   if (!get_int(env, argv[0], &N) || !get_int(env, argv[1], &V) || !get_f32(env, argv[2], &L, &lL) ||
       !get_i32arr(env, argv[3], &tg, &lt) || !get_num(env, argv[5], &scale)) return NULL;
   if (!is_null(env, argv[4]) && !get_f32(env, argv[4], &dL, &ldL)) return NULL;
+  if (V > 4096) { napi_throw_range_error(env, NULL, "grokbench native: crossEntropy supports at most 4096 classes"); return NULL; }
   if (lL < (size_t)N * V || lt < (size_t)N || (dL && ldL < (size_t)N * V)) {
     napi_throw_range_error(env, NULL, "grokbench native: crossEntropy operand too small");
     return NULL;
   }
-  double lossSum = 0; int correct = 0;
-  for (int n = 0; n < N; n++) {
-    const float *o = L + (size_t)n * V;
-    float mx = -INFINITY; int arg = 0;
-    for (int j = 0; j < V; j++) if (o[j] > mx) { mx = o[j]; arg = j; }
-    double z = 0;
-    for (int j = 0; j < V; j++) z += exp((double)o[j] - mx);
-    const double lz = log(z) + mx;
-    lossSum += lz - o[tg[n]];
-    if (arg == tg[n]) correct++;
-    if (dL) {
-      float *d = dL + (size_t)n * V;
-      for (int j = 0; j < V; j++) d[j] = (float)(exp((double)o[j] - lz) * scale);
-      d[tg[n]] -= (float)scale;
+  /* Per-thread partial sums over fixed static chunks, added in thread order. */
+  double partLoss[64] = {0}; int partCorrect[64] = {0}; int nthreads = 1;
+  #pragma omp parallel
+  {
+    int tid = 0;
+#ifdef _OPENMP
+    tid = omp_get_thread_num();
+    #pragma omp single
+    nthreads = omp_get_num_threads();
+#endif
+    float e[4096];
+    double ls = 0; int cr = 0;
+    #pragma omp for schedule(static)
+    for (int n = 0; n < N; n++) {
+      const float *o = L + (size_t)n * V;
+      float mx = -INFINITY; int arg = 0;
+      for (int j = 0; j < V; j++) if (o[j] > mx) { mx = o[j]; arg = j; }
+      exp_shifted(o, e, V, mx);
+      double z = 0;
+      for (int j = 0; j < V; j++) z += e[j];
+      ls += log(z) - ((double)o[tg[n]] - mx);
+      if (arg == tg[n]) cr++;
+      if (dL) {
+        float *d = dL + (size_t)n * V;
+        const float s = (float)(scale / z);
+        for (int j = 0; j < V; j++) d[j] = e[j] * s;
+        d[tg[n]] -= (float)scale;
+      }
     }
+    if (tid < 64) { partLoss[tid] = ls; partCorrect[tid] = cr; }
   }
+  double lossSum = 0; int correct = 0;
+  for (int t = 0; t < nthreads && t < 64; t++) { lossSum += partLoss[t]; correct += partCorrect[t]; }
   napi_value res, x, y;
   CHECK(napi_create_array_with_length(env, 2, &res));
   CHECK(napi_create_double(env, lossSum, &x));
@@ -300,14 +458,21 @@ static napi_value SetThreads(napi_env env, napi_callback_info info) {
   if (!get_args(env, info, 1, argv)) return NULL;
   int n;
   if (!get_int(env, argv[0], &n)) return NULL;
-  openblas_set_num_threads(n < 1 ? 1 : n);
+  openblas_set_num_threads(1);
+#ifdef _OPENMP
+  omp_set_num_threads(n < 1 ? 1 : n);
+#endif
   return NULL;
 }
 
 static napi_value GetThreads(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value r;
-  CHECK(napi_create_int32(env, openblas_get_num_threads(), &r));
+  int n = 1;
+#ifdef _OPENMP
+  n = omp_get_max_threads();
+#endif
+  CHECK(napi_create_int32(env, n, &r));
   return r;
 }
 
@@ -321,6 +486,7 @@ static napi_value BlasInfo(napi_env env, napi_callback_info info) {
 }
 
 static napi_value Init(napi_env env, napi_value exports) {
+  openblas_set_num_threads(1);
   napi_property_descriptor d[] = {
     {"gemm", NULL, Gemm, NULL, NULL, NULL, napi_default, NULL},
     {"mixTokens", NULL, MixTokens, NULL, NULL, NULL, napi_default, NULL},

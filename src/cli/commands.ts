@@ -1,6 +1,11 @@
 /** Every command, registered in the order `grokbench --help` lists them. One import + one line each. */
 import type { Command } from 'commander';
+import * as train from './train.js';
+import * as runs from './runs.js';
+import * as importCmd from './import.js';
 
 export function registerCommands(program: Command): void {
-  void program;
+  train.register(program);
+  runs.register(program);
+  importCmd.register(program);
 }

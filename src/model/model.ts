@@ -47,6 +47,8 @@ export interface Tables {
   P: Vec;
   /** x2 + b_O (the residual base at the last position) [d]; (x2 + b_O)·W_in + b_in [m]. */
   baseR: Vec; basePre: Vec;
+  /** For evaluation: value·W_O·W_U per head [H, 2p+1, p], W_out·W_U [m, p], (baseR + b_out)·W_U + b_U [p]. */
+  OU: Vec; WoutU: Vec; baseU: Vec;
 }
 
 export function computeTables(k: Kernels, params: Params): Tables {
@@ -83,16 +85,24 @@ export function computeTables(k: Kernels, params: Params): Tables {
     k.gemm(false, false, R, dh, d, 1, X, WV, 0, Vh);
     k.addRow(R, dh, Vh, bV);
     k.gemm(false, false, R, 1, dh, scale, Kh, qh, 0, S.subarray(h * R, (h + 1) * R));
-    const Oh = O.subarray(h * R * d, (h + 1) * R * d);
-    k.gemm(false, false, R, d, dh, 1, Vh, WO, 0, Oh);
-    k.gemm(false, false, R, m, d, 1, Oh, Win, 0, P.subarray(h * R * m, (h + 1) * R * m));
+    k.gemm(false, false, R, d, dh, 1, Vh, WO, 0, O.subarray(h * R * d, (h + 1) * R * d));
   }
+  // All heads' rows at once: [H·R, d]·[d, m] and [H·R, d]·[d, p].
+  k.gemm(false, false, H * R, m, d, 1, O, Win, 0, P);
+  const WU = t['unembed.W_U'];
+  const OU = k.alloc(H * R * p), WoutU = k.alloc(m * p), baseU = k.alloc(p);
+  k.gemm(false, false, H * R, p, d, 1, O, WU, 0, OU);
+  k.gemm(false, false, m, p, d, 1, t['blocks.0.mlp.W_out'], WU, 0, WoutU);
   const baseR = k.alloc(d);
   for (let j = 0; j < d; j++) baseR[j] = x2[j] + t['blocks.0.attn.b_O'][j];
   const basePre = k.alloc(m);
   basePre.set(t['blocks.0.mlp.b_in']);
   k.gemm(false, false, 1, m, d, 1, baseR, Win, 1, basePre);
-  return { X, K, V, q, S, O, P, baseR, basePre };
+  const baseF = k.alloc(d);
+  for (let j = 0; j < d; j++) baseF[j] = baseR[j] + t['blocks.0.mlp.b_out'][j];
+  baseU.set(t['unembed.b_U']);
+  k.gemm(false, false, 1, p, d, 1, baseF, WU, 1, baseU);
+  return { X, K, V, q, S, O, P, baseR, basePre, OU, WoutU, baseU };
 }
 
 /** Activations of one forward pass, kept for the backward pass. */
@@ -142,22 +152,36 @@ export function forward(k: Kernels, params: Params, tables: Tables, batch: Batch
 
 export interface LossResult { loss: number; acc: number }
 
+/**
+ * Logits of a batch without the intermediate residuals (evaluation only): the unembedding is
+ * folded into the tables, logits = baseU + Σ w·OU[tok] + relu(pre)·(W_out·W_U), which is the same
+ * linear map as forward() with fewer operations.
+ */
+export function evalLogits(k: Kernels, params: Params, tables: Tables, batch: Batch, ws: Workspace): Vec {
+  const { p, nHeads: H, dMlp: m } = params.config;
+  mlpActivations(k, params, tables, batch, ws, false);
+  k.mixTokens(batch.n, H, p, p, batch.a, batch.b, ws.w, tables.OU, tables.baseU, ws.logits, false, null);
+  k.gemm(false, false, batch.n, p, m, 1, ws.post, tables.WoutU, 1, ws.logits);
+  return ws.logits;
+}
+
 /** Mean cross-entropy and accuracy of a batch (no gradients). */
 export function evaluate(k: Kernels, params: Params, tables: Tables, batch: Batch, ws: Workspace): LossResult {
-  const fw = forward(k, params, tables, batch, ws, false);
-  const { lossSum, correct } = k.crossEntropy(batch.n, params.config.p, fw.logits, batch.target, null, 0);
+  const logits = evalLogits(k, params, tables, batch, ws);
+  const { lossSum, correct } = k.crossEntropy(batch.n, params.config.p, logits, batch.target, null, 0);
   return { loss: lossSum / batch.n, acc: correct / batch.n };
 }
 
 /** Gradient scratch for the backward pass. */
 export class GradWorkspace {
-  readonly dlogits: Vec; readonly df: Vec; readonly dpre: Vec; readonly dr: Vec;
+  readonly dlogits: Vec; readonly df: Vec; readonly dpre: Vec; readonly dP: Vec;
   readonly dO: Vec; readonly dS: Vec; readonly dV: Vec; readonly dK: Vec; readonly dX: Vec; readonly dq: Vec;
-  readonly colTmp: Vec;
+  readonly colTmp: Vec; readonly dBasePre: Vec;
   constructor(k: Kernels, params: Params, n: number) {
     const { p, dModel: d, nHeads: H, dHead: dh, dMlp: m } = params.config;
     const R = 2 * p + 1;
-    this.dlogits = k.alloc(n * p); this.df = k.alloc(n * d); this.dpre = k.alloc(n * m); this.dr = k.alloc(n * d);
+    this.dlogits = k.alloc(n * p); this.df = k.alloc(n * d); this.dpre = k.alloc(n * m); this.dP = k.alloc(H * R * m);
+    this.dBasePre = k.alloc(m);
     this.dO = k.alloc(H * R * d); this.dS = k.alloc(H * R); this.dV = k.alloc(R * dh); this.dK = k.alloc(R * dh);
     this.dX = k.alloc(R * d); this.dq = k.alloc(dh); this.colTmp = k.alloc(Math.max(d, m, p));
   }
@@ -181,22 +205,28 @@ export function lossAndGrad(k: Kernels, params: Params, tables: Tables, batch: B
   k.colSum(N, p, gw.dlogits, g['unembed.b_U'], false);
   k.gemm(false, true, N, d, p, 1, gw.dlogits, t['unembed.W_U'], 0, gw.df);
 
-  // MLP: f = r + relu(r·W_in + b_in)·W_out + b_out.
+  // MLP: f = r + relu(pre)·W_out + b_out, with pre = basePre + Σ_h Σ_j w_hj·P[h, tok_j] (P = O·W_in).
   k.gemm(true, false, m, d, N, 1, fw.post, gw.df, 0, g['blocks.0.mlp.W_out']);
   k.colSum(N, d, gw.df, g['blocks.0.mlp.b_out'], false);
   k.gemm(false, true, N, m, d, 1, gw.df, t['blocks.0.mlp.W_out'], 0, gw.dpre);
   k.reluBackward(N * m, fw.pre, gw.dpre);
-  k.gemm(true, false, d, m, N, 1, fw.r, gw.dpre, 0, g['blocks.0.mlp.W_in']);
-  k.colSum(N, m, gw.dpre, g['blocks.0.mlp.b_in'], false);
-  gw.dr.set(gw.df.subarray(0, N * d));
-  k.gemm(false, true, N, d, m, 1, gw.dpre, t['blocks.0.mlp.W_in'], 1, gw.dr);
+  gw.dO.fill(0); gw.dS.fill(0); gw.dP.fill(0);
+  k.mixTokensBackward(N, H, p, m, batch.a, batch.b, fw.w, tables.P, gw.dpre, gw.dP, gw.dS);
+  const dBasePre = gw.dBasePre;
+  k.colSum(N, m, gw.dpre, dBasePre, false);
+  g['blocks.0.mlp.b_in'].set(dBasePre);
+  // basePre = baseR·W_in + b_in and P = O·W_in.
+  const Win = t['blocks.0.mlp.W_in'], gWin = g['blocks.0.mlp.W_in'];
+  k.gemm(true, false, d, m, 1, 1, tables.baseR, dBasePre, 0, gWin);
+  k.gemm(true, false, d, m, H * R, 1, tables.O, gw.dP, 1, gWin);
+  k.gemm(false, true, H * R, d, m, 1, gw.dP, Win, 0, gw.dO);
 
-  // Attention output: r = x2 + b_O + Σ_h Σ_j w_hj · O[h, tok_j].
+  // Residual path r = baseR + Σ_h Σ_j w_hj · O[h, tok_j] (baseR = x2 + b_O) reaches f directly.
   const dBase = gw.colTmp.subarray(0, d);
-  k.colSum(N, d, gw.dr, dBase, false);
+  k.colSum(N, d, gw.df, dBase, false);
+  k.gemm(false, true, 1, d, m, 1, dBasePre, Win, 1, dBase);
   g['blocks.0.attn.b_O'].set(dBase);
-  gw.dO.fill(0); gw.dS.fill(0);
-  k.mixTokensBackward(N, H, p, d, batch.a, batch.b, fw.w, tables.O, gw.dr, gw.dO, gw.dS);
+  k.mixTokensBackward(N, H, p, d, batch.a, batch.b, fw.w, tables.O, gw.df, gw.dO, gw.dS);
 
   // Per head: O = V·W_O, V = X·W_V + b_V, S = K·q/√dh, K = X·W_K + b_K, q = x2·W_Q + b_Q.
   const dX = gw.dX;

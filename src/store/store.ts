@@ -280,6 +280,22 @@ export class Store {
     return full;
   }
 
+  /**
+   * Create a run together with its metrics and checkpoint index in one transaction (used by
+   * `grokbench import`): either the whole run appears or nothing does.
+   */
+  createRunWith(row: NewRun, metrics: MetricRow[], checkpoints: CheckpointInput[]): RunRow {
+    let created: RunRow | undefined;
+    this.guard('import run', () =>
+      this.db.transaction(() => {
+        created = this.createRun(row);
+        this.insertMetrics(row.run_id, metrics);
+        for (const cp of checkpoints) this.insertCheckpoint(row.run_id, cp);
+      }).immediate(),
+    );
+    return created!;
+  }
+
   /** The run with exactly this id, if any. */
   getRun(runId: string): RunRow | undefined {
     return this.guard('read run', () =>

@@ -1,0 +1,46 @@
+/**
+ * Time to analyse a full default run: a temporary store with 251 checkpoints of the default p=113
+ * model (d_model 128, d_mlp 512; seeded initial weights, one seed per checkpoint) indexed as one
+ * run, then `analyseRuns` over it with the default jobs (every core). Setup is not timed.
+ * Environment: BENCH_ANALYSIS_CHECKPOINTS (default 251), BENCH_ANALYSIS_JOBS.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { analyseRuns } from '../src/analysis/pipeline.js';
+import { saveCheckpoint } from '../src/model/checkpoint.js';
+import { DEFAULTS } from '../src/model/config.js';
+import { initParams } from '../src/model/init.js';
+import { Store } from '../src/store/store.js';
+
+export async function benchAnalysis(): Promise<{ seconds: number; checkpoints: number }> {
+  const n = Number(process.env.BENCH_ANALYSIS_CHECKPOINTS ?? 251);
+  const jobs = process.env.BENCH_ANALYSIS_JOBS ? Number(process.env.BENCH_ANALYSIS_JOBS) : undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'grokbench-bench-analysis-'));
+  const store = Store.open(dir);
+  try {
+    const runId = 'bench-p113';
+    store.createRun({ run_id: runId, p: DEFAULTS.p, seed: DEFAULTS.seed, data_seed: DEFAULTS.dataSeed, epochs: (n - 1) * 100,
+                      config_json: JSON.stringify(DEFAULTS), engine: 'bench', source: 'bench' });
+    mkdirSync(store.checkpointDir(runId), { recursive: true });
+    for (let i = 0; i < n; i++) {
+      const epoch = i * 100;
+      const path = store.checkpointPath(runId, epoch);
+      saveCheckpoint(path, initParams(DEFAULTS, DEFAULTS.seed + i), { epoch: String(epoch) });
+      store.addCheckpoint(runId, { epoch, step: epoch, path });
+    }
+    const t0 = performance.now();
+    const res = await analyseRuns(store, [runId], { jobs });
+    const seconds = (performance.now() - t0) / 1000;
+    if (res.tasks !== n) throw new Error(`analysed ${res.tasks} checkpoints, expected ${n}`);
+    return { seconds, checkpoints: n };
+  } finally {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Run directly: node dist/bench/analysis.js
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\/dist\//, '/dist/'))) {
+  benchAnalysis().then((r) => console.log(`analysis: ${r.checkpoints} checkpoints in ${r.seconds.toFixed(1)} s`));
+}

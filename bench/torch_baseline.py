@@ -1,0 +1,67 @@
+"""PyTorch baseline for `npm run bench`: the same model and optimiser as grokbench's default run
+(DESIGN.md §1), written the way the researcher's workbench runs it (TransformerLens-style plain
+three-position model, full-batch AdamW, test evaluation every epoch), on the CPU.
+
+Usage: /usr/bin/python3 bench/torch_baseline.py EPOCHS [THREADS]
+Prints one JSON line: {"ms_per_epoch": ..., "epochs": ..., "torch": ..., "threads": ...}.
+"""
+import json, math, sys, time
+import torch
+
+epochs = int(sys.argv[1]) if len(sys.argv) > 1 else 30
+threads = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+torch.set_num_threads(threads)  # fastest here: 1 torch thread, OpenBLAS keeps its own (DESIGN.md §8)
+torch.manual_seed(999)
+p, d, H, dh, m = 113, 128, 4, 32, 512
+std = 0.8 / math.sqrt(d)
+
+def W(*shape):
+    return torch.nn.Parameter(torch.randn(*shape) * std)
+
+params = dict(W_E=W(p + 1, d), W_pos=W(3, d), W_Q=W(H, d, dh), W_K=W(H, d, dh), W_V=W(H, d, dh),
+              W_O=W(H, dh, d), W_in=W(d, m), W_out=W(m, d), W_U=W(d, p))
+zeros = dict(b_Q=torch.zeros(H, dh), b_K=torch.zeros(H, dh), b_V=torch.zeros(H, dh), b_O=torch.zeros(d),
+             b_in=torch.zeros(m), b_out=torch.zeros(d), b_U=torch.zeros(p))
+mask = torch.tril(torch.ones(3, 3, dtype=torch.bool))
+
+def model(tokens):
+    P = params; Z = zeros
+    x = P['W_E'][tokens] + P['W_pos']                                  # [N, 3, d]
+    q = torch.einsum('npd,hde->nphe', x, P['W_Q']) + Z['b_Q']
+    k = torch.einsum('npd,hde->nphe', x, P['W_K']) + Z['b_K']
+    v = torch.einsum('npd,hde->nphe', x, P['W_V']) + Z['b_V']
+    s = torch.einsum('nqhe,nkhe->nhqk', q, k) / math.sqrt(dh)
+    s = s.masked_fill(~mask, float('-inf'))
+    a = s.softmax(-1)
+    z = torch.einsum('nhqk,nkhe->nqhe', a, v)
+    x = x + torch.einsum('nqhe,hed->nqd', z, P['W_O']) + Z['b_O']
+    x = x + torch.relu(x @ P['W_in'] + Z['b_in']) @ P['W_out'] + Z['b_out']
+    return (x @ P['W_U'] + Z['b_U'])[:, -1]
+
+pairs = torch.tensor([(i // p, i % p, p) for i in range(p * p)])
+labels = (pairs[:, 0] + pairs[:, 1]) % p
+g = torch.Generator().manual_seed(598)
+perm = torch.randperm(p * p, generator=g)
+n_train = int(p * p * 0.3)
+tr, te = perm[:n_train], perm[n_train:]
+opt = torch.optim.AdamW(list(params.values()), lr=1e-3, weight_decay=1.0, betas=(0.9, 0.98))
+
+def loss_fn(logits, y):
+    return torch.nn.functional.cross_entropy(logits.to(torch.float64), y)
+
+def epoch():
+    loss = loss_fn(model(pairs[tr]), labels[tr])
+    loss.backward()
+    opt.step(); opt.zero_grad()
+    with torch.inference_mode():
+        logits = model(pairs[te])
+        loss_fn(logits, labels[te]).item()
+        (logits.argmax(-1) == labels[te]).float().mean().item()
+
+for _ in range(3):
+    epoch()
+t = time.perf_counter()
+for _ in range(epochs):
+    epoch()
+ms = (time.perf_counter() - t) * 1000 / epochs
+print(json.dumps({"ms_per_epoch": ms, "epochs": epochs, "torch": torch.__version__, "threads": threads}))

@@ -1,0 +1,217 @@
+/**
+ * Analysing a store: every indexed checkpoint of the given runs that some registered analyzer has
+ * not yet analysed with the current parameters (or whose artifact is gone) becomes a task. Tasks
+ * run in parallel over worker threads, each with its own engine (one BLAS thread each); the main
+ * thread alone writes SQLite. A task writes its artifacts (atomically) before its rows are
+ * stored, so a kill at any instant loses at most the tasks in flight and a second call resumes.
+ * When an artifact of the same analyzer version already exists (only the options changed, e.g.
+ * --low-freqs), the summary is re-derived from it instead of recomputing the checkpoint.
+ * Run analyzers (grokking time) then run on each run's metrics.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { loadKernels } from '../engine/index.js';
+import type { Kernels } from '../engine/kernels.js';
+import { GrokbenchError, badInput, failure } from '../errors.js';
+import { loadCheckpoint } from '../model/checkpoint.js';
+import { removeStaleTemps } from '../store/atomic.js';
+import { readSafetensorsFile, writeSafetensorsFile } from '../store/safetensors.js';
+import type { Store } from '../store/store.js';
+import { activationMaps } from './activations.js';
+import { Scratch } from './scratch.js';
+import {
+  type AnalysisOptions, type CheckpointContext, DEFAULT_OPTIONS, artifactFileName, artifactMetadata, getAnalyzer,
+  listAnalyzers, listRunAnalyzers,
+} from './analyzer.js';
+
+export interface TaskItem { analyzer: string; artifactPath: string; tryReuse: boolean }
+export interface Task { id: number; runId: string; epoch: number; checkpointPath: string; items: TaskItem[]; options: AnalysisOptions }
+export interface TaskResult { analyzer: string; summary: object; path: string; reused: boolean }
+
+/** `runs/<id>/analysis/<analyzer>/epoch-NNNNNN.safetensors`. */
+export function artifactPath(store: Store, runId: string, analyzer: string, epoch: number): string {
+  return join(store.analysisDir(runId), analyzer, artifactFileName(epoch));
+}
+
+/** Run one task with an engine: reuse or compute each analyzer's artifact, return the summaries. */
+export function runTask(k: Kernels, task: Task, scratch = new Scratch()): TaskResult[] {
+  const out: TaskResult[] = [];
+  const compute: TaskItem[] = [];
+  for (const item of task.items) {
+    const a = getAnalyzer(item.analyzer);
+    if (item.tryReuse && a.summariseArtifact) {
+      try {
+        const f = readSafetensorsFile(item.artifactPath);
+        const md = f.metadata;
+        if (md.analyzer === a.name && md.version === String(a.version) && md.epoch === String(task.epoch)) {
+          out.push({ analyzer: a.name, summary: a.summariseArtifact(f, task.options), path: item.artifactPath, reused: true });
+          continue;
+        }
+      } catch { /* unreadable or foreign: recompute it */ }
+    }
+    compute.push(item);
+  }
+  if (compute.length === 0) return out;
+  const checkpoint = loadCheckpoint(task.checkpointPath);
+  let acts: Float32Array | undefined;
+  const ctx: CheckpointContext = {
+    kernels: k, scratch, checkpoint, epoch: task.epoch, runId: task.runId, options: task.options,
+    activations: () => (acts ??= activationMaps(k, checkpoint.params, scratch)),
+  };
+  for (const item of compute) {
+    const a = getAnalyzer(item.analyzer);
+    const res = a.analyseCheckpoint(ctx);
+    try { mkdirSync(dirname(item.artifactPath), { recursive: true }); } catch (err) {
+      throw failure(`cannot create ${dirname(item.artifactPath)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    writeSafetensorsFile(item.artifactPath, res.tensors, artifactMetadata(a, ctx));
+    out.push({ analyzer: a.name, summary: res.summary, path: item.artifactPath, reused: false });
+  }
+  return out;
+}
+
+export interface AnalyseProgress { done: number; total: number; runId: string; epoch: number }
+
+export interface AnalyseOptions extends Partial<AnalysisOptions> {
+  /** Worker threads (default: the number of cores, at most the number of tasks); 1 runs in this thread. */
+  jobs?: number;
+  onProgress?: (p: AnalyseProgress) => void;
+}
+
+export interface RunAnalysisReport {
+  runId: string;
+  checkpoints: number;
+  /** Checkpoints every analyzer had already analysed. */
+  alreadyDone: number;
+  /** Checkpoints computed from the checkpoint file / re-summarised from existing artifacts. */
+  computed: number;
+  resummarised: number;
+  /** Each run analyzer's summary (e.g. grokking), null when the run has no metrics. */
+  runSummaries: Record<string, object | null>;
+}
+
+export interface AnalyseResult { runs: RunAnalysisReport[]; tasks: number; jobs: number; seconds: number }
+
+function resolveOptions(opts: AnalyseOptions): AnalysisOptions {
+  const o: AnalysisOptions = {
+    lowFreqs: opts.lowFreqs ?? DEFAULT_OPTIONS.lowFreqs,
+    flatAsZero: opts.flatAsZero ?? DEFAULT_OPTIONS.flatAsZero,
+    grokLoss: opts.grokLoss ?? DEFAULT_OPTIONS.grokLoss,
+  };
+  if (!Number.isInteger(o.lowFreqs) || o.lowFreqs < 1) throw badInput(`--low-freqs must be an integer ≥ 1, got ${o.lowFreqs}`);
+  if (!(o.grokLoss > 0)) throw badInput(`--grok-loss must be a positive number, got ${o.grokLoss}`);
+  return o;
+}
+
+/** Analyse every not-yet-analysed checkpoint of the runs (ids must exist in the store). */
+export async function analyseRuns(store: Store, runIds: string[], opts: AnalyseOptions = {}): Promise<AnalyseResult> {
+  const t0 = performance.now();
+  const options = resolveOptions(opts);
+  if (opts.jobs !== undefined && (!Number.isInteger(opts.jobs) || opts.jobs < 1)) throw badInput(`--jobs must be an integer ≥ 1, got ${opts.jobs}`);
+  const analyzers = listAnalyzers();
+  const tasks: Task[] = [];
+  const reports = new Map<string, RunAnalysisReport>();
+  for (const runId of runIds) {
+    if (!store.getRun(runId)) throw badInput(`no run ${runId} in store ${store.dir}`);
+    const cps = store.listCheckpoints(runId);
+    const rep: RunAnalysisReport = { runId, checkpoints: cps.length, alreadyDone: 0, computed: 0, resummarised: 0, runSummaries: {} };
+    reports.set(runId, rep);
+    const done = analyzers.map((a) => store.analysedEpochs(runId, a.name, a.params(options)));
+    for (const a of analyzers) removeStaleTemps(join(store.analysisDir(runId), a.name));
+    for (const cp of cps) {
+      const items: TaskItem[] = [];
+      analyzers.forEach((a, i) => {
+        const path = artifactPath(store, runId, a.name, cp.epoch);
+        const exists = existsSync(path);
+        if (done[i].has(cp.epoch) && exists) return;
+        items.push({ analyzer: a.name, artifactPath: path, tryReuse: exists });
+      });
+      if (items.length === 0) rep.alreadyDone++;
+      else tasks.push({ id: tasks.length, runId, epoch: cp.epoch, checkpointPath: cp.path, items, options });
+    }
+  }
+  const jobs = Math.max(1, Math.min(opts.jobs ?? availableParallelism(), tasks.length));
+  let finished = 0;
+  const record = (task: Task, results: TaskResult[]): void => {
+    for (const r of results) {
+      const a = getAnalyzer(r.analyzer);
+      store.putAnalysis(task.runId, task.epoch, a.name, a.params(options), r.summary, r.path);
+    }
+    const rep = reports.get(task.runId)!;
+    if (results.some((r) => !r.reused)) rep.computed++; else rep.resummarised++;
+    finished++;
+    opts.onProgress?.({ done: finished, total: tasks.length, runId: task.runId, epoch: task.epoch });
+  };
+  if (tasks.length > 0) {
+    if (jobs === 1) {
+      const k = loadKernels();
+      const scratch = new Scratch();
+      for (const t of tasks) record(t, withContext(t, () => runTask(k, t, scratch)));
+    } else await runInWorkers(tasks, jobs, record);
+  }
+  for (const runId of runIds) {
+    const metrics = store.getMetrics(runId);
+    const rep = reports.get(runId)!;
+    for (const ra of listRunAnalyzers()) {
+      if (metrics.length === 0) { rep.runSummaries[ra.name] = null; continue; }
+      const summary = ra.analyseRun({ runId, metrics, options });
+      store.putAnalysis(runId, metrics[metrics.length - 1].epoch, ra.name, ra.params(options), summary);
+      rep.runSummaries[ra.name] = summary;
+    }
+  }
+  return { runs: [...reports.values()], tasks: tasks.length, jobs, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Prefix a task's error with its run and epoch. */
+function withContext<T>(t: Task, fn: () => T): T {
+  try { return fn(); } catch (err) { throw taskError(t, err); }
+}
+
+function taskError(t: Task, err: unknown): GrokbenchError {
+  const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  const code = err instanceof GrokbenchError ? err.exitCode : (err as { exitCode?: 1 | 2 })?.exitCode ?? 1;
+  return new GrokbenchError(`${t.runId} epoch ${t.epoch}: ${msg}`, code);
+}
+
+type WorkerReply = { id: number; results?: TaskResult[]; error?: { message: string; exitCode: 1 | 2 } };
+
+const WORKER_URL = new URL('./worker.js', import.meta.url);
+
+/** Run tasks on `jobs` worker threads; `record` is called in this thread as each finishes. */
+function runInWorkers(tasks: Task[], jobs: number, record: (t: Task, r: TaskResult[]) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const queue = [...tasks];
+    const inflight = new Map<Worker, Task>();
+    const workers: Worker[] = [];
+    let remaining = tasks.length, settled = false;
+    const stop = (err?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      for (const w of workers) void w.terminate();
+      if (err === undefined) resolve(); else reject(err);
+    };
+    const next = (w: Worker): void => {
+      const t = queue.shift();
+      if (!t) return;
+      inflight.set(w, t);
+      w.postMessage(t);
+    };
+    for (let i = 0; i < jobs; i++) {
+      const w = new Worker(WORKER_URL);
+      workers.push(w);
+      w.on('message', (msg: WorkerReply) => {
+        if (settled) return;
+        const t = inflight.get(w)!;
+        inflight.delete(w);
+        if (msg.error) { stop(taskError(t, Object.assign(new Error(msg.error.message), { exitCode: msg.error.exitCode }))); return; }
+        try { record(t, msg.results!); } catch (err) { stop(err); return; }
+        if (--remaining === 0) stop(); else next(w);
+      });
+      w.on('error', (err) => stop(err instanceof GrokbenchError ? err : failure(`analysis worker failed: ${err.message.split('\n')[0]}`)));
+      w.on('exit', (code) => { if (!settled) stop(failure(`analysis worker exited unexpectedly (code ${code})`)); });
+      next(w);
+    }
+  });
+}

@@ -1,0 +1,61 @@
+/** `grokbench train`: train (or resume) one run. */
+import type { Command } from 'commander';
+import { loadKernels } from '../engine/index.js';
+import { type TrainResult, train } from '../train/trainer.js';
+import { type GlobalOpts, openStore, printJson, say, withCommon } from './common.js';
+import { ProgressLine, formatDuration } from './progress.js';
+import { type SettingsOpts, addSettings, settingsToConfig } from './settings.js';
+import type { TrainConfig } from '../model/config.js';
+import type { Store } from '../store/store.js';
+import os from 'node:os';
+
+export function register(program: Command): void {
+  const cmd = program.command('train').description('train one run (resumes a partly done run; a finished run is left as it is)');
+  addSettings(withCommon(cmd)).action((o: SettingsOpts & GlobalOpts) => {
+    const config = settingsToConfig(o);
+    const store = openStore(o);
+    try {
+      const r = trainWithProgress(store, config, o);
+      if (o.json) {
+        printJson({ run_id: r.run_id, epochs: r.epochs, final: r.final, memorise_epoch: r.memorise_epoch, grok_epoch: r.grok_epoch, wall_s: r.wall_s });
+      } else {
+        say(o, describeResult(r));
+        say(o, `run stored in ${store.runDir(r.run_id)}`);
+      }
+    } finally {
+      store.close();
+    }
+  });
+}
+
+/** Train with a live progress line (TTY), periodic lines (no TTY), or silently (--json). */
+export function trainWithProgress(store: Store, config: TrainConfig, o: GlobalOpts & { threads?: number }): TrainResult {
+  const k = loadKernels({ threads: o.threads ?? Math.min(2, os.availableParallelism()) });
+  const bar = ProgressLine.for(o);
+  try {
+    return train(store, k, config, {
+      onStart: ({ runId, resumedFrom, epochs }) => {
+        if (!o.json) {
+          process.stderr.write(resumedFrom !== null
+            ? `grokbench: resuming ${runId} from epoch ${resumedFrom} of ${epochs}\n`
+            : `grokbench: training ${runId} for ${epochs} epochs\n`);
+        }
+      },
+      onProgress: (p) => {
+        const test = p.testLoss === null ? '' : ` test ${p.testLoss.toExponential(3)} acc ${(100 * (p.testAcc ?? 0)).toFixed(1)}%`;
+        bar.update(`${p.runId} epoch ${p.epoch}/${p.epochs} train ${p.trainLoss.toExponential(3)}${test} ` +
+          `${p.rate.toFixed(0)} ep/s ETA ${formatDuration(p.etaSeconds)}`, p.epoch === p.epochs);
+      },
+    });
+  } finally {
+    bar.done();
+  }
+}
+
+export function describeResult(r: TrainResult): string {
+  const f = r.final;
+  const head = r.outcome === 'already-done' ? `run ${r.run_id} is already finished (${r.epochs} epochs)` : `run ${r.run_id}: ${r.epochs} epochs in ${formatDuration(r.wall_s)}`;
+  const acc = f.test_acc === null ? '' : `, test acc ${(100 * f.test_acc).toFixed(2)}%`;
+  return `${head}; final train loss ${f.train_loss.toExponential(3)}, test loss ${f.test_loss?.toExponential(3) ?? '-'}${acc}; ` +
+    `memorised at ${r.memorise_epoch ?? 'never'}, grokked at ${r.grok_epoch ?? 'never (test loss never below 0.01)'}`;
+}

@@ -1,0 +1,41 @@
+/** CSV text (RFC 4180 quoting) from a table; null and non-finite numbers are empty cells. */
+import type { Table } from './types.js';
+
+export function csvCell(v: string | number | boolean | null | undefined): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+export function toCsv(t: Table): string {
+  const lines = [t.columns.map(csvCell).join(',')];
+  for (const r of t.rows) lines.push(r.map(csvCell).join(','));
+  return lines.join('\n') + '\n';
+}
+
+/** Parse CSV text made by toCsv (quoted cells allowed); every cell a string. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [], cell = '', i = 0, quoted = false;
+  while (i < text.length) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"') {
+        if (text[i + 1] === '"') { cell += '"'; i += 2; continue; }
+        quoted = false; i++; continue;
+      }
+      cell += ch; i++; continue;
+    }
+    if (ch === '"') { quoted = true; i++; continue; }
+    if (ch === ',') { row.push(cell); cell = ''; i++; continue; }
+    if (ch === '\n' || ch === '\r') {
+      row.push(cell); rows.push(row); row = []; cell = '';
+      i += ch === '\r' && text[i + 1] === '\n' ? 2 : 1;
+      continue;
+    }
+    cell += ch; i++;
+  }
+  if (cell !== '' || row.length) { row.push(cell); rows.push(row); }
+  return rows;
+}

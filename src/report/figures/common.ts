@@ -1,0 +1,114 @@
+/** Shared pieces of the figure specifications: config, run colours, rounding, epoch look-ups. */
+import type { MetricRow } from '../../store/store.js';
+import type { RunData } from '../types.js';
+
+export const VL_SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+export const VEGA_SCHEMA = 'https://vega.github.io/schema/vega/v6.json';
+export const FONT = 'Liberation Sans, Arial, Helvetica, sans-serif';
+
+/** Vega-Lite config of every figure. */
+export const VL_CONFIG = {
+  font: FONT,
+  background: 'white',
+  title: { anchor: 'start', fontSize: 14, subtitleFontSize: 11, subtitleColor: '#555', offset: 8 },
+  axis: { labelFontSize: 10, titleFontSize: 11, titleFontWeight: 'normal', grid: true, gridColor: '#eee' },
+  legend: { labelFontSize: 10, titleFontSize: 11, titleFontWeight: 'normal' },
+  header: { labelFontSize: 11, titleFontSize: 12 },
+  view: { stroke: '#ccc' },
+  concat: { spacing: 24 },
+  facet: { spacing: 12 },
+};
+
+/** Vega (not -lite) config. */
+export const VEGA_CONFIG = {
+  background: 'white',
+  text: { font: FONT },
+  title: { font: FONT, fontSize: 14, anchor: 'start' },
+  axis: { labelFont: FONT, titleFont: FONT, labelFontSize: 10, titleFontSize: 11, titleFontWeight: 'normal' },
+  legend: { labelFont: FONT, titleFont: FONT, labelFontSize: 10, titleFontSize: 11, titleFontWeight: 'normal' },
+};
+
+/** Tableau 10, then Tableau 20's lighter tones. */
+const RUN_PALETTE = [
+  '#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac',
+  '#a0cbe8', '#ffbe7d', '#ff9d9a', '#86bcb6', '#8cd17d', '#f1ce63', '#d4a6c8', '#fabfd2', '#d7b5a6', '#79706e',
+];
+
+export function runLabels(runs: RunData[]): string[] {
+  return runs.map((r) => r.label);
+}
+
+/** Colour encoding by run, the same colours in every figure. */
+export function runColour(runs: RunData[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const domain = runLabels(runs);
+  return {
+    field: 'run', type: 'nominal', title: 'run',
+    scale: { domain, range: domain.map((_, i) => RUN_PALETTE[i % RUN_PALETTE.length]) },
+    ...extra,
+  };
+}
+
+/** The parameter the HTML's run check boxes set: the labels of the runs shown. */
+export function shownParam(runs: RunData[]): Record<string, unknown> {
+  return { name: 'shown', value: runLabels(runs) };
+}
+export const SHOWN_FILTER = { filter: 'indexof(shown, datum.run) >= 0' };
+
+/** A number rounded to `digits` significant digits (for data inlined in the HTML); null stays null. */
+export function sig(x: number | null | undefined, digits = 4): number | null {
+  if (x === null || x === undefined || !Number.isFinite(x)) return null;
+  if (x === 0) return 0;
+  return Number(x.toPrecision(digits));
+}
+
+/** Index of the analysed epoch nearest to `target` (the earlier one on ties). */
+export function nearestIndex(epochs: readonly number[], target: number): number {
+  let best = 0;
+  for (let i = 1; i < epochs.length; i++) {
+    if (Math.abs(epochs[i] - target) < Math.abs(epochs[best] - target)) best = i;
+  }
+  return best;
+}
+
+/** Index of the latest analysed epoch at or before `target` (the first if none). */
+export function atOrBefore(epochs: readonly number[], target: number): number {
+  let j = 0;
+  for (let i = 0; i < epochs.length; i++) if (epochs[i] <= target) j = i;
+  return j;
+}
+
+/**
+ * At most about `maxPoints` metric rows for plotting: every `stride`-th epoch, plus the first and
+ * last and the epochs in `keep` (memorisation, grokking). Train loss and accuracy are per epoch.
+ */
+export function decimateMetrics(metrics: MetricRow[], maxPoints = 1200, keep: (number | null)[] = []): MetricRow[] {
+  if (metrics.length <= maxPoints) return metrics;
+  const stride = Math.ceil(metrics.length / maxPoints);
+  const want = new Set(keep.filter((e): e is number => e !== null));
+  return metrics.filter((m, i) => i % stride === 0 || i === metrics.length - 1 || want.has(m.epoch));
+}
+
+/** Metric row value as a plottable number (null for NaN / missing). */
+export function num(v: number | null | undefined): number | null {
+  return v === null || v === undefined || !Number.isFinite(v) ? null : v;
+}
+
+/** The two per-neuron metrics every figure shows. */
+export type MetricName = 'coarseness' | 'concentration';
+
+export function metricTitle(m: MetricName, K: number): string {
+  return m === 'coarseness' ? `coarseness (K=${K})` : 'frequency concentration (max_k frac_k)';
+}
+
+export function statsOf(r: RunData, m: MetricName) {
+  return m === 'coarseness' ? r.coarseStats : r.concStats;
+}
+
+export function valuesOf(r: RunData, m: MetricName): Float32Array {
+  return m === 'coarseness' ? r.coarseness : r.concentration;
+}
+
+export const THRESHOLDS = [0.6, 0.7, 0.8] as const;
+
+/** The seed's epochs for the small multiples. */
+export const SEED_EPOCHS = [0, 500, 1000, 2000, 5000, 10000, 15000, 20000, 25000];

@@ -1,0 +1,230 @@
+/**
+ * A training run: full-batch AdamW on the train split, metrics every epoch, checkpoints, resume.
+ *
+ * Epoch e means "after e optimiser steps". The metrics row of epoch e are the train and test
+ * loss/accuracy of the weights W_e (the train values come from the forward pass of step e+1, so
+ * they cost nothing extra); checkpoint epoch-e holds W_e. Commit order at a checkpoint epoch c:
+ * checkpoint file (atomic) → SQLite transaction (metrics ≤ c, checkpoint row, epochs_done = c) →
+ * resume file (W_c, AdamW moments, step c). A kill anywhere leaves a resume file at some
+ * checkpoint c' ≤ c; resuming from it recomputes epochs c'..c identically (the computation is
+ * deterministic), so the finished run is byte-identical to an uninterrupted one.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { badInput, failure } from '../errors.js';
+import type { Kernels } from '../engine/kernels.js';
+import { engineDescription } from '../engine/index.js';
+import { type TrainConfig, runId as makeRunId, validateConfig } from '../model/config.js';
+import { loadCheckpoint, saveCheckpoint } from '../model/checkpoint.js';
+import { initParams } from '../model/init.js';
+import { type Batch, GradWorkspace, Workspace, computeTables, evaluate, lossAndGrad, makeBatch } from '../model/model.js';
+import { Params } from '../model/params.js';
+import { makeSplit, readSplitFile } from '../data/dataset.js';
+import { writeFileAtomic, removeStaleTemps } from '../store/atomic.js';
+import type { MetricRow, RunRow, Store } from '../store/store.js';
+import { AdamW } from './adamw.js';
+import { loadResume, saveResume } from './resume.js';
+
+export const GROK_LOSS = 0.01;
+export const MEMORISE_ACC = 0.99;
+
+export interface Progress {
+  runId: string;
+  epoch: number;
+  epochs: number;
+  trainLoss: number;
+  testLoss: number | null;
+  testAcc: number | null;
+  /** Epochs per second since this process started training. */
+  rate: number;
+  etaSeconds: number;
+}
+
+export interface TrainResult {
+  run_id: string;
+  epochs: number;
+  final: { epoch: number; train_loss: number; train_acc: number; test_loss: number | null; test_acc: number | null };
+  memorise_epoch: number | null;
+  grok_epoch: number | null;
+  wall_s: number;
+  /** 'trained' (ran to the end now), 'already-done' (nothing to do). */
+  outcome: 'trained' | 'already-done';
+  resumed_from: number | null;
+  engine: string;
+}
+
+export interface TrainOptions {
+  /** Called after every epoch (cheap); throttle display in the caller. */
+  onProgress?: (p: Progress) => void;
+  /** Called once when the run starts or resumes. */
+  onStart?: (info: { runId: string; runDir: string; resumedFrom: number | null; epochs: number }) => void;
+  /** Stop after this epoch (testing: simulates a kill without one). */
+  stopAfter?: number;
+}
+
+/** The split as stored in runs/<id>/split.json. */
+interface SplitJson { train_indices: number[]; test_indices: number[] }
+
+function checkpointEpochs(c: TrainConfig, e: number): boolean {
+  return e === 0 || e === c.epochs || e % c.checkpointEvery === 0;
+}
+
+/** Resolve the run of a config in the store: create it, or return the existing row. */
+export function prepareRun(store: Store, config: TrainConfig, engine: string): { row: RunRow; created: boolean } {
+  validateConfig(config);
+  const id = makeRunId(config);
+  const existing = store.getRun(id);
+  if (existing) return { row: existing, created: false };
+  // Check the inputs that come from files before creating anything.
+  const split = config.splitFile ? readSplitFile(config.splitFile, config.p) : makeSplit(config.p, config.fracTrain, config.dataSeed);
+  if (config.initFrom) {
+    const init = loadCheckpoint(config.initFrom);
+    const c = init.config;
+    if (c.p !== config.p || c.dModel !== config.dModel || c.nHeads !== config.nHeads || c.dHead !== config.dHead || c.dMlp !== config.dMlp) {
+      throw badInput(`${config.initFrom}: its shapes (p=${c.p}, d_model=${c.dModel}, heads=${c.nHeads}, d_head=${c.dHead}, d_mlp=${c.dMlp}) do not match the run's settings`);
+    }
+  }
+  const dir = store.runDir(id);
+  mkdirSync(join(dir, 'checkpoints'), { recursive: true });
+  const splitJson: SplitJson = { train_indices: Array.from(split.train), test_indices: Array.from(split.test) };
+  writeFileAtomic(join(dir, 'split.json'), JSON.stringify(splitJson));
+  writeFileAtomic(join(dir, 'run.json'), JSON.stringify({ run_id: id, ...config, engine }, null, 2) + '\n');
+  const row = store.createRun({
+    run_id: id, p: config.p, seed: config.seed, data_seed: config.dataSeed, epochs: config.epochs,
+    config_json: JSON.stringify(config), engine, source: 'grokbench',
+  });
+  return { row, created: true };
+}
+
+/** Train (or resume, or confirm finished) the run of `config`. */
+export function train(store: Store, k: Kernels, config: TrainConfig, opts: TrainOptions = {}): TrainResult {
+  const t0 = performance.now();
+  const engine = engineDescription(k);
+  const { row } = prepareRun(store, config, engine);
+  const id = row.run_id;
+  const dir = store.runDir(id);
+  if (row.status === 'diverged') {
+    throw failure(`run ${id} diverged earlier (see grokbench metrics ${id}); change --lr or other settings to train a new run`);
+  }
+  if (row.status === 'imported') throw badInput(`run ${id} was imported, not trained here; it cannot be trained further`);
+  const metricsSoFar = () => store.getMetrics(id);
+  if (row.status === 'done' && row.epochs_done >= config.epochs) {
+    const m = metricsSoFar();
+    const last = m[m.length - 1];
+    return {
+      run_id: id, epochs: config.epochs, final: finalOf(last), memorise_epoch: row.memorise_epoch,
+      grok_epoch: row.grok_epoch, wall_s: (performance.now() - t0) / 1000, outcome: 'already-done', resumed_from: null, engine,
+    };
+  }
+  removeStaleTemps(dir);
+  removeStaleTemps(join(dir, 'checkpoints'));
+
+  const split = JSON.parse(readFileSync(join(dir, 'split.json'), 'utf8')) as SplitJson;
+  // Samples in pair order (a-major): consecutive samples share table rows, which keeps them in cache.
+  const trainB = makeBatch(config.p, Int32Array.from(split.train_indices).sort());
+  const testB = makeBatch(config.p, Int32Array.from(split.test_indices).sort());
+
+  const alloc = (n: number) => k.alloc(n);
+  const params = Params.zeros(config, alloc);
+  const grad = Params.zeros(config, alloc);
+  const opt = new AdamW(k, params.flat.length, params.trainedRanges(config.trainBiases), config);
+  const resumePath = store.resumePath(id);
+  let start = 0;
+  let resumedFrom: number | null = null;
+  if (existsSync(resumePath)) {
+    start = loadResume(resumePath, config, params, opt, k);
+    resumedFrom = start;
+    // Rows after the resume point are recomputed identically; drop them and their files.
+    store.deleteMetricsAfter(id, start);
+    for (const cp of store.listCheckpoints(id)) if (cp.epoch > start) rmSync(cp.path, { force: true });
+    store.deleteCheckpointsAfter(id, start);
+  } else {
+    const init = config.initFrom ? loadCheckpoint(config.initFrom).params : initParams(config, config.seed);
+    params.flat.set(init.flat);
+    store.deleteMetricsAfter(id, -1);
+    store.deleteCheckpointsAfter(id, -1);
+  }
+  opts.onStart?.({ runId: id, runDir: dir, resumedFrom, epochs: config.epochs });
+  store.updateRun(id, { status: 'training', engine });
+
+  // Grokking bookkeeping from the metrics kept so far.
+  let memorise: number | null = null, grok: number | null = null;
+  for (const m of metricsSoFar()) {
+    if (memorise === null && m.train_acc >= MEMORISE_ACC) memorise = m.epoch;
+    if (grok === null && m.test_loss !== null && m.test_loss < GROK_LOSS) grok = m.epoch;
+  }
+
+  const n = Math.max(trainB.n, testB.n);
+  const ws = new Workspace(k, params, n);
+  const gw = new GradWorkspace(k, params, trainB.n);
+  const meta = (epoch: number): Record<string, string> => ({
+    format: 'grokbench-checkpoint', run_id: id, epoch: String(epoch), step: String(epoch),
+    config: JSON.stringify(config), engine,
+  });
+  let pending: MetricRow[] = [];
+  const tLoop = performance.now();
+  let last: MetricRow | null = null;
+
+  const record = (e: number, trainRes: { loss: number; acc: number }, testRes: { loss: number; acc: number } | null): void => {
+    const row: MetricRow = { epoch: e, train_loss: trainRes.loss, train_acc: trainRes.acc, test_loss: testRes?.loss ?? null, test_acc: testRes?.acc ?? null };
+    pending.push(row);
+    last = row;
+    if (memorise === null && row.train_acc >= MEMORISE_ACC) memorise = e;
+    if (grok === null && row.test_loss !== null && row.test_loss < GROK_LOSS) grok = e;
+    const done = e - start + 1;
+    const rate = done / Math.max(1e-9, (performance.now() - tLoop) / 1000);
+    opts.onProgress?.({ runId: id, epoch: e, epochs: config.epochs, trainLoss: row.train_loss, testLoss: row.test_loss,
+      testAcc: row.test_acc, rate, etaSeconds: (config.epochs - e) / rate });
+  };
+  const checkpoint = (e: number, final: boolean): void => {
+    const path = store.checkpointPath(id, e);
+    saveCheckpoint(path, params, meta(e));
+    store.commitProgress(id, {
+      metrics: pending, checkpoint: { epoch: e, step: e, path }, epochsDone: e,
+      status: final ? 'done' : 'training', memorise_epoch: memorise, grok_epoch: grok,
+    });
+    pending = [];
+    saveResume(resumePath, params, opt, meta(e));
+  };
+  const diverged = (e: number, loss: number): never => {
+    // Keep everything up to the last good checkpoint (already committed); record the reason.
+    store.updateRun(id, { status: 'diverged' });
+    const cps = store.listCheckpoints(id);
+    throw failure(`run ${id} diverged at epoch ${e} (train loss ${loss}); its last good checkpoint is epoch ${cps.length ? cps[cps.length - 1].epoch : 0}`);
+  };
+
+  for (let e = start; e < config.epochs; e++) {
+    const tables = computeTables(k, params);
+    const tr = lossAndGrad(k, params, tables, trainB, ws, gw, grad);
+    if (!Number.isFinite(tr.loss)) diverged(e, tr.loss);
+    const te = e % config.evalEvery === 0 ? evaluate(k, params, tables, testB, ws) : null;
+    record(e, tr, te);
+    if (checkpointEpochs(config, e)) checkpoint(e, false);
+    if (opts.stopAfter !== undefined && e >= opts.stopAfter) {
+      return partialResult();
+    }
+    opt.update(params.flat, grad.flat);
+  }
+  // The final weights: evaluate both splits (no gradient).
+  const E = config.epochs;
+  const tables = computeTables(k, params);
+  const tr = evaluate(k, params, tables, trainB, ws);
+  if (!Number.isFinite(tr.loss)) diverged(E, tr.loss);
+  record(E, tr, evaluate(k, params, tables, testB, ws));
+  checkpoint(E, true);
+  return partialResult('trained');
+
+  function partialResult(outcome: 'trained' | 'already-done' = 'trained'): TrainResult {
+    return {
+      run_id: id, epochs: config.epochs, final: finalOf(last), memorise_epoch: memorise, grok_epoch: grok,
+      wall_s: (performance.now() - t0) / 1000, outcome, resumed_from: resumedFrom, engine,
+    };
+  }
+}
+
+function finalOf(m: MetricRow | null | undefined): TrainResult['final'] {
+  if (!m) return { epoch: 0, train_loss: NaN, train_acc: NaN, test_loss: null, test_acc: null };
+  return { epoch: m.epoch, train_loss: m.train_loss, train_acc: m.train_acc, test_loss: m.test_loss, test_acc: m.test_acc };
+}
+
+export type { Batch };

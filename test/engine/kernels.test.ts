@@ -1,0 +1,85 @@
+/**
+ * Every kernel of the native engine against the TypeScript reference on the same inputs
+ * ("arrays close"), and a full lossAndGrad through both engines.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadNative } from '../../src/engine/native.js';
+import { ReferenceKernels } from '../../src/engine/reference.js';
+import type { Kernels } from '../../src/engine/kernels.js';
+import { GradWorkspace, Workspace, computeTables, lossAndGrad, makeBatch } from '../../src/model/model.js';
+import { Params } from '../../src/model/params.js';
+import { fillRandom } from '../helpers/plain-model.js';
+
+const native = loadNative().kernels;
+const ref = new ReferenceKernels('f32');
+const skip = native ? false : 'native addon not built';
+
+function rand(n: number, seed: number, scale = 1): Float32Array {
+  const v = new Float32Array(n); fillRandom(v, seed, scale); return v;
+}
+function close(a: Float32Array, b: Float32Array, tol: number, what: string): void {
+  assert.equal(a.length, b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / (1 + Math.abs(b[i])));
+  assert.ok(worst <= tol, `${what}: worst relative difference ${worst}`);
+}
+function both(f: (k: Kernels) => Float32Array[]): [Float32Array[], Float32Array[]] {
+  return [f(native!), f(ref)];
+}
+
+test('native gemm agrees with the reference for all transpose combinations', { skip }, () => {
+  for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    const M = 37, N = 29, K = 53;
+    const A = rand(M * K, 1), B = rand(K * N, 2), C0 = rand(M * N, 3);
+    const [[x], [y]] = both((k) => { const C = C0.slice(); k.gemm(ta, tb, M, N, K, 0.7, A, B, 0.3, C); return [C]; });
+    close(x, y, 1e-5, `gemm ${ta} ${tb}`);
+  }
+});
+
+test('native element-wise kernels agree with the reference', { skip }, () => {
+  const N = 50, H = 3, p = 11, width = 17, R = 2 * p + 1;
+  const a = Int32Array.from({ length: N }, (_, i) => (i * 7) % p), b = Int32Array.from({ length: N }, (_, i) => (i * 3 + 1) % p);
+  const S = rand(H * R, 4), T = rand(H * R * width, 5), base = rand(width, 6), dOut = rand(N * width, 7);
+  const [w1, w2] = both((k) => { const w = new Float32Array(N * H * 3); k.attnWeights(N, H, p, a, b, S, w); return [w]; });
+  close(w1[0], w2[0], 1e-6, 'attnWeights');
+  const w = w2[0];
+  for (const relu of [false, true]) {
+    const [x, y] = both((k) => { const out = new Float32Array(N * width), pre = new Float32Array(N * width); k.mixTokens(N, H, p, width, a, b, w, T, base, out, relu, pre); return [out, pre]; });
+    close(x[0], y[0], 1e-5, `mixTokens relu=${relu}`); close(x[1], y[1], 1e-5, 'mixTokens pre');
+  }
+  const [x, y] = both((k) => { const dT = rand(H * R * width, 8), dS = rand(H * R, 9); k.mixTokensBackward(N, H, p, width, a, b, w, T, dOut, dT, dS); return [dT, dS]; });
+  close(x[0], y[0], 1e-5, 'mixTokensBackward dT'); close(x[1], y[1], 1e-5, 'mixTokensBackward dS');
+  const [r1, r2] = both((k) => { const A = rand(N * width, 10); k.addRow(N, width, A, base); const pre = rand(N * width, 11); const d = rand(N * width, 12); k.reluBackward(N * width, pre, d); const cs = rand(width, 13); k.colSum(N, width, A, cs, true); return [A, d, cs]; });
+  r1.forEach((v, i) => close(v, r2[i], 1e-6, `addRow/reluBackward/colSum ${i}`));
+  const V = 13, logits = rand(N * V, 14, 5), targets = Int32Array.from({ length: N }, (_, i) => (i * 5) % V);
+  const dl1 = new Float32Array(N * V), dl2 = new Float32Array(N * V);
+  const c1 = native!.crossEntropy(N, V, logits, targets, dl1, 1 / N), c2 = ref.crossEntropy(N, V, logits, targets, dl2, 1 / N);
+  assert.ok(Math.abs(c1.lossSum - c2.lossSum) < 1e-9 * N * 10, `loss ${c1.lossSum} vs ${c2.lossSum}`);
+  assert.equal(c1.correct, c2.correct);
+  close(dl1, dl2, 1e-7, 'crossEntropy gradient');
+});
+
+test('native AdamW step agrees with the reference', { skip }, () => {
+  const n = 1000, ranges = Int32Array.from([0, 400, 600, 1000]);
+  const [x, y] = both((k) => {
+    const P = rand(n, 20), G = rand(n, 21), M = rand(n, 22, 0.1), Vv = rand(n, 23, 0.01).map(Math.abs);
+    for (let step = 1; step <= 3; step++) k.adamw(ranges, P, G, M, Vv, 1e-3, 0.9, 0.98, 1e-8, 1.0, step);
+    return [P, M, Vv];
+  });
+  x.forEach((v, i) => close(v, y[i], 1e-6, `adamw ${i}`));
+});
+
+test('a full loss and gradient agree between the engines', { skip }, () => {
+  const config = { p: 13, dModel: 16, nHeads: 4, dHead: 4, dMlp: 32, act: 'relu' as const };
+  const run = (k: Kernels) => {
+    const params = Params.zeros(config, (n) => k.alloc(n)); fillRandom(params.flat, 99, 0.3);
+    const grad = Params.zeros(config, (n) => k.alloc(n));
+    const batch = makeBatch(config.p, Array.from({ length: 100 }, (_, i) => (i * 37) % 169));
+    const r = lossAndGrad(k, params, computeTables(k, params), batch, new Workspace(k, params, batch.n), new GradWorkspace(k, params, batch.n), grad);
+    return { loss: r.loss, grad: grad.flat as Float32Array };
+  };
+  const a = run(native!), b = run(ref);
+  assert.ok(Math.abs(a.loss - b.loss) < 1e-5, `${a.loss} vs ${b.loss}`);
+  close(a.grad, b.grad, 1e-5, 'gradient');
+});

@@ -1,0 +1,74 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ReferenceKernels } from '../../src/engine/reference.js';
+import { GradWorkspace, Workspace, computeTables, forward, lossAndGrad, makeBatch } from '../../src/model/model.js';
+import { PARAM_NAMES, Params } from '../../src/model/params.js';
+import type { ModelConfig } from '../../src/model/config.js';
+import { fillRandom, plainLogits } from '../helpers/plain-model.js';
+
+const small: ModelConfig = { p: 7, dModel: 8, nHeads: 2, dHead: 4, dMlp: 12, act: 'relu' };
+
+function randomParams(k: ReferenceKernels, seed: number, scale = 0.5): Params {
+  const params = Params.zeros(small, (n) => k.alloc(n));
+  fillRandom(params.flat, seed, scale);
+  return params;
+}
+
+test('last-position model equals the plain three-position model (float64)', () => {
+  const k = new ReferenceKernels('f64');
+  const params = randomParams(k, 42);
+  const all = Array.from({ length: small.p * small.p }, (_, i) => i);
+  const batch = makeBatch(small.p, all);
+  const ws = new Workspace(k, params, batch.n);
+  const fw = forward(k, params, computeTables(k, params), batch, ws);
+  let maxDiff = 0;
+  for (let i = 0; i < batch.n; i++) {
+    const want = plainLogits(params, batch.a[i], batch.b[i]);
+    for (let o = 0; o < small.p; o++) maxDiff = Math.max(maxDiff, Math.abs(fw.logits[i * small.p + o] - want[o]));
+  }
+  assert.ok(maxDiff < 1e-10, `max |Δlogit| = ${maxDiff}`);
+});
+
+test('float32 last-position model equals the plain model to float32 rounding', () => {
+  const k = new ReferenceKernels('f32');
+  const params = randomParams(k, 7);
+  const batch = makeBatch(small.p, Array.from({ length: 49 }, (_, i) => i));
+  const ws = new Workspace(k, params, batch.n);
+  const fw = forward(k, params, computeTables(k, params), batch, ws);
+  for (let i = 0; i < batch.n; i++) {
+    const want = plainLogits(params, batch.a[i], batch.b[i]);
+    for (let o = 0; o < small.p; o++) assert.ok(Math.abs(fw.logits[i * small.p + o] - want[o]) < 1e-5 * (1 + Math.abs(want[o])));
+  }
+});
+
+test('gradient of every parameter matches central finite differences (float64)', () => {
+  const k = new ReferenceKernels('f64');
+  const params = randomParams(k, 3, 0.6);
+  const grad = Params.zeros(small, (n) => k.alloc(n));
+  const batch = makeBatch(small.p, [0, 5, 9, 17, 23, 31, 40, 48, 12, 33]);
+  const ws = new Workspace(k, params, batch.n);
+  const gw = new GradWorkspace(k, params, batch.n);
+  lossAndGrad(k, params, computeTables(k, params), batch, ws, gw, grad);
+  const lossAt = () => {
+    const g2 = Params.zeros(small, (n) => k.alloc(n));
+    return lossAndGrad(k, params, computeTables(k, params), batch, ws, new GradWorkspace(k, params, batch.n), g2).loss;
+  };
+  const h = 1e-6;
+  for (const name of PARAM_NAMES) {
+    const [s, e] = params.offsets[name];
+    // Every element of small tensors; a spread of 12 elements of larger ones.
+    const idx = e - s <= 24 ? Array.from({ length: e - s }, (_, i) => s + i) : Array.from({ length: 12 }, (_, i) => s + Math.floor((i * (e - s)) / 12));
+    let checked = 0;
+    for (const i of idx) {
+      const orig = params.flat[i];
+      params.flat[i] = orig + h; const lp = lossAt();
+      params.flat[i] = orig - h; const lm = lossAt();
+      params.flat[i] = orig;
+      const fd = (lp - lm) / (2 * h);
+      const an = grad.flat[i];
+      assert.ok(Math.abs(fd - an) <= 1e-6 + 1e-5 * Math.abs(fd), `${name}[${i - s}]: analytic ${an}, finite difference ${fd}`);
+      checked++;
+    }
+    assert.ok(checked > 0);
+  }
+});
