@@ -13,7 +13,7 @@ import { DEFAULTS } from '../src/model/config.js';
 import { initParams } from '../src/model/init.js';
 import { Store } from '../src/store/store.js';
 
-export async function benchAnalysis(): Promise<{ seconds: number; checkpoints: number }> {
+export async function benchAnalysis(): Promise<{ seconds: number; checkpoints: number; cpuSeconds: number }> {
   const n = Number(process.env.BENCH_ANALYSIS_CHECKPOINTS ?? 251);
   const jobs = process.env.BENCH_ANALYSIS_JOBS ? Number(process.env.BENCH_ANALYSIS_JOBS) : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'grokbench-bench-analysis-'));
@@ -29,11 +29,13 @@ export async function benchAnalysis(): Promise<{ seconds: number; checkpoints: n
       saveCheckpoint(path, initParams(DEFAULTS, DEFAULTS.seed + i), { epoch: String(epoch) });
       store.addCheckpoint(runId, { epoch, step: epoch, path });
     }
-    const t0 = performance.now();
+    const t0 = performance.now(), c0 = process.cpuUsage();
     const res = await analyseRuns(store, [runId], { jobs });
     const seconds = (performance.now() - t0) / 1000;
+    const c = process.cpuUsage(c0);
     if (res.tasks !== n) throw new Error(`analysed ${res.tasks} checkpoints, expected ${n}`);
-    return { seconds, checkpoints: n };
+    // CPU seconds of every thread of this process (workers included): a load-independent figure.
+    return { seconds, checkpoints: n, cpuSeconds: (c.user + c.system) / 1e6 };
   } finally {
     store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -42,5 +44,5 @@ export async function benchAnalysis(): Promise<{ seconds: number; checkpoints: n
 
 // Run directly: node dist/bench/analysis.js
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\/dist\//, '/dist/'))) {
-  benchAnalysis().then((r) => console.log(`analysis: ${r.checkpoints} checkpoints in ${r.seconds.toFixed(1)} s`));
+  benchAnalysis().then((r) => console.log(`analysis: ${r.checkpoints} checkpoints in ${r.seconds.toFixed(1)} s (${r.cpuSeconds.toFixed(1)} CPU s)`));
 }

@@ -94,6 +94,9 @@ static float dot(const float *restrict x, const float *restrict y, int n) {
   return s;
 }
 
+/* Below about this many multiply-adds a kernel runs on one thread: waking the others costs more. */
+#define PAR_MIN 1e6
+
 #define CHECK(call) do { if ((call) != napi_ok) { napi_throw_error(env, NULL, "grokbench native: N-API call failed: " #call); return NULL; } } while (0)
 
 static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
@@ -175,7 +178,7 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
   nt = omp_get_max_threads();
 #endif
   const double work = 2.0 * M * N * K;
-  if (nt <= 1 || work < 4e6) {
+  if (nt <= 1 || work < 16 * PAR_MIN) {
     cblas_sgemm(CblasRowMajor, TA, TB, M, N, K, (float)alpha, A, lda, B, ldb, (float)beta, C, N);
     return NULL;
   }
@@ -227,7 +230,7 @@ static napi_value MixTokens(napi_env env, napi_callback_info info) {
   const int BLOCK = 128;
   for (int c0 = 0; c0 < width; c0 += BLOCK) {
     const int bw = width - c0 < BLOCK ? width - c0 : BLOCK;
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(static) if ((double)N * H * bw > PAR_MIN)
     for (int n = 0; n < N; n++) {
       const float *rows[96]; float ws[96];
       float *o = out + (size_t)n * width + c0;
@@ -259,7 +262,7 @@ static napi_value AttnWeights(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "grokbench native: attnWeights operand too small");
     return NULL;
   }
-  #pragma omp parallel for schedule(static)
+  #pragma omp parallel for schedule(static) if ((double)N * H * 64 > PAR_MIN)
   for (int n = 0; n < N; n++) {
     for (int h = 0; h < H; h++) {
       const double x0 = S[h * R + a[n]], x1 = S[h * R + p + b[n]], x2 = S[h * R + 2 * p];
@@ -292,7 +295,7 @@ static napi_value MixTokensBackward(napi_env env, napi_callback_info info) {
   /* Phase 1 (parallel over samples): the dot products g_j = dOut[n]·T[h, tok_j(n)]. */
   float *gd = malloc(sizeof(float) * (size_t)N * H * 3);
   if (!gd) { napi_throw_error(env, NULL, "grokbench native: out of memory"); return NULL; }
-  #pragma omp parallel for schedule(static)
+  #pragma omp parallel for schedule(static) if ((double)N * H * width > PAR_MIN)
   for (int n = 0; n < N; n++) {
     const float *g = dOut + (size_t)n * width;
     for (int h = 0; h < H; h++) {
@@ -316,7 +319,7 @@ static napi_value MixTokensBackward(napi_env env, napi_callback_info info) {
   /* Phase 3 (parallel over column blocks, samples in order within each): dT[h, tok_j(n)] += w·dOut[n]. */
   const int BLOCK = 64;
   const int nb = (width + BLOCK - 1) / BLOCK;
-  #pragma omp parallel for schedule(static)
+  #pragma omp parallel for schedule(static) if ((double)N * H * width > PAR_MIN)
   for (int blk = 0; blk < nb; blk++) {
     const int c0 = blk * BLOCK, bw = width - c0 < BLOCK ? width - c0 : BLOCK;
     for (int n = 0; n < N; n++) {
@@ -370,7 +373,7 @@ static napi_value CrossEntropy(napi_env env, napi_callback_info info) {
   }
   /* Per-thread partial sums over fixed static chunks, added in thread order. */
   double partLoss[64] = {0}; int partCorrect[64] = {0}; int nthreads = 1;
-  #pragma omp parallel
+  #pragma omp parallel if ((double)N * V > PAR_MIN / 8)
   {
     int tid = 0;
 #ifdef _OPENMP

@@ -10,8 +10,8 @@
  * variance in a-only terms F[x][0] (x ≠ 0), b-only terms F[0][y] (y ≠ 0) and joint terms (x, y ≠ 0).
  *
  * How. The maps come as [p², m] (row a·p+b, column n), i.e. a [p, p·m] matrix over a. Each neuron is
- * centred in float64 first (that changes only F[0][0], zeroed anyway, and keeps float32 rounding
- * relative to the neuron's variance rather than its mean). G = B·A is one GEMM [p,p]·[p,p·m]; of
+ * first shifted by a constant, its value at (0, 0) (that changes only F[0][0], zeroed anyway, and
+ * keeps float32 rounding relative to the neuron's spread rather than its mean). G = B·A is one GEMM [p,p]·[p,p·m]; of
  * F[x] = B·G[x] only what the fractions need is formed, as small GEMMs: the whole row x = 0, and
  * y ∈ I_{k(x)} for x ≥ 1. The denominator Σ F² equals Σ (A − mean A)² (B orthonormal, Parseval) and
  * is computed from A directly in float64; joint = 1 − aOnly − bOnly. The tests check both identities
@@ -39,15 +39,37 @@ export interface NeuronFourier {
   dominantFrequency: Int32Array; dominantFraction: Float32Array;
 }
 
-/** Centred copy of the maps in the engine's precision, with per-neuron Σ(A−mean)² and Σ A². */
+/**
+ * One pass over the maps: a copy shifted by each neuron's first value (in the engine's precision;
+ * a constant shift changes only F[0][0], and a data value is as good a centre as the mean for
+ * float32 rounding), and per neuron, in float64 from the shifted sums, Σ (A − mean)² and Σ A².
+ */
 function centre(k: Kernels, maps: Vec, p: number, m: number, scratch: Scratch): { Ac: Vec; variance: Float64Array; sumSq: Float64Array } {
   const P2 = p * p;
   if (maps.length !== P2 * m) throw failure(`activation maps hold ${maps.length} values, expected ${P2}·${m}`);
-  const mean = new Float64Array(m), sumSq = new Float64Array(m), variance = new Float64Array(m);
-  for (let i = 0; i < P2; i++) for (let n = 0, o = i * m; n < m; n++) { const v = maps[o + n]; mean[n] += v; sumSq[n] += v * v; }
-  for (let n = 0; n < m; n++) mean[n] /= P2;
+  const shift = Float64Array.from(maps.subarray(0, m));
+  const s1 = new Float64Array(m), s2 = new Float64Array(m);
   const Ac = scratch.vec(k, 'fourier.Ac', P2 * m);
-  for (let i = 0; i < P2; i++) for (let n = 0, o = i * m; n < m; n++) { const d = maps[o + n] - mean[n]; Ac[o + n] = d; variance[n] += d * d; }
+  let i = 0;
+  for (; i + 4 <= P2; i += 4) { // four rows at a time: one accumulator update per four values
+    const o0 = i * m, o1 = o0 + m, o2 = o1 + m, o3 = o2 + m;
+    for (let n = 0; n < m; n++) {
+      const sh = shift[n];
+      const d0 = maps[o0 + n] - sh, d1 = maps[o1 + n] - sh, d2 = maps[o2 + n] - sh, d3 = maps[o3 + n] - sh;
+      Ac[o0 + n] = d0; Ac[o1 + n] = d1; Ac[o2 + n] = d2; Ac[o3 + n] = d3;
+      s1[n] += (d0 + d1) + (d2 + d3);
+      s2[n] += (d0 * d0 + d1 * d1) + (d2 * d2 + d3 * d3);
+    }
+  }
+  for (; i < P2; i++) {
+    const o = i * m;
+    for (let n = 0; n < m; n++) { const d = maps[o + n] - shift[n]; Ac[o + n] = d; s1[n] += d; s2[n] += d * d; }
+  }
+  const variance = new Float64Array(m), sumSq = new Float64Array(m);
+  for (let n = 0; n < m; n++) {
+    variance[n] = Math.max(0, s2[n] - (s1[n] * s1[n]) / P2);
+    sumSq[n] = s2[n] + 2 * shift[n] * s1[n] + P2 * shift[n] * shift[n];
+  }
   return { Ac, variance, sumSq };
 }
 

@@ -106,8 +106,9 @@ function resolveOptions(opts: AnalyseOptions): AnalysisOptions {
 }
 
 /** Analyse every not-yet-analysed checkpoint of the runs (ids must exist in the store). */
-export async function analyseRuns(store: Store, runIds: string[], opts: AnalyseOptions = {}): Promise<AnalyseResult> {
+export async function analyseRuns(store: Store, runIdsIn: string[], opts: AnalyseOptions = {}): Promise<AnalyseResult> {
   const t0 = performance.now();
+  const runIds = [...new Set(runIdsIn)];
   const options = resolveOptions(opts);
   if (opts.jobs !== undefined && (!Number.isInteger(opts.jobs) || opts.jobs < 1)) throw badInput(`--jobs must be an integer ≥ 1, got ${opts.jobs}`);
   const analyzers = listAnalyzers();

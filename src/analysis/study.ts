@@ -190,7 +190,8 @@ export interface MetricFacts {
   atGrok: number | null;
   final: number;
   timing: MetricTiming;
-  early: { target: number; epoch: number; value: number }[];
+  /** Mean and blob count (≥ blobThreshold) at the checkpoint nearest each early target epoch. */
+  early: { target: number; epoch: number; value: number; blobCount: number }[];
   /** Pearson r across checkpoints between the metric's mean and log10 test loss. */
   lossCorrelation: number;
   blobs: BlobFacts;
@@ -548,11 +549,15 @@ function thresholdAnalysis(series: RunSeries[], o: Resolved): ThresholdDetails {
     }
   }
   const firstOf = (key: SepKey): FirstSeparation | null => {
-    const perfect = perEpoch.map((r) => (r[key]?.margin ?? -Infinity) > 0);
+    let perfect = perEpoch.map((r) => (r[key]?.margin ?? -Infinity) > 0);
     const i = perfect.indexOf(true);
     if (i < 0) return null;
     const row = perEpoch[i];
     const sep = row[key] as Separation | FeatureSeparation;
+    // A pre-chosen feature keeps separating only if it does so in the same direction.
+    if (key === 'meanCoarsenessK' || key === 'meanConcentration') {
+      perfect = perfect.map((ok, j) => ok && perEpoch[j][key]?.direction === sep.direction);
+    }
     const feature = 'feature' in sep ? sep.feature : key === 'meanCoarsenessK' ? meanCK : key === 'meanConcentration' ? meanConc : null;
     let stable = perfect.length;
     while (stable > 0 && perfect[stable - 1]) stable--;
@@ -858,7 +863,7 @@ function metricFacts(rs: RunSeries, metric: 'coarseness' | 'concentration', o: R
     }),
     early: targets.map((t) => {
       const i = nearestIndex(rs.epochs, t);
-      return { target: t, epoch: rs.epochs[i], value: vals[i] };
+      return { target: t, epoch: rs.epochs[i], value: vals[i], blobCount: countAtLeast(perNeuron(rs, metric, o)[i], o.blobThreshold) };
     }),
     lossCorrelation: pearson(xs, ys),
     blobs: blobNeurons(
@@ -1024,6 +1029,13 @@ function sectionThreshold(d: StudyDetails): StudySection {
       },
     };
   }
+  if (t.commonEpochs.length === 0) {
+    return {
+      id: 'threshold',
+      question,
+      answer: `${plural(nG, 'run')} grokked and ${plural(nN, 'run')} did not, but no checkpoint epoch is common to all runs, so they cannot be compared epoch by epoch.`,
+    };
+  }
   const parts: string[] = [];
   parts.push(
     `${plural(nG, 'run')} grokked and ${plural(nN, 'run')} did not (${t.nonGrokking.join(', ')}); ` +
@@ -1119,7 +1131,7 @@ function sectionThreshold(d: StudyDetails): StudySection {
           encoding: {
             x: { field: 'epoch', type: 'quantitative' },
             y: { field: 'normMargin', type: 'quantitative', title: 'margin / range' },
-            color: { field: 'series', type: 'nominal' },
+            color: { field: 'series', type: 'nominal', legend: { labelLimit: 400 } },
           },
         },
         { mark: { type: 'rule', strokeDash: [4, 4] }, encoding: { y: { datum: 0 } } },
@@ -1141,9 +1153,9 @@ function timingCounts(rows: { cls: TimingClass | null; lead: number | null }[]):
   return { ...c, medianLead: leads.length ? median(leads) : NaN, signP: signTest(c.precede, c.follow) };
 }
 
-function verdict(c: { precede: number; coincide: number; follow: number }): string {
-  const total = c.precede + c.coincide + c.follow;
-  if (total === 0) return 'cannot be placed';
+/** The majority class among `total` runs (runs whose metric never rose count against every class). */
+function verdict(c: { precede: number; coincide: number; follow: number }, total: number): string {
+  if (c.precede + c.coincide + c.follow === 0) return 'cannot be placed';
   for (const k of ['precede', 'coincide', 'follow'] as const) {
     if (c[k] > total / 2) return `mostly ${k === 'precede' ? 'precedes' : k === 'follow' ? 'follows' : 'coincides with'} it`;
   }
@@ -1168,8 +1180,8 @@ function sectionTiming(d: StudyDetails): StudySection {
     const vsDrop = g.map((r) => r[metric].timing.leadHalfRiseVsLossDrop).filter((x): x is number => x !== null);
     parts.push(
       `${name[0].toUpperCase()}${name.slice(1)}: of ${plural(g.length, 'grokking run')}, its half-rise came before the grok epoch in ${half.precede}, within tolerance in ${half.coincide} and after it in ${half.follow}` +
-        `${noRise ? ` (${noRise} never rose)` : ''} (median lead ${f(half.medianLead, 0)} epochs; sign test precede vs follow p = ${fp(half.signP)}), so its half-rise ${verdict(half)}; ` +
-        `its steepest rise came before in ${steep.precede}, within tolerance in ${steep.coincide}, after in ${steep.follow} (median lead ${f(steep.medianLead, 0)}), so its steepest rise ${verdict(steep)}.` +
+        `${noRise ? ` (${noRise} never rose)` : ''} (median lead ${f(half.medianLead, 0)} epochs; sign test precede vs follow p = ${fp(half.signP)}), so its half-rise ${verdict(half, g.length)}; ` +
+        `its steepest rise came before in ${steep.precede}, within tolerance in ${steep.coincide}, after in ${steep.follow} (median lead ${f(steep.medianLead, 0)}), so its steepest rise ${verdict(steep, g.length)}.` +
         (vsDrop.length
           ? ` Against the midpoint of the test-loss drop (log scale) instead of the grok epoch, the half-rise leads by a median of ${f(median(vsDrop), 0)} epochs (${vsDrop.filter((x) => x > 0).length} of ${vsDrop.length} runs before it).`
           : ''),
@@ -1288,8 +1300,8 @@ function sectionCritical(d: StudyDetails): StudySection {
     if (conc.length) {
       const topShare = conc.map((r) => r[metric].blobs.topFrequencies[0].share);
       const top3 = conc.map((r) => r[metric].blobs.topFrequencies.slice(0, 3).reduce((a, t) => a + t.share, 0));
-      const nF = median(conc.map((r) => r.nFreq));
-      s += ` Do they share dominant frequencies? The most common one holds a median ${f(100 * median(topShare), 0)}% of a run's final blobs and the top three ${f(100 * median(top3), 0)}% (if dominant frequencies were spread evenly over the ${nF} frequencies: about ${f(100 / nF, 0)}% and ${f(300 / nF, 0)}%).`;
+      const even = median(conc.map((r) => 1 / r.nFreq));
+      s += ` Do they share dominant frequencies? The most common one holds a median ${f(100 * median(topShare), 0)}% of a run's final blobs and the top three ${f(100 * median(top3), 0)}% (were dominant frequencies spread evenly over a run's (p−1)/2 frequencies: about ${f(100 * even, 0)}% and ${f(300 * even, 0)}%).`;
       const inKeys = finite(conc.map((r) => r[metric].blobs.shareInEmbeddingKeys ?? NaN));
       if (inKeys.length) s += ` A median ${f(100 * median(inKeys), 0)}% of final blobs have a dominant frequency among the run's final embedding key frequencies.`;
     }
@@ -1396,8 +1408,8 @@ function sectionPrime(d: StudyDetails): StudySection {
   const runs = d.runs;
   const big = Number.MAX_SAFE_INTEGER;
   const grokRank = ranks(runs.map((r) => r.grokEpoch ?? big));
-  const early = (r: StudyRunFacts, m: 'coarseness' | 'concentration'): { epoch: number; value: number } =>
-    r[m].early.find((e) => e.target === o.earlyEpoch) as { epoch: number; value: number };
+  const early = (r: StudyRunFacts, m: 'coarseness' | 'concentration'): MetricFacts['early'][number] =>
+    r[m].early.find((e) => e.target === o.earlyEpoch) as MetricFacts['early'][number];
   const earlyC = runs.map((r) => early(r, 'coarseness').value);
   const earlyK = runs.map((r) => early(r, 'concentration').value);
   const rankC = ranks(earlyC);
@@ -1467,7 +1479,9 @@ function sectionPrime(d: StudyDetails): StudySection {
       else if (tb < ta) first2++;
       else ties++;
     }
-    parts.push(
+    const seedRanks = `mean grokking-time rank seed ${s1} ${f(meanRankBy(grokRank, (r) => r.seed, s1), 2)}, seed ${s2} ${f(meanRankBy(grokRank, (r) => r.seed, s2), 2)}`;
+    if (pairsN === 0) parts.push(`Per seed: no prime has runs with both seeds ${s1} and ${s2}, so they cannot be compared prime by prime; ${seedRanks}.`);
+    else parts.push(
       `Per seed: seed ${s1} grokked first for ${first1} of ${pairsN} primes, seed ${s2} for ${first2}${ties ? `, ${ties} tied` : ''} (sign test p = ${fp(signTest(first1, first2))}); mean grokking-time rank seed ${s1} ${f(meanRankBy(grokRank, (r) => r.seed, s1), 2)}, seed ${s2} ${f(meanRankBy(grokRank, (r) => r.seed, s2), 2)}.` +
         (seeds.length > 2 ? ` (Only the first two of ${seeds.length} seeds are compared pairwise.)` : ''),
     );
@@ -1480,9 +1494,9 @@ function sectionPrime(d: StudyDetails): StudySection {
     early(r, 'coarseness').epoch,
     cell(early(r, 'coarseness').value),
     cell(early(r, 'concentration').value),
-    r.snapshots.length ? r.snapshots[nearestIndex(r.snapshots.map((s) => s.epoch), o.earlyEpoch)].blobCount : null,
+    early(r, 'coarseness').blobCount,
     r.coarseness.blobs.finalBlobs.length,
-    r.snapshots.length ? r.snapshots[nearestIndex(r.snapshots.map((s) => s.epoch), o.earlyEpoch)].concentratedCount : null,
+    early(r, 'concentration').blobCount,
     r.concentration.blobs.finalBlobs.length,
   ]);
   return {
@@ -1557,7 +1571,7 @@ function sectionPredict(d: StudyDetails): StudySection {
     );
   }
   for (const r of main.length ? main : []) {
-    if (r.nonGrokking.length === 0) continue;
+    if (r.nonGrokking.length === 0 || r.n === 0) continue;
     const name = r.metric === 'coarseness' ? 'coarseness' : 'concentration';
     parts.push(
       `Non-grokking runs at epoch ${r.target}, mean ${name}: ${r.nonGrokking
@@ -1565,9 +1579,12 @@ function sectionPredict(d: StudyDetails): StudySection {
         .join('; ')}.`,
     );
   }
-  if (main.some((r) => r.nonGrokking.length > 0)) {
+  const nNon = d.runs.filter((r) => !r.grokked).length;
+  if (nNon > 0 && nNon < d.runs.length) {
     const k = d.runs.length;
-    parts.push(`A single non-grokking run lying below all ${k - 1} others happens by chance with probability 1/${k}; it is a hint, not a predictor.`);
+    parts.push(
+      `Under random labelling, the chance that the ${nNon === 1 ? 'non-grokking run is' : `${nNon} non-grokking runs are`} the lowest of all ${k} on one pre-chosen measure is 1/${choose(k, nNon)}: even that would be a hint, not a predictor.`,
+    );
   }
   const rows: Cell[][] = d.predict.map((r) => [
     r.metric === 'coarseness' ? `coarseness K=${o.K}` : 'concentration',
@@ -1596,7 +1613,7 @@ function sectionPredict(d: StudyDetails): StudySection {
           value: cell(pt.value),
           grokEpoch: pt.grokEpoch ?? run.lastEpoch,
           grokked: pt.grokEpoch !== null,
-          fit: Number.isFinite(r.slope) && pt.grokEpoch !== null ? cell(r.slope * pt.value + r.intercept, 1) : null,
+          fit: r.n >= 3 && Number.isFinite(r.slope) && pt.grokEpoch !== null ? cell(r.slope * pt.value + r.intercept, 1) : null,
         };
       }),
     );
@@ -1666,6 +1683,8 @@ function sectionEmbedding(d: StudyDetails, runs: readonly StudyRunData[]): Study
     parts.push('Fewer than 3 runs have spectra, too few for an outlier check.');
   } else if (nonIdx.length === 0) {
     parts.push('Every run grokked, so there is no non-grokking spectrum to compare.');
+  } else if (nonIdx.length === withEmb.length) {
+    parts.push('No run grokked, so there is no grokking group to compare a non-grokking spectrum with.');
   } else {
     for (const { r, i } of nonIdx) {
       const absZ = zs.map(Math.abs);
@@ -1686,8 +1705,7 @@ function sectionEmbedding(d: StudyDetails, runs: readonly StudyRunData[]): Study
   const j0 = withEmb.map((r) => e(r).jaccard0Final);
   const jE = withEmb.map((r) => e(r).jaccardEarlyFinal);
   const rnd = (r: StudyRunFacts, a: number[]): number => {
-    const nF = (r.p - 1) / 2;
-    return randomOverlap(nF, a.length, e(r).keysFinal.length).jaccard;
+    return randomOverlap(r.nFreq, a.length, e(r).keysFinal.length).jaccard;
   };
   const r0 = withEmb.map((r) => rnd(r, e(r).keys0));
   const rE = withEmb.map((r) => rnd(r, e(r).keysEarly));
@@ -1734,7 +1752,8 @@ function sectionEmbedding(d: StudyDetails, runs: readonly StudyRunData[]): Study
       $schema: VL_SCHEMA,
       title: 'Embedding Fourier norm per frequency at initialisation',
       data: { values },
-      facet: { field: 'run', type: 'nominal', columns: 4 },
+      facet: { field: 'run', type: 'nominal', title: null },
+      columns: 4,
       spec: { mark: 'bar', encoding: { x: { field: 'k', type: 'quantitative', title: 'frequency k' }, y: { field: 'norm', type: 'quantitative' } } },
     },
   };
@@ -1747,7 +1766,11 @@ function sectionMetric(d: StudyDetails, series: readonly StudyRunData[]): StudyS
   const g = d.runs.filter((r) => r.grokked);
   // Separation (from the threshold section).
   if (t.perEpoch.length === 0) {
-    parts.push('Separation: all runs grokked or none did, so neither metric can be tested for separating them.');
+    parts.push(
+      t.grokking.length === 0 || t.nonGrokking.length === 0
+        ? 'Separation: all runs grokked or none did, so neither metric can be tested for separating them.'
+        : 'Separation: no checkpoint epoch is common to all runs, so the metrics cannot be compared for separating them.',
+    );
   } else {
     const kPerfect = t.perEpoch.filter((r) => (r.coarsenessK?.margin ?? -1) > 0).length;
     const cPerfect = t.perEpoch.filter((r) => (r.concentration?.margin ?? -1) > 0).length;
@@ -1774,7 +1797,7 @@ function sectionMetric(d: StudyDetails, series: readonly StudyRunData[]): StudyS
     const lc = finite(g.map((r) => r.concentration.timing.leadHalfRise ?? NaN).map(Math.abs));
     parts.push(
       `Tracking the test loss: across checkpoints, the correlation of the metric's mean with log10 test loss has median r = ${f(median(finite(gi.map((i) => rc[i]))), 2)} for coarseness (K=${o.K}) and ${f(median(finite(gi.map((i) => rk[i]))), 2)} for concentration over the grokking runs (negative: the metric rises as the loss falls); concentration has the stronger |r| in ${cWins} of ${gi.length} runs, coarseness in ${kWins}. ` +
-        `The half-rise lies a median ${f(median(lc), 0)} epochs from the grok epoch for concentration and ${f(median(lk), 0)} for coarseness. ` +
+        `The half-rise lies a median ${f(median(lc), 0)} epochs (either side) from the grok epoch for concentration and ${f(median(lk), 0)} for coarseness. ` +
         `These are descriptive: two trending series correlate strongly whether or not one drives the other, so no p-value is given.`,
     );
     const avg = (m: 'coarseness' | 'concentration', key: 'initial' | 'mid' | 'atGrok' | 'final'): number => mean(finite(g.map((r) => r[m][key] ?? NaN)));
@@ -1827,21 +1850,22 @@ function sectionMetric(d: StudyDetails, series: readonly StudyRunData[]): StudyS
       $schema: VL_SCHEMA,
       title: 'Mean coarseness and mean concentration per run (dashed: grok epoch)',
       data: { values },
-      facet: { field: 'run', type: 'nominal', columns: 4 },
+      facet: { field: 'run', type: 'nominal', title: null },
+      columns: 4,
       spec: {
         layer: [
           {
             mark: 'line',
             encoding: {
-              x: { field: 'epoch', type: 'quantitative' },
-              y: { field: 'mean', type: 'quantitative', scale: { domain: [0, 1] } },
+              x: { field: 'epoch', type: 'quantitative', title: 'epoch' },
+              y: { field: 'mean', type: 'quantitative', scale: { domain: [0, 1] }, title: 'mean over neurons' },
               color: { field: 'metric', type: 'nominal' },
             },
           },
           {
             transform: [{ filter: 'datum.grokEpoch !== null' }],
             mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' },
-            encoding: { x: { aggregate: 'min', field: 'grokEpoch', type: 'quantitative' } },
+            encoding: { x: { aggregate: 'min', field: 'grokEpoch', type: 'quantitative', title: 'epoch' } },
           },
         ],
       },

@@ -2,10 +2,14 @@
 import type { Command } from 'commander';
 import * as train from './train.js';
 import * as runs from './runs.js';
+import * as analyze from './analyze.js';
+import * as coarseness from './coarseness.js';
 import * as importCmd from './import.js';
 
 export function registerCommands(program: Command): void {
   train.register(program);
+  analyze.register(program);
   runs.register(program);
   importCmd.register(program);
+  coarseness.register(program);
 }

@@ -1,5 +1,5 @@
 /** `grokbench train`: train (or resume) one run. */
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { loadKernels } from '../engine/index.js';
 import { type TrainResult, train } from '../train/trainer.js';
 import { type GlobalOpts, openStore, printJson, say, withCommon } from './common.js';
@@ -11,7 +11,9 @@ import os from 'node:os';
 
 export function register(program: Command): void {
   const cmd = program.command('train').description('train one run (resumes a partly done run; a finished run is left as it is)');
-  addSettings(withCommon(cmd)).action((o: SettingsOpts & GlobalOpts) => {
+  addSettings(withCommon(cmd))
+    .addOption(new Option('--progress-jsonl', 'machine-readable progress: one JSON line per update on stdout (used by sweep)').hideHelp())
+    .action((o: SettingsOpts & GlobalOpts & { progressJsonl?: boolean }) => {
     const config = settingsToConfig(o);
     const store = openStore(o);
     try {
@@ -29,9 +31,10 @@ export function register(program: Command): void {
 }
 
 /** Train with a live progress line (TTY), periodic lines (no TTY), or silently (--json). */
-export function trainWithProgress(store: Store, config: TrainConfig, o: GlobalOpts & { threads?: number }): TrainResult {
-  const k = loadKernels({ threads: o.threads ?? Math.min(2, os.availableParallelism()) });
-  const bar = ProgressLine.for(o);
+export function trainWithProgress(store: Store, config: TrainConfig, o: GlobalOpts & { threads?: number; progressJsonl?: boolean }): TrainResult {
+  const k = loadKernels({ threads: o.threads ?? os.availableParallelism() });
+  const bar = o.progressJsonl ? new ProgressLine('off') : ProgressLine.for(o);
+  let lastJsonl = -Infinity;
   try {
     return train(store, k, config, {
       onStart: ({ runId, resumedFrom, epochs }) => {
@@ -42,6 +45,14 @@ export function trainWithProgress(store: Store, config: TrainConfig, o: GlobalOp
         }
       },
       onProgress: (p) => {
+        if (o.progressJsonl) {
+          const now = performance.now();
+          if (now - lastJsonl > 500 || p.epoch === p.epochs) {
+            lastJsonl = now;
+            process.stdout.write(JSON.stringify({ type: 'progress', run_id: p.runId, epoch: p.epoch, epochs: p.epochs, train_loss: p.trainLoss, test_loss: p.testLoss, test_acc: p.testAcc, rate: p.rate }) + '\n');
+          }
+          return;
+        }
         const test = p.testLoss === null ? '' : ` test ${p.testLoss.toExponential(3)} acc ${(100 * (p.testAcc ?? 0)).toFixed(1)}%`;
         bar.update(`${p.runId} epoch ${p.epoch}/${p.epochs} train ${p.trainLoss.toExponential(3)}${test} ` +
           `${p.rate.toFixed(0)} ep/s ETA ${formatDuration(p.etaSeconds)}`, p.epoch === p.epochs);

@@ -8,6 +8,7 @@ import { renderAsync } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
 import { failure } from '../errors.js';
+import { installTextMetrics } from './fontmetrics.js';
 
 /** True for Vega-Lite specs (by their $schema). */
 export function isVegaLite(spec: object): boolean {
@@ -15,14 +16,21 @@ export function isVegaLite(spec: object): boolean {
   return s.includes('vega-lite');
 }
 
+/** Vega-Lite's compile logger, silenced: nothing below the command line prints. */
+const QUIET = {
+  level(): number { return 0; },
+  warn() { return QUIET; }, info() { return QUIET; }, debug() { return QUIET; }, error() { return QUIET; },
+} as unknown as NonNullable<Parameters<typeof compile>[1]>['logger'];
+
 /** The Vega spec of a Vega or Vega-Lite spec. */
 export function toVega(spec: object): vega.Spec {
   if (!isVegaLite(spec)) return spec as vega.Spec;
-  return compile(spec as Parameters<typeof compile>[0]).spec as vega.Spec;
+  return compile(spec as Parameters<typeof compile>[0], { logger: QUIET }).spec as vega.Spec;
 }
 
 /** Render a spec to an SVG string. */
 export async function renderSvg(spec: object, name = 'figure'): Promise<string> {
+  installTextMetrics();
   let view: vega.View | undefined;
   try {
     view = new vega.View(vega.parse(toVega(spec)), { renderer: 'none', logLevel: vega.Error });

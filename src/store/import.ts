@@ -299,6 +299,7 @@ export function planMiscopeVariant(v: MiscopeVariant, name?: string): ImportPlan
     })),
     origin: {
       folder: resolve(v.dir),
+      split: 'split.json beside this file (train_indices, test_indices as MIScope recorded them)',
       miscope_config: v.rawConfig,
       miscope_checkpoint_epochs: v.listedCheckpointEpochs,
       split_matches_data_seed: splitMatches,

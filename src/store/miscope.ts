@@ -75,16 +75,21 @@ function isDir(path: string): boolean {
   }
 }
 
-/** The variant folders of `dir`: itself if it is one, else its sub-folders that are. */
+/**
+ * The variant folders of `dir`: itself if it is one, else its sub-folders that are, else theirs
+ * (so MIScope's `results/` folder, which groups variants by model family, works too).
+ */
 export function findMiscopeVariants(dir: string): string[] {
   if (isMiscopeVariantDir(dir)) return [dir];
-  let names: string[];
-  try {
-    names = readdirSync(dir).sort();
-  } catch (err) {
-    throw badInput(`${dir}: cannot list folder (${(err as NodeJS.ErrnoException).code ?? 'unknown error'})`);
-  }
-  const found = names.map((n) => join(dir, n)).filter((p) => isDir(p) && isMiscopeVariantDir(p));
+  const subdirs = (d: string): string[] => {
+    try {
+      return readdirSync(d).sort().map((n) => join(d, n)).filter(isDir);
+    } catch (err) {
+      throw badInput(`${d}: cannot list folder (${(err as NodeJS.ErrnoException).code ?? 'unknown error'})`);
+    }
+  };
+  let found = subdirs(dir).filter(isMiscopeVariantDir);
+  if (found.length === 0) found = subdirs(dir).flatMap((d) => subdirs(d).filter(isMiscopeVariantDir));
   if (found.length === 0) {
     throw badInput(`${dir}: neither a MIScope variant folder (metadata.json, config.json, checkpoints/) nor a folder of them`);
   }

@@ -322,7 +322,7 @@ test('p101: the non-grokking prime is ranked slowest and the per-seed comparison
   const s = section(computeStudyFromData(scenarioA()), 'p101');
   assert.match(s.answer, /p=101 is the slowest of 4 primes/);
   // Seeds: 485 (p=97, 109) vs 999 (p=101, 113): no prime has both seeds.
-  assert.match(s.answer, /seed 485 grokked first for 0 of 0 primes/);
+  assert.match(s.answer, /no prime has runs with both seeds 485 and 999/);
   assert.equal(s.table?.rows.length, 4);
 });
 

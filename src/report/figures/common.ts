@@ -38,6 +38,11 @@ export function runLabels(runs: RunData[]): string[] {
   return runs.map((r) => r.label);
 }
 
+/** Each run's colour, by position. */
+export function runPalette(runs: RunData[]): string[] {
+  return runs.map((_, i) => RUN_PALETTE[i % RUN_PALETTE.length]);
+}
+
 /** Colour encoding by run, the same colours in every figure. */
 export function runColour(runs: RunData[], extra: Record<string, unknown> = {}): Record<string, unknown> {
   const domain = runLabels(runs);

@@ -9,6 +9,8 @@ import type { Figure, RunData } from '../types.js';
 import { SHOWN_FILTER, VL_CONFIG, VL_SCHEMA, metricTitle, nearestIndex, shownParam, sig, statsOf, type MetricName } from './common.js';
 
 export const EARLY_EPOCHS = [500, 1000, 2000];
+const PRIME_COLOURS = ['#4e79a7', '#f28e2b', '#e15759', '#59a14f', '#b07aa1', '#9c755f', '#76b7b2', '#edc948'];
+const SHAPES = ['circle', 'square', 'triangle-up', 'diamond', 'triangle-down', 'cross'];
 
 export interface EarlyPoint {
   run: string; runId: string; p: number; seed: number; E: number; epochUsed: number;
@@ -35,6 +37,8 @@ export function earlyVsGrok(runs: RunData[], metric: MetricName, K: number): Fig
   const values: Record<string, unknown>[] = [];
   const rows: Figure['table']['rows'] = [];
   const maxEpoch = Math.max(...runs.map((r) => r.maxEpoch));
+  const primes = [...new Set(runs.map((r) => r.p))].sort((a, b) => a - b).map((p) => `p=${p}`);
+  const seeds = [...new Set(runs.map((r) => r.seed))].sort((a, b) => a - b).map((x) => `seed=${x}`);
   for (const E of EARLY_EPOCHS) {
     const g = pts.filter((q) => q.E === E && q.grokked && q.x !== null);
     const fit = linearRegression(g.map((q) => q.x!), g.map((q) => q.y));
@@ -61,19 +65,17 @@ export function earlyVsGrok(runs: RunData[], metric: MetricName, K: number): Fig
       mark: { type: 'line', color: '#666', strokeDash: [6, 3] },
       encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } },
     },
-    {
-      transform: [{ filter: "datum.kind == 'run'" }, SHOWN_FILTER],
-      mark: { type: 'point', size: 140, strokeWidth: 2, filled: true },
+    ...(['grokked', 'did not grok'] as const).map((outcome) => ({
+      transform: [{ filter: "datum.kind == 'run'" }, { filter: `datum.outcome == '${outcome}'` }, SHOWN_FILTER],
+      mark: { type: 'point', size: 140, strokeWidth: 2, filled: outcome === 'grokked', opacity: 0.9 },
       encoding: {
-        x: { field: 'x', type: 'quantitative', title: `mean ${metric} at the early epoch`, scale: { zero: false, padding: 20 } },
+        x: { field: 'x', type: 'quantitative', title: `mean ${metric} at the early epoch`, scale: { domain: [0, 1] } },
         y: { field: 'y', type: 'quantitative', title: 'grokking epoch (test loss < 0.01)', scale: { domain: [0, maxEpoch * 1.05] } },
-        color: { field: 'prime', type: 'nominal', title: 'prime', scale: { scheme: 'tableau10' } },
-        stroke: { field: 'prime', type: 'nominal', legend: null, scale: { scheme: 'tableau10' } },
-        shape: { field: 'seed', type: 'nominal', title: 'seed', scale: { range: ['circle', 'square', 'triangle-up', 'diamond', 'cross', 'triangle-down'] } },
-        fillOpacity: { field: 'outcome', type: 'nominal', title: 'outcome', scale: { domain: ['grokked', 'did not grok'], range: [0.9, 0] } },
+        color: { field: 'prime', type: 'nominal', title: 'prime', scale: { domain: primes, range: primes.map((_, i) => PRIME_COLOURS[i % PRIME_COLOURS.length]) } },
+        shape: { field: 'seed', type: 'nominal', title: 'seed (hollow: never grokked)', scale: { domain: seeds, range: seeds.map((_, i) => SHAPES[i % SHAPES.length]) } },
         tooltip: [{ field: 'run' }, { field: 'note', title: 'early epoch' }, { field: 'x', title: `mean ${metric}`, format: '.4f' }, { field: 'y', title: 'grokking epoch (or max)' }, { field: 'outcome' }],
       },
-    },
+    })),
     {
       transform: [{ filter: "datum.kind == 'run'" }, SHOWN_FILTER],
       mark: { type: 'text', align: 'left', dx: 9, dy: -7, fontSize: 9, color: '#333' },
@@ -85,7 +87,7 @@ export function earlyVsGrok(runs: RunData[], metric: MetricName, K: number): Fig
       encoding: { text: { field: 'text' } },
     },
   ];
-  const sub = 'hollow markers at the max epoch: runs that never grokked; dashed: least-squares line over the grokking runs';
+  const sub = 'white (hollow) markers at the max epoch, labelled "(no grok)": runs that never grokked; dashed: least-squares line over the grokking runs';
   const head = `Early mean ${metricTitle(metric, K)} vs grokking epoch`;
   const spec = {
     $schema: VL_SCHEMA, config: VL_CONFIG,

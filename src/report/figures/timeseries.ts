@@ -10,7 +10,20 @@ import {
 
 const SERIES = ['mean', 'median', 'p25', 'p75', 'mean ± 1 std', 'test loss', 'memorised', 'grokked'];
 const SERIES_COLOURS = ['#1f4e99', '#1f4e99', '#6a8fcf', '#6a8fcf', '#9db9e8', '#888888', '#e8871e', '#2a9d3a'];
-const seriesColour = { field: 'series', type: 'nominal', title: null, scale: { domain: SERIES, range: SERIES_COLOURS } };
+const seriesColour = {
+  field: 'series', type: 'nominal', title: null, scale: { domain: SERIES, range: SERIES_COLOURS },
+  legend: { symbolType: 'stroke', symbolStrokeWidth: 3, symbolOpacity: 1, orient: 'top', direction: 'horizontal' },
+};
+
+/** Powers of ten spanning the positive values (log-axis ticks without clutter). */
+export function decades(values: number[]): number[] {
+  const pos = values.filter((v) => v > 0 && Number.isFinite(v));
+  if (pos.length === 0) return [1];
+  const lo = Math.floor(Math.log10(Math.min(...pos))), hi = Math.ceil(Math.log10(Math.max(...pos)));
+  const out: number[] = [];
+  for (let e = lo; e <= hi; e++) out.push(10 ** e);
+  return out;
+}
 
 function plotMetrics(r: RunData) {
   return decimateMetrics(r.metrics, 1200, [r.grok.memorise_epoch, r.grok.grok_epoch]);
@@ -51,20 +64,28 @@ export function meanPanels(runs: RunData[], metric: MetricName, K: number): Figu
           encoding: { x, y: { ...y01, field: 'lo', title: metricTitle(metric, K) }, y2: { field: 'hi' }, color: seriesColour },
         },
         {
-          data: { name: 'stats' }, transform: [only, { fold: ['mean', 'median', 'p25', 'p75'], as: ['series', 'value'] }],
-          mark: { type: 'line', strokeWidth: 1.5 },
+          data: { name: 'stats' }, transform: [only, { fold: ['median', 'p25', 'p75'], as: ['series', 'value'] }],
+          mark: { type: 'line', strokeWidth: 1.2, strokeDash: [4, 2] },
           encoding: {
-            x, y: { ...y01, field: 'value', axis: null },
+            x, y: { ...y01, field: 'value', axis: null }, detail: { field: 'series' },
             color: seriesColour,
-            strokeDash: { field: 'series', type: 'nominal', legend: null, scale: { domain: ['mean', 'median', 'p25', 'p75'], range: [[1, 0], [5, 2], [2, 2], [2, 2]] } },
             tooltip: [{ field: 'run' }, { field: 'epoch' }, { field: 'series' }, { field: 'value', format: '.4f' }],
+          },
+        },
+        {
+          data: { name: 'stats' }, transform: [only, { calculate: "'mean'", as: 'series' }],
+          mark: { type: 'line', strokeWidth: 2 },
+          encoding: {
+            x, y: { ...y01, field: 'mean', axis: null },
+            color: seriesColour,
+            tooltip: [{ field: 'run' }, { field: 'epoch' }, { field: 'mean', format: '.4f' }, { field: 'std', format: '.4f' }],
           },
         },
         {
           data: { name: 'loss' }, transform: [only, { calculate: "'test loss'", as: 'series' }],
           mark: { type: 'line', strokeWidth: 1, opacity: 0.8 },
           encoding: {
-            x, y: { field: 'test_loss', type: 'quantitative', scale: { type: 'log' }, title: 'test loss (log)', axis: { orient: 'right', grid: false, format: '.0e' } },
+            x, y: { field: 'test_loss', type: 'quantitative', scale: { type: 'log' }, title: 'test loss (log)', axis: { orient: 'right', grid: false, format: '.0e', values: decades(loss.filter((l) => l.run === r.label).map((l) => l.test_loss as number)) } },
             color: seriesColour,
             tooltip: [{ field: 'run' }, { field: 'epoch' }, { field: 'test_loss', title: 'test loss', format: '.3e' }],
           },
@@ -242,7 +263,7 @@ export function trainingCurves(runs: RunData[]): Figure {
           width: 300, height: 130,
           layer: [
             { data: { name: 'curves' }, transform: [only, { filter: 'datum.loss > 0' }], mark: { type: 'line', strokeWidth: 1.2 },
-              encoding: { x: { ...x, axis: { title: null, labels: false } }, y: { field: 'loss', type: 'quantitative', scale: { type: 'log' }, title: 'loss (log)', axis: { format: '.0e' } }, color: splitColour, tooltip } },
+              encoding: { x: { ...x, axis: { title: null, labels: false } }, y: { field: 'loss', type: 'quantitative', scale: { type: 'log' }, title: 'loss (log)', axis: { format: '.0e', values: decades(values.filter((v) => v.run === r.label).map((v) => v.loss as number)) } }, color: splitColour, tooltip } },
             ...(rules.length ? [ruleLayer] : []),
           ],
         },

@@ -1,0 +1,16 @@
+import { Store } from '/work/main/dist/src/store/store.js';
+import { collectRun, disambiguateLabels } from '/work/main/dist/src/report/collect.js';
+import { meanPanels } from '/work/main/dist/src/report/figures/timeseries.js';
+import { compile } from 'vega-lite';
+const store = Store.open(process.argv[2]);
+const runs = store.listRuns().map(r => collectRun(store, r.run_id, 3)); disambiguateLabels(runs);
+const f = meanPanels(runs.slice(0,1), 'coarseness', 3);
+const logs = [];
+const logger = { level(){return 5}, warn(...a){logs.push(a.join(' ')); return this}, info(...a){logs.push(a.join(' ')); return this}, debug(){return this}, error(...a){logs.push('E '+a.join(' ')); return this} };
+const v = compile(f.spec, { logger }).spec;
+console.log(JSON.stringify(v.legends), logs);
+const s = JSON.stringify(v);
+console.log(s.match(/"legends":\[[^\]]{0,400}/g));
+const f2 = meanPanels(runs.slice(0,1), 'coarseness', 3);
+delete f2.spec.concat[0].layer[1].encoding.strokeDash;
+console.log(JSON.stringify(compile(f2.spec, { logger }).spec).match(/"legends":\[[^\]]{0,300}/g));

@@ -1,0 +1,148 @@
+/**
+ * `writeReport`: the report of some runs of a store, written to a directory:
+ *   report.html          one self-contained interactive page (opens offline)
+ *   figures/NAME.svg|png every figure as an image (Vega rendered in Node, resvg for PNG)
+ *   data/NAME.csv        the data behind each figure
+ *   data/answers.json, data/answer-<id>.csv   the cross-run answers (several runs)
+ * Figures are built from the stored analyses (collect.ts), never by recomputing them, except the
+ * galleries' activation maps, which come from the checkpoints through the engine.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { computeStudy } from '../analysis/study.js';
+import { referenceTable } from '../analysis/results.js';
+import { loadKernels } from '../engine/index.js';
+import { badInput } from '../errors.js';
+import { writeFileAtomic } from '../store/atomic.js';
+import type { Store } from '../store/store.js';
+import { collectRun, disambiguateLabels } from './collect.js';
+import { toCsv } from './csv.js';
+import { animatedHistogram, frameEpochs, histogramGrid } from './figures/distribution.js';
+import { embeddingFirstLast, embeddingSpectrum, referenceTableFigure } from './figures/embedding.js';
+import { neuronHeatmaps } from './figures/neuron-heatmap.js';
+import { earlyVsGrok } from './figures/predict.js';
+import { countOverTime, meanOverlay, meanPanels, trainingCurves } from './figures/timeseries.js';
+import { VL_CONFIG, VL_SCHEMA } from './figures/common.js';
+import { buildGallery, galleryFigures, type GalleryRun } from './gallery.js';
+import { buildHtml } from './html.js';
+import { finishSvg, renderSvg, svgToPng } from './render.js';
+import type { Figure, ReportOptions, RunData, StudyAnswers } from './types.js';
+
+export type { Figure, ReportOptions, StudyAnswers, StudySection } from './types.js';
+
+export interface ReportResult {
+  /** Absolute paths of every file written. */
+  files: string[];
+  seconds: number;
+}
+
+/** The figures of the runs (everything but the galleries and the answers), in report order. */
+export function buildFigures(runs: RunData[], K: number): Figure[] {
+  const figs: Figure[] = [trainingCurves(runs), animatedHistogram(runs, K)];
+  for (const m of ['coarseness', 'concentration'] as const) figs.push(histogramGrid(runs, m, K));
+  for (const m of ['coarseness', 'concentration'] as const) figs.push(meanPanels(runs, m, K), meanOverlay(runs, m, K));
+  for (const m of ['coarseness', 'concentration'] as const) figs.push(...neuronHeatmaps(runs, m, K));
+  for (const m of ['coarseness', 'concentration'] as const) figs.push(earlyVsGrok(runs, m, K));
+  for (const m of ['coarseness', 'concentration'] as const) figs.push(countOverTime(runs, m, K));
+  const emb = embeddingSpectrum(runs);
+  if (emb) figs.push(emb);
+  const emb0 = embeddingFirstLast(runs);
+  if (emb0) figs.push(emb0);
+  for (const p of [...new Set(runs.map((r) => r.p))].sort((a, b) => a - b)) figs.push(referenceTableFigure(p, referenceTable(p, 6), K));
+  return figs;
+}
+
+/** A study section's own Vega-Lite spec as a figure (upgraded to the bundled Vega-Lite major version). */
+export function answerFigures(answers: StudyAnswers, taken: Set<string>): { figures: Figure[]; byId: Map<string, string> } {
+  const figures: Figure[] = [];
+  const byId = new Map<string, string>();
+  for (const s of answers.sections) {
+    if (!s.vegaLite) continue;
+    let name = s.figure && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(s.figure) && !taken.has(s.figure) ? s.figure : `answer-${s.id}`;
+    while (taken.has(name)) name += '-x';
+    taken.add(name);
+    const v = s.vegaLite as Record<string, unknown>;
+    const spec = { ...v, $schema: VL_SCHEMA, config: { ...VL_CONFIG, ...(v.config as object | undefined) } };
+    figures.push({
+      name, section: 'answers', title: s.question, caption: s.answer, spec,
+      table: s.table ? { columns: s.table.columns, rows: s.table.rows } : { columns: ['note'], rows: [['the figure carries its own data']] },
+    });
+    byId.set(s.id, name);
+  }
+  return { figures, byId };
+}
+
+function safeId(id: string): string {
+  return id.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+/**
+ * Write the report of `runIds` (all runs of the store when empty) to `outDir`. Runs without any
+ * analysed checkpoint are an error when named, and skipped when taken from the store.
+ */
+export async function writeReport(store: Store, runIds: string[], outDir: string, opts: ReportOptions = {}): Promise<ReportResult> {
+  const t0 = performance.now();
+  const K = opts.lowFreqs ?? 3;
+  if (!Number.isInteger(K) || K < 1) throw badInput(`--low-freqs must be an integer ≥ 1, got ${K}`);
+  const named = runIds.length > 0;
+  const ids = named ? [...new Set(runIds.map((id) => store.resolveRun(id).run_id))] : store.listRuns().map((r) => r.run_id);
+  if (ids.length === 0) throw badInput(`no runs in store ${store.dir}`);
+  const runs: RunData[] = [];
+  for (const id of ids) {
+    const r = collectRun(store, id, K);
+    if (r.epochs.length === 0) {
+      if (named) throw badInput(`run ${id} has no analysed checkpoints (run grokbench analyze ${id} first)`);
+      continue;
+    }
+    runs.push(r);
+  }
+  if (runs.length === 0) throw badInput(`no analysed runs in store ${store.dir} (run grokbench analyze first)`);
+  disambiguateLabels(runs);
+
+  const figures = buildFigures(runs, K);
+  const kernels = loadKernels({ quiet: true });
+  const galleries: GalleryRun[] = [];
+  for (const r of runs) {
+    const g = buildGallery(kernels, r, opts.galleryEpochs);
+    galleries.push(g);
+    figures.push(...galleryFigures(g));
+  }
+  const answers = opts.answers !== undefined ? opts.answers
+    : runs.length > 1 ? computeStudy(store, runs.map((r) => r.runId), { K }) : null;
+  const ans = answers ? answerFigures(answers, new Set(figures.map((f) => f.name))) : { figures: [], byId: new Map<string, string>() };
+  figures.push(...ans.figures);
+
+  const out = resolve(outDir);
+  const figDir = join(out, 'figures'), dataDir = join(out, 'data');
+  try {
+    mkdirSync(figDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true });
+  } catch (err) {
+    throw badInput(`cannot create report directory ${outDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const files: string[] = [];
+  const write = (path: string, data: string | Uint8Array): void => { writeFileAtomic(path, data); files.push(path); };
+
+  // SVGs are rendered one after the other (Vega runs on this thread); PNGs on resvg's thread pool.
+  const pending: Promise<void>[] = [];
+  for (const f of figures) {
+    write(join(dataDir, `${f.name}.csv`), toCsv(f.table));
+    const svg = finishSvg(await renderSvg(f.staticSpec ?? f.spec, f.name));
+    write(join(figDir, `${f.name}.svg`), svg);
+    pending.push(svgToPng(svg).then((png) => write(join(figDir, `${f.name}.png`), png)));
+    if (pending.length >= 4) await Promise.all(pending.splice(0));
+  }
+  await Promise.all(pending);
+
+  if (answers) {
+    write(join(dataDir, 'answers.json'), JSON.stringify(answers, (_k, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v), 2) + '\n');
+    for (const s of answers.sections) if (s.table) write(join(dataDir, `answer-${safeId(s.id)}.csv`), toCsv(s.table));
+  }
+  const html = buildHtml({
+    title: opts.title ?? (runs.length === 1 ? `grokbench report: ${runs[0].label}` : `grokbench report: ${runs.length} runs`),
+    generated: `generated ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} from store ${store.dir}`,
+    K, runs, figures, galleries, answers, answerFigures: ans.byId, frames: frameEpochs(runs).length,
+  });
+  write(join(out, 'report.html'), html);
+  return { files, seconds: (performance.now() - t0) / 1000 };
+}
