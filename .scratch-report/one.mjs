@@ -9,7 +9,7 @@ const store = Store.open(process.argv[2]);
 const pat = new RegExp(process.argv[3] ?? '.');
 const runs = store.listRuns().map(r => collectRun(store, r.run_id, 3)); disambiguateLabels(runs);
 let figs = buildFigures(runs, 3);
-if (pat.test('gallery')) { const k = loadKernels({quiet: true}); for (const r of runs.slice(0, 2)) figs.push(...galleryFigures(buildGallery(k, r))); }
+if ((process.argv[3] ?? '').includes('gallery')) { const k = loadKernels({quiet: true}); for (const r of runs.slice(0, 2)) figs.push(...galleryFigures(buildGallery(k, r))); }
 mkdirSync('/tmp/rp/one', { recursive: true });
 for (const f of figs.filter(f => pat.test(f.name))) {
   const t = performance.now();

@@ -6,7 +6,8 @@
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { analyseRuns } from '../src/analysis/pipeline.js';
 import { saveCheckpoint } from '../src/model/checkpoint.js';
 import { DEFAULTS } from '../src/model/config.js';
@@ -43,6 +44,6 @@ export async function benchAnalysis(): Promise<{ seconds: number; checkpoints: n
 }
 
 // Run directly: node dist/bench/analysis.js
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\/dist\//, '/dist/'))) {
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   benchAnalysis().then((r) => console.log(`analysis: ${r.checkpoints} checkpoints in ${r.seconds.toFixed(1)} s (${r.cpuSeconds.toFixed(1)} CPU s)`));
 }

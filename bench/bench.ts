@@ -13,7 +13,7 @@ import { loadKernels, engineDescription } from '../src/engine/index.js';
 import type { Kernels, Vec } from '../src/engine/kernels.js';
 import { packageRoot } from '../src/engine/native.js';
 import { DEFAULTS } from '../src/model/config.js';
-import { GradWorkspace, Workspace, computeTables, evaluate, lossAndGrad, makeBatch } from '../src/model/model.js';
+import { type Tables, GradWorkspace, Workspace, computeTables, evaluate, lossAndGrad, makeBatch } from '../src/model/model.js';
 import { Params } from '../src/model/params.js';
 import { initParams } from '../src/model/init.js';
 import { makeSplit } from '../src/data/dataset.js';
@@ -42,8 +42,9 @@ function benchTraining(base: Kernels, threads: number, epochs: number): { msPerE
   const opt = new AdamW(k, params.flat.length, params.trainedRanges(false), c);
   const ws = new Workspace(k, params, Math.max(trainB.n, testB.n));
   const gw = new GradWorkspace(k, params, trainB.n);
+  let tables: Tables | undefined;
   const epoch = () => {
-    const tables = computeTables(k, params);
+    tables = computeTables(k, params, tables);
     lossAndGrad(k, params, tables, trainB, ws, gw, grad);
     evaluate(k, params, tables, testB, ws);
     opt.update(params.flat, grad.flat);

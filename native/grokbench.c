@@ -26,7 +26,7 @@ extern char *openblas_get_corename(void);
  */
 static inline float exp_approx(float x) {
   const float xc = x < -87.0f ? -87.0f : x;
-  const float n = floorf(xc * 1.44269504088896341f + 0.5f);
+  const float n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
   const float r = (xc - n * 0.693145751953125f) - n * 1.42860682030941723e-6f;
   float p = 1.0f / 5040.0f;
   p = p * r + 1.0f / 720.0f;
@@ -41,12 +41,63 @@ static inline float exp_approx(float x) {
   return x < -87.0f ? 0.0f : p * u.f;
 }
 
-static void exp_shifted(const float *restrict x, float *restrict out, int n, float shift) {
-  for (int j = 0; j < n; j++) out[j] = exp_approx(x[j] - shift);
+/* Largest element (vectorisable; NaN-free input assumed, as NaN logits mean divergence anyway). */
+static float row_max(const float *restrict x, int n) {
+  float m[16];
+  int j = 0;
+  for (int l = 0; l < 16; l++) m[l] = -INFINITY;
+  for (; j + 16 <= n; j += 16)
+    for (int l = 0; l < 16; l++) m[l] = x[j + l] > m[l] ? x[j + l] : m[l];
+  float r = -INFINITY;
+  for (int l = 0; l < 16; l++) r = m[l] > r ? m[l] : r;
+  for (; j < n; j++) r = x[j] > r ? x[j] : r;
+  return r;
+}
+
+/* Sum of floats accumulated in double over 8 interleaved lanes (fixed order: deterministic). */
+static double sum_f64(const float *restrict x, int n) {
+  double acc[8] = {0};
+  int j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (int l = 0; l < 8; l++) acc[l] += (double)x[j + l];
+  double s = 0;
+  for (int l = 0; l < 8; l++) s += acc[l];
+  for (; j < n; j++) s += x[j];
+  return s;
 }
 
 /* 16 floats as one value; aligned(4) lets it load from any float address. */
 typedef float v16f __attribute__((vector_size(64), aligned(4)));
+typedef int32_t v16i __attribute__((vector_size(64)));
+
+/* exp_approx over 16 lanes at once (the same arithmetic as the scalar version). */
+static inline v16f exp16(v16f x) {
+  const v16f lo = {-87.0f, -87.0f, -87.0f, -87.0f, -87.0f, -87.0f, -87.0f, -87.0f,
+                   -87.0f, -87.0f, -87.0f, -87.0f, -87.0f, -87.0f, -87.0f, -87.0f};
+  const v16i under = x < lo;
+  const v16f xc = (v16f)(((v16i)lo & under) | ((v16i)x & ~under));
+  /* round to nearest through the 1.5·2^23 trick (|y| < 2^22) */
+  const v16f n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  const v16f r = (xc - n * 0.693145751953125f) - n * 1.42860682030941723e-6f;
+  v16f p = r * (1.0f / 5040.0f) + 1.0f / 720.0f;
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  const v16i bits = (__builtin_convertvector(n, v16i) + 127) << 23;
+  v16f scale;
+  memcpy(&scale, &bits, sizeof scale);
+  return (v16f)((v16i)(p * scale) & ~under);
+}
+
+static void exp_shifted(const float *restrict x, float *restrict out, int n, float shift) {
+  int j = 0;
+  for (; j + 16 <= n; j += 16) *(v16f *)(out + j) = exp16(*(const v16f *)(x + j) - shift);
+  for (; j < n; j++) out[j] = exp_approx(x[j] - shift);
+}
+
 
 /* out = base + Σ_i ws[i]·rows[i], 16 columns at a time in registers (each output written once). */
 static void mix_rows(float *restrict out, const float *restrict base, const float *const *rows, const float *ws,
@@ -386,11 +437,11 @@ static napi_value CrossEntropy(napi_env env, napi_callback_info info) {
     #pragma omp for schedule(static)
     for (int n = 0; n < N; n++) {
       const float *o = L + (size_t)n * V;
-      float mx = -INFINITY; int arg = 0;
-      for (int j = 0; j < V; j++) if (o[j] > mx) { mx = o[j]; arg = j; }
+      const float mx = row_max(o, V);
+      int arg = 0;
+      while (arg < V - 1 && o[arg] != mx) arg++; /* the first maximum wins */
       exp_shifted(o, e, V, mx);
-      double z = 0;
-      for (int j = 0; j < V; j++) z += e[j];
+      const double z = sum_f64(e, V);
       ls += log(z) - ((double)o[tg[n]] - mx);
       if (arg == tg[n]) cr++;
       if (dL) {

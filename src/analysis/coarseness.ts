@@ -10,8 +10,8 @@
  * variance in a-only terms F[x][0] (x ≠ 0), b-only terms F[0][y] (y ≠ 0) and joint terms (x, y ≠ 0).
  *
  * How. The maps come as [p², m] (row a·p+b, column n), i.e. a [p, p·m] matrix over a. Each neuron is
- * first shifted by a constant, its value at (0, 0) (that changes only F[0][0], zeroed anyway, and
- * keeps float32 rounding relative to the neuron's spread rather than its mean). G = B·A is one GEMM [p,p]·[p,p·m]; of
+ * first centred (that changes only F[0][0], zeroed anyway, and keeps float32 rounding relative to
+ * the neuron's spread rather than its mean). G = B·A is one GEMM [p,p]·[p,p·m]; of
  * F[x] = B·G[x] only what the fractions need is formed, as small GEMMs: the whole row x = 0, and
  * y ∈ I_{k(x)} for x ≥ 1. The denominator Σ F² equals Σ (A − mean A)² (B orthonormal, Parseval) and
  * is computed from A directly in float64; joint = 1 − aOnly − bOnly. The tests check both identities
@@ -40,14 +40,18 @@ export interface NeuronFourier {
 }
 
 /**
- * One pass over the maps: a copy shifted by each neuron's first value (in the engine's precision;
- * a constant shift changes only F[0][0], and a data value is as good a centre as the mean for
- * float32 rounding), and per neuron, in float64 from the shifted sums, Σ (A − mean)² and Σ A².
+ * The maps shifted by an approximate mean c of each neuron (the engine's column sums: a constant
+ * shift changes only F[0][0]), in the engine's precision, and per neuron, in float64 from the
+ * shifted sums s1 = Σ d, s2 = Σ d² (d = A − c), Σ (A − mean)² = s2 − s1²/p² and Σ A².
  */
 function centre(k: Kernels, maps: Vec, p: number, m: number, scratch: Scratch): { Ac: Vec; variance: Float64Array; sumSq: Float64Array } {
   const P2 = p * p;
   if (maps.length !== P2 * m) throw failure(`activation maps hold ${maps.length} values, expected ${P2}·${m}`);
-  const shift = Float64Array.from(maps.subarray(0, m));
+  const colSums = k.alloc(m);
+  if (maps instanceof (k.precision === 'f32' ? Float32Array : Float64Array)) k.colSum(P2, m, maps, colSums, false);
+  else for (let i = 0; i < P2; i++) for (let n = 0; n < m; n++) colSums[n] += maps[i * m + n];
+  const shift = new Float64Array(m);
+  for (let n = 0; n < m; n++) shift[n] = colSums[n] / P2;
   const s1 = new Float64Array(m), s2 = new Float64Array(m);
   const Ac = scratch.vec(k, 'fourier.Ac', P2 * m);
   let i = 0;

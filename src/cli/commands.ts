@@ -5,11 +5,15 @@ import * as runs from './runs.js';
 import * as analyze from './analyze.js';
 import * as coarseness from './coarseness.js';
 import * as importCmd from './import.js';
+import * as sweep from './sweep.js';
+import * as report from './report.js';
 
 export function registerCommands(program: Command): void {
   train.register(program);
+  sweep.register(program);
   analyze.register(program);
   runs.register(program);
   importCmd.register(program);
   coarseness.register(program);
+  report.register(program);
 }

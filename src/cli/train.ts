@@ -2,7 +2,7 @@
 import { type Command, Option } from 'commander';
 import { loadKernels } from '../engine/index.js';
 import { type TrainResult, train } from '../train/trainer.js';
-import { type GlobalOpts, openStore, printJson, say, withCommon } from './common.js';
+import { type GlobalOpts, intArg, openStore, printJson, say, withCommon } from './common.js';
 import { ProgressLine, formatDuration } from './progress.js';
 import { type SettingsOpts, addSettings, settingsToConfig } from './settings.js';
 import type { TrainConfig } from '../model/config.js';
@@ -13,7 +13,8 @@ export function register(program: Command): void {
   const cmd = program.command('train').description('train one run (resumes a partly done run; a finished run is left as it is)');
   addSettings(withCommon(cmd))
     .addOption(new Option('--progress-jsonl', 'machine-readable progress: one JSON line per update on stdout (used by sweep)').hideHelp())
-    .action((o: SettingsOpts & GlobalOpts & { progressJsonl?: boolean }) => {
+    .addOption(new Option('--exit-with-parent <pid>', 'exit as soon as process <pid> is no longer our parent (used by sweep)').argParser(intArg('--exit-with-parent', 1)).hideHelp())
+    .action((o: SettingsOpts & GlobalOpts & { progressJsonl?: boolean; exitWithParent?: number }) => {
     const config = settingsToConfig(o);
     const store = openStore(o);
     try {
@@ -31,7 +32,7 @@ export function register(program: Command): void {
 }
 
 /** Train with a live progress line (TTY), periodic lines (no TTY), or silently (--json). */
-export function trainWithProgress(store: Store, config: TrainConfig, o: GlobalOpts & { threads?: number; progressJsonl?: boolean }): TrainResult {
+export function trainWithProgress(store: Store, config: TrainConfig, o: GlobalOpts & { threads?: number; progressJsonl?: boolean; exitWithParent?: number }): TrainResult {
   const k = loadKernels({ threads: o.threads ?? os.availableParallelism() });
   const bar = o.progressJsonl ? new ProgressLine('off') : ProgressLine.for(o);
   let lastJsonl = -Infinity;
@@ -45,6 +46,8 @@ export function trainWithProgress(store: Store, config: TrainConfig, o: GlobalOp
         }
       },
       onProgress: (p) => {
+        // A sweep's child: the parent was killed (even by SIGKILL), so stop; everything up to the last checkpoint is committed.
+        if (o.exitWithParent !== undefined && process.ppid !== o.exitWithParent) process.exit(1);
         if (o.progressJsonl) {
           const now = performance.now();
           if (now - lastJsonl > 500 || p.epoch === p.epochs) {

@@ -49,23 +49,30 @@ export interface Tables {
   baseR: Vec; basePre: Vec;
   /** For evaluation: value·W_O·W_U per head [H, 2p+1, p], W_out·W_U [m, p], (baseR + b_out)·W_U + b_U [p]. */
   OU: Vec; WoutU: Vec; baseU: Vec;
+  /** baseR + b_out [d]. */
+  baseF: Vec;
 }
 
-export function computeTables(k: Kernels, params: Params): Tables {
+/**
+ * The per-token tables of the current weights. Pass the previous epoch's tables as `reuse` to
+ * overwrite them in place: fresh large allocations cost page faults on every epoch.
+ */
+export function computeTables(k: Kernels, params: Params, reuse?: Tables): Tables {
   const c = params.config;
   const { p, dModel: d, nHeads: H, dHead: dh, dMlp: m } = c;
   const R = 2 * p + 1;
   const t = params.t;
   const WE = t['embed.W_E'], Wpos = t['pos_embed.W_pos'];
-  const X = k.alloc(R * d);
+  const buf = (name: keyof Tables, n: number): Vec => (reuse ? reuse[name] : k.alloc(n));
+  const X = buf('X', R * d);
   for (let r = 0; r < R; r++) {
     const tok = r < p ? r : r < 2 * p ? r - p : p;
     const pos = r < p ? 0 : r < 2 * p ? 1 : 2;
     for (let j = 0; j < d; j++) X[r * d + j] = WE[tok * d + j] + Wpos[pos * d + j];
   }
   const x2 = X.subarray(2 * p * d, R * d);
-  const K = k.alloc(H * R * dh), V = k.alloc(H * R * dh), q = k.alloc(H * dh);
-  const S = k.alloc(H * R), O = k.alloc(H * R * d), P = k.alloc(H * R * m);
+  const K = buf('K', H * R * dh), V = buf('V', H * R * dh), q = buf('q', H * dh);
+  const S = buf('S', H * R), O = buf('O', H * R * d), P = buf('P', H * R * m);
   const scale = 1 / Math.sqrt(dh);
   const Win = t['blocks.0.mlp.W_in'];
   for (let h = 0; h < H; h++) {
@@ -90,19 +97,19 @@ export function computeTables(k: Kernels, params: Params): Tables {
   // All heads' rows at once: [H·R, d]·[d, m] and [H·R, d]·[d, p].
   k.gemm(false, false, H * R, m, d, 1, O, Win, 0, P);
   const WU = t['unembed.W_U'];
-  const OU = k.alloc(H * R * p), WoutU = k.alloc(m * p), baseU = k.alloc(p);
+  const OU = buf('OU', H * R * p), WoutU = buf('WoutU', m * p), baseU = buf('baseU', p);
   k.gemm(false, false, H * R, p, d, 1, O, WU, 0, OU);
   k.gemm(false, false, m, p, d, 1, t['blocks.0.mlp.W_out'], WU, 0, WoutU);
-  const baseR = k.alloc(d);
+  const baseR = buf('baseR', d);
   for (let j = 0; j < d; j++) baseR[j] = x2[j] + t['blocks.0.attn.b_O'][j];
-  const basePre = k.alloc(m);
+  const basePre = buf('basePre', m);
   basePre.set(t['blocks.0.mlp.b_in']);
   k.gemm(false, false, 1, m, d, 1, baseR, Win, 1, basePre);
-  const baseF = k.alloc(d);
+  const baseF = buf('baseF', d);
   for (let j = 0; j < d; j++) baseF[j] = baseR[j] + t['blocks.0.mlp.b_out'][j];
   baseU.set(t['unembed.b_U']);
   k.gemm(false, false, 1, p, d, 1, baseF, WU, 1, baseU);
-  return { X, K, V, q, S, O, P, baseR, basePre, OU, WoutU, baseU };
+  return { X, K, V, q, S, O, P, baseR, basePre, OU, WoutU, baseU, baseF };
 }
 
 /** Activations of one forward pass, kept for the backward pass. */
@@ -174,14 +181,14 @@ export function evaluate(k: Kernels, params: Params, tables: Tables, batch: Batc
 
 /** Gradient scratch for the backward pass. */
 export class GradWorkspace {
-  readonly dlogits: Vec; readonly df: Vec; readonly dpre: Vec; readonly dP: Vec;
+  readonly dlogits: Vec; readonly dpre: Vec; readonly dP: Vec; readonly dOU: Vec; readonly dWoutU: Vec;
   readonly dO: Vec; readonly dS: Vec; readonly dV: Vec; readonly dK: Vec; readonly dX: Vec; readonly dq: Vec;
   readonly colTmp: Vec; readonly dBasePre: Vec;
   constructor(k: Kernels, params: Params, n: number) {
     const { p, dModel: d, nHeads: H, dHead: dh, dMlp: m } = params.config;
     const R = 2 * p + 1;
-    this.dlogits = k.alloc(n * p); this.df = k.alloc(n * d); this.dpre = k.alloc(n * m); this.dP = k.alloc(H * R * m);
-    this.dBasePre = k.alloc(m);
+    this.dlogits = k.alloc(n * p); this.dpre = k.alloc(n * m); this.dP = k.alloc(H * R * m);
+    this.dOU = k.alloc(H * R * p); this.dWoutU = k.alloc(m * p); this.dBasePre = k.alloc(m);
     this.dO = k.alloc(H * R * d); this.dS = k.alloc(H * R); this.dV = k.alloc(R * dh); this.dK = k.alloc(R * dh);
     this.dX = k.alloc(R * d); this.dq = k.alloc(dh); this.colTmp = k.alloc(Math.max(d, m, p));
   }
@@ -197,36 +204,45 @@ export function lossAndGrad(k: Kernels, params: Params, tables: Tables, batch: B
   const R = 2 * p + 1;
   const N = batch.n;
   const t = params.t, g = grad.t;
-  const fw = forward(k, params, tables, batch, ws, true);
+  // Forward with the unembedding folded in (as evalLogits), keeping the MLP pre-activations.
+  mlpActivations(k, params, tables, batch, ws, false);
+  k.mixTokens(N, H, p, p, batch.a, batch.b, ws.w, tables.OU, tables.baseU, ws.logits, false, null);
+  k.gemm(false, false, N, p, m, 1, ws.post, tables.WoutU, 1, ws.logits);
+  const { lossSum, correct } = k.crossEntropy(N, p, ws.logits, batch.target, gw.dlogits, 1 / N);
+  const dl = gw.dlogits;
 
-  // Cross-entropy → logits → unembedding.
-  const { lossSum, correct } = k.crossEntropy(N, p, fw.logits, batch.target, gw.dlogits, 1 / N);
-  k.gemm(true, false, d, p, N, 1, fw.f, gw.dlogits, 0, g['unembed.W_U']);
-  k.colSum(N, p, gw.dlogits, g['unembed.b_U'], false);
-  k.gemm(false, true, N, d, p, 1, gw.dlogits, t['unembed.W_U'], 0, gw.df);
-
-  // MLP: f = r + relu(pre)·W_out + b_out, with pre = basePre + Σ_h Σ_j w_hj·P[h, tok_j] (P = O·W_in).
-  k.gemm(true, false, m, d, N, 1, fw.post, gw.df, 0, g['blocks.0.mlp.W_out']);
-  k.colSum(N, d, gw.df, g['blocks.0.mlp.b_out'], false);
-  k.gemm(false, true, N, m, d, 1, gw.df, t['blocks.0.mlp.W_out'], 0, gw.dpre);
-  k.reluBackward(N * m, fw.pre, gw.dpre);
-  gw.dO.fill(0); gw.dS.fill(0); gw.dP.fill(0);
-  k.mixTokensBackward(N, H, p, m, batch.a, batch.b, fw.w, tables.P, gw.dpre, gw.dP, gw.dS);
+  // logits = baseU + Σ_h Σ_j w_hj·OU[h, tok_j] + relu(pre)·WoutU
+  k.gemm(true, false, m, p, N, 1, ws.post, dl, 0, gw.dWoutU);
+  k.gemm(false, true, N, m, p, 1, dl, tables.WoutU, 0, gw.dpre);
+  k.reluBackward(N * m, ws.post, gw.dpre); // post > 0 exactly where pre > 0
+  const dBaseU = g['unembed.b_U'];
+  k.colSum(N, p, dl, dBaseU, false);
+  gw.dOU.fill(0); gw.dS.fill(0); gw.dP.fill(0);
+  k.mixTokensBackward(N, H, p, p, batch.a, batch.b, ws.w, tables.OU, dl, gw.dOU, gw.dS);
+  // pre = basePre + Σ_h Σ_j w_hj·P[h, tok_j]
+  k.mixTokensBackward(N, H, p, m, batch.a, batch.b, ws.w, tables.P, gw.dpre, gw.dP, gw.dS);
   const dBasePre = gw.dBasePre;
   k.colSum(N, m, gw.dpre, dBasePre, false);
   g['blocks.0.mlp.b_in'].set(dBasePre);
-  // basePre = baseR·W_in + b_in and P = O·W_in.
+
+  // The folded tables back to the weights:
+  //   WoutU = W_out·W_U, OU = O·W_U, baseU = (baseR + b_out)·W_U + b_U, P = O·W_in, basePre = baseR·W_in + b_in.
+  const WU = t['unembed.W_U'], gWU = g['unembed.W_U'];
   const Win = t['blocks.0.mlp.W_in'], gWin = g['blocks.0.mlp.W_in'];
+  k.gemm(false, true, m, d, p, 1, gw.dWoutU, WU, 0, g['blocks.0.mlp.W_out']);
+  k.gemm(true, false, d, p, m, 1, t['blocks.0.mlp.W_out'], gw.dWoutU, 0, gWU);
+  k.gemm(true, false, d, p, H * R, 1, tables.O, gw.dOU, 1, gWU);
+  k.gemm(true, false, d, p, 1, 1, tables.baseF, dBaseU, 1, gWU);
+  const dBase = gw.colTmp.subarray(0, d);
+  k.gemm(false, true, 1, d, p, 1, dBaseU, WU, 0, dBase);
+  g['blocks.0.mlp.b_out'].set(dBase);
   k.gemm(true, false, d, m, 1, 1, tables.baseR, dBasePre, 0, gWin);
   k.gemm(true, false, d, m, H * R, 1, tables.O, gw.dP, 1, gWin);
-  k.gemm(false, true, H * R, d, m, 1, gw.dP, Win, 0, gw.dO);
-
-  // Residual path r = baseR + Σ_h Σ_j w_hj · O[h, tok_j] (baseR = x2 + b_O) reaches f directly.
-  const dBase = gw.colTmp.subarray(0, d);
-  k.colSum(N, d, gw.df, dBase, false);
   k.gemm(false, true, 1, d, m, 1, dBasePre, Win, 1, dBase);
+  // dBase is now the gradient of baseR = x2 + b_O.
   g['blocks.0.attn.b_O'].set(dBase);
-  k.mixTokensBackward(N, H, p, d, batch.a, batch.b, fw.w, tables.O, gw.df, gw.dO, gw.dS);
+  k.gemm(false, true, H * R, d, p, 1, gw.dOU, WU, 0, gw.dO);
+  k.gemm(false, true, H * R, d, m, 1, gw.dP, Win, 1, gw.dO);
 
   // Per head: O = V·W_O, V = X·W_V + b_V, S = K·q/√dh, K = X·W_K + b_K, q = x2·W_Q + b_Q.
   const dX = gw.dX;

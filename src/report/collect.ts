@@ -5,9 +5,9 @@
  * reduction, one run at a time), per-checkpoint distribution summaries and the embedding spectra.
  */
 import { badInput } from '../errors.js';
-import {
-  coarsenessValues, concentrationValues, distributionStats, grokkingTimes, readEmbeddingFourier, readNeuronFourier,
-} from '../analysis/results.js';
+import { NEURON_FOURIER } from '../analysis/analyzers/neuron-fourier.js';
+import { distributionStats, grokkingTimes, readEmbeddingFourier } from '../analysis/results.js';
+import { loadStudyRun, type StudyRunData } from '../analysis/study.js';
 import type { Store } from '../store/store.js';
 import type { MetricStats, RunData } from './types.js';
 
@@ -19,24 +19,26 @@ function metricStats(values: ArrayLike<number>): MetricStats {
   };
 }
 
-export function collectRun(store: Store, runId: string, K: number): RunData {
+/**
+ * One run's report data, and the study's reduced data of the same run (analysis/study.ts
+ * `loadStudyRun`, which reads the stored fractions once; the report takes its coarseness at K, the
+ * concentration and the dominant frequencies from it, so the artifacts are read once for both).
+ */
+export function collectRun(store: Store, runId: string, K: number): { run: RunData; study: StudyRunData } {
   const row = store.getRun(runId);
   if (!row) throw badInput(`no run ${runId} in store ${store.dir}`);
+  const study = loadStudyRun(store, runId, { K });
   const metrics = store.getMetrics(runId);
-  const nf = readNeuronFourier(store, runId);
-  const m = nf.dMlp, E = nf.epochs.length, nFreq = nf.nFreq;
+  const m = study.dMlp, E = study.checkpoints.length;
   const coarseness = new Float32Array(E * m), concentration = new Float32Array(E * m);
-  const dominant = new Int32Array(E * m), dominantShare = new Float32Array(E * m);
+  const dominant = new Int32Array(E * m);
   const coarseStats: MetricStats[] = [], concStats: MetricStats[] = [];
-  nf.epochs.forEach((e, i) => {
-    const c = coarsenessValues(e, nFreq, m, K);
-    const f = concentrationValues(e, nFreq, m);
-    coarseness.set(c, i * m);
-    concentration.set(f, i * m);
-    dominant.set(e.dominantFrequency, i * m);
-    dominantShare.set(e.dominantFraction, i * m);
-    coarseStats.push(metricStats(c));
-    concStats.push(metricStats(f));
+  study.checkpoints.forEach((c, i) => {
+    coarseness.set(c.coarseness[K - 1], i * m);
+    concentration.set(c.concentration, i * m);
+    for (let n = 0; n < m; n++) dominant[i * m + n] = Number.isNaN(c.concentration[n]) ? 0 : c.dominantFrequency[n];
+    coarseStats.push(metricStats(c.coarseness[K - 1]));
+    concStats.push(metricStats(c.concentration));
   });
   let maxEpoch = row.epochs;
   try {
@@ -46,15 +48,26 @@ export function collectRun(store: Store, runId: string, K: number): RunData {
   const embedding = readEmbeddingFourier(store, runId).map((x) => ({
     epoch: x.epoch, norms: x.norms, cosNorms: x.cosNorms, sinNorms: x.sinNorms, keyFrequencies: x.keyFrequencies, gini: x.gini,
   }));
-  return {
+  const run: RunData = {
     runId, p: row.p, seed: row.seed, label: `p=${row.p}, seed=${row.seed}`,
     maxEpoch: Math.max(maxEpoch, metrics.length ? metrics[metrics.length - 1].epoch : 0),
     epochsDone: row.epochs_done, status: row.status,
     grok: grokkingTimes(metrics), metrics,
-    epochs: nf.epochs.map((e) => e.epoch), dMlp: m, nFreq, K,
-    coarseness, concentration, dominant, dominantShare, coarseStats, concStats, embedding,
+    epochs: study.checkpoints.map((c) => c.epoch), dMlp: m, nFreq: study.nFreq, K,
+    // The dominant frequency's share is the largest fraction: the concentration.
+    coarseness, concentration, dominant, dominantShare: concentration, coarseStats, concStats, embedding,
     checkpoints: new Map(store.listCheckpoints(runId).map((c) => [c.epoch, c.path])),
   };
+  return { run, study };
+}
+
+/** Whether a run has any analysed checkpoint. */
+export function isAnalysed(store: Store, runId: string): boolean {
+  return readNeuronFourierEpochCount(store, runId) > 0;
+}
+
+function readNeuronFourierEpochCount(store: Store, runId: string): number {
+  return store.getAnalyses(runId, NEURON_FOURIER).filter((r) => r.path !== null).length;
 }
 
 /** Labels are "p=…, seed=…"; runs sharing both get their run id appended. */

@@ -10,7 +10,16 @@ export function csvCell(v: string | number | boolean | null | undefined): string
 
 export function toCsv(t: Table): string {
   const lines = [t.columns.map(csvCell).join(',')];
-  for (const r of t.rows) lines.push(r.map(csvCell).join(','));
+  for (const r of t.rows) {
+    let line = '';
+    for (let i = 0; i < r.length; i++) {
+      const v = r[i];
+      if (i > 0) line += ',';
+      if (typeof v === 'number') { if (Number.isFinite(v)) line += String(v); }
+      else line += csvCell(v);
+    }
+    lines.push(line);
+  }
   return lines.join('\n') + '\n';
 }
 

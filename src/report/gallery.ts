@@ -62,7 +62,7 @@ export function galleryEpochs(r: RunData, requested?: number[]): { epoch: number
   const wants: { t: number; reason: string }[] = requested?.length
     ? requested.map((t) => ({ t, reason: `requested ${t}` }))
     : [
-        { t: 0, reason: 'initialisation' },
+        { t: 0, reason: 'start' },
         ...(r.grok.memorise_epoch !== null ? [{ t: r.grok.memorise_epoch, reason: 'memorisation' }] : []),
         ...(r.grok.grok_epoch !== null ? [{ t: r.grok.grok_epoch, reason: 'grokking' }] : []),
         { t: avail[avail.length - 1], reason: 'last checkpoint' },
@@ -70,7 +70,7 @@ export function galleryEpochs(r: RunData, requested?: number[]): { epoch: number
   const out: { epoch: number; reason: string }[] = [];
   for (const w of wants) {
     const e = nearest(w.t);
-    const reason = e === w.t || w.reason === 'last checkpoint' ? w.reason : `${w.reason} (${w.t}; nearest checkpoint)`;
+    const reason = e === w.t || w.reason === 'last checkpoint' ? w.reason : `${w.reason} at ${w.t}, nearest checkpoint`;
     const same = out.find((o) => o.epoch === e);
     if (same) same.reason += ` = ${reason}`;
     else out.push({ epoch: e, reason });
@@ -149,7 +149,8 @@ const fmt = (v: number | null, d = 2): string => (v === null ? 'flat' : v.toFixe
 /** Static gallery figures of one run (per gallery epoch and ranking metric), for the PNG/SVG files. */
 export function galleryFigures(g: GalleryRun): Figure[] {
   const figs: Figure[] = [];
-  const S = 96;
+  // Rendered at 1 PNG pixel per unit: each map cell is a whole number of pixels.
+  const S = g.p * Math.max(1, Math.round(104 / g.p));
   const nF = (g.p - 1) / 2;
   for (const ep of g.epochs) {
     for (const metric of ['coarseness', 'concentration'] as const) {
@@ -183,7 +184,7 @@ export function galleryFigures(g: GalleryRun): Figure[] {
       const facet = (title: string, values: object[]) => ({
         title: { text: title, fontSize: 12 },
         data: { values },
-        facet: { field: 'label', type: 'nominal', sort: { field: 'rank', op: 'min' }, header: { title: null, labelFontSize: 8, labelPadding: 2, labelExpr: "split(datum.value, '|')" } },
+        facet: { field: 'label', type: 'nominal', sort: { field: 'rank', op: 'min' }, header: { title: null, labelFontSize: 10, labelPadding: 2, labelExpr: "split(datum.value, '|')" } },
         columns: 4,
         spec: {
           width: S, height: S,
@@ -195,7 +196,7 @@ export function galleryFigures(g: GalleryRun): Figure[] {
         width: 1, height: 4 * S,
         data: { values: [{ v: 0 }, { v: 1 }] },
         mark: { type: 'point', opacity: 0 },
-        encoding: { color: { field: 'v', type: 'quantitative', scale: { scheme: 'viridis', domain: [0, 1] }, legend: { title: ['activation', '(each map min → max)'], gradientLength: 220, format: '.1f', orient: 'left' } } },
+        encoding: { color: { field: 'v', type: 'quantitative', scale: { scheme: 'viridis', domain: [0, 1] }, legend: { title: ['activation', '(each map', 'min → max)'], gradientLength: 220, format: '.1f', orient: 'right' } } },
         view: { stroke: null },
       };
       const SP = 240;
@@ -222,10 +223,10 @@ export function galleryFigures(g: GalleryRun): Figure[] {
         $schema: VL_SCHEMA,
         config: { ...VL_CONFIG, view: { stroke: null }, facet: { spacing: 6 } },
         title: {
-          text: `${g.label}: neurons at epoch ${ep.epoch} (${ep.reason}), ranked by ${mTitle}`,
+          text: `${g.label}: neurons at epoch ${ep.epoch} (${ep.reason}) ranked by ${mTitle}`,
           subtitle: `activation maps A[a][b] over all p² = ${g.p * g.p} inputs (a down, b across), each scaled to its own min–max; labels: #index, dominant frequency k (its share), coarseness c, concentration; ${ep.flat} flat neurons left out`,
         },
-        hconcat: [colourBar, facet(`16 highest ${metric}`, hi), facet(`16 lowest ${metric}`, lo), ...(spectrum ? [spectrum] : [])],
+        hconcat: [facet(`16 highest ${metric}`, hi), facet(`16 lowest ${metric}`, lo), colourBar, ...(spectrum ? [spectrum] : [])],
         resolve: { scale: { color: 'independent' }, legend: { color: 'independent' } },
       };
       figs.push({
@@ -236,6 +237,7 @@ export function galleryFigures(g: GalleryRun): Figure[] {
         spec,
         table: { columns: ['group', 'rank', 'neuron', 'coarseness', 'concentration', 'dominant_frequency', 'dominant_share', 'activation_min', 'activation_max', 'k_a', 'k_b', 'power_share'], rows },
         hideInHtml: true,
+        pngScale: 1,
       });
     }
   }

@@ -65,7 +65,7 @@ export const SECTIONS: { id: SectionId; title: string; intro: string }[] = [
 
 const CSS = `
 body { font-family: ${FONT}; margin: 0; color: #222; background: #fafafa; }
-header { background: #fff; border-bottom: 1px solid #ddd; padding: 12px 24px; position: sticky; top: 0; z-index: 10; }
+header { background: #fff; border-bottom: 1px solid #ddd; padding: 12px 24px; }
 header h1 { font-size: 20px; margin: 0 0 4px 0; }
 header .meta { color: #555; font-size: 12px; }
 #run-toggles { margin-top: 6px; font-size: 12px; }
@@ -122,13 +122,11 @@ export interface HtmlInput {
   frames: number;
 }
 
-function figureHtml(f: Figure, frames: number): string {
+function figureHtml(f: Figure, frames: number, bare = false): string {
   const play = f.name === 'coarseness-histogram-animated'
     ? `<button class="play" data-play="${esc(f.name)}" data-frames="${frames}">&#9654; play</button>` : '';
   return `<figure class="fig" id="fig-${esc(f.name)}" data-name="${esc(f.name)}">
-<h3>${esc(f.title)}</h3>
-<p class="caption">${esc(f.caption)}</p>
-${play}<div class="vis" id="vis-${esc(f.name)}"></div>
+${bare ? '' : `<h3>${esc(f.title)}</h3>\n<p class="caption">${esc(f.caption)}</p>\n`}${play}<div class="vis" id="vis-${esc(f.name)}"></div>
 <p class="files">files: <a href="figures/${esc(f.name)}.png">PNG</a> · <a href="figures/${esc(f.name)}.svg">SVG</a> · <a href="data/${esc(f.name)}.csv">CSV</a></p>
 </figure>`;
 }
@@ -163,7 +161,7 @@ function answersHtml(a: StudyAnswers, figures: Figure[], answerFigures: Map<stri
     const ref = !ownFig && s.figure && names.has(s.figure) ? `<p class="files">figure: <a href="#fig-${esc(s.figure)}">${esc(s.figure)}</a></p>` : '';
     return `<div class="answer" id="answer-${esc(s.id)}"><h3>${esc(s.question)}</h3><p>${esc(s.answer)}</p>` +
       (s.table ? tableHtml(s.table) + `<p class="files">data: <a href="data/answer-${esc(s.id)}.csv">CSV</a></p>` : '') +
-      ref + (ownFig ? figureHtml(ownFig, frames) : '') + '</div>';
+      ref + (ownFig ? figureHtml(ownFig, frames, true) : '') + '</div>';
   }).join('\n');
 }
 

@@ -7,15 +7,15 @@
  * Figures are built from the stored analyses (collect.ts), never by recomputing them, except the
  * galleries' activation maps, which come from the checkpoints through the engine.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { computeStudy } from '../analysis/study.js';
+import { computeStudyFromData, type StudyRunData } from '../analysis/study.js';
 import { referenceTable } from '../analysis/results.js';
-import { loadKernels } from '../engine/index.js';
+import { type Kernels, loadKernels } from '../engine/index.js';
 import { badInput } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import type { Store } from '../store/store.js';
-import { collectRun, disambiguateLabels } from './collect.js';
+import { collectRun, disambiguateLabels, isAnalysed } from './collect.js';
 import { toCsv } from './csv.js';
 import { animatedHistogram, frameEpochs, histogramGrid } from './figures/distribution.js';
 import { embeddingFirstLast, embeddingSpectrum, referenceTableFigure } from './figures/embedding.js';
@@ -37,7 +37,7 @@ export interface ReportResult {
 }
 
 /** The figures of the runs (everything but the galleries and the answers), in report order. */
-export function buildFigures(runs: RunData[], K: number): Figure[] {
+export function buildFigures(runs: RunData[], K: number, kernels: Kernels = loadKernels({ quiet: true })): Figure[] {
   const figs: Figure[] = [trainingCurves(runs), animatedHistogram(runs, K)];
   for (const m of ['coarseness', 'concentration'] as const) figs.push(histogramGrid(runs, m, K));
   for (const m of ['coarseness', 'concentration'] as const) figs.push(meanPanels(runs, m, K), meanOverlay(runs, m, K));
@@ -48,7 +48,7 @@ export function buildFigures(runs: RunData[], K: number): Figure[] {
   if (emb) figs.push(emb);
   const emb0 = embeddingFirstLast(runs);
   if (emb0) figs.push(emb0);
-  for (const p of [...new Set(runs.map((r) => r.p))].sort((a, b) => a - b)) figs.push(referenceTableFigure(p, referenceTable(p, 6), K));
+  for (const p of [...new Set(runs.map((r) => r.p))].sort((a, b) => a - b)) figs.push(referenceTableFigure(p, referenceTable(p, 6, kernels), K));
   return figs;
 }
 
@@ -88,19 +88,21 @@ export async function writeReport(store: Store, runIds: string[], outDir: string
   const ids = named ? [...new Set(runIds.map((id) => store.resolveRun(id).run_id))] : store.listRuns().map((r) => r.run_id);
   if (ids.length === 0) throw badInput(`no runs in store ${store.dir}`);
   const runs: RunData[] = [];
+  const studyRuns: StudyRunData[] = [];
   for (const id of ids) {
-    const r = collectRun(store, id, K);
-    if (r.epochs.length === 0) {
+    if (!isAnalysed(store, id)) {
       if (named) throw badInput(`run ${id} has no analysed checkpoints (run grokbench analyze ${id} first)`);
       continue;
     }
-    runs.push(r);
+    const { run, study } = collectRun(store, id, K);
+    runs.push(run);
+    studyRuns.push(study);
   }
   if (runs.length === 0) throw badInput(`no analysed runs in store ${store.dir} (run grokbench analyze first)`);
   disambiguateLabels(runs);
 
-  const figures = buildFigures(runs, K);
   const kernels = loadKernels({ quiet: true });
+  const figures = buildFigures(runs, K, kernels);
   const galleries: GalleryRun[] = [];
   for (const r of runs) {
     const g = buildGallery(kernels, r, opts.galleryEpochs);
@@ -108,7 +110,7 @@ export async function writeReport(store: Store, runIds: string[], outDir: string
     figures.push(...galleryFigures(g));
   }
   const answers = opts.answers !== undefined ? opts.answers
-    : runs.length > 1 ? computeStudy(store, runs.map((r) => r.runId), { K }) : null;
+    : runs.length > 1 ? computeStudyFromData(studyRuns, { K }) : null;
   const ans = answers ? answerFigures(answers, new Set(figures.map((f) => f.name))) : { figures: [], byId: new Map<string, string>() };
   figures.push(...ans.figures);
 
@@ -121,7 +123,11 @@ export async function writeReport(store: Store, runIds: string[], outDir: string
     throw badInput(`cannot create report directory ${outDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const files: string[] = [];
-  const write = (path: string, data: string | Uint8Array): void => { writeFileAtomic(path, data); files.push(path); };
+  // Report files are not store files: plain writes, except report.html (atomic, the file people open).
+  const write = (path: string, data: string | Uint8Array): void => {
+    try { writeFileSync(path, data); } catch (err) { throw badInput(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`); }
+    files.push(path);
+  };
 
   // SVGs are rendered one after the other (Vega runs on this thread); PNGs on resvg's thread pool.
   const pending: Promise<void>[] = [];
@@ -129,7 +135,7 @@ export async function writeReport(store: Store, runIds: string[], outDir: string
     write(join(dataDir, `${f.name}.csv`), toCsv(f.table));
     const svg = finishSvg(await renderSvg(f.staticSpec ?? f.spec, f.name));
     write(join(figDir, `${f.name}.svg`), svg);
-    pending.push(svgToPng(svg).then((png) => write(join(figDir, `${f.name}.png`), png)));
+    pending.push(svgToPng(svg, f.pngScale ?? 2).then((png) => write(join(figDir, `${f.name}.png`), png)));
     if (pending.length >= 4) await Promise.all(pending.splice(0));
   }
   await Promise.all(pending);
@@ -143,6 +149,7 @@ export async function writeReport(store: Store, runIds: string[], outDir: string
     generated: `generated ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} from store ${store.dir}`,
     K, runs, figures, galleries, answers, answerFigures: ans.byId, frames: frameEpochs(runs).length,
   });
-  write(join(out, 'report.html'), html);
+  writeFileAtomic(join(out, 'report.html'), html);
+  files.push(join(out, 'report.html'));
   return { files, seconds: (performance.now() - t0) / 1000 };
 }

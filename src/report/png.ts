@@ -53,7 +53,7 @@ export function encodeIndexedPng(width: number, height: number, pixels: Uint8Arr
     SIGNATURE,
     chunk('IHDR', ihdr),
     chunk('PLTE', Buffer.from(palette.buffer, palette.byteOffset, palette.length)),
-    chunk('IDAT', deflateSync(raw, { level: 9 })),
+    chunk('IDAT', deflateSync(raw, { level: 6 })),
     chunk('IEND', Buffer.alloc(0)),
   ]);
 }

@@ -33,7 +33,8 @@ export async function renderSvg(spec: object, name = 'figure'): Promise<string> 
   installTextMetrics();
   let view: vega.View | undefined;
   try {
-    view = new vega.View(vega.parse(toVega(spec)), { renderer: 'none', logLevel: vega.Error });
+    // Vega marks the data objects it ingests: render a copy, so the caller's spec stays as it was.
+    view = new vega.View(vega.parse(toVega(JSON.parse(JSON.stringify(spec)) as object)), { renderer: 'none', logLevel: vega.Error });
     const svg = await view.toSVG();
     return svg;
   } catch (err) {
@@ -51,33 +52,28 @@ export function finishSvg(svg: string): string {
   return svg.replace(/style="image-rendering: optimizeSpeed; image-rendering: pixelated;"/g, 'image-rendering="optimizeSpeed" style="image-rendering: pixelated"');
 }
 
-const FONT_FILES = [
-  '/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf',
-  '/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf',
-  '/usr/share/fonts/truetype/liberation/LiberationSans-Italic.ttf',
-  '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
-  '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf',
+/** Liberation Sans (Arial metrics, covers every character the figures use); DejaVu Sans if it is missing. */
+const FONT_CHOICES = [
+  ['/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf', '/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf'],
+  ['/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf'],
 ];
 
 let fontFiles: string[] | undefined;
 
-/** The font files resvg loads (the known ones present; otherwise all system fonts). */
-function fonts(): { fontFiles: string[]; loadSystemFonts: boolean } {
-  fontFiles ??= FONT_FILES.filter((f) => existsSync(f));
-  return { fontFiles, loadSystemFonts: fontFiles.length === 0 };
+/** The font files resvg loads (the first complete choice present; otherwise all system fonts). */
+export function pngFonts(): { fontFiles: string[]; loadSystemFonts: boolean; family: string } {
+  fontFiles ??= FONT_CHOICES.find((c) => c.every((f) => existsSync(f))) ?? [];
+  const family = fontFiles.some((x) => x.includes('Liberation')) ? 'Liberation Sans' : 'DejaVu Sans';
+  return { fontFiles, loadSystemFonts: fontFiles.length === 0, family };
 }
 
 /** PNG of an SVG (the finished SVG), at `scale` × its size, on white. */
 export async function svgToPng(svg: string, scale = 2): Promise<Buffer> {
-  const f = fonts();
+  const f = pngFonts();
   const img = await renderAsync(svg, {
     background: 'white',
     fitTo: { mode: 'zoom', value: scale },
-    font: {
-      ...f,
-      defaultFontFamily: f.fontFiles.some((x) => x.includes('Liberation')) ? 'Liberation Sans' : 'DejaVu Sans',
-      sansSerifFamily: f.fontFiles.some((x) => x.includes('Liberation')) ? 'Liberation Sans' : 'DejaVu Sans',
-    },
+    font: { fontFiles: f.fontFiles, loadSystemFonts: f.loadSystemFonts, defaultFontFamily: f.family, sansSerifFamily: f.family },
     imageRendering: 1, // nearest neighbour: heatmap cells stay sharp
   });
   return img.asPng();

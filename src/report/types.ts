@@ -46,6 +46,8 @@ export interface Figure {
   staticSpec?: object;
   /** The data behind the figure. */
   table: Table;
+  /** PNG pixels per SVG unit (default 2). */
+  pngScale?: number;
   /** Shown in report.html by a custom widget instead of its spec (the neuron galleries). */
   hideInHtml?: boolean;
 }

@@ -17,7 +17,7 @@ import { engineDescription } from '../engine/index.js';
 import { type TrainConfig, runId as makeRunId, validateConfig } from '../model/config.js';
 import { loadCheckpoint, saveCheckpoint } from '../model/checkpoint.js';
 import { initParams } from '../model/init.js';
-import { type Batch, GradWorkspace, Workspace, computeTables, evaluate, lossAndGrad, makeBatch } from '../model/model.js';
+import { type Batch, type Tables, GradWorkspace, Workspace, computeTables, evaluate, lossAndGrad, makeBatch } from '../model/model.js';
 import { Params } from '../model/params.js';
 import { makeSplit, readSplitFile } from '../data/dataset.js';
 import { writeFileAtomic, removeStaleTemps } from '../store/atomic.js';
@@ -193,8 +193,9 @@ export function train(store: Store, k: Kernels, config: TrainConfig, opts: Train
     throw failure(`run ${id} diverged at epoch ${e} (train loss ${loss}); its last good checkpoint is epoch ${cps.length ? cps[cps.length - 1].epoch : 0}`);
   };
 
+  let tables: Tables | undefined;
   for (let e = start; e < config.epochs; e++) {
-    const tables = computeTables(k, params);
+    tables = computeTables(k, params, tables);
     const tr = lossAndGrad(k, params, tables, trainB, ws, gw, grad);
     if (!Number.isFinite(tr.loss)) diverged(e, tr.loss);
     const te = e % config.evalEvery === 0 ? evaluate(k, params, tables, testB, ws) : null;
@@ -207,7 +208,7 @@ export function train(store: Store, k: Kernels, config: TrainConfig, opts: Train
   }
   // The final weights: evaluate both splits (no gradient).
   const E = config.epochs;
-  const tables = computeTables(k, params);
+  tables = computeTables(k, params, tables);
   const tr = evaluate(k, params, tables, trainB, ws);
   if (!Number.isFinite(tr.loss)) diverged(E, tr.loss);
   record(E, tr, evaluate(k, params, tables, testB, ws));

@@ -58,6 +58,6 @@ test('activation maps equal the plain three-position model at every pair, row aÂ
 
 test('activation maps equal the plain model with the native engine', (t) => {
   const k = loadKernels({ quiet: true });
-  if (k.name !== 'native') { t.skip('native addon not built'); return; }
+  if (k.name !== 'native') { t.skip('the native engine is not in use'); return; }
   checkAgainstPlain(k);
 });

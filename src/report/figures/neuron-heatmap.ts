@@ -26,9 +26,9 @@ interface Built { spec: object; staticSpec: object; sortedSpec: object; unsorted
 function build(runs: RunData[], metric: MetricName, K: number): Built {
   const panels: RasterPanel[] = [];
   const unsorted: Figure['table'] = { columns: ['run', 'run_id', 'epoch'], rows: [] };
-  const sortedT: Figure['table'] = { columns: ['run', 'run_id', 'epoch'], rows: [] };
+  const sortedT: Figure['table'] = { columns: ['run', 'run_id', 'rank', 'neuron', 'last_epoch', `${metric}_at_last_epoch`], rows: [] };
   const maxM = Math.max(...runs.map((r) => r.dMlp));
-  for (let n = 0; n < maxM; n++) { unsorted.columns.push(`n${n}`); sortedT.columns.push(`rank${n}`); }
+  for (let n = 0; n < maxM; n++) unsorted.columns.push(`n${n}`);
   for (const r of runs) {
     const vals = valuesOf(r, metric);
     const E = r.epochs.length, m = r.dMlp;
@@ -54,17 +54,16 @@ function build(runs: RunData[], metric: MetricName, K: number): Built {
     });
     for (let i = 0; i < E; i++) {
       const row: (number | string | null)[] = [r.label, r.runId, r.epochs[i]];
-      const srow: (number | string | null)[] = [r.label, r.runId, r.epochs[i]];
       for (let n = 0; n < m; n++) {
-        const v = vals[i * m + n], sv = vals[i * m + order[n]];
-        row.push(Number.isNaN(v) ? null : Number(v.toPrecision(6)));
-        srow.push(Number.isNaN(sv) ? null : Number(sv.toPrecision(6)));
+        const v = vals[i * m + n];
+        row.push(Number.isNaN(v) ? null : Math.round(v * 1e6) / 1e6);
       }
       unsorted.rows.push(row);
-      sortedT.rows.push(srow);
     }
-    // The permutation itself, as a row: neuron index at each rank.
-    sortedT.rows.push([r.label, r.runId, 'neuron_at_rank', ...order]);
+    order.forEach((n, rank) => {
+      const v = vals[(E - 1) * m + n];
+      sortedT.rows.push([r.label, r.runId, rank, n, r.epochs[E - 1], Number.isNaN(v) ? null : v]);
+    });
   }
   const common = {
     columns: runs.length > 1 ? 2 : 1,
@@ -90,7 +89,7 @@ export function neuronHeatmaps(runs: RunData[], metric: MetricName, K: number): 
       section: 'heatmap',
       title: `${metric === 'coarseness' ? 'Coarseness' : 'Frequency concentration'} vs neuron index`,
       caption:
-        `Each pixel is one neuron (column) at one checkpoint (row): its ${metricTitle(metric, K)}, blue < 0.5 < red. ` +
+        `Each pixel is one neuron (column) at one checkpoint (row): its ${metricTitle(metric, K)}, blue < 0.5 < red (CSV values rounded to 6 decimals). ` +
         'Tick the box to sort the neurons by their value at the last checkpoint (the sorted version is also saved as its own figure). ' +
         'Hover for values. Expected (seed): clusters of neurons turning red together in grokking runs; uniformly blue in a non-grokking run.',
       spec: b.spec,
@@ -101,7 +100,7 @@ export function neuronHeatmaps(runs: RunData[], metric: MetricName, K: number): 
       name: `${metric}-neuron-heatmap-sorted`,
       section: 'heatmap',
       title: `${metric === 'coarseness' ? 'Coarseness' : 'Frequency concentration'} vs neuron, sorted by final value`,
-      caption: `As above with neurons ordered by their ${metric} at the last checkpoint (flat neurons last); the CSV's last row per run gives the neuron at each rank.`,
+      caption: `As above with neurons ordered by their ${metric} at the last checkpoint (flat neurons last); its CSV gives the order (neuron at each rank), the values are in the unsorted figure's CSV.`,
       spec: b.sortedSpec,
       table: b.sorted,
       hideInHtml: true,

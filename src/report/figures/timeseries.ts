@@ -26,7 +26,7 @@ export function decades(values: number[]): number[] {
 }
 
 function plotMetrics(r: RunData) {
-  return decimateMetrics(r.metrics, 1200, [r.grok.memorise_epoch, r.grok.grok_epoch]);
+  return decimateMetrics(r.metrics, 800, [r.grok.memorise_epoch, r.grok.grok_epoch]);
 }
 
 /** Per-run panels: mean ± std band, p25/median/p75, test loss on a log right axis, memorisation and grokking rules. */
@@ -292,7 +292,7 @@ export function trainingCurves(runs: RunData[]): Figure {
     name: 'training-curves',
     section: 'training',
     title: 'Training curves',
-    caption: 'Train and test loss (log scale) and accuracy per run, full-batch epochs (long runs are thinned to about 1200 points for plotting; the CSV holds the plotted rows).',
+    caption: 'Train and test loss (log scale) and accuracy per run, full-batch epochs (long runs are thinned to about 800 points for plotting; the CSV holds the plotted rows).',
     spec,
     table: { columns: ['run', 'run_id', 'epoch', 'train_loss', 'train_acc', 'test_loss', 'test_acc'], rows },
   };

@@ -1,0 +1,24 @@
+import { Store } from '../dist/src/store/store.js';
+import { collectRun, disambiguateLabels } from '../dist/src/report/collect.js';
+import { buildFigures } from '../dist/src/report/index.js';
+import { buildGallery, galleryFigures } from '../dist/src/report/gallery.js';
+import { computeStudy } from '../dist/src/analysis/study.js';
+import { renderSvg, finishSvg } from '../dist/src/report/render.js';
+import { toCsv } from '../dist/src/report/csv.js';
+import { buildHtml } from '../dist/src/report/html.js';
+import { loadKernels } from '../dist/src/engine/index.js';
+const store = Store.open('/tmp/grokbench-report-bench-store', { create: false });
+const ids = store.listRuns().map(r => r.run_id);
+let t = performance.now();
+const lap = (s) => { const n = performance.now(); console.log(s, (n - t).toFixed(0), 'ms'); t = n; };
+const runs = ids.map(id => collectRun(store, id, 3)); disambiguateLabels(runs); lap('collect');
+const k = loadKernels({quiet: true});
+const figs = buildFigures(runs, 3, k); lap('figures');
+const gals = [];
+for (const r of runs) { const g = buildGallery(k, r); gals.push(g); figs.push(...galleryFigures(g)); } lap('galleries');
+const answers = computeStudy(store, ids, {K: 3}); lap('study');
+let csvT = 0, svgT = 0; const per = {};
+for (const f of figs) { const a = performance.now(); toCsv(f.table); const b = performance.now(); finishSvg(await renderSvg(f.staticSpec ?? f.spec, f.name)); const c = performance.now(); csvT += b - a; svgT += c - b; const key = f.name.startsWith('gallery') ? 'gallery' : f.name; per[key] = (per[key] ?? 0) + (c - a); }
+lap(`csv ${csvT.toFixed(0)} svg ${svgT.toFixed(0)}`);
+console.log(Object.entries(per).sort((a,b)=>b[1]-a[1]).slice(0,12).map(([k,v])=>`${v.toFixed(0)} ${k}`).join('\n'));
+buildHtml({ title: 'x', generated: 'x', K: 3, runs, figures: figs, galleries: gals, answers, answerFigures: new Map(), frames: 251 }); lap('html');

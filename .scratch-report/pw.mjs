@@ -1,0 +1,18 @@
+import { chromium } from 'playwright-core';
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+const errors = [];
+page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') errors.push(m.type() + ': ' + m.text()); });
+page.on('pageerror', (e) => errors.push('pageerror: ' + e.message));
+page.on('request', (r) => { if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) errors.push('request: ' + r.url()); });
+const t = Date.now();
+await page.goto('file://' + process.argv[2]);
+await page.waitForSelector('body[data-ready="1"]', { timeout: 60000 });
+console.log('ready in', Date.now() - t, 'ms');
+const figs = await page.$$eval('figure.fig', (fs) => fs.map((f) => { const v = f.querySelector('.vis'); const svg = v && v.querySelector('svg'); return [f.dataset.name, v?.dataset.rendered, svg ? svg.querySelectorAll('path,rect,image,text').length : 0]; }));
+console.log(figs);
+console.log(errors);
+await page.screenshot({ path: '/tmp/rp/shot.png', fullPage: false });
+const gal = await page.$$eval('#gallery canvas[data-drawn]', (c) => c.length);
+console.log('gallery canvases drawn', gal);
+await browser.close();

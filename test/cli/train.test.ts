@@ -1,0 +1,172 @@
+/**
+ * `grokbench train`, `runs` and `metrics` through the real command line: JSON shapes, resume
+ * after kill -9 ending byte-identical to an uninterrupted run, finished runs, divergence, and
+ * every kind of bad input giving one `grokbench: ` line, exit status 2 and an untouched store.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { packageRoot } from '../../src/engine/native.js';
+import Database from 'better-sqlite3';
+
+const BIN = join(packageRoot(), 'bin', 'grokbench');
+const SMALL = ['--p', '23', '--d-model', '32', '--d-mlp', '64', '--n-heads', '2', '--d-head', '16', '--threads', '1'];
+
+function cli(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function tmp(): string { return mkdtempSync(join(tmpdir(), 'grokbench-train-')); }
+
+/** Every file under dir with its SHA-256 and mtime: a store "untouched" keeps this exactly. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!existsSync(dir)) return out;
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else out[p] = createHash('sha256').update(readFileSync(p)).digest('hex') + ':' + st.mtimeMs;
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+test('train --json prints the DESIGN.md result object; runs and metrics --json have their shapes', () => {
+  const store = tmp();
+  const r = cli(['train', '--store', store, ...SMALL, '--epochs', '20', '--checkpoint-every', '10', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const res = JSON.parse(r.stdout);
+  assert.deepEqual(Object.keys(res).sort(), ['epochs', 'final', 'grok_epoch', 'memorise_epoch', 'run_id', 'wall_s']);
+  assert.deepEqual(Object.keys(res.final).sort(), ['epoch', 'test_acc', 'test_loss', 'train_acc', 'train_loss']);
+  assert.equal(res.final.epoch, 20);
+  const runs = JSON.parse(cli(['runs', '--store', store, '--json']).stdout);
+  assert.equal(runs.length, 1);
+  assert.deepEqual(Object.keys(runs[0]).sort(), ['epochs', 'epochs_done', 'grok_epoch', 'memorise_epoch', 'p', 'run_id', 'seed', 'status']);
+  assert.equal(runs[0].status, 'done');
+  assert.equal(runs[0].epochs_done, 20);
+  const metrics = JSON.parse(cli(['metrics', res.run_id, '--store', store, '--json']).stdout);
+  assert.equal(metrics.length, 21, 'epochs 0..20');
+  assert.deepEqual(Object.keys(metrics[0]).sort(), ['epoch', 'test_acc', 'test_loss', 'train_acc', 'train_loss']);
+  assert.equal(metrics[20].test_loss, res.final.test_loss);
+  const csv = cli(['metrics', res.run_id, '--store', store]).stdout.trim().split('\n');
+  assert.equal(csv[0], 'epoch,train_loss,train_acc,test_loss,test_acc');
+  assert.equal(csv.length, 22);
+  const ckpts = readdirSync(join(store, 'runs', res.run_id, 'checkpoints')).sort();
+  assert.deepEqual(ckpts, ['epoch-000000.safetensors', 'epoch-000010.safetensors', 'epoch-000020.safetensors']);
+  // A finished run: says so and exits 0 without training.
+  const again = cli(['train', '--store', store, ...SMALL, '--epochs', '20', '--checkpoint-every', '10']);
+  assert.equal(again.status, 0);
+  assert.match(again.stdout, /already finished/);
+});
+
+test('--eval-every leaves test metrics null between evaluations', () => {
+  const store = tmp();
+  const r = cli(['train', '--store', store, ...SMALL, '--epochs', '10', '--eval-every', '5', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const m = JSON.parse(cli(['metrics', JSON.parse(r.stdout).run_id, '--store', store, '--json']).stdout);
+  assert.equal(m[3].test_loss, null);
+  assert.notEqual(m[5].test_loss, null);
+  assert.notEqual(m[10].test_loss, null);
+});
+
+test('a run killed with SIGKILL at a random moment resumes to checkpoints byte-identical to an uninterrupted run', async () => {
+  const args = [...SMALL, '--epochs', '300', '--checkpoint-every', '20'];
+  const a = tmp(), b = tmp();
+  assert.equal(cli(['train', '--store', a, ...args]).status, 0);
+  // Kill the second run at a random moment after it has started training.
+  const child = spawn(process.execPath, [BIN, 'train', '--store', b, ...args, '--progress-jsonl'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let lines = 0;
+  const killAfter = 2 + Math.floor(Math.random() * 4);
+  await new Promise<void>((resolve) => {
+    child.stdout.on('data', (d: Buffer) => {
+      lines += d.toString().split('\n').filter(Boolean).length;
+      if (lines >= killAfter && child.exitCode === null) setTimeout(() => child.kill('SIGKILL'), Math.random() * 300);
+    });
+    child.on('exit', () => resolve());
+  });
+  const r = cli(['train', '--store', b, ...args, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const id = JSON.parse(r.stdout).run_id;
+  const ca = join(a, 'runs', id, 'checkpoints'), cb = join(b, 'runs', id, 'checkpoints');
+  const files = readdirSync(ca).sort();
+  assert.deepEqual(readdirSync(cb).sort(), files);
+  assert.equal(files.length, 16);
+  for (const f of files) assert.ok(readFileSync(join(ca, f)).equals(readFileSync(join(cb, f))), `${f} differs`);
+  const ma = cli(['metrics', id, '--store', a, '--json']).stdout, mb = cli(['metrics', id, '--store', b, '--json']).stdout;
+  assert.equal(ma, mb);
+});
+
+test('a diverging run stops with a clear message and keeps its last good checkpoint', () => {
+  const store = tmp();
+  const r = cli(['train', '--store', store, ...SMALL, '--epochs', '200', '--checkpoint-every', '5', '--lr', '1e30', '--wd', '0']);
+  assert.equal(r.status, 1);
+  const lines = r.stderr.trim().split('\n');
+  assert.match(lines[lines.length - 1], /^grokbench: run .* diverged at epoch \d+ .*last good checkpoint is epoch \d+/);
+  const runs = JSON.parse(cli(['runs', '--store', store, '--json']).stdout);
+  assert.equal(runs[0].status, 'diverged');
+  const dir = join(store, 'runs', runs[0].run_id, 'checkpoints');
+  assert.ok(readdirSync(dir).length >= 1);
+  const again = cli(['train', '--store', store, ...SMALL, '--epochs', '200', '--checkpoint-every', '5', '--lr', '1e30', '--wd', '0']);
+  assert.equal(again.status, 1);
+  assert.match(again.stderr, /diverged earlier/);
+});
+
+test('bad input gives one grokbench: line, exit 2, and leaves the store untouched', () => {
+  const store = tmp();
+  assert.equal(cli(['train', '--store', store, ...SMALL, '--epochs', '10', '--checkpoint-every', '5']).status, 0);
+  const runDir = join(store, 'runs', readdirSync(join(store, 'runs'))[0]);
+  const aFile = join(tmp(), 'file');
+  writeFileSync(aFile, 'not a directory');
+  const corrupt = join(tmp(), 'corrupt.safetensors');
+  const good = readFileSync(join(runDir, 'checkpoints', 'epoch-000010.safetensors'));
+  writeFileSync(corrupt, good.subarray(0, good.length - 100));
+  const garbage = join(tmp(), 'garbage.safetensors');
+  writeFileSync(garbage, Buffer.from('this is not a safetensors file at all'));
+  const cases: [string, string[]][] = [
+    ['non-prime p', ['--p', '21']], ['too small p', ['--p', '1']], ['non-integer p', ['--p', '2.5']],
+    ['word p', ['--p', 'abc']], ['frac-train 0', ['--frac-train', '0']], ['frac-train above 1', ['--frac-train', '1.5']],
+    ['zero epochs', ['--epochs', '0']], ['negative epochs', ['--epochs', '-5']], ['unknown flag', ['--bogus']],
+    ['truncated init checkpoint', ['--init-from', corrupt]], ['garbage init checkpoint', ['--init-from', garbage]],
+    ['missing init checkpoint', ['--init-from', join(store, 'nope.safetensors')]],
+  ];
+  const before = snapshot(store);
+  for (const [what, extra] of cases) {
+    const r = cli(['train', '--store', store, '--d-model', '32', '--d-mlp', '64', '--n-heads', '2', '--d-head', '16', ...extra]);
+    assert.equal(r.status, 2, `${what}: exit ${r.status}, stderr ${r.stderr}`);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, `${what}: ${r.stderr}`);
+    assert.match(lines[0], /^grokbench: /, what);
+    assert.equal(r.stdout, '', what);
+  }
+  assert.deepEqual(snapshot(store), before, 'store untouched');
+  const asFile = cli(['train', '--store', aFile, ...SMALL, '--epochs', '5']);
+  assert.equal(asFile.status, 2);
+  assert.match(asFile.stderr, /^grokbench: store path .* is a file/);
+  // A corrupt resume file: the partly trained run refuses to resume, store untouched.
+  const partial = tmp();
+  const child = cli(['train', '--store', partial, ...SMALL, '--epochs', '40', '--checkpoint-every', '10']);
+  assert.equal(child.status, 0);
+  const rid = readdirSync(join(partial, 'runs'))[0];
+  // Make it look partly done again with a damaged resume file.
+  const resume = join(partial, 'runs', rid, 'resume.safetensors');
+  const bytes = readFileSync(resume);
+  writeFileSync(resume, bytes.subarray(0, 50));
+  const db = new Database(join(partial, 'grokbench.sqlite'));
+  db.prepare("UPDATE runs SET status = 'training', epochs_done = 30").run();
+  db.close();
+  const snap = snapshot(partial);
+  const r = cli(['train', '--store', partial, ...SMALL, '--epochs', '40', '--checkpoint-every', '10']);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr.trim(), /^grokbench: .*resume\.safetensors: truncated file/);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+  assert.deepEqual(snapshot(partial), snap);
+});
+
