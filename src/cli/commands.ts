@@ -1,5 +1,6 @@
 /** Every command, registered in the order `grokbench --help` lists them. One import + one line each. */
 import type { Command } from 'commander';
+import * as demo from './demo.js';
 import * as train from './train.js';
 import * as runs from './runs.js';
 import * as analyze from './analyze.js';
@@ -9,6 +10,7 @@ import * as sweep from './sweep.js';
 import * as report from './report.js';
 
 export function registerCommands(program: Command): void {
+  demo.register(program);
   train.register(program);
   sweep.register(program);
   analyze.register(program);
