@@ -13,9 +13,10 @@ import { activationMaps } from '../analysis/activations.js';
 import { fourierTransform } from '../analysis/coarseness.js';
 import type { Kernels } from '../engine/kernels.js';
 import { loadCheckpoint } from '../model/checkpoint.js';
+import { PARAM_NAMES, Params } from '../model/params.js';
 import { failure } from '../errors.js';
 import { colourIndex } from './colormap.js';
-import { VL_CONFIG, VL_SCHEMA } from './figures/common.js';
+import { VEGA_CONFIG, VEGA_SCHEMA } from './figures/common.js';
 import { pngDataUri } from './png.js';
 import { indexPng, neuronMapIndices } from './raster.js';
 import type { Figure, RunData } from './types.js';
@@ -78,6 +79,28 @@ export function galleryEpochs(r: RunData, requested?: number[]): { epoch: number
   return out.sort((a, b) => a.epoch - b.epoch);
 }
 
+/**
+ * The same model restricted to some MLP neurons (W_in columns, b_in entries, W_out rows): the
+ * neurons' activations do not depend on the others, so its activation maps are theirs.
+ */
+export function selectNeurons(params: Params<Float32Array>, neurons: number[]): Params<Float32Array> {
+  const c = params.config, m = c.dMlp, d = c.dModel, s = neurons.length;
+  const out = Params.zeros({ ...c, dMlp: s }, (n) => new Float32Array(n));
+  for (const name of PARAM_NAMES) {
+    if (name === 'blocks.0.mlp.W_in') {
+      const src = params.t[name], dst = out.t[name];
+      for (let i = 0; i < d; i++) for (let j = 0; j < s; j++) dst[i * s + j] = src[i * m + neurons[j]];
+    } else if (name === 'blocks.0.mlp.b_in') {
+      neurons.forEach((n, j) => { out.t[name][j] = params.t[name][n]; });
+    } else if (name === 'blocks.0.mlp.W_out') {
+      neurons.forEach((n, j) => out.t[name].set(params.t[name].subarray(n * d, (n + 1) * d), j * d));
+    } else {
+      out.t[name].set(params.t[name]);
+    }
+  }
+  return out;
+}
+
 /** Highest and lowest neurons by a per-neuron value (NaN = flat, left out); ties by index. */
 export function rankNeurons(values: ArrayLike<number>, count = GALLERY_SIZE): { high: number[]; low: number[] } {
   const live: number[] = [];
@@ -96,13 +119,15 @@ export function buildGallery(k: Kernels, r: RunData, requested?: number[]): Gall
     const path = r.checkpoints.get(epoch)!;
     const ck = loadCheckpoint(path);
     if (ck.config.p !== r.p || ck.config.dMlp !== m) throw failure(`${path}: checkpoint has p=${ck.config.p}, d_mlp=${ck.config.dMlp}; run ${r.runId} has p=${r.p}, d_mlp=${m}`);
-    const maps = activationMaps(k, ck.params);
     const c = r.coarseness.subarray(i * m, (i + 1) * m);
     const f = r.concentration.subarray(i * m, (i + 1) * m);
     const rankings = { coarseness: rankNeurons(c), concentration: rankNeurons(f) };
     const chosen = [...new Set([...rankings.coarseness.high, ...rankings.coarseness.low, ...rankings.concentration.high, ...rankings.concentration.low])];
+    // Only the chosen neurons' maps are needed: the model with just those MLP neurons computes them.
+    const sub = chosen.length ? activationMaps(k, selectNeurons(ck.params, chosen)) : new Float32Array(0);
+    const col = new Map(chosen.map((n, j) => [n, j]));
     const neurons: GalleryNeuron[] = chosen.map((n) => {
-      const { indices, min, max } = neuronMapIndices(maps, r.p, m, n);
+      const { indices, min, max } = neuronMapIndices(sub, r.p, chosen.length, col.get(n)!);
       return {
         n, coarseness: Number.isNaN(c[n]) ? null : c[n], concentration: Number.isNaN(f[n]) ? null : f[n],
         dominant: r.dominant[i * m + n], share: r.dominantShare[i * m + n], min, max,
@@ -114,7 +139,7 @@ export function buildGallery(k: Kernels, r: RunData, requested?: number[]): Gall
     const spectra: GalleryEpoch['spectra'] = {};
     for (const metric of ['coarseness', 'concentration'] as const) {
       const top = rankings[metric].high[0];
-      if (top !== undefined) spectra[metric] = { n: top, shares: powerSpectrum(k, maps, r.p, m, top) };
+      if (top !== undefined) spectra[metric] = { n: top, shares: powerSpectrum(k, sub, r.p, chosen.length, col.get(top)!) };
     }
     out.epochs.push({ epoch, reason, neurons, rankings, flat, spectra });
   }
@@ -151,27 +176,30 @@ export function galleryFigures(g: GalleryRun): Figure[] {
   const figs: Figure[] = [];
   // Rendered at 1 PNG pixel per unit: each map cell is a whole number of pixels.
   const S = g.p * Math.max(1, Math.round(104 / g.p));
+  const GAP = 10, LH = 26, HEAD = 22, SP = 260;
   const nF = (g.p - 1) / 2;
+  const blockW = 4 * S + 3 * GAP;
   for (const ep of g.epochs) {
     for (const metric of ['coarseness', 'concentration'] as const) {
       const rk = ep.rankings[metric];
       const byN = new Map(ep.neurons.map((x) => [x.n, x]));
-      const cell = (group: string, n: number, rank: number) => {
-        const x = byN.get(n)!;
-        return {
-          group, rank, n, url: x.uri,
-          label: `#${n}  k=${x.dominant} (${x.share.toFixed(2)})|c=${fmt(x.coarseness)}  conc=${fmt(x.concentration)}`,
-        };
-      };
-      const hi = rk.high.map((n, j) => cell('high', n, j));
-      const lo = rk.low.map((n, j) => cell('low', n, j));
-      const spec0 = ep.spectra[metric];
-      const sel = spec0?.n;
+      const cells: Record<string, unknown>[] = [];
       const rows: Figure['table']['rows'] = [];
-      for (const c of [...hi, ...lo]) {
-        const x = byN.get(c.n)!;
-        rows.push([c.group, c.rank, c.n, x.coarseness, x.concentration, x.dominant, x.share, x.min, x.max, null, null, null]);
-      }
+      const place = (group: 'high' | 'low', list: number[], x0: number) => list.forEach((n, j) => {
+        const x = byN.get(n)!;
+        const col = j % 4, row = Math.floor(j / 4);
+        cells.push({
+          x: x0 + col * (S + GAP), y: HEAD + row * (S + LH + GAP) + LH, url: x.uri,
+          l1: `#${n}  k=${x.dominant} (${x.share.toFixed(2)})`, l2: `c=${fmt(x.coarseness)}  conc=${fmt(x.concentration)}`,
+        });
+        rows.push([group, j, n, x.coarseness, x.concentration, x.dominant, x.share, x.min, x.max, null, null, null]);
+      });
+      const xLow = blockW + 36;
+      place('high', rk.high, 0);
+      place('low', rk.low, xLow);
+      const gridH = HEAD + 4 * (S + LH + GAP);
+      const spec0 = ep.spectra[metric];
+      const xBar = xLow + blockW + 24, xSpec = xBar + 120;
       let specUri = '';
       if (spec0) {
         const ps = spec0.shares;
@@ -181,59 +209,74 @@ export function galleryFigures(g: GalleryRun): Figure[] {
         for (let a = 0; a <= nF; a++) for (let b = 0; b <= nF; b++) rows.push(['spectrum', null, spec0.n, null, null, null, null, null, null, a, b, ps[a * (nF + 1) + b]]);
       }
       const mTitle = metric === 'coarseness' ? `coarseness (K=${g.K})` : 'frequency concentration';
-      const facet = (title: string, values: object[]) => ({
-        title: { text: title, fontSize: 12 },
-        data: { values },
-        facet: { field: 'label', type: 'nominal', sort: { field: 'rank', op: 'min' }, header: { title: null, labelFontSize: 10, labelPadding: 2, labelExpr: "split(datum.value, '|')" } },
-        columns: 4,
-        spec: {
-          width: S, height: S,
-          mark: { type: 'image', width: S, height: S, align: 'left', baseline: 'top', smooth: false, aria: false },
-          encoding: { x: { value: 0 }, y: { value: 0 }, url: { field: 'url' } },
-        },
+      const text = (x: number, y: number, t: string, size = 12, weight = 'bold') => ({
+        type: 'text', encode: { enter: { x: { value: x }, y: { value: y }, text: { value: t }, fontSize: { value: size }, fontWeight: { value: weight }, baseline: { value: 'top' } } },
       });
-      const colourBar = {
-        width: 1, height: 4 * S,
-        data: { values: [{ v: 0 }, { v: 1 }] },
-        mark: { type: 'point', opacity: 0 },
-        encoding: { color: { field: 'v', type: 'quantitative', scale: { scheme: 'viridis', domain: [0, 1] }, legend: { title: ['activation', '(each map', 'min → max)'], gradientLength: 220, format: '.1f', orient: 'right' } } },
-        view: { stroke: null },
-      };
-      const SP = 240;
-      const spectrum = sel === undefined ? null : {
-        title: { text: `2-D power spectrum of #${sel}`, subtitle: ['|F|² in the modular Fourier basis,', 'sin+cos summed per frequency; log10 share'], fontSize: 12 },
-        width: SP, height: SP,
-        data: { values: [{ x: 0, y: 0, u: specUri }] },
-        layer: [
-          {
-            mark: { type: 'image', width: SP, height: SP, align: 'left', baseline: 'top', smooth: false, aria: false },
-            encoding: { x: { value: 0 }, y: { value: 0 }, url: { field: 'u' } },
-          },
-          {
-            mark: { type: 'point', opacity: 0 },
-            encoding: {
-              x: { field: 'x', type: 'quantitative', title: 'frequency of b (k_b)', scale: { domain: [-0.5, nF + 0.5], nice: false } },
-              y: { field: 'y', type: 'quantitative', title: 'frequency of a (k_a)', scale: { domain: [-0.5, nF + 0.5], nice: false, reverse: true } },
-              color: { field: 'x', type: 'quantitative', scale: { scheme: 'viridis', domain: [-4, 0] }, legend: { title: 'log10 share', gradientLength: 160 } },
-            },
-          },
-        ],
-      };
+      const spectrum = !spec0 ? [] : [
+        text(xSpec - 40, 0, `2-D power spectrum of #${spec0.n}`),
+        text(xSpec - 40, 16, '|F|² in the modular Fourier basis, sin+cos summed', 10, 'normal'),
+        text(xSpec - 40, 29, 'per frequency; colour: log10 share of variance', 10, 'normal'),
+        {
+          type: 'group',
+          encode: { enter: { x: { value: xSpec }, y: { value: HEAD + LH + 24 }, width: { value: SP }, height: { value: SP } } },
+          scales: [
+            { name: 'kx', type: 'linear', domain: [-0.5, nF + 0.5], range: [0, SP], zero: false, nice: false },
+            { name: 'ky', type: 'linear', domain: [-0.5, nF + 0.5], range: [0, SP], zero: false, nice: false },
+          ],
+          axes: [
+            { orient: 'bottom', scale: 'kx', title: 'frequency of b (k_b)', tickCount: 6, grid: false },
+            { orient: 'left', scale: 'ky', title: 'frequency of a (k_a)', tickCount: 6, grid: false },
+          ],
+          marks: [{
+            type: 'image', aria: false,
+            encode: { enter: { x: { value: 0 }, y: { value: 0 }, width: { value: SP }, height: { value: SP }, url: { value: specUri }, aspect: { value: false }, smooth: { value: false } } },
+          }],
+        },
+      ];
       const spec = {
-        $schema: VL_SCHEMA,
-        config: { ...VL_CONFIG, view: { stroke: null }, facet: { spacing: 6 } },
+        $schema: VEGA_SCHEMA,
+        config: VEGA_CONFIG,
+        padding: 10,
+        autosize: 'pad',
+        width: spec0 ? xSpec + SP : xLow + blockW,
+        height: gridH,
         title: {
           text: `${g.label}: neurons at epoch ${ep.epoch} (${ep.reason}) ranked by ${mTitle}`,
           subtitle: `activation maps A[a][b] over all p² = ${g.p * g.p} inputs (a down, b across), each scaled to its own min–max; labels: #index, dominant frequency k (its share), coarseness c, concentration; ${ep.flat} flat neurons left out`,
+          anchor: 'start', offset: 14, subtitleFontSize: 11, subtitleColor: '#555',
         },
-        hconcat: [facet(`16 highest ${metric}`, hi), facet(`16 lowest ${metric}`, lo), colourBar, ...(spectrum ? [spectrum] : [])],
-        resolve: { scale: { color: 'independent' }, legend: { color: 'independent' } },
+        data: [{ name: 'cells', values: cells }],
+        scales: [
+          { name: 'maps', type: 'linear', domain: [0, 1], range: { scheme: 'viridis' } },
+          { name: 'spec', type: 'linear', domain: [-4, 0], range: { scheme: 'viridis' } },
+        ],
+        legends: [
+          { fill: 'maps', type: 'gradient', title: ['activation', '(each map', 'min → max)'], orient: 'none', legendX: xBar, legendY: HEAD + LH, gradientLength: 200, format: '.1f' },
+          ...(spec0 ? [{ fill: 'spec', type: 'gradient', title: 'log10 share', orient: 'none', legendX: xSpec + SP + 14, legendY: HEAD + LH + 24, gradientLength: 160 }] : []),
+        ],
+        marks: [
+          text(0, 0, `16 highest ${metric}`),
+          text(xLow, 0, `16 lowest ${metric}`),
+          {
+            type: 'image', from: { data: 'cells' }, aria: false,
+            encode: { enter: { x: { field: 'x' }, y: { field: 'y' }, width: { value: S }, height: { value: S }, url: { field: 'url' }, aspect: { value: false }, smooth: { value: false } } },
+          },
+          {
+            type: 'text', from: { data: 'cells' },
+            encode: { enter: { x: { field: 'x' }, y: { signal: 'datum.y - 26' }, text: { field: 'l1' }, fontSize: { value: 10 }, baseline: { value: 'top' } } },
+          },
+          {
+            type: 'text', from: { data: 'cells' },
+            encode: { enter: { x: { field: 'x' }, y: { signal: 'datum.y - 14' }, text: { field: 'l2' }, fontSize: { value: 10 }, baseline: { value: 'top' }, fill: { value: '#444' } } },
+          },
+          ...spectrum,
+        ],
       };
       figs.push({
         name: `gallery-${g.runId}-e${ep.epoch}-${metric}`,
         section: 'gallery',
         title: `Neuron gallery: ${g.label}, epoch ${ep.epoch}, by ${metric}`,
-        caption: `Activation maps of the 16 highest and 16 lowest ${mTitle} neurons; the power spectrum is of the top neuron (#${sel ?? '–'}).`,
+        caption: `Activation maps of the 16 highest and 16 lowest ${mTitle} neurons; the power spectrum is of the top neuron (#${spec0?.n ?? '–'}).`,
         spec,
         table: { columns: ['group', 'rank', 'neuron', 'coarseness', 'concentration', 'dominant_frequency', 'dominant_share', 'activation_min', 'activation_max', 'k_a', 'k_b', 'power_share'], rows },
         hideInHtml: true,

@@ -111,6 +111,7 @@ export async function writeReport(store: Store, runIds: string[], outDir: string
   }
   const answers = opts.answers !== undefined ? opts.answers
     : runs.length > 1 ? computeStudyFromData(studyRuns, { K }) : null;
+  studyRuns.length = 0; // the study's per-checkpoint arrays are no longer needed
   const ans = answers ? answerFigures(answers, new Set(figures.map((f) => f.name))) : { figures: [], byId: new Map<string, string>() };
   figures.push(...ans.figures);
 
@@ -134,6 +135,10 @@ export async function writeReport(store: Store, runIds: string[], outDir: string
   for (const f of figures) {
     write(join(dataDir, `${f.name}.csv`), toCsv(f.table));
     const svg = finishSvg(await renderSvg(f.staticSpec ?? f.spec, f.name));
+    // Written: drop what report.html does not need (keeps the heap small for the rest).
+    f.table = { columns: f.table.columns, rows: [] };
+    f.staticSpec = undefined;
+    if (f.hideInHtml) f.spec = {};
     write(join(figDir, `${f.name}.svg`), svg);
     pending.push(svgToPng(svg, f.pngScale ?? 2).then((png) => write(join(figDir, `${f.name}.png`), png)));
     if (pending.length >= 4) await Promise.all(pending.splice(0));

@@ -2,7 +2,7 @@
  * Raster images of matrices (epochs × neurons, frequency × epoch, p × p activation maps), as
  * palette PNGs: the fast path for heatmaps with hundreds of thousands of cells. Pure functions.
  */
-import { colourIndex, palette, type ColormapName } from './colormap.js';
+import { LEVELS, NO_VALUE_INDEX, colourIndex, palette, type ColormapName } from './colormap.js';
 import { encodeIndexedPng } from './png.js';
 
 /**
@@ -53,6 +53,20 @@ export function matrixIndices(m: ArrayLike<number>, stride: number, rowIdx: Arra
   return out;
 }
 
+/** colourIndex over a strided column of values, inlined for the p² cells of a neuron map. */
+function quantiseColumn(maps: ArrayLike<number>, count: number, stride: number, offset: number, lo: number, hi: number, out: Uint8Array): void {
+  const L = LEVELS - 1;
+  const scale = hi > lo ? L / (hi - lo) : 0;
+  const mid = Math.round(0.5 * L);
+  for (let i = 0, j = offset; i < count; i++, j += stride) {
+    const v = maps[j];
+    if (v !== v) { out[i] = NO_VALUE_INDEX; continue; }
+    if (scale === 0) { out[i] = mid; continue; }
+    const q = Math.round((v - lo) * scale);
+    out[i] = q < 0 ? 0 : q > L ? L : q;
+  }
+}
+
 /** PNG of a [rows × cols] index image with a colormap. */
 export function indexPng(indices: Uint8Array, rows: number, cols: number, cmap: ColormapName): Buffer {
   return encodeIndexedPng(cols, rows, indices, palette(cmap));
@@ -64,9 +78,9 @@ export function indexPng(indices: Uint8Array, rows: number, cols: number, cmap: 
  */
 export function neuronMapIndices(maps: ArrayLike<number>, p: number, m: number, n: number): { indices: Uint8Array; min: number; max: number } {
   let lo = Infinity, hi = -Infinity;
-  for (let i = 0; i < p * p; i++) { const v = maps[i * m + n]; if (v < lo) lo = v; if (v > hi) hi = v; }
+  for (let i = 0, j = n; i < p * p; i++, j += m) { const v = maps[j]; if (v < lo) lo = v; if (v > hi) hi = v; }
   const indices = new Uint8Array(p * p);
-  for (let i = 0; i < p * p; i++) indices[i] = colourIndex(maps[i * m + n], lo, hi);
+  quantiseColumn(maps, p * p, m, n, lo, hi, indices);
   return { indices, min: lo, max: hi };
 }
 
