@@ -35,6 +35,7 @@ export function addSettings(cmd: Command, withModelSeed = true): Command {
     .option('--d-head <int>', `head width [${DEFAULTS.dHead}]`, intArg('--d-head'))
     .option('--d-mlp <int>', `MLP neurons [${DEFAULTS.dMlp}]`, intArg('--d-mlp'))
     .addOption(new Option('--act <fn>', 'MLP activation').choices(['relu']))
+    .addOption(new Option('--rng <generator>', "random generator for the split and the initial weights: PyTorch's (MT19937, torch.randperm, normal_ as TransformerLens initialises); the only one").choices(['torch']).default('torch'))
     .option('--train-biases', 'train the biases too (frozen at zero by default)')
     .option('--allow-composite', 'allow a composite odd modulus')
     .option('--threads <int>', 'engine threads (default: all cores)', intArg('--threads', 1));

@@ -9,6 +9,7 @@ export function csvCell(v: string | number | boolean | null | undefined): string
 }
 
 export function toCsv(t: Table): string {
+  if (t.text !== undefined) return t.text;
   const lines = [t.columns.map(csvCell).join(',')];
   for (const r of t.rows) {
     let line = '';
@@ -47,4 +48,22 @@ export function parseCsv(text: string): string[][] {
   }
   if (cell !== '' || row.length) { row.push(cell); rows.push(row); }
   return rows;
+}
+
+/**
+ * CSV text of a wide numeric matrix without building rows: `lead` cells (already CSV-safe text)
+ * then one value per column, rounded to `decimals` decimals; NaN is an empty cell.
+ */
+export function matrixCsv(columns: string[], blocks: { lead: string[]; values: ArrayLike<number>; offset: number; count: number }[], decimals = 6): string {
+  const scale = 10 ** decimals;
+  const parts: string[] = [columns.map(csvCell).join(',')];
+  for (const b of blocks) {
+    let line = b.lead.join(',');
+    for (let i = 0; i < b.count; i++) {
+      const v = b.values[b.offset + i];
+      line += v === v ? ',' + Math.round(v * scale) / scale : ',';
+    }
+    parts.push(line);
+  }
+  return parts.join('\n') + '\n';
 }

@@ -206,7 +206,7 @@ export function galleryFigures(g: GalleryRun): Figure[] {
         const idx = new Uint8Array(ps.length);
         for (let i = 0; i < ps.length; i++) idx[i] = colourIndex(ps[i] > 0 ? Math.max(-4, Math.log10(ps[i])) : -4, -4, 0);
         specUri = pngDataUri(indexPng(idx, nF + 1, nF + 1, 'viridis'));
-        for (let a = 0; a <= nF; a++) for (let b = 0; b <= nF; b++) rows.push(['spectrum', null, spec0.n, null, null, null, null, null, null, a, b, ps[a * (nF + 1) + b]]);
+        for (let a = 0; a <= nF; a++) for (let b = 0; b <= nF; b++) rows.push(['spectrum', null, spec0.n, null, null, null, null, null, null, a, b, Number(ps[a * (nF + 1) + b].toPrecision(6))]);
       }
       const mTitle = metric === 'coarseness' ? `coarseness (K=${g.K})` : 'frequency concentration';
       const text = (x: number, y: number, t: string, size = 12, weight = 'bold') => ({

@@ -141,7 +141,7 @@ export async function writeReport(store: Store, runIds: string[], outDir: string
     if (f.hideInHtml) f.spec = {};
     write(join(figDir, `${f.name}.svg`), svg);
     pending.push(svgToPng(svg, f.pngScale ?? 2).then((png) => write(join(figDir, `${f.name}.png`), png)));
-    if (pending.length >= 4) await Promise.all(pending.splice(0));
+    if (pending.length > 3) await pending.shift(); // at most 4 in flight; Vega carries on meanwhile
   }
   await Promise.all(pending);
 

@@ -9,6 +9,8 @@ import type { MetricRow } from '../store/store.js';
 export interface Table {
   columns: string[];
   rows: (string | number | boolean | null)[][];
+  /** The CSV text itself, for tables too large to hold as rows (then `rows` is empty). */
+  text?: string;
 }
 
 /** One cross-run answer (issue 5): a question, a plain sentence, and what shows it. */

@@ -28,7 +28,7 @@ export function animatedHistogram(runs: RunData[], K: number): Figure {
       frames.forEach((fe, g) => {
         const i = atOrBefore(r.epochs, fe);
         values.push({ run: r.label, m, g, e: r.epochs[i], f: st[i].flat, n: st[i].histogram });
-        st[i].histogram.forEach((c, b) => rows.push([r.label, r.runId, m, g, fe, r.epochs[i], b / BINS, (b + 1) / BINS, c, st[i].flat]));
+        rows.push([r.label, r.runId, m, g, fe, r.epochs[i], st[i].flat, ...st[i].histogram]);
       });
     }
   }
@@ -99,13 +99,13 @@ export function animatedHistogram(runs: RunData[], K: number): Figure {
     section: 'distribution',
     title: 'Coarseness distribution over time (animated)',
     caption:
-      `Histogram of per-neuron ${metricTitle('coarseness', K)} in 20 bins, one panel per run; move the checkpoint slider or press play ` +
+      `Histogram of per-neuron ${metricTitle('coarseness', K)} in 20 bins, one panel per run (CSV: one row per run, metric and frame, one column per bin); move the checkpoint slider or press play ` +
       'to watch it change over training; switch the metric to frequency concentration. The image files show the last checkpoint. ' +
       'Expected (seed): grokking runs shift right around grokking; a non-grokking run stays below 0.5.',
     spec: withMax(make(0, true)),
     staticSpec: withMax(make(last, false)),
     table: {
-      columns: ['run', 'run_id', 'metric', 'frame', 'frame_epoch', 'epoch', 'bin_lo', 'bin_hi', 'count', 'flat_neurons'],
+      columns: ['run', 'run_id', 'metric', 'frame', 'frame_epoch', 'epoch', 'flat_neurons', ...Array.from({ length: BINS }, (_, b) => `bin_${(b / BINS).toFixed(2)}_${((b + 1) / BINS).toFixed(2)}`)],
       rows,
     },
   };

@@ -11,6 +11,9 @@ import type { Figure, RunData } from '../types.js';
 import { SHOWN_FILTER, VL_CONFIG, VL_SCHEMA, runColour, shownParam, sig } from './common.js';
 import { rasterSpec, type RasterPanel } from './raster-spec.js';
 
+/** A float32 value written with the 9 significant digits that identify it (not 17). */
+const f32 = (v: number): number => Number(v.toPrecision(9));
+
 export function embeddingSpectrum(runs: RunData[]): Figure | null {
   const withEmb = runs.filter((r) => r.embedding.length > 0);
   if (withEmb.length === 0) return null;
@@ -59,7 +62,7 @@ export function embeddingSpectrum(runs: RunData[]): Figure | null {
     for (const e of emb) {
       const keys = new Set(e.keyFrequencies);
       for (let k = 1; k <= e.norms.length; k++) {
-        rows.push([r.label, r.runId, e.epoch, k, e.norms[k - 1], e.cosNorms[k - 1], e.sinNorms[k - 1], keys.has(k), e.gini]);
+        rows.push([r.label, r.runId, e.epoch, k, f32(e.norms[k - 1]), f32(e.cosNorms[k - 1]), f32(e.sinNorms[k - 1]), keys.has(k), e.gini]);
       }
     }
   }

@@ -5,6 +5,7 @@
  */
 import { epochGrid, hoverString, indexPng, matrixIndices } from '../raster.js';
 import { pngDataUri } from '../png.js';
+import { csvCell, matrixCsv } from '../csv.js';
 import type { Figure, RunData } from '../types.js';
 import { metricTitle, valuesOf, type MetricName } from './common.js';
 import { rasterSpec, type RasterPanel } from './raster-spec.js';
@@ -25,10 +26,11 @@ interface Built { spec: object; staticSpec: object; sortedSpec: object; unsorted
 
 function build(runs: RunData[], metric: MetricName, K: number): Built {
   const panels: RasterPanel[] = [];
-  const unsorted: Figure['table'] = { columns: ['run', 'run_id', 'epoch'], rows: [] };
+  const unsortedCols = ['run', 'run_id', 'epoch'];
+  const blocks: Parameters<typeof matrixCsv>[1] = [];
   const sortedT: Figure['table'] = { columns: ['run', 'run_id', 'rank', 'neuron', 'last_epoch', `${metric}_at_last_epoch`], rows: [] };
   const maxM = Math.max(...runs.map((r) => r.dMlp));
-  for (let n = 0; n < maxM; n++) unsorted.columns.push(`n${n}`);
+  for (let n = 0; n < maxM; n++) unsortedCols.push(`n${n}`);
   for (const r of runs) {
     const vals = valuesOf(r, metric);
     const E = r.epochs.length, m = r.dMlp;
@@ -52,14 +54,7 @@ function build(runs: RunData[], metric: MetricName, K: number): Built {
         rowName: 'epoch', colName: 'neuron', altCols: order, lo: 0, hi: 1, valueName: metric,
       },
     });
-    for (let i = 0; i < E; i++) {
-      const row: (number | string | null)[] = [r.label, r.runId, r.epochs[i]];
-      for (let n = 0; n < m; n++) {
-        const v = vals[i * m + n];
-        row.push(Number.isNaN(v) ? null : Math.round(v * 1e6) / 1e6);
-      }
-      unsorted.rows.push(row);
-    }
+    for (let i = 0; i < E; i++) blocks.push({ lead: [csvCell(r.label), csvCell(r.runId), String(r.epochs[i])], values: vals, offset: i * m, count: m });
     order.forEach((n, rank) => {
       const v = vals[(E - 1) * m + n];
       sortedT.rows.push([r.label, r.runId, rank, n, r.epochs[E - 1], Number.isNaN(v) ? null : v]);
@@ -77,7 +72,7 @@ function build(runs: RunData[], metric: MetricName, K: number): Built {
     spec: rasterSpec({ ...common, title, subtitle, toggle: { name: 'sorted', label: 'sort neurons by their final value ', value: false, interactive: true } }),
     staticSpec: rasterSpec({ ...common, title, subtitle, toggle: { name: 'sorted', label: '', value: false, interactive: false } }),
     sortedSpec: rasterSpec({ ...common, title: `${title}, neurons sorted by final ${metric}`, subtitle, toggle: { name: 'sorted', label: '', value: true, interactive: false } }),
-    unsorted, sorted: sortedT,
+    unsorted: { columns: unsortedCols, rows: [], text: matrixCsv(unsortedCols, blocks, 6) }, sorted: sortedT,
   };
 }
 
