@@ -63,6 +63,8 @@ export function matrixCsv(columns: string[], blocks: { lead: string[]; values: A
       const v = b.values[b.offset + i];
       line += v === v ? ',' + Math.round(v * scale) / scale : ',';
     }
+    // Rows shorter than the header (a run with fewer neurons) are padded with empty cells.
+    for (let i = b.lead.length + b.count; i < columns.length; i++) line += ',';
     parts.push(line);
   }
   return parts.join('\n') + '\n';

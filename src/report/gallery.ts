@@ -9,6 +9,7 @@
  * neuron's variance in frequency k_a of a and k_b of b (k = 0: the constant). frac_k of the
  * analysis is cells (k, 0) + (0, k) + (k, k).
  */
+import { existsSync } from 'node:fs';
 import { activationMaps } from '../analysis/activations.js';
 import { fourierTransform } from '../analysis/coarseness.js';
 import type { Kernels } from '../engine/kernels.js';
@@ -57,7 +58,7 @@ export interface GalleryRun {
 
 /** Checkpoint epochs of the gallery: requested ones or 0 / memorisation / grokking / last, each the nearest analysed checkpoint with a file. */
 export function galleryEpochs(r: RunData, requested?: number[]): { epoch: number; reason: string }[] {
-  const avail = r.epochs.filter((e) => r.checkpoints.has(e));
+  const avail = r.epochs.filter((e) => r.checkpoints.has(e) && existsSync(r.checkpoints.get(e)!));
   if (avail.length === 0) return [];
   const nearest = (t: number): number => avail.reduce((b, e) => (Math.abs(e - t) < Math.abs(b - t) ? e : b), avail[0]);
   const wants: { t: number; reason: string }[] = requested?.length

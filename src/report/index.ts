@@ -140,7 +140,9 @@ export async function writeReport(store: Store, runIds: string[], outDir: string
     f.staticSpec = undefined;
     if (f.hideInHtml) f.spec = {};
     write(join(figDir, `${f.name}.svg`), svg);
-    pending.push(svgToPng(svg, f.pngScale ?? 2).then((png) => write(join(figDir, `${f.name}.png`), png)));
+    const png = svgToPng(svg, f.pngScale ?? 2).then((buf) => write(join(figDir, `${f.name}.png`), buf));
+    png.catch(() => { /* handled where it is awaited */ });
+    pending.push(png);
     if (pending.length > 3) await pending.shift(); // at most 4 in flight; Vega carries on meanwhile
   }
   await Promise.all(pending);

@@ -324,6 +324,20 @@ describe('report.html in headless Chromium', () => {
     assert.deepEqual(problems, []);
   });
 
+  test('hovering shows values: the heatmap read-out and chart tooltips', async () => {
+    const img = page.locator('#vis-coarseness-neuron-heatmap svg image').first();
+    await img.scrollIntoViewIfNeeded();
+    const box = (await img.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.99);
+    await page.waitForFunction(() => [...document.querySelectorAll('#vis-coarseness-neuron-heatmap svg text')].some((t) => /^epoch 300 · neuron \d+ · coarseness ≈ (\d|no value)/.test(t.textContent ?? '')));
+    const point = page.locator('#vis-early-coarseness-vs-grok svg .mark-symbol path').first();
+    await point.scrollIntoViewIfNeeded();
+    await point.hover({ force: true });
+    await page.waitForSelector('#vg-tooltip-element.visible', { timeout: 10_000 });
+    assert.match((await page.locator('#vg-tooltip-element').textContent()) ?? '', /grokking epoch/);
+    assert.deepEqual(problems, []);
+  });
+
   test('clicking a gallery neuron shows its map and power spectrum', async () => {
     const cells = page.locator('#gallery .g-cell canvas');
     const target = cells.nth(5);
