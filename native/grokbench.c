@@ -159,24 +159,22 @@ static int get_args(napi_env env, napi_callback_info info, size_t want, napi_val
   return 1;
 }
 
-static int get_f32(napi_env env, napi_value v, float **out, size_t *len) {
+static int get_typed(napi_env env, napi_value v, napi_typedarray_type want, const char *what, void **out, size_t *len) {
   napi_typedarray_type t; size_t n; void *data; napi_value ab; size_t off;
-  if (napi_get_typedarray_info(env, v, &t, &n, &data, &ab, &off) != napi_ok || t != napi_float32_array) {
-    napi_throw_type_error(env, NULL, "grokbench native: expected a Float32Array");
+  if (napi_get_typedarray_info(env, v, &t, &n, &data, &ab, &off) != napi_ok || t != want) {
+    napi_throw_type_error(env, NULL, what);
     return 0;
   }
-  *out = (float *)data; if (len) *len = n;
+  *out = data; if (len) *len = n;
   return 1;
 }
 
+static int get_f32(napi_env env, napi_value v, float **out, size_t *len) {
+  return get_typed(env, v, napi_float32_array, "grokbench native: expected a Float32Array", (void **)out, len);
+}
+
 static int get_i32arr(napi_env env, napi_value v, int32_t **out, size_t *len) {
-  napi_typedarray_type t; size_t n; void *data; napi_value ab; size_t off;
-  if (napi_get_typedarray_info(env, v, &t, &n, &data, &ab, &off) != napi_ok || t != napi_int32_array) {
-    napi_throw_type_error(env, NULL, "grokbench native: expected an Int32Array");
-    return 0;
-  }
-  *out = (int32_t *)data; if (len) *len = n;
-  return 1;
+  return get_typed(env, v, napi_int32_array, "grokbench native: expected an Int32Array", (void **)out, len);
 }
 
 static int get_int(napi_env env, napi_value v, int *out) {

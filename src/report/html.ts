@@ -41,6 +41,11 @@ export function browserBundles(): string[] {
   return bundles;
 }
 
+/** A section id as it appears in data/answer-<id>.csv. */
+export function answerFileId(id: string): string {
+  return id.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
 export function esc(s: string | number | null | undefined): string {
   return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]!));
 }
@@ -160,7 +165,7 @@ function answersHtml(a: StudyAnswers, figures: Figure[], answerFigures: Map<stri
     const ownFig = own ? figures.find((f) => f.name === own) : undefined;
     const ref = !ownFig && s.figure && names.has(s.figure) ? `<p class="files">figure: <a href="#fig-${esc(s.figure)}">${esc(s.figure)}</a></p>` : '';
     return `<div class="answer" id="answer-${esc(s.id)}"><h3>${esc(s.question)}</h3><p>${esc(s.answer)}</p>` +
-      (s.table ? tableHtml(s.table) + `<p class="files">data: <a href="data/answer-${esc(s.id)}.csv">CSV</a></p>` : '') +
+      (s.table ? tableHtml(s.table) + `<p class="files">data: <a href="data/answer-${esc(answerFileId(s.id))}.csv">CSV</a></p>` : '') +
       ref + (ownFig ? figureHtml(ownFig, frames, true) : '') + '</div>';
   }).join('\n');
 }

@@ -24,7 +24,7 @@ import { earlyVsGrok } from './figures/predict.js';
 import { countOverTime, meanOverlay, meanPanels, trainingCurves } from './figures/timeseries.js';
 import { VL_CONFIG, VL_SCHEMA } from './figures/common.js';
 import { buildGallery, galleryFigures, type GalleryRun } from './gallery.js';
-import { buildHtml } from './html.js';
+import { answerFileId, buildHtml } from './html.js';
 import { finishSvg, renderSvg, svgToPng } from './render.js';
 import type { Figure, ReportOptions, RunData, StudyAnswers } from './types.js';
 
@@ -70,10 +70,6 @@ export function answerFigures(answers: StudyAnswers, taken: Set<string>): { figu
     byId.set(s.id, name);
   }
   return { figures, byId };
-}
-
-function safeId(id: string): string {
-  return id.replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
 /**
@@ -149,7 +145,7 @@ export async function writeReport(store: Store, runIds: string[], outDir: string
 
   if (answers) {
     write(join(dataDir, 'answers.json'), JSON.stringify(answers, (_k, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v), 2) + '\n');
-    for (const s of answers.sections) if (s.table) write(join(dataDir, `answer-${safeId(s.id)}.csv`), toCsv(s.table));
+    for (const s of answers.sections) if (s.table) write(join(dataDir, `answer-${answerFileId(s.id)}.csv`), toCsv(s.table));
   }
   const html = buildHtml({
     title: opts.title ?? (runs.length === 1 ? `grokbench report: ${runs[0].label}` : `grokbench report: ${runs.length} runs`),

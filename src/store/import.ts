@@ -30,7 +30,7 @@ import { Workspace, computeTables, evaluate, makeBatch } from '../model/model.js
 import { PARAM_NAMES } from '../model/params.js';
 import { fsyncDir, writeFileAtomic } from './atomic.js';
 import { type MiscopeVariant, findMiscopeVariants, miscopeRunId, readMiscopeVariant } from './miscope.js';
-import { decodeSafetensors } from './safetensors.js';
+import { readSafetensorsFile } from './safetensors.js';
 import { type CheckpointInput, type MetricRow, type RunRow, type Store, checkRunId } from './store.js';
 import { grokkingTimes } from '../analysis/grokking.js';
 
@@ -98,15 +98,7 @@ export interface ImportResult {
  * values are checked. Returns the parameters and the file's metadata.
  */
 export function readImportCheckpoint(path: string, config?: ModelConfig): LoadedCheckpoint {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw badInput(`${path}: no such file`);
-    throw badInput(`${path}: cannot read (${code ?? 'unknown error'})`);
-  }
-  const f = decodeSafetensors(buf, path);
+  const f = readSafetensorsFile(path);
   for (const name of PARAM_NAMES) {
     if (!f.has(name)) continue;
     const { dtype } = f.info(name);

@@ -11,16 +11,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { type SweepRun, trainArgs } from './plan.js';
+import type { Progress } from '../train/trainer.js';
 
-export interface ChildProgress {
-  epoch: number;
-  epochs: number;
-  trainLoss: number;
-  testLoss: number | null;
-  testAcc: number | null;
-  /** Epochs per second since the child started training. */
-  rate: number;
-}
+/** A training child's progress line: the trainer's Progress without its run id and ETA. */
+export type ChildProgress = Omit<Progress, 'runId' | 'etaSeconds'>;
 
 export interface ChildExit {
   /** 'ok': exit status 0; 'failed': another status or a signal; 'interrupted': ended by `interrupt`. */
