@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/engine/native.js';
 import Database from 'better-sqlite3';
+import { readSafetensorsFile } from '../../src/store/safetensors.js';
 
 const BIN = join(packageRoot(), 'bin', 'grokbench');
 const SMALL = ['--p', '23', '--d-model', '32', '--d-mlp', '64', '--n-heads', '2', '--d-head', '16', '--threads', '1'];
@@ -102,6 +103,23 @@ test('a run killed with SIGKILL at a random moment resumes to checkpoints byte-i
   for (const f of files) assert.ok(readFileSync(join(ca, f)).equals(readFileSync(join(cb, f))), `${f} differs`);
   const ma = cli(['metrics', id, '--store', a, '--json']).stdout, mb = cli(['metrics', id, '--store', b, '--json']).stdout;
   assert.equal(ma, mb);
+});
+
+test('--init-from and --split-file restart a run from weights and a split made elsewhere, to the same weights', () => {
+  const store = tmp();
+  const args = [...SMALL, '--epochs', '30', '--checkpoint-every', '10'];
+  const a = JSON.parse(cli(['train', '--store', store, ...args, '--json']).stdout);
+  const dirA = join(store, 'runs', a.run_id);
+  const b = cli(['train', '--store', store, ...args, '--seed', '7', '--data-seed', '8', '--json',
+    '--init-from', join(dirA, 'checkpoints', 'epoch-000000.safetensors'), '--split-file', join(dirA, 'split.json')]);
+  assert.equal(b.status, 0, b.stderr);
+  const rb = JSON.parse(b.stdout);
+  assert.notEqual(rb.run_id, a.run_id);
+  assert.deepEqual(rb.final, a.final, 'same start and split: same losses');
+  const fa = readSafetensorsFile(join(dirA, 'checkpoints', 'epoch-000030.safetensors'));
+  const fb = readSafetensorsFile(join(store, 'runs', rb.run_id, 'checkpoints', 'epoch-000030.safetensors'));
+  assert.deepEqual(fb.names(), fa.names());
+  for (const name of fa.names()) assert.deepEqual(fb.getFloat32(name), fa.getFloat32(name), name);
 });
 
 test('a diverging run stops with a clear message and keeps its last good checkpoint', () => {

@@ -11,7 +11,7 @@ export const VL_CONFIG = {
   font: FONT,
   background: 'white',
   title: { anchor: 'start', fontSize: 14, subtitleFontSize: 11, subtitleColor: '#555', offset: 8 },
-  axis: { labelFontSize: 10, titleFontSize: 11, titleFontWeight: 'normal', grid: true, gridColor: '#eee' },
+  axis: { labelFontSize: 10, titleFontSize: 11, titleFontWeight: 'normal', grid: true, gridColor: '#eee', labelOverlap: 'greedy', labelSeparation: 6 },
   legend: { labelFontSize: 10, titleFontSize: 11, titleFontWeight: 'normal' },
   header: { labelFontSize: 11, titleFontSize: 12 },
   view: { stroke: '#ccc' },
