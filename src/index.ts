@@ -1,0 +1,31 @@
+/**
+ * grokbench's public API: what a script needs to train, analyse and report without the command
+ * line. Everything here is also what the commands in src/cli/ are built from.
+ */
+export { GrokbenchError } from './errors.js';
+// Engine
+export { loadKernels, engineDescription, ReferenceKernels, type Kernels, type Vec } from './engine/index.js';
+// Model, data and checkpoints
+export { DEFAULTS, type ModelConfig, type TrainConfig, runId, validateConfig } from './model/config.js';
+export { Params, PARAM_NAMES, paramShapes } from './model/params.js';
+export { computeTables, evaluate, lossAndGrad, makeBatch, mlpActivations } from './model/model.js';
+export { initParams } from './model/init.js';
+export { loadCheckpoint, saveCheckpoint, inferModelConfig } from './model/checkpoint.js';
+export { makeSplit, readSplitFile, type Split } from './data/dataset.js';
+export { MT19937, torchRandperm, torchNormal_ } from './data/rng.js';
+// Training and the store
+export { AdamW } from './train/adamw.js';
+export { train, type TrainResult, type Progress } from './train/trainer.js';
+export { Store, type RunRow, type MetricRow, type CheckpointRow } from './store/store.js';
+export { readSafetensorsFile, writeSafetensorsFile } from './store/safetensors.js';
+export { planImport, executeImport } from './store/import.js';
+// Analysis
+export { analyseRuns } from './analysis/pipeline.js';
+export { neuronFourier, coarsenessFromFractions, concentrationFromFractions } from './analysis/coarseness.js';
+export {
+  activationMaps, readNeuronFourier, readEmbeddingFourier, coarsenessValues, concentrationValues, summaryStats,
+  grokkingTimes, referenceTable, type NeuronFourierRun, type SummaryStats,
+} from './analysis/results.js';
+export { computeStudy, type StudyAnswers } from './analysis/study.js';
+// Report
+export { writeReport } from './report/index.js';
