@@ -57,23 +57,29 @@ function checkPaired(x: ArrayLike<number>, y: ArrayLike<number>): void {
   if (x.length !== y.length) throw new RangeError(`paired arrays differ in length: ${x.length} vs ${y.length}`);
 }
 
-/** Pearson's correlation coefficient; NaN if n < 2 or either side has zero variance (up to rounding). */
-export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  checkPaired(x, y);
-  const n = x.length;
-  if (n < 2) return NaN;
+/** Means and centred sums of products of paired samples: Σ(x−x̄)(y−ȳ), Σ(x−x̄)², Σ(y−ȳ)². */
+function centredMoments(x: ArrayLike<number>, y: ArrayLike<number>): { mx: number; my: number; sxy: number; sxx: number; syy: number } {
   const mx = mean(x);
   const my = mean(y);
   let sxy = 0;
   let sxx = 0;
   let syy = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < x.length; i++) {
     const dx = x[i] - mx;
     const dy = y[i] - my;
     sxy += dx * dy;
     sxx += dx * dx;
     syy += dy * dy;
   }
+  return { mx, my, sxy, sxx, syy };
+}
+
+/** Pearson's correlation coefficient; NaN if n < 2 or either side has zero variance (up to rounding). */
+export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  checkPaired(x, y);
+  const n = x.length;
+  if (n < 2) return NaN;
+  const { sxy, sxx, syy } = centredMoments(x, y);
   if (negligibleSpread(sxx, x) || negligibleSpread(syy, y)) return NaN;
   return Math.max(-1, Math.min(1, sxy / Math.sqrt(sxx * syy)));
 }
@@ -255,16 +261,7 @@ export interface Regression {
 export function linearRegression(x: ArrayLike<number>, y: ArrayLike<number>): Regression {
   checkPaired(x, y);
   const n = x.length;
-  const mx = mean(x);
-  const my = mean(y);
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (x[i] - mx) * (y[i] - my);
-    sxx += (x[i] - mx) ** 2;
-    syy += (y[i] - my) ** 2;
-  }
+  const { mx, my, sxy, sxx, syy } = centredMoments(x, y);
   if (n < 2 || negligibleSpread(sxx, x)) return { slope: NaN, intercept: NaN, r2: NaN, n };
   const slope = sxy / sxx;
   const intercept = my - slope * mx;
