@@ -3,7 +3,6 @@
  * moments and the step count, so that a killed run continues exactly where its last checkpoint was.
  */
 import { badInput } from '../errors.js';
-import type { Kernels } from '../engine/kernels.js';
 import { paramsFromSafetensors, paramTensors } from '../model/checkpoint.js';
 import type { ModelConfig } from '../model/config.js';
 import type { Params } from '../model/params.js';
@@ -20,7 +19,7 @@ export function saveResume(path: string, params: Params, opt: AdamW, metadata: R
 }
 
 /** Restores parameters and optimiser state in place; returns the step. Bad files are badInput. */
-export function loadResume(path: string, config: ModelConfig, params: Params, opt: AdamW, k: Kernels): number {
+export function loadResume(path: string, config: ModelConfig, params: Params, opt: AdamW): number {
   const f = readSafetensorsFile(path);
   const step = Number(f.metadata.step);
   if (!Number.isSafeInteger(step) || step < 0) throw badInput(`${path}: resume file has no valid step`);
@@ -36,6 +35,5 @@ export function loadResume(path: string, config: ModelConfig, params: Params, op
   opt.m.set(f.getFloat32('optimizer.exp_avg'));
   opt.v.set(f.getFloat32('optimizer.exp_avg_sq'));
   opt.step = step;
-  void k;
   return step;
 }

@@ -132,7 +132,7 @@ export function train(store: Store, k: Kernels, config: TrainConfig, opts: Train
   let start = 0;
   let resumedFrom: number | null = null;
   if (existsSync(resumePath)) {
-    start = loadResume(resumePath, config, params, opt, k);
+    start = loadResume(resumePath, config, params, opt);
     resumedFrom = start;
     // Rows after the resume point are recomputed identically; drop them and their files.
     store.deleteMetricsAfter(id, start);
