@@ -8,7 +8,7 @@ export interface SettingsOpts {
   p?: number; seed?: number; dataSeed?: number; fracTrain?: number; epochs?: number; checkpointEvery?: number;
   evalEvery?: number; lr?: number; wd?: number; beta1?: number; beta2?: number; eps?: number; dModel?: number;
   nHeads?: number; dHead?: number; dMlp?: number; act?: 'relu' | 'gelu'; trainBiases?: boolean;
-  allowComposite?: boolean; initFrom?: string; splitFile?: string; threads?: number;
+  allowComposite?: boolean; initOrder?: 'tl2' | 'tl1'; initFrom?: string; splitFile?: string; threads?: number;
 }
 
 /** Adds every setting flag; `withModelSeed` is false for sweep (which takes --primes/--seeds). */
@@ -16,6 +16,7 @@ export function addSettings(cmd: Command, withModelSeed = true): Command {
   if (withModelSeed) {
     cmd.option('--p <int>', `modulus p (prime ≥ 3) [${DEFAULTS.p}]`, intArg('--p'))
       .option('--seed <int>', `model seed (initialisation) [${DEFAULTS.seed}]`, intArg('--seed', 0))
+      .addOption(new Option('--init-order <order>', "TransformerLens draw order of the initial weights: tl2 (TransformerLens ≥ 2, the researcher's; W_Q, W_O, W_K, W_V) or tl1 (1.x; W_Q, W_K, W_V, W_O)").choices(['tl2', 'tl1']))
       .option('--init-from <file>', 'initial weights from a safetensors checkpoint (TransformerLens names)')
       .option('--split-file <file>', 'train indices: JSON array, {"train_indices": [...]}, or a MIScope metadata.json');
   }
@@ -45,7 +46,7 @@ export function addSettings(cmd: Command, withModelSeed = true): Command {
 export function settingsToConfig(o: SettingsOpts, base: Partial<TrainConfig> = {}): TrainConfig {
   const c: TrainConfig = { ...DEFAULTS, ...base };
   const set = <K extends keyof TrainConfig>(key: K, v: TrainConfig[K] | undefined) => { if (v !== undefined) c[key] = v; };
-  set('p', o.p); set('seed', o.seed); set('dataSeed', o.dataSeed); set('fracTrain', o.fracTrain); set('epochs', o.epochs);
+  set('p', o.p); set('seed', o.seed); set('initOrder', o.initOrder); set('dataSeed', o.dataSeed); set('fracTrain', o.fracTrain); set('epochs', o.epochs);
   set('checkpointEvery', o.checkpointEvery); set('evalEvery', o.evalEvery); set('lr', o.lr); set('wd', o.wd);
   set('beta1', o.beta1); set('beta2', o.beta2); set('eps', o.eps); set('dModel', o.dModel); set('nHeads', o.nHeads);
   set('dHead', o.dHead); set('dMlp', o.dMlp); set('act', o.act);

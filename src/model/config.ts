@@ -13,8 +13,18 @@ export interface ModelConfig {
   act: 'relu' | 'gelu';
 }
 
+/**
+ * The order in which TransformerLens draws the W_ tensors from the seeded generator:
+ * `tl2` (TransformerLens ≥ 2, the researcher's: W_E, W_pos, W_Q, W_O, W_K, W_V, W_in, W_out, W_U)
+ * or `tl1` (TransformerLens 1.x: W_Q, W_K, W_V, W_O).
+ */
+export type InitOrder = 'tl2' | 'tl1';
+export const INIT_ORDERS: readonly InitOrder[] = ['tl2', 'tl1'];
+
 export interface TrainConfig extends ModelConfig {
   seed: number;
+  /** TransformerLens draw order of the initial weights (see InitOrder). */
+  initOrder: InitOrder;
   dataSeed: number;
   fracTrain: number;
   epochs: number;
@@ -35,7 +45,7 @@ export interface TrainConfig extends ModelConfig {
 
 export const DEFAULTS: TrainConfig = {
   p: 113, dModel: 128, nHeads: 4, dHead: 32, dMlp: 512, act: 'relu',
-  seed: 999, dataSeed: 598, fracTrain: 0.3, epochs: 25000, checkpointEvery: 100, evalEvery: 1,
+  seed: 999, initOrder: 'tl2', dataSeed: 598, fracTrain: 0.3, epochs: 25000, checkpointEvery: 100, evalEvery: 1,
   lr: 1e-3, wd: 1.0, beta1: 0.9, beta2: 0.98, eps: 1e-8,
   trainBiases: false, allowComposite: false, initFrom: null, splitFile: null,
 };
@@ -64,6 +74,7 @@ export function validateConfig(c: TrainConfig): void {
   int('--d-mlp', c.dMlp, 1, 16384);
   if (c.act !== 'relu' && c.act !== 'gelu') throw badInput(`--act must be relu or gelu, got ${c.act}`);
   int('--seed', c.seed, 0, 2 ** 32 - 1);
+  if (!INIT_ORDERS.includes(c.initOrder)) throw badInput(`--init-order must be tl2 or tl1, got ${c.initOrder}`);
   int('--data-seed', c.dataSeed, 0, 2 ** 32 - 1);
   if (!(c.fracTrain > 0 && c.fracTrain < 1)) throw badInput(`--frac-train must be in (0, 1), got ${c.fracTrain}`);
   const nTrain = Math.floor(c.p * c.p * c.fracTrain);
@@ -80,7 +91,7 @@ export function validateConfig(c: TrainConfig): void {
 
 /** The settings that define a run's identity (everything but `epochs`, which can be extended). */
 const IDENTITY_KEYS: (keyof TrainConfig)[] = [
-  'p', 'dModel', 'nHeads', 'dHead', 'dMlp', 'act', 'seed', 'dataSeed', 'fracTrain', 'checkpointEvery',
+  'p', 'dModel', 'nHeads', 'dHead', 'dMlp', 'act', 'seed', 'initOrder', 'dataSeed', 'fracTrain', 'checkpointEvery',
   'evalEvery', 'lr', 'wd', 'beta1', 'beta2', 'eps', 'trainBiases', 'initFrom', 'splitFile',
 ];
 

@@ -84,7 +84,7 @@ export function defaultParallelism(runs: number, cores: number, jobs?: number, t
 export function trainArgs(run: SweepRun, threads: number, storeDir: string, parentPid: number): string[] {
   const c = run.config;
   const a = [
-    'train', '--p', String(c.p), '--seed', String(c.seed), '--data-seed', String(c.dataSeed),
+    'train', '--p', String(c.p), '--seed', String(c.seed), '--init-order', c.initOrder, '--data-seed', String(c.dataSeed),
     '--frac-train', String(c.fracTrain), '--epochs', String(c.epochs), '--checkpoint-every', String(c.checkpointEvery),
     '--eval-every', String(c.evalEvery), '--lr', String(c.lr), '--wd', String(c.wd), '--beta1', String(c.beta1),
     '--beta2', String(c.beta2), '--eps', String(c.eps), '--d-model', String(c.dModel), '--n-heads', String(c.nHeads),

@@ -74,7 +74,14 @@ export function prepareRun(store: Store, config: TrainConfig, engine: string): {
   validateConfig(config);
   const id = makeRunId(config);
   const existing = store.getRun(id);
-  if (existing) return { row: existing, created: false };
+  if (existing) {
+    const stored = JSON.parse(existing.config_json) as Partial<TrainConfig>;
+    if (existing.source === 'grokbench' && stored.initOrder === undefined && !stored.initFrom) {
+      throw badInput(`run ${id} was trained before grokbench drew initial weights in TransformerLens 2.x's order ` +
+        `(and before the loss-gradient fix); its results are superseded: train into a new --store`);
+    }
+    return { row: existing, created: false };
+  }
   // Check the inputs that come from files before creating anything.
   const split = config.splitFile ? readSplitFile(config.splitFile, config.p) : makeSplit(config.p, config.fracTrain, config.dataSeed);
   if (config.initFrom) {
@@ -139,7 +146,7 @@ export function train(store: Store, k: Kernels, config: TrainConfig, opts: Train
     for (const cp of store.listCheckpoints(id)) if (cp.epoch > start) rmSync(cp.path, { force: true });
     store.deleteCheckpointsAfter(id, start);
   } else {
-    const init = config.initFrom ? loadCheckpoint(config.initFrom).params : initParams(config, config.seed);
+    const init = config.initFrom ? loadCheckpoint(config.initFrom).params : initParams(config, config.seed, config.initOrder);
     params.flat.set(init.flat);
     store.deleteMetricsAfter(id, -1);
     store.deleteCheckpointsAfter(id, -1);
