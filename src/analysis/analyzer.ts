@@ -15,6 +15,7 @@ import type { Scratch } from './scratch.js';
 import { embeddingFourierAnalyzer } from './analyzers/embedding-fourier.js';
 import { grokkingAnalyzer } from './analyzers/grokking.js';
 import { neuronFourierAnalyzer } from './analyzers/neuron-fourier.js';
+import { outcomeAnalyzer } from './analyzers/outcome.js';
 
 /** Options every analyzer may read; each declares the ones its results depend on in `params`. */
 export interface AnalysisOptions {
@@ -101,3 +102,4 @@ export function artifactMetadata(a: Analyzer, ctx: CheckpointContext): Record<st
 registerAnalyzer(neuronFourierAnalyzer);
 registerAnalyzer(embeddingFourierAnalyzer);
 registerRunAnalyzer(grokkingAnalyzer);
+registerRunAnalyzer(outcomeAnalyzer);
