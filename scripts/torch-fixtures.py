@@ -12,8 +12,12 @@ What it writes, all drawn by PyTorch's CPU generator:
                        with n_train = int(p*p*frac_train) as the researcher's workbench computes it
   init-*.safetensors   the initial parameters of the one-layer model for (p, seed, dims), as
                        TransformerLens' HookedTransformer draws them (gpt2 init: manual_seed(seed),
-                       then normal_(0, 0.8/sqrt(d_model)) on every W_ parameter in state-dict
-                       order, biases zero). If transformer_lens is importable it is used itself;
+                       then normal_(0, 0.8/sqrt(d_model)) on every W_ parameter in the order of
+                       named_parameters(), biases zero). TransformerLens >= 2 registers W_Q, W_O in
+                       AbstractAttention and then W_K, W_V in Attention, so it draws W_E, W_pos,
+                       W_Q, W_O, W_K, W_V, W_in, W_out, W_U ('tl2', the researcher's); 1.x drew
+                       W_Q, W_K, W_V, W_O ('tl1', written as init-*-tl1.safetensors). If
+                       transformer_lens is importable it is used itself (for its own order);
                        otherwise (Debian has no package for it) the same draws are made directly.
 The safetensors files are written with struct/json below (no safetensors package needed), F32.
 """
@@ -92,19 +96,28 @@ def state_dict_shapes(p, d, H, dh, m):
     ]
 
 
-def init_direct(p, seed, d, H, dh, m):
+# The order in which TransformerLens' named_parameters() yields the W_ tensors.
+DRAW_ORDER = {
+    'tl2': ['embed.W_E', 'pos_embed.W_pos', 'blocks.0.attn.W_Q', 'blocks.0.attn.W_O', 'blocks.0.attn.W_K',
+            'blocks.0.attn.W_V', 'blocks.0.mlp.W_in', 'blocks.0.mlp.W_out', 'unembed.W_U'],
+    'tl1': ['embed.W_E', 'pos_embed.W_pos', 'blocks.0.attn.W_Q', 'blocks.0.attn.W_K', 'blocks.0.attn.W_V',
+            'blocks.0.attn.W_O', 'blocks.0.mlp.W_in', 'blocks.0.mlp.W_out', 'unembed.W_U'],
+}
+
+
+def init_direct(p, seed, d, H, dh, m, order='tl2'):
     torch.manual_seed(seed)
     std = 0.8 / math.sqrt(d)
-    out = {}
-    for name, shape in state_dict_shapes(p, d, H, dh, m):
-        t = torch.zeros(shape, dtype=torch.float32)
-        if 'W_' in name:
-            torch.nn.init.normal_(t, std=std)
-        out[name] = t
-    return out, 'direct draws (manual_seed, normal_ on W_ in state-dict order)'
+    out = {name: torch.zeros(shape, dtype=torch.float32) for name, shape in state_dict_shapes(p, d, H, dh, m)}
+    for name in DRAW_ORDER[order]:
+        torch.nn.init.normal_(out[name], std=std)
+    return out, f'direct draws (manual_seed, normal_ on W_ in TransformerLens {order} order)'
 
 
-def init_transformer_lens(p, seed, d, H, dh, m):
+def init_transformer_lens(p, seed, d, H, dh, m, order='tl2'):
+    import transformer_lens  # noqa: E402
+    if order != ('tl1' if transformer_lens.__version__.startswith('1.') else 'tl2'):
+        return init_direct(p, seed, d, H, dh, m, order)
     from transformer_lens import HookedTransformer, HookedTransformerConfig  # noqa: E402
     cfg = HookedTransformerConfig(n_layers=1, n_heads=H, d_model=d, d_head=dh, d_mlp=m, act_fn='relu',
                                   normalization_type=None, d_vocab=p + 1, d_vocab_out=p, n_ctx=3,
@@ -141,13 +154,15 @@ except ImportError:
 # (p, seed, d_model, n_heads, d_head, d_mlp): the researcher's two p=113/p=101 models with the
 # default dimensions, plus two small shapes whose tensors exercise every path of normal_
 # (fewer than 16 elements, and sizes that are not a multiple of 16).
-for p, seed, d, H, dh, m in [(113, 999, 128, 4, 32, 512), (101, 999, 128, 4, 32, 512),
-                             (7, 3, 12, 2, 5, 20), (3, 5, 4, 1, 3, 6)]:
-    tensors, how = make_init(p, seed, d, H, dh, m)
+for p, seed, d, H, dh, m, order in [(113, 999, 128, 4, 32, 512, 'tl2'), (101, 999, 128, 4, 32, 512, 'tl2'),
+                                    (7, 3, 12, 2, 5, 20, 'tl2'), (3, 5, 4, 1, 3, 6, 'tl2'),
+                                    (7, 3, 12, 2, 5, 20, 'tl1')]:
+    tensors, how = make_init(p, seed, d, H, dh, m, order)
     meta = {'p': str(p), 'seed': str(seed), 'd_model': str(d), 'n_heads': str(H), 'd_head': str(dh),
-            'd_mlp': str(m), 'init': how, 'torch_version': ABOUT['torch_version'],
+            'd_mlp': str(m), 'init_order': order, 'init': how, 'torch_version': ABOUT['torch_version'],
             'cpu_capability': ABOUT['cpu_capability']}
-    write_safetensors(os.path.join(OUT, f'init-p{p}-s{seed}-d{d}.safetensors'), tensors, meta)
+    suffix = '' if order == 'tl2' else f'-{order}'
+    write_safetensors(os.path.join(OUT, f'init-p{p}-s{seed}-d{d}{suffix}.safetensors'), tensors, meta)
 
 
 # ---- a miniature MIScope variant folder ----------------------------------------------------------

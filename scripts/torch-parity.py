@@ -7,13 +7,20 @@ It trains a small config of the one-layer model (DESIGN.md §1) in PyTorch, writ
 own (float32, TransformerLens' parameter layout: W_Q/W_K/W_V [H, d_model, d_head], W_O
 [H, d_head, d_model], ...):
   - init: torch.manual_seed(seed), then normal_(0, 0.8/sqrt(d_model)) on every W_ tensor in
-    state-dict order, biases zero (TransformerLens' gpt2 init, as scripts/torch-fixtures.py);
+    TransformerLens 2.x's draw order (W_E, W_pos, W_Q, W_O, W_K, W_V, W_in, W_out, W_U), biases
+    zero (TransformerLens' gpt2 init, as scripts/torch-fixtures.py);
   - split: torch.manual_seed(data_seed); perm = torch.randperm(p*p); the first int(p*p*frac)
     pairs (pair index a*p + b) train, the rest test;
   - tokens [a, b, p]; x = W_E[tok] + W_pos; causal attention with scale 1/sqrt(d_head) added to
     the residual; relu MLP added; logits = x.W_U + b_U at the last position; loss = mean
     cross-entropy in float64 from the float32 logits;
   - full-batch torch.optim.AdamW on the W_ tensors only (biases stay zero).
+The same training is continued into the plateau after memorisation (per-sample train losses of
+1e-6 and below, where a float32 loss gradient formed as softmax - 1 cancels): at the epochs of
+PLATEAU_EPOCHS it writes plateau-eNNNNN.safetensors beside the curve with the weights and the
+float32 gradient of the float64 mean loss for every W_ tensor ('grad.' + name), and the AdamW
+state (exp_avg 'adam_m.' + name, exp_avg_sq 'adam_v.' + name), and the losses of the next
+PLATEAU_STEPS steps, so a test can check grokbench's gradient and its steps there.
 Row e of the curve holds the train and test loss/accuracy of the weights after e optimiser steps
 (W_e), e = 0..epochs, both measured at the same weights, as grokbench's metrics rows are.
 
@@ -26,6 +33,7 @@ import hashlib
 import json
 import math
 import os
+import struct
 import sys
 
 import torch
@@ -58,16 +66,72 @@ def state_dict_shapes(p, d, H, dh, m):
     ]
 
 
+TL2_DRAW_ORDER = ['embed.W_E', 'pos_embed.W_pos', 'blocks.0.attn.W_Q', 'blocks.0.attn.W_O', 'blocks.0.attn.W_K',
+                  'blocks.0.attn.W_V', 'blocks.0.mlp.W_in', 'blocks.0.mlp.W_out', 'unembed.W_U']
+PLATEAU_EPOCHS = (1500, 4000)
+PLATEAU_STEPS = 20
+
+
 def init_params(c):
     torch.manual_seed(c['seed'])
     std = 0.8 / math.sqrt(c['dModel'])
-    out = {}
-    for name, shape in state_dict_shapes(c['p'], c['dModel'], c['nHeads'], c['dHead'], c['dMlp']):
-        t = torch.zeros(shape, dtype=torch.float32)
-        if 'W_' in name:
-            t.normal_(0.0, std)
-        out[name] = t
+    out = {name: torch.zeros(shape, dtype=torch.float32)
+           for name, shape in state_dict_shapes(c['p'], c['dModel'], c['nHeads'], c['dHead'], c['dMlp'])}
+    for name in TL2_DRAW_ORDER:
+        out[name].normal_(0.0, std)
     return out
+
+
+def write_safetensors(path, tensors, metadata):
+    header = {'__metadata__': metadata}
+    chunks, off = [], 0
+    for name in sorted(tensors):
+        data = tensors[name].detach().contiguous().numpy().astype('<f4').tobytes()
+        header[name] = {'dtype': 'F32', 'shape': list(tensors[name].shape), 'data_offsets': [off, off + len(data)]}
+        chunks.append(data)
+        off += len(data)
+    hb = json.dumps(header, separators=(',', ':')).encode()
+    hb += b' ' * ((8 - len(hb) % 8) % 8)
+    with open(path, 'wb') as fh:
+        fh.write(struct.pack('<Q', len(hb)) + hb + b''.join(chunks))
+
+
+def plateau_fixtures(c, init, tokens, labels, tr, out_dir):
+    """Train on into the plateau; at PLATEAU_EPOCHS write weights, gradient, AdamW state and the next steps' losses."""
+    P = {name: torch.nn.Parameter(t.clone(), requires_grad='W_' in name) for name, t in init.items()}
+    trained = [n for n in P if P[n].requires_grad]
+    opt = torch.optim.AdamW([P[n] for n in trained], lr=c['lr'], weight_decay=c['wd'],
+                            betas=(c['beta1'], c['beta2']), eps=c['eps'])
+    saved = None
+    for epoch in range(max(PLATEAU_EPOCHS) + PLATEAU_STEPS + 1):
+        logits = forward(P, tokens[tr], c['dHead'])
+        lp = logits.to(torch.float64).log_softmax(dim=-1)
+        per_sample = -lp.gather(dim=-1, index=labels[tr][:, None])[:, 0]
+        loss = per_sample.mean()
+        loss.backward()
+        if saved is not None:
+            saved['next_losses'].append(loss.item())
+            if len(saved['next_losses']) == PLATEAU_STEPS + 1:
+                e = saved['epoch']
+                meta = {'epoch': str(e), 'train_loss': repr(saved['next_losses'][0]),
+                        'next_train_losses': json.dumps(saved['next_losses']),
+                        'max_sample_loss': repr(saved['max_sample_loss']), 'median_sample_loss': repr(saved['median']),
+                        'adam_step': str(e), 'made_by': 'scripts/torch-parity.py', 'torch_version': torch.__version__}
+                write_safetensors(os.path.join(out_dir, f'plateau-e{e:05d}.safetensors'), saved['tensors'], meta)
+                print(f'plateau epoch {e}: train loss {meta["train_loss"]}, per-sample max {meta["max_sample_loss"]}, '
+                      f'median {meta["median_sample_loss"]}')
+                saved = None
+        if epoch in PLATEAU_EPOCHS:
+            tensors = {n: P[n].detach().clone() for n in P}
+            for n in trained:
+                tensors['grad.' + n] = P[n].grad.detach().clone()
+                st = opt.state.get(P[n], {})
+                tensors['adam_m.' + n] = st['exp_avg'].clone() if st else torch.zeros_like(P[n])
+                tensors['adam_v.' + n] = st['exp_avg_sq'].clone() if st else torch.zeros_like(P[n])
+            saved = {'epoch': epoch, 'tensors': tensors, 'next_losses': [loss.item()],
+                     'max_sample_loss': per_sample.max().item(), 'median': per_sample.median().item()}
+        opt.step()
+        opt.zero_grad()
 
 
 def forward(P, tokens, dh):
@@ -157,6 +221,7 @@ def main():
         json.dump({'about': about, 'config': c, 'train_indices': tr.tolist(), 'init_sha256': digests, **rows},
                   fh, separators=(',', ':'))
         fh.write('\n')
+    plateau_fixtures(c, init, tokens, labels, tr, os.path.dirname(os.path.abspath(OUT)))
     mem = next((e for e, x in enumerate(rows['train_acc']) if x >= 0.99), None)
     print(f'wrote {os.path.normpath(OUT)}: final train loss {rows["train_loss"][-1]:.4g}, '
           f'test loss {rows["test_loss"][-1]:.4g}, test acc {rows["test_acc"][-1]:.3f}, memorised at {mem}')
