@@ -18,12 +18,37 @@ export interface LoadedCheckpoint {
   metadata: Record<string, string>;
 }
 
+/**
+ * The activation a checkpoint's metadata `config` names (`act`, or TransformerLens' `act_fn`).
+ * grokbench computes ReLU only: any other activation is refused rather than computed as ReLU.
+ * Metadata that is not JSON says nothing about the activation (files written elsewhere).
+ */
+function checkActivation(f: SafetensorsFile, source: string): void {
+  let cfg: unknown;
+  try {
+    cfg = f.metadata.config ? JSON.parse(f.metadata.config) : {};
+  } catch {
+    return;
+  }
+  if (cfg === null || typeof cfg !== 'object') return;
+  const { act, act_fn: actFn } = cfg as { act?: unknown; act_fn?: unknown };
+  checkRelu(act ?? actFn, source);
+}
+
+/** Refuse an activation other than ReLU (absent means ReLU). */
+export function checkRelu(act: unknown, source: string): void {
+  if (act === undefined || act === null || act === 'relu') return;
+  throw badInput(`${source}: activation ${JSON.stringify(act).slice(0, 40)} is not supported; grokbench computes relu only`);
+}
+
 /** Model dimensions inferred from the shapes of W_E, W_Q and W_in. */
 export function inferModelConfig(f: SafetensorsFile, source: string): ModelConfig {
   const need = (name: string, dims: number): number[] => {
     if (!f.has(name)) throw badInput(`${source}: no tensor ${name} (not a grokbench/TransformerLens checkpoint)`);
     const s = f.info(name).shape;
     if (s.length !== dims) throw badInput(`${source}: tensor ${name} has shape [${s.join(', ')}], expected ${dims} dimensions`);
+    // A zero dimension would let the other tensors' shapes (and allocations) grow without bound.
+    if (s.some((d) => d < 1)) throw badInput(`${source}: tensor ${name} has shape [${s.join(', ')}], with an empty dimension`);
     return s;
   };
   const [vocab, dModel] = need('embed.W_E', 2);
@@ -31,32 +56,33 @@ export function inferModelConfig(f: SafetensorsFile, source: string): ModelConfi
   const [, dMlp] = need('blocks.0.mlp.W_in', 2);
   const p = vocab - 1;
   if (p < 3 || p % 2 === 0) throw badInput(`${source}: embed.W_E has ${vocab} rows, so p=${p}, which is not an odd number ≥ 3`);
-  let act: 'relu' | 'gelu' = 'relu';
-  try {
-    const cfg = f.metadata.config ? JSON.parse(f.metadata.config) as { act?: string; act_fn?: string } : {};
-    const a = cfg.act ?? cfg.act_fn;
-    if (a === 'gelu') act = 'gelu';
-  } catch { /* metadata written elsewhere: keep the default */ }
-  return { p, dModel, nHeads, dHead, dMlp, act };
+  checkActivation(f, source);
+  return { p, dModel, nHeads, dHead, dMlp, act: 'relu' };
 }
 
 /** Parameters from an opened safetensors file; missing biases are zero, shapes must match. */
 export function paramsFromSafetensors(f: SafetensorsFile, source: string, config?: ModelConfig): LoadedCheckpoint {
   const cfg = config ?? inferModelConfig(f, source);
-  const params = Params.zeros(cfg, (n) => new Float32Array(n));
+  checkRelu(cfg.act, source);
+  if (config) checkActivation(f, source);
   const known = new Set<string>(PARAM_NAMES);
   for (const name of f.names()) {
     if (!known.has(name) && !IGNORED.test(name)) throw badInput(`${source}: unknown tensor ${name}`);
   }
-  for (const { name, shape } of paramShapes(cfg)) {
+  // Every shape is checked before anything is allocated: the weights present bound the biases.
+  const present = paramShapes(cfg).filter(({ name, shape }) => {
     if (!f.has(name)) {
-      if (name.split('.').pop()!.startsWith('b_')) continue; // biases default to zero
+      if (name.split('.').pop()!.startsWith('b_')) return false; // biases default to zero
       throw badInput(`${source}: no tensor ${name}`);
     }
     const got = f.info(name).shape;
     if (got.length !== shape.length || got.some((d, i) => d !== shape[i])) {
       throw badInput(`${source}: tensor ${name} has shape [${got.join(', ')}], expected [${shape.join(', ')}]`);
     }
+    return true;
+  });
+  const params = Params.zeros(cfg, (n) => new Float32Array(n));
+  for (const { name } of present) {
     const data = f.getFloat32(name);
     for (let i = 0; i < data.length; i++) {
       if (!Number.isFinite(data[i])) throw badInput(`${source}: tensor ${name} holds a non-finite value`);

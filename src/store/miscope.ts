@@ -30,7 +30,7 @@ export interface MiscopeSettings {
   nHeads: number | null;
   dHead: number | null;
   dMlp: number | null;
-  act: 'relu' | 'gelu';
+  act: 'relu';
   /** Model (init) seed; null when neither config.json nor the folder name tells it. */
   seed: number | null;
   dataSeed: number | null;
@@ -164,8 +164,9 @@ export function miscopeSettings(cfg: Record<string, unknown>, dirName: string, s
   if (p === null && vocab !== null) p = vocab - 1;
   if (p === null) throw badInput(`${source}: no prime (p) in config.json`);
   if (vocab !== null && vocab !== p + 1) throw badInput(`${source}: d_vocab is ${vocab} but p is ${p} (expected d_vocab = p + 1)`);
+  // grokbench computes ReLU only: another activation is refused, never computed as ReLU.
   const actRaw = cfg.act_fn ?? 'relu';
-  if (actRaw !== 'relu' && actRaw !== 'gelu') throw badInput(`${source}: act_fn ${JSON.stringify(actRaw)} is not supported (relu or gelu)`);
+  if (actRaw !== 'relu') throw badInput(`${source}: act_fn ${JSON.stringify(actRaw).slice(0, 40)} is not supported; grokbench computes relu only`);
   const fromName = (re: RegExp): number | null => {
     const m = re.exec(dirName);
     return m ? Number(m[1]) : null;

@@ -5,8 +5,10 @@
  *
  * Writing is deterministic (sorted names, sorted metadata keys). Reading validates the whole
  * header eagerly but converts tensors lazily, so tensors of odd dtypes (TransformerLens' BOOL
- * attention mask) only cause an error if someone asks for them. Every error is a one-line
- * `badInput` of the form `<source>: <what is wrong>`.
+ * attention mask) only cause an error if someone asks for them. Every tensor must have a dtype of
+ * the specification and exactly the bytes its shape needs, so no conversion allocates more than
+ * 4 bytes per byte of the file. Every error is a one-line `badInput` of the form
+ * `<source>: <what is wrong>`.
  */
 import { readFileSync } from 'node:fs';
 import { badInput, failure } from '../errors.js';
@@ -181,9 +183,13 @@ function validateEntry(name: string, value: unknown, bufferLength: number): Entr
   if (begin > end || end > bufferLength) {
     return `tensor ${name} has data_offsets [${begin}, ${end}] outside the ${bufferLength}-byte data buffer`;
   }
-  const size = DTYPE_SIZE[dtype];
+  const size = Object.hasOwn(DTYPE_SIZE, dtype) ? DTYPE_SIZE[dtype] : undefined;
+  if (size === undefined) {
+    return `tensor ${name} has dtype ${JSON.stringify(dtype).slice(0, 40)}, which is not a safetensors dtype (${Object.keys(DTYPE_SIZE).join(', ')})`;
+  }
   const dims = shape as number[];
-  if (size !== undefined && elementCount(dims) * size !== end - begin) {
+  // Every tensor's size is checked against its bytes, so no later allocation exceeds the file's size.
+  if (elementCount(dims) * size !== end - begin) {
     return (
       `tensor ${name} has ${end - begin} bytes but shape [${dims.join(', ')}] of ${dtype} ` +
       `needs ${elementCount(dims) * size}`
@@ -218,7 +224,8 @@ function halfTable(): Float32Array {
  * The whole header is validated now; tensors are converted when asked for.
  */
 export function decodeSafetensors(buf: Buffer, source: string): SafetensorsFile {
-  const fail = (what: string) => badInput(`${source}: ${what}`);
+  // Names come from the file: keep the message on one line.
+  const fail = (what: string) => badInput(`${source}: ${what}`.replace(/[\r\n\u2028\u2029]+/g, ' '));
   if (buf.length < 8) {
     throw fail(`truncated file (${buf.length} bytes, shorter than the 8-byte header length)`);
   }
