@@ -19,28 +19,6 @@ extern int openblas_get_num_threads(void);
 extern char *openblas_get_config(void);
 extern char *openblas_get_corename(void);
 
-/*
- * exp(x) for x <= 0 in float32, vectorisable: x = n·ln2 + r with |r| <= ln2/2, a degree-7
- * Taylor polynomial for e^r (relative error < 2e-7), and 2^n through the exponent bits.
- * Arguments below -87 give 0.
- */
-static inline float exp_approx(float x) {
-  const float xc = x < -87.0f ? -87.0f : x;
-  const float n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-  const float r = (xc - n * 0.693145751953125f) - n * 1.42860682030941723e-6f;
-  float p = 1.0f / 5040.0f;
-  p = p * r + 1.0f / 720.0f;
-  p = p * r + 1.0f / 120.0f;
-  p = p * r + 1.0f / 24.0f;
-  p = p * r + 1.0f / 6.0f;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
-  union { int32_t i; float f; } u;
-  u.i = ((int32_t)n + 127) << 23;
-  return x < -87.0f ? 0.0f : p * u.f;
-}
-
 /* Largest element (vectorisable; NaN-free input assumed, as NaN logits mean divergence anyway). */
 static float row_max(const float *restrict x, int n) {
   float m[16];
@@ -54,50 +32,107 @@ static float row_max(const float *restrict x, int n) {
   return r;
 }
 
-/* Sum of floats accumulated in double over 8 interleaved lanes (fixed order: deterministic). */
-static double sum_f64(const float *restrict x, int n) {
-  double acc[8] = {0};
+/*
+ * exp(x) in float64 for x <= 0, deterministic and vectorisable (issue 9): x = n·ln2 + r with
+ * n = round(x·log2 e) (the 1.5·2^52 trick), r by Cody–Waite with fdlibm's split of ln2
+ * (|r| <= 0.347), e^r by its degree-13 Taylor polynomial in Horner form (truncation < 5e-18,
+ * about 1e-16 relative in all), and 2^n through the exponent bits. Arguments below -708 give 0.
+ * Every operation is a separately rounded IEEE multiply or add (the file is compiled with
+ * -ffp-contract=off), so the scalar and vector versions and the TypeScript reference
+ * (src/engine/reference.ts exp64) give the same bits.
+ */
+#define EXP64_MIN (-708.0)
+#define EXP64_SHIFT 6755399441055744.0 /* 1.5·2^52 */
+#define EXP64_LOG2E 1.4426950408889634
+#define EXP64_LN2HI 6.93147180369123816490e-01
+#define EXP64_LN2LO 1.90821492927058770002e-10
+#define EXP64_POLY(p, r) do { \
+  p = r * (1.0 / 6227020800.0) + 1.0 / 479001600.0; p = p * r + 1.0 / 39916800.0; \
+  p = p * r + 1.0 / 3628800.0; p = p * r + 1.0 / 362880.0; p = p * r + 1.0 / 40320.0; \
+  p = p * r + 1.0 / 5040.0; p = p * r + 1.0 / 720.0; p = p * r + 1.0 / 120.0; \
+  p = p * r + 1.0 / 24.0; p = p * r + 1.0 / 6.0; p = p * r + 0.5; p = p * r + 1.0; p = p * r + 1.0; \
+} while (0)
+
+static inline double exp64(double x) {
+  if (x < EXP64_MIN) return 0.0;
+  const double t = x * EXP64_LOG2E + EXP64_SHIFT;
+  const double n = t - EXP64_SHIFT;
+  const double r = (x - n * EXP64_LN2HI) - n * EXP64_LN2LO;
+  double p;
+  EXP64_POLY(p, r);
+  union { double d; int64_t i; } u = { .d = t }, sh = { .d = EXP64_SHIFT }, s;
+  s.i = (u.i - sh.i + 1023) << 52;
+  return p * s.d;
+}
+
+typedef double v8d __attribute__((vector_size(64), aligned(8)));
+typedef int64_t v8l __attribute__((vector_size(64), aligned(8)));
+typedef float v8f __attribute__((vector_size(32), aligned(4)));
+
+static inline v8d exp64x8(v8d x) {
+  const v8l under = x < EXP64_MIN;
+  x = (v8d)((v8l)x & ~under);
+  const v8d t = x * EXP64_LOG2E + EXP64_SHIFT;
+  const v8d n = t - EXP64_SHIFT;
+  const v8d r = (x - n * EXP64_LN2HI) - n * EXP64_LN2LO;
+  v8d p;
+  EXP64_POLY(p, r);
+  union { double d; int64_t i; } sh = { .d = EXP64_SHIFT };
+  v8l ti; memcpy(&ti, &t, sizeof ti);
+  const v8l si = (ti - sh.i + 1023) << 52;
+  v8d s; memcpy(&s, &si, sizeof s);
+  return (v8d)((v8l)(p * s) & ~under);
+}
+
+/* e[j] = exp64((double)x[j] − shift) for j < n: the vector body and the scalar tail give the same bits. */
+static void exp64_shifted(const float *restrict x, double *restrict e, int n, double shift) {
   int j = 0;
-  for (; j + 8 <= n; j += 8)
-    for (int l = 0; l < 8; l++) acc[l] += (double)x[j + l];
+  for (; j + 8 <= n; j += 8) {
+    const v8d xd = __builtin_convertvector(*(const v8f *)(x + j), v8d);
+    *(v8d *)(e + j) = exp64x8(xd - shift);
+  }
+  for (; j < n; j++) e[j] = exp64((double)x[j] - shift);
+}
+
+/* Σ e[j] in a fixed order: 8 interleaved lanes over whole blocks of 8, the lanes in order, then the tail. */
+static double sum8(const double *restrict e, int n) {
+  v8d acc = {0};
+  int j = 0;
+  for (; j + 8 <= n; j += 8) acc += *(const v8d *)(e + j);
   double s = 0;
   for (int l = 0; l < 8; l++) s += acc[l];
-  for (; j < n; j++) s += x[j];
+  for (; j < n; j++) s += e[j];
   return s;
+}
+
+/*
+ * One row of the cross-entropy (see kernels.ts): returns the row's loss; *correct = argmax == t.
+ * e is scratch of V doubles.
+ */
+static double ce_row(const float *restrict o, int V, int t, float *restrict d, double scale, double *restrict e, int *correct) {
+  const float mx = row_max(o, V);
+  int arg = 0;
+  while (arg < V - 1 && o[arg] != mx) arg++; /* the first maximum wins */
+  *correct = arg == t;
+  exp64_shifted(o, e, V, (double)mx);
+  const double et = e[t];
+  e[t] = 0.0;
+  const double rest = sum8(e, V); /* Σ_{j≠t} e_j, summed directly */
+  e[t] = et;
+  const double z = rest + et;
+  const double loss = et == 1.0 ? log1p(rest) : log(z) - ((double)o[t] - (double)mx);
+  if (d) {
+    const double s = scale / z;
+    int j = 0;
+    for (; j + 8 <= V; j += 8) *(v8f *)(d + j) = __builtin_convertvector(*(const v8d *)(e + j) * s, v8f);
+    for (; j < V; j++) d[j] = (float)(e[j] * s);
+    d[t] = (float)(-rest * s);
+  }
+  return loss;
 }
 
 /* 16 floats as one value; aligned(4) lets it load from any float address. */
 typedef float v16f __attribute__((vector_size(64), aligned(4)));
-typedef int32_t v16i __attribute__((vector_size(64)));
-
-/* exp_approx over 16 lanes at once (the same arithmetic as the scalar version). */
-static inline v16f exp16(v16f x) {
-  const v16f lo = {-87.0f, -87.0f, -87.0f, -87.0f, -87.0f, -87.0f, -87.0f, -87.0f,
-                   -87.0f, -87.0f, -87.0f, -87.0f, -87.0f, -87.0f, -87.0f, -87.0f};
-  const v16i under = x < lo;
-  const v16f xc = (v16f)(((v16i)lo & under) | ((v16i)x & ~under));
-  /* round to nearest through the 1.5·2^23 trick (|y| < 2^22) */
-  const v16f n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-  const v16f r = (xc - n * 0.693145751953125f) - n * 1.42860682030941723e-6f;
-  v16f p = r * (1.0f / 5040.0f) + 1.0f / 720.0f;
-  p = p * r + 1.0f / 120.0f;
-  p = p * r + 1.0f / 24.0f;
-  p = p * r + 1.0f / 6.0f;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
-  const v16i bits = (__builtin_convertvector(n, v16i) + 127) << 23;
-  v16f scale;
-  memcpy(&scale, &bits, sizeof scale);
-  return (v16f)((v16i)(p * scale) & ~under);
-}
-
-static void exp_shifted(const float *restrict x, float *restrict out, int n, float shift) {
-  int j = 0;
-  for (; j + 16 <= n; j += 16) *(v16f *)(out + j) = exp16(*(const v16f *)(x + j) - shift);
-  for (; j < n; j++) out[j] = exp_approx(x[j] - shift);
-}
-
 
 /* out = base + Σ_i ws[i]·rows[i], 16 columns at a time in registers (each output written once). */
 static void mix_rows(float *restrict out, const float *restrict base, const float *const *rows, const float *ws,
@@ -144,6 +179,11 @@ static float dot(const float *restrict x, const float *restrict y, int n) {
   for (; c < n; c++) s += x[c] * y[c];
   return s;
 }
+
+/* The most threads the engine runs (src/engine/kernels.ts MAX_THREADS). */
+#define GROKBENCH_MAX_THREADS 256
+#define GROKBENCH_STR2(x) #x
+#define GROKBENCH_STR(x) GROKBENCH_STR2(x)
 
 /* Below about this many multiply-adds a kernel runs on one thread: waking the others costs more. */
 #define PAR_MIN 1e6
@@ -198,6 +238,14 @@ static int is_null(napi_env env, napi_value v) {
   napi_valuetype t;
   napi_typeof(env, v, &t);
   return t == napi_null || t == napi_undefined;
+}
+
+/* Token indices: a[n] and b[n] must lie in [0, p) (they index table rows); throws a RangeError. */
+static int check_tokens(napi_env env, const int32_t *a, const int32_t *b, int N, int p, const char *msg) {
+  for (int n = 0; n < N; n++) {
+    if (a[n] < 0 || a[n] >= p || b[n] < 0 || b[n] >= p) { napi_throw_range_error(env, NULL, msg); return 0; }
+  }
+  return 1;
 }
 
 /* gemm(transA, transB, M, N, K, alpha, A, B, beta, C) */
@@ -274,6 +322,7 @@ static napi_value MixTokens(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (H > 32) { napi_throw_range_error(env, NULL, "grokbench native: mixTokens supports at most 32 heads"); return NULL; }
+  if (!check_tokens(env, a, b, N, p, "grokbench native: mixTokens token index out of range")) return NULL;
   /* Column blocks of 128 keep the block of the tables (H·R rows × 512 bytes) in L2 while all
    * samples stream through it; rows are gathered per sample. */
   const int BLOCK = 128;
@@ -311,6 +360,7 @@ static napi_value AttnWeights(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "grokbench native: attnWeights operand too small");
     return NULL;
   }
+  if (!check_tokens(env, a, b, N, p, "grokbench native: attnWeights token index out of range")) return NULL;
   #pragma omp parallel for schedule(static) if ((double)N * H * 64 > PAR_MIN)
   for (int n = 0; n < N; n++) {
     for (int h = 0; h < H; h++) {
@@ -341,6 +391,7 @@ static napi_value MixTokensBackward(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "grokbench native: mixTokensBackward operand too small");
     return NULL;
   }
+  if (!check_tokens(env, a, b, N, p, "grokbench native: mixTokensBackward token index out of range")) return NULL;
   /* Phase 1 (parallel over samples): the dot products g_j = dOut[n]·T[h, tok_j(n)]. */
   float *gd = malloc(sizeof(float) * (size_t)N * H * 3);
   if (!gd) { napi_throw_error(env, NULL, "grokbench native: out of memory"); return NULL; }
@@ -415,44 +466,38 @@ static napi_value CrossEntropy(napi_env env, napi_callback_info info) {
   if (!get_int(env, argv[0], &N) || !get_int(env, argv[1], &V) || !get_f32(env, argv[2], &L, &lL) ||
       !get_i32arr(env, argv[3], &tg, &lt) || !get_num(env, argv[5], &scale)) return NULL;
   if (!is_null(env, argv[4]) && !get_f32(env, argv[4], &dL, &ldL)) return NULL;
-  if (V > 4096) { napi_throw_range_error(env, NULL, "grokbench native: crossEntropy supports at most 4096 classes"); return NULL; }
+  if (V < 1) { napi_throw_range_error(env, NULL, "grokbench native: crossEntropy needs at least one class"); return NULL; }
   if (lL < (size_t)N * V || lt < (size_t)N || (dL && ldL < (size_t)N * V)) {
     napi_throw_range_error(env, NULL, "grokbench native: crossEntropy operand too small");
     return NULL;
   }
-  /* Per-thread partial sums over fixed static chunks, added in thread order. */
-  double partLoss[64] = {0}; int partCorrect[64] = {0}; int nthreads = 1;
+  for (int n = 0; n < N; n++) {
+    if (tg[n] < 0 || tg[n] >= V) { napi_throw_range_error(env, NULL, "grokbench native: crossEntropy target index out of range"); return NULL; }
+  }
+  /* Row losses go to an array and are added in row order afterwards, so the sum is the same for
+   * every thread count; the number correct is an integer. Scratch is per thread, on the heap. */
+  double *rowLoss = malloc(sizeof(double) * (size_t)(N > 0 ? N : 1));
+  int *rowOk = malloc(sizeof(int) * (size_t)(N > 0 ? N : 1));
+  if (!rowLoss || !rowOk) { free(rowLoss); free(rowOk); napi_throw_error(env, NULL, "grokbench native: out of memory"); return NULL; }
+  int oom = 0;
   #pragma omp parallel if ((double)N * V > PAR_MIN / 8)
   {
-    int tid = 0;
-#ifdef _OPENMP
-    tid = omp_get_thread_num();
-    #pragma omp single
-    nthreads = omp_get_num_threads();
-#endif
-    float e[4096];
-    double ls = 0; int cr = 0;
+    double *e = aligned_alloc(64, sizeof(double) * (((size_t)V + 7) / 8 * 8));
+    if (!e) {
+      #pragma omp atomic write
+      oom = 1;
+    }
     #pragma omp for schedule(static)
     for (int n = 0; n < N; n++) {
-      const float *o = L + (size_t)n * V;
-      const float mx = row_max(o, V);
-      int arg = 0;
-      while (arg < V - 1 && o[arg] != mx) arg++; /* the first maximum wins */
-      exp_shifted(o, e, V, mx);
-      const double z = sum_f64(e, V);
-      ls += log(z) - ((double)o[tg[n]] - mx);
-      if (arg == tg[n]) cr++;
-      if (dL) {
-        float *d = dL + (size_t)n * V;
-        const float s = (float)(scale / z);
-        for (int j = 0; j < V; j++) d[j] = e[j] * s;
-        d[tg[n]] -= (float)scale;
-      }
+      if (!e) continue;
+      rowLoss[n] = ce_row(L + (size_t)n * V, V, tg[n], dL ? dL + (size_t)n * V : NULL, scale, e, &rowOk[n]);
     }
-    if (tid < 64) { partLoss[tid] = ls; partCorrect[tid] = cr; }
+    free(e);
   }
+  if (oom) { free(rowLoss); free(rowOk); napi_throw_error(env, NULL, "grokbench native: out of memory"); return NULL; }
   double lossSum = 0; int correct = 0;
-  for (int t = 0; t < nthreads && t < 64; t++) { lossSum += partLoss[t]; correct += partCorrect[t]; }
+  for (int n = 0; n < N; n++) { lossSum += rowLoss[n]; correct += rowOk[n]; }
+  free(rowLoss); free(rowOk);
   napi_value res, x, y;
   CHECK(napi_create_array_with_length(env, 2, &res));
   CHECK(napi_create_double(env, lossSum, &x));
@@ -510,9 +555,13 @@ static napi_value SetThreads(napi_env env, napi_callback_info info) {
   if (!get_args(env, info, 1, argv)) return NULL;
   int n;
   if (!get_int(env, argv[0], &n)) return NULL;
+  if (n < 1 || n > GROKBENCH_MAX_THREADS) {
+    napi_throw_range_error(env, NULL, "grokbench native: threads must be between 1 and " GROKBENCH_STR(GROKBENCH_MAX_THREADS));
+    return NULL;
+  }
   openblas_set_num_threads(1);
 #ifdef _OPENMP
-  omp_set_num_threads(n < 1 ? 1 : n);
+  omp_set_num_threads(n);
 #endif
   return NULL;
 }

@@ -3,18 +3,28 @@
  * one clear warning on stderr (once per process). `GROKBENCH_ENGINE=typescript` forces the
  * fallback; `GROKBENCH_ENGINE=native` makes a missing addon an error.
  */
-import { failure } from '../errors.js';
-import type { Kernels } from './kernels.js';
+import { badInput, failure } from '../errors.js';
+import { type Kernels, MAX_THREADS } from './kernels.js';
 import { loadNative } from './native.js';
 import { ReferenceKernels } from './reference.js';
 
 export type { Kernels, Vec, Precision } from './kernels.js';
+export { MAX_THREADS } from './kernels.js';
 export { ReferenceKernels } from './reference.js';
+
+/** Validates `--threads` (or any requested thread count): an integer in 1..MAX_THREADS, else a one-line badInput. */
+export function validateThreads(threads: number | undefined): void {
+  if (threads === undefined) return;
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+    throw badInput(`--threads must be between 1 and ${MAX_THREADS}, got ${threads}`);
+  }
+}
 
 let cached: Kernels | undefined;
 let warned = false;
 
 export function loadKernels(opts: { threads?: number; quiet?: boolean } = {}): Kernels {
+  validateThreads(opts.threads);
   if (!cached) {
     const want = process.env.GROKBENCH_ENGINE;
     if (want === 'typescript') cached = new ReferenceKernels('f32');

@@ -10,13 +10,16 @@ export type Vec = Float32Array | Float64Array;
 
 export type Precision = 'f32' | 'f64';
 
+/** The most threads an engine runs (`--threads` is validated against it). */
+export const MAX_THREADS = 256;
+
 export interface Kernels {
   /** 'native' (OpenBLAS addon) or 'typescript' (reference loops). */
   readonly name: 'native' | 'typescript';
   readonly precision: Precision;
   /** A zero-filled array of this engine's precision. */
   alloc(n: number): Vec;
-  /** Threads the engine may use (OpenBLAS and fused kernels). */
+  /** Threads the engine may use (1..MAX_THREADS, else a RangeError). */
   setThreads(n: number): void;
   getThreads(): number;
 
@@ -57,9 +60,21 @@ export interface Kernels {
   reluBackward(n: number, pre: Vec, dX: Vec): void;
 
   /**
-   * Cross-entropy of rows of logits [N, V] against targets; returns the summed loss (float64
-   * accumulation, stable log-softmax) and the number of rows whose argmax equals the target
-   * (first maximum wins). If dLogits is given, writes (softmax − onehot)·scale into it.
+   * Cross-entropy of rows of logits [N, V] against targets (each in [0, V), else a RangeError),
+   * as the reference (PyTorch's float64 log-softmax, gradient rounded to float32 once) computes
+   * it. Per row, with m = max_j l_j and t the target:
+   *   e_j = exp64((double)l_j − m)   (float64; the deterministic exp of reference.ts/exp64, ~1e-16 relative)
+   *   rest = Σ_{j≠t} e_j             (summed directly in the fixed order of 8 interleaved lanes, never z − e_t)
+   *   z = rest + e_t
+   *   loss = log1p(rest) if e_t = 1 (the target holds the maximum), else log(z) − (l_t − m)
+   * so that per-sample losses of 1e-10 keep full relative precision. Returns the sum of the row
+   * losses, added in row order (the same for every thread count), and the number of rows whose
+   * argmax equals the target (first maximum wins). If dLogits is given it receives
+   *   d_j = round_f32(e_j · s) for j ≠ t,  d_t = round_f32(−rest · s),  s = scale / z,
+   * the float32 rounding of the float64 value (within 1 ulp of round_f32(scale·e_j/z): s carries
+   * one extra float64 rounding). No float32 exp and no cancellation: the correct-class gradient
+   * −scale·rest/z keeps its relative precision at any loss, and no float32 subnormal is formed
+   * except where the result itself is below 2^-126.
    */
   crossEntropy(N: number, V: number, logits: Vec, targets: Int32Array,
                dLogits: Vec | null, scale: number): { lossSum: number; correct: number };

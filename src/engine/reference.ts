@@ -3,7 +3,53 @@
  * oracle in tests (also in float64, for gradient checks) and the fallback when the native addon
  * is missing.
  */
-import type { Kernels, Precision, Vec } from './kernels.js';
+import { type Kernels, MAX_THREADS, type Precision, type Vec } from './kernels.js';
+
+/** The powers 2^-n for n = 0..1022 (exact). */
+const POW2_NEG = (() => {
+  const t = new Float64Array(1023);
+  t[0] = 1;
+  for (let n = 1; n < 1023; n++) t[n] = t[n - 1] / 2;
+  return t;
+})();
+const EXP64_SHIFT = 6755399441055744; // 1.5·2^52
+const LN2_HI = 6.93147180369123816490e-01, LN2_LO = 1.90821492927058770002e-10;
+
+/**
+ * exp(x) for x <= 0 in float64, the native engine's algorithm operation for operation (see
+ * native/grokbench.c exp64): x = n·ln2 + r, n = round(x·log2 e) by the 1.5·2^52 trick, r by
+ * Cody–Waite, e^r by its degree-13 Taylor polynomial (Horner), times 2^n. Below -708 it gives 0.
+ * About 1e-16 relative error; the same bits as the native engine in every path.
+ */
+export function exp64(x: number): number {
+  if (x < -708) return 0;
+  const t = x * 1.4426950408889634 + EXP64_SHIFT;
+  const n = t - EXP64_SHIFT;
+  const r = (x - n * LN2_HI) - n * LN2_LO;
+  let p = r * (1 / 6227020800) + 1 / 479001600;
+  p = p * r + 1 / 39916800; p = p * r + 1 / 3628800; p = p * r + 1 / 362880; p = p * r + 1 / 40320;
+  p = p * r + 1 / 5040; p = p * r + 1 / 720; p = p * r + 1 / 120; p = p * r + 1 / 24; p = p * r + 1 / 6;
+  p = p * r + 0.5; p = p * r + 1; p = p * r + 1;
+  return p * POW2_NEG[-n];
+}
+
+/** Σ e[j] in the native engine's fixed order: 8 interleaved lanes over whole blocks of 8, the lanes in order, then the tail. */
+function sum8(e: Float64Array, n: number): number {
+  const acc = new Float64Array(8);
+  let j = 0;
+  for (; j + 8 <= n; j += 8) for (let l = 0; l < 8; l++) acc[l] += e[j + l];
+  let s = 0;
+  for (let l = 0; l < 8; l++) s += acc[l];
+  for (; j < n; j++) s += e[j];
+  return s;
+}
+
+/** Throws a RangeError unless every idx[i] (i < n) lies in [0, bound). */
+function checkIndices(idx: Int32Array, n: number, bound: number, what: string): void {
+  for (let i = 0; i < n; i++) {
+    if (!(idx[i] >= 0 && idx[i] < bound)) throw new RangeError(`grokbench: ${what} index ${idx[i]} out of range [0, ${bound})`);
+  }
+}
 
 export class ReferenceKernels implements Kernels {
   readonly name = 'typescript' as const;
@@ -12,7 +58,10 @@ export class ReferenceKernels implements Kernels {
   alloc(n: number): Vec {
     return this.precision === 'f64' ? new Float64Array(n) : new Float32Array(n);
   }
-  setThreads(_n: number): void { /* single-threaded */ }
+  setThreads(n: number): void {
+    // Single-threaded, but the same limits as the native engine.
+    if (!(Number.isInteger(n) && n >= 1 && n <= MAX_THREADS)) throw new RangeError(`grokbench: threads must be between 1 and ${MAX_THREADS}, got ${n}`);
+  }
   getThreads(): number { return 1; }
 
   gemm(transA: boolean, transB: boolean, M: number, N: number, K: number,
@@ -35,6 +84,7 @@ export class ReferenceKernels implements Kernels {
 
   mixTokens(N: number, H: number, p: number, width: number, a: Int32Array, b: Int32Array, w: Vec,
             tables: Vec, base: Vec, out: Vec, relu: boolean, preOut: Vec | null): void {
+    checkIndices(a, N, p, 'mixTokens token'); checkIndices(b, N, p, 'mixTokens token');
     const acc = new Float64Array(width);
     const R = 2 * p + 1;
     for (let n = 0; n < N; n++) {
@@ -55,6 +105,7 @@ export class ReferenceKernels implements Kernels {
   }
 
   attnWeights(N: number, H: number, p: number, a: Int32Array, b: Int32Array, S: Vec, w: Vec): void {
+    checkIndices(a, N, p, 'attnWeights token'); checkIndices(b, N, p, 'attnWeights token');
     const R = 2 * p + 1;
     for (let n = 0; n < N; n++) {
       for (let h = 0; h < H; h++) {
@@ -70,6 +121,7 @@ export class ReferenceKernels implements Kernels {
 
   mixTokensBackward(N: number, H: number, p: number, width: number, a: Int32Array, b: Int32Array, w: Vec,
                     tables: Vec, dOut: Vec, dTables: Vec, dS: Vec): void {
+    checkIndices(a, N, p, 'mixTokensBackward token'); checkIndices(b, N, p, 'mixTokensBackward token');
     const R = 2 * p + 1;
     for (let n = 0; n < N; n++) {
       const g = n * width;
@@ -102,19 +154,25 @@ export class ReferenceKernels implements Kernels {
 
   crossEntropy(N: number, V: number, logits: Vec, targets: Int32Array,
                dLogits: Vec | null, scale: number): { lossSum: number; correct: number } {
+    checkIndices(targets, N, V, 'crossEntropy target');
     let lossSum = 0, correct = 0;
+    const e = new Float64Array(V);
     for (let n = 0; n < N; n++) {
-      const o = n * V;
+      const o = n * V, t = targets[n];
       let mx = -Infinity, arg = 0;
       for (let j = 0; j < V; j++) if (logits[o + j] > mx) { mx = logits[o + j]; arg = j; }
-      let z = 0;
-      for (let j = 0; j < V; j++) z += Math.exp(logits[o + j] - mx);
-      const lz = Math.log(z) + mx;
-      lossSum += lz - logits[o + targets[n]];
-      if (arg === targets[n]) correct++;
+      if (arg === t) correct++;
+      for (let j = 0; j < V; j++) e[j] = exp64(logits[o + j] - mx);
+      const et = e[t];
+      e[t] = 0;
+      const rest = sum8(e, V);
+      e[t] = et;
+      const z = rest + et;
+      lossSum += et === 1 ? Math.log1p(rest) : Math.log(z) - (logits[o + t] - mx);
       if (dLogits) {
-        for (let j = 0; j < V; j++) dLogits[o + j] = Math.exp(logits[o + j] - lz) * scale;
-        dLogits[o + targets[n]] -= scale;
+        const s = scale / z;
+        for (let j = 0; j < V; j++) dLogits[o + j] = e[j] * s;
+        dLogits[o + t] = -rest * s;
       }
     }
     return { lossSum, correct };
