@@ -86,7 +86,8 @@ export function openDatabase(file: string, opts: { readonly: boolean }): Db {
     db.pragma('busy_timeout = 5000');
     if (!opts.readonly) {
       db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
+      // FULL: a commit is on disk before the files written after it (the resume file) can be.
+      db.pragma('synchronous = FULL');
       db.transaction(() => {
         db.exec(SCHEMA);
         db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run(

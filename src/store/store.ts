@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { GrokbenchError, badInput, failure } from '../errors.js';
 import { type Db, firstLine, openDatabase } from './db.js';
+import { type Lock, acquireLock, describeOsError } from './lock.js';
 
 /** The default store directory, relative to the working directory. */
 export const DEFAULT_STORE_DIR = './grokbench-runs';
@@ -233,6 +234,29 @@ export class Store {
   /** `runs/<id>/analysis/epoch-000100.safetensors`. */
   analysisPath(runId: string, epoch: number): string {
     return join(this.analysisDir(runId), epochFile(epoch));
+  }
+
+  // ---- writers' locks -----------------------------------------------------------------------
+
+  /**
+   * Take the exclusive lock of one run (`runs/.<id>.lock`; run ids never start with '.'): a
+   * process that trains or imports a run holds it, so that two writers never touch the same run.
+   * A second writer gets a one-line `failure`; a lock left by a dead process is taken over.
+   */
+  lockRun(runId: string): Lock {
+    checkRunId(runId);
+    const runs = join(this.dir, 'runs');
+    try {
+      mkdirSync(runs, { recursive: true });
+    } catch (err) {
+      throw failure(`cannot create ${runs}: ${describeOsError(err)}`);
+    }
+    return acquireLock(join(runs, `.${runId}.lock`), `run ${runId}`);
+  }
+
+  /** Take the store's sweep lock (`.sweep.lock`): one sweep at a time per store. */
+  lockSweep(): Lock {
+    return acquireLock(join(this.dir, '.sweep.lock'), `store ${this.dir} (a sweep)`);
   }
 
   /** A path as stored in the database: relative to the store directory. */

@@ -18,6 +18,13 @@ export function saveResume(path: string, params: Params, opt: AdamW, metadata: R
   }, { ...metadata, step: String(opt.step) });
 }
 
+/** The step a resume file holds (read from its metadata; the tensors are checked by loadResume). */
+export function resumeStep(path: string): number {
+  const step = Number(readSafetensorsFile(path).metadata.step);
+  if (!Number.isSafeInteger(step) || step < 0) throw badInput(`${path}: resume file has no valid step`);
+  return step;
+}
+
 /** Restores parameters and optimiser state in place; returns the step. Bad files are badInput. */
 export function loadResume(path: string, config: ModelConfig, params: Params, opt: AdamW): number {
   const f = readSafetensorsFile(path);

@@ -9,7 +9,7 @@
  * checkpoint c' ≤ c; resuming from it recomputes epochs c'..c identically (the computation is
  * deterministic), so the finished run is byte-identical to an uninterrupted one.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { badInput, failure } from '../errors.js';
 import type { Kernels } from '../engine/kernels.js';
@@ -23,7 +23,7 @@ import { makeSplit, readSplitFile } from '../data/dataset.js';
 import { writeFileAtomic, removeStaleTemps } from '../store/atomic.js';
 import type { MetricRow, RunRow, Store } from '../store/store.js';
 import { AdamW } from './adamw.js';
-import { loadResume, saveResume } from './resume.js';
+import { loadResume, resumeStep, saveResume } from './resume.js';
 
 export const GROK_LOSS = 0.01;
 export const MEMORISE_ACC = 0.99;
@@ -107,7 +107,18 @@ export function prepareRun(store: Store, config: TrainConfig, engine: string): {
 export function train(store: Store, k: Kernels, config: TrainConfig, opts: TrainOptions = {}): TrainResult {
   const t0 = performance.now();
   const engine = engineDescription(k);
-  const { row } = prepareRun(store, config, engine);
+  const { row: prepared } = prepareRun(store, config, engine);
+  // One writer per run: a second process training (or importing) this run gets a one-line error.
+  const lock = store.lockRun(prepared.run_id);
+  try {
+    return trainLocked(store, k, config, opts, store.getRun(prepared.run_id) ?? prepared, t0, engine);
+  } finally {
+    lock.release();
+  }
+}
+
+/** The body of `train`, with the run's lock held; `row` is the run as it is now. */
+function trainLocked(store: Store, k: Kernels, config: TrainConfig, opts: TrainOptions, row: RunRow, t0: number, engine: string): TrainResult {
   const id = row.run_id;
   const dir = store.runDir(id);
   if (row.status === 'diverged') {
@@ -123,13 +134,14 @@ export function train(store: Store, k: Kernels, config: TrainConfig, opts: Train
       grok_epoch: row.grok_epoch, wall_s: (performance.now() - t0) / 1000, outcome: 'already-done', resumed_from: null, engine,
     };
   }
+  // The stored split is checked like any split file before anything changes: its indices reach the kernels.
+  const split = readSplitFile(join(dir, 'split.json'), config.p);
   removeStaleTemps(dir);
   removeStaleTemps(join(dir, 'checkpoints'));
 
-  const split = JSON.parse(readFileSync(join(dir, 'split.json'), 'utf8')) as SplitJson;
   // Samples in pair order (a-major): consecutive samples share table rows, which keeps them in cache.
-  const trainB = makeBatch(config.p, Int32Array.from(split.train_indices).sort());
-  const testB = makeBatch(config.p, Int32Array.from(split.test_indices).sort());
+  const trainB = makeBatch(config.p, split.train.slice().sort());
+  const testB = makeBatch(config.p, split.test.slice().sort());
 
   const alloc = (n: number) => k.alloc(n);
   const params = Params.zeros(config, alloc);
@@ -138,7 +150,10 @@ export function train(store: Store, k: Kernels, config: TrainConfig, opts: Train
   const resumePath = store.resumePath(id);
   let start = 0;
   let resumedFrom: number | null = null;
-  if (existsSync(resumePath)) {
+  // The resume file is written after its checkpoint's database commit. A resume file ahead of
+  // epochs_done means that commit was lost (power loss): its metrics are gone, so start again
+  // from epoch 0 rather than leave a gap (training is deterministic: the run ends the same).
+  if (existsSync(resumePath) && resumeStep(resumePath) <= row.epochs_done) {
     start = loadResume(resumePath, config, params, opt);
     resumedFrom = start;
     // Rows after the resume point are recomputed identically; drop them and their files.

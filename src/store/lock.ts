@@ -1,0 +1,149 @@
+/**
+ * Exclusive locks for writers: a lock is a file created with O_EXCL holding the owner's pid and
+ * host (`{"pid", "host", "since"}`), so two processes can never both hold it. A lock whose owner
+ * is a dead process on this host is taken over; one held by a live process, or by another host
+ * (whose processes cannot be checked from here), gives the second writer a one-line error.
+ *
+ * Taking over a dead owner's lock is itself guarded by a second O_EXCL file (`<lock>.takeover`),
+ * so that two processes finding the same stale lock cannot both replace it.
+ */
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { failure } from '../errors.js';
+
+/** What a lock file holds. */
+export interface LockOwner {
+  pid: number;
+  host: string;
+  /** ISO time the lock was taken. */
+  since: string;
+}
+
+/** A held lock; `release` removes it (only if it is still ours). */
+export interface Lock {
+  readonly path: string;
+  release(): void;
+}
+
+function errCode(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException).code;
+}
+
+/** Create `path` exclusively with our owner record; false if it exists. */
+function tryCreate(path: string, owner: LockOwner): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o644);
+  } catch (err) {
+    if (errCode(err) === 'EEXIST') return false;
+    throw failure(`cannot create lock ${path}: ${describeOsError(err)}`);
+  }
+  try {
+    writeSync(fd, JSON.stringify(owner) + '\n');
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+/** The owner recorded in a lock file; null if it is gone; `undefined` fields if unreadable. */
+function readOwner(path: string): Partial<LockOwner> | null {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if (errCode(err) === 'ENOENT') return null;
+    throw failure(`cannot read lock ${path}: ${describeOsError(err)}`);
+  }
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v !== null && typeof v === 'object' ? (v as Partial<LockOwner>) : {};
+  } catch {
+    return {}; // being written right now, or damaged: treated as held
+  }
+}
+
+/** Whether process `pid` of this host is running (one we may not signal counts as running). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return errCode(err) === 'EPERM';
+  }
+}
+
+/** Whether a recorded owner is certainly gone: a process of this host that no longer runs. */
+function ownerDead(o: Partial<LockOwner>): boolean {
+  return o.host === hostname() && typeof o.pid === 'number' && Number.isSafeInteger(o.pid) && o.pid > 0 &&
+    o.pid !== process.pid && !pidAlive(o.pid);
+}
+
+/** An OS error as `<message> (<CODE>)`, one line. */
+export function describeOsError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const code = errCode(err);
+  const msg = err.message.split('\n')[0].replace(/^[A-Z]+: /, '');
+  return code && !msg.includes(code) ? `${msg} (${code})` : msg;
+}
+
+/**
+ * Take the lock at `path` for `what` (named in the error), or throw a one-line `failure` naming
+ * the live owner. The lock's directory must exist.
+ */
+export function acquireLock(path: string, what: string): Lock {
+  const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (tryCreate(path, me)) return heldLock(path, me);
+    const owner = readOwner(path);
+    if (owner === null) continue; // released meanwhile: try again
+    if (!ownerDead(owner)) {
+      const who = typeof owner.pid === 'number' ? `process ${owner.pid} on ${String(owner.host)}` : 'another process';
+      throw failure(`${what} is in use by ${who} since ${String(owner.since ?? '?')} ` +
+        `(lock ${path}; delete it only if that process is gone)`);
+    }
+    takeOver(path, owner);
+  }
+  throw failure(`cannot take lock ${path}: it keeps changing hands`);
+}
+
+/** Remove a dead owner's lock, unless another process is taking it over at the same time. */
+function takeOver(path: string, dead: Partial<LockOwner>): void {
+  const guard = `${path}.takeover`;
+  const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+  if (!tryCreate(guard, me)) {
+    const g = readOwner(guard);
+    if (g !== null && ownerDead(g)) removeIf(guard, g); // a taker-over that died midway
+    return;
+  }
+  try {
+    const now = readOwner(path);
+    // Still the same dead owner (not a fresh lock taken meanwhile): remove it.
+    if (now !== null && now.pid === dead.pid && now.host === dead.host && now.since === dead.since) removeIf(path, now);
+  } finally {
+    removeIf(guard, me);
+  }
+}
+
+/** Unlink `path` if it still records `owner`. */
+function removeIf(path: string, owner: Partial<LockOwner>): void {
+  const now = readOwner(path);
+  if (now === null || now.pid !== owner.pid || now.host !== owner.host || now.since !== owner.since) return;
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    if (errCode(err) !== 'ENOENT') throw failure(`cannot remove lock ${path}: ${describeOsError(err)}`);
+  }
+}
+
+function heldLock(path: string, me: LockOwner): Lock {
+  let released = false;
+  return {
+    path,
+    release() {
+      if (released) return;
+      released = true;
+      removeIf(path, me);
+    },
+  };
+}
