@@ -8,6 +8,7 @@ import * as coarseness from './coarseness.js';
 import * as importCmd from './import.js';
 import * as sweep from './sweep.js';
 import * as report from './report.js';
+import * as outcome from './outcome.js';
 
 export function registerCommands(program: Command): void {
   demo.register(program);
@@ -15,6 +16,7 @@ export function registerCommands(program: Command): void {
   sweep.register(program);
   analyze.register(program);
   runs.register(program);
+  outcome.register(program);
   importCmd.register(program);
   coarseness.register(program);
   report.register(program);
