@@ -3,8 +3,10 @@
  * d_mlp 512, test evaluation every epoch) in ms/epoch and GFLOP/s of its matrix products, on the
  * native engine with 1 and 2 threads; the same config in PyTorch (bench/torch_baseline.py, run
  * with Debian's /usr/bin/python3) when python3-torch is installed, and the ratio; then the time
- * to analyse a full 251-checkpoint run (bench/analysis.ts).
- * Environment: BENCH_EPOCHS (default 200), BENCH_TORCH_EPOCHS (default 30), BENCH_SKIP_TORCH=1, BENCH_SKIP_ANALYSIS=1.
+ * to analyse a full 251-checkpoint run (bench/analysis.ts), and outcome + neuron dynamics of such a
+ * run from its stored artifacts (bench/outcome.ts).
+ * Environment: BENCH_EPOCHS (default 200), BENCH_TORCH_EPOCHS (default 30), BENCH_SKIP_TORCH=1, BENCH_SKIP_ANALYSIS=1,
+ * BENCH_SKIP_OUTCOME=1.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -96,6 +98,11 @@ async function main(): Promise<void> {
       const a = await benchAnalysis();
       console.log(`analyse a full p=113 run (${a.checkpoints} checkpoints, 512 neurons): ${a.seconds.toFixed(1)} s`);
     }
+  }
+  if (process.env.BENCH_SKIP_OUTCOME !== '1') {
+    const { benchOutcome } = await import(join(packageRoot(), 'dist', 'bench', 'outcome.js')) as typeof import('./outcome.js');
+    const o = benchOutcome();
+    console.log(`outcome + neuron dynamics of a p=113 run (${o.checkpoints} checkpoints, ${o.neurons} neurons) from stored artifacts: ${o.seconds.toFixed(2)} s (target ≤ 2 s)`);
   }
 }
 
