@@ -14,8 +14,13 @@ export function withCommon(cmd: Command): Command {
     .option('--json', 'print one JSON document on stdout and nothing else there');
 }
 
+/** The store directory of a command's options. */
+export function storeDirOf(opts: GlobalOpts): string {
+  return opts.store ?? process.env.GROKBENCH_STORE ?? DEFAULT_STORE_DIR;
+}
+
 export function openStore(opts: GlobalOpts, mode: { readonly?: boolean; create?: boolean } = {}): Store {
-  return Store.open(opts.store ?? process.env.GROKBENCH_STORE ?? DEFAULT_STORE_DIR, mode);
+  return Store.open(storeDirOf(opts), mode);
 }
 
 /** Print one JSON document on stdout. */
@@ -57,5 +62,21 @@ export function intListArg(name: string) {
       throw new InvalidArgumentError(`${name} must be a comma-separated list of integers, got '${v}'`);
     }
     return parts.map(Number);
+  };
+}
+
+/** A list of non-negative integers given as ranges and values, e.g. `0-7` or `0-3,8,10`. */
+export function intRangeListArg(name: string) {
+  return (v: string): number[] => {
+    const out: number[] = [];
+    for (const part of v.split(',').map((s) => s.trim())) {
+      const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+      if (!m) throw new InvalidArgumentError(`${name} must be a comma-separated list of integers or ranges A-B, got '${v}'`);
+      const a = Number(m[1]), b = m[2] === undefined ? a : Number(m[2]);
+      if (b < a) throw new InvalidArgumentError(`${name}: range ${part} runs backwards`);
+      if (b - a >= 10_000) throw new InvalidArgumentError(`${name}: range ${part} has more than 10000 values`);
+      for (let x = a; x <= b; x++) out.push(x);
+    }
+    return out;
   };
 }

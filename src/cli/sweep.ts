@@ -10,25 +10,26 @@ import { join, resolve } from 'node:path';
 import { analyseRuns } from '../analysis/pipeline.js';
 import { packageRoot } from '../engine/native.js';
 import { badInput, GrokbenchError } from '../errors.js';
+import { DEFAULTS } from '../model/config.js';
 import { writeReport } from '../report/index.js';
 import type { Store } from '../store/store.js';
 import { SWEEP_PRESETS, type SweepRun, defaultParallelism, planSweep, resolveGrid } from '../sweep/plan.js';
 import { type RunProgress, statusBlock, statusLine } from '../sweep/progress.js';
 import { type ChildExit, SweepRunner } from '../sweep/runner.js';
-import { type GlobalOpts, intArg, intListArg, openStore, printJson, say, withCommon } from './common.js';
+import { type GlobalOpts, intArg, intListArg, intRangeListArg, openStore, printJson, say, withCommon } from './common.js';
 import { ProgressLine, formatDuration } from './progress.js';
 import { type SettingsOpts, addSettings, settingsToConfig } from './settings.js';
 
 export const DEFAULT_REPORT_DIR = './grokbench-report';
 
 interface SweepOpts extends SettingsOpts, GlobalOpts {
-  preset?: string; primes?: number[]; seeds?: number[]; jobs?: number; threadsPerJob?: number;
+  preset?: string; primes?: number[]; seeds?: number[]; dataSeeds?: number[]; jitters?: number[]; jobs?: number; threadsPerJob?: number;
   out: string; report: boolean; analyze: boolean;
 }
 
 /** One run of the final result (`--json` prints `{runs: [these], ...}`). */
 export interface SweepRunResult {
-  run_id: string; p: number; seed: number;
+  run_id: string; p: number; seed: number; data_seed: number; jitter: number;
   /** 'done' (trained now), 'already-done' (finished before this sweep), 'failed', 'interrupted', 'not-started'. */
   status: 'done' | 'already-done' | 'failed' | 'interrupted' | 'not-started';
   epochs_done: number; epochs: number; memorise_epoch: number | null; grok_epoch: number | null;
@@ -36,9 +37,11 @@ export interface SweepRunResult {
 }
 
 const HELP = `
-Runs: every prime × every seed, each a \`grokbench train\` child process with the same settings
-(flags you leave out take the DESIGN.md defaults; --preset seed-experiment = --primes 97,101,109,113
---seeds 485,999, and explicit --primes/--seeds override it).
+Runs: every prime × seed × data seed × jitter, each a \`grokbench train\` child process with the
+same settings (flags you leave out take the DESIGN.md defaults; --preset seed-experiment =
+--primes 97,101,109,113 --seeds 485,999; --preset miscope-30 = --primes 59,97,101,109,113
+--seeds 485,999 --data-seeds 42,598,999 --checkpoint-schedule miscope; explicit flags override
+a preset).
 
 Parallelism (default): with R runs on C cores (this machine: ${os.availableParallelism()}), --jobs C --threads-per-job 1
 when R ≥ C — one single-threaded run per core, because a multi-threaded run slows down badly
@@ -57,10 +60,12 @@ Afterwards every run is analysed (grokbench analyze) and the cross-run report is
 
 export function register(program: Command): void {
   const cmd = program.command('sweep')
-    .description('train every prime × seed run (N at a time), analyse them, and write the cross-run report')
+    .description('train every prime × seed × data seed × jitter run (N at a time), analyse them, and write the cross-run report')
     .addOption(new Option('--preset <name>', `a named sweep: ${Object.entries(SWEEP_PRESETS).map(([k, v]) => `${k} (${v.about})`).join('; ')}`))
     .option('--primes <list>', 'comma-separated moduli, e.g. 97,101,109,113', intListArg('--primes'))
-    .option('--seeds <list>', 'comma-separated model seeds, e.g. 485,999', intListArg('--seeds'));
+    .option('--seeds <list>', 'comma-separated model seeds, e.g. 485,999', intListArg('--seeds'))
+    .option('--data-seeds <list>', `comma-separated data seeds (train/test splits), e.g. 42,598,999 [${DEFAULTS.dataSeed}]`, intListArg('--data-seeds'))
+    .option('--jitters <list>', 'rounding jitters (train --jitter), a list or ranges, e.g. 0-7 [0]', intRangeListArg('--jitters'));
   addSettings(withCommon(cmd), false);
   // --threads of the settings means --threads-per-job here; keep it working but out of the help.
   cmd.options.find((opt) => opt.long === '--threads')?.hideHelp();
@@ -130,8 +135,9 @@ function finalTestAcc(store: Store, runId: string): number | null {
 async function sweep(o: SweepOpts): Promise<void> {
   const t0 = performance.now();
   // Everything the user typed is checked before anything starts.
-  const { primes, seeds } = resolveGrid(o);
-  const plan = planSweep(primes, seeds, settingsToConfig(o));
+  const grid = resolveGrid(o);
+  const { primes, seeds } = grid;
+  const plan = planSweep(primes, seeds, settingsToConfig(o, grid.settings), grid.dataSeeds, grid.jitters);
   if (o.threads !== undefined && o.threadsPerJob !== undefined && o.threads !== o.threadsPerJob) {
     throw badInput(`--threads ${o.threads} and --threads-per-job ${o.threadsPerJob} disagree (they mean the same here)`);
   }
@@ -157,7 +163,10 @@ async function sweep(o: SweepOpts): Promise<void> {
     const display = new SweepDisplay(!!o.json);
     if (!o.json) {
       const skipped = plan.length - toTrain.length;
-      display.event(`sweep: ${plan.length} run(s) (${primes.length} prime(s) × ${seeds.length} seed(s)), ${jobs} at a time with ${threadsPerJob} thread(s) each` +
+      const dims = [`${primes.length} prime(s)`, `${seeds.length} seed(s)`];
+      if (grid.dataSeeds) dims.push(`${grid.dataSeeds.length} data seed(s)`);
+      if (grid.jitters) dims.push(`${grid.jitters.length} jitter(s)`);
+      display.event(`sweep: ${plan.length} run(s) (${dims.join(' × ')}), ${jobs} at a time with ${threadsPerJob} thread(s) each` +
         `${skipped ? `; ${skipped} already finished` : ''}; store ${storeDir}`);
     }
 
@@ -222,7 +231,7 @@ async function sweep(o: SweepOpts): Promise<void> {
       const status: SweepRunResult['status'] = s.state === 'skipped' ? 'already-done' : s.state === 'done' ? 'done'
         : s.state === 'failed' ? 'failed' : s.state === 'interrupted' ? 'interrupted' : 'not-started';
       const res: SweepRunResult = {
-        run_id: r.runId, p: r.p, seed: r.seed, status, epochs_done: row?.epochs_done ?? 0, epochs: r.config.epochs,
+        run_id: r.runId, p: r.p, seed: r.seed, data_seed: r.dataSeed, jitter: r.jitter, status, epochs_done: row?.epochs_done ?? 0, epochs: r.config.epochs,
         memorise_epoch: row?.memorise_epoch ?? null, grok_epoch: row?.grok_epoch ?? null,
         final_test_acc: row ? finalTestAcc(store, r.runId) : null, wall_s: e?.wallSeconds ?? 0,
       };

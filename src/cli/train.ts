@@ -1,12 +1,14 @@
 /** `grokbench train`: train (or resume) one run. */
 import { type Command, Option } from 'commander';
 import { loadKernels } from '../engine/index.js';
-import { type TrainResult, train } from '../train/trainer.js';
-import { type GlobalOpts, intArg, openStore, printJson, say, withCommon } from './common.js';
+import { type TrainResult, readRunInputs, train } from '../train/trainer.js';
+import { type GlobalOpts, intArg, openStore, printJson, say, storeDirOf, withCommon } from './common.js';
 import { ProgressLine, formatDuration } from './progress.js';
 import { type SettingsOpts, addSettings, settingsToConfig } from './settings.js';
-import type { TrainConfig } from '../model/config.js';
-import type { Store } from '../store/store.js';
+import { type TrainConfig, validateConfig } from '../model/config.js';
+import { SQLITE_FILE, type Store } from '../store/store.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import os from 'node:os';
 
 export function register(program: Command): void {
@@ -16,6 +18,7 @@ export function register(program: Command): void {
     .addOption(new Option('--exit-with-parent <pid>', 'exit as soon as process <pid> is no longer our parent (used by sweep)').argParser(intArg('--exit-with-parent', 1)).hideHelp())
     .action((o: SettingsOpts & GlobalOpts & { progressJsonl?: boolean; exitWithParent?: number }) => {
     const config = settingsToConfig(o);
+    checkBeforeStore(config, o);
     const store = openStore(o);
     try {
       const r = trainWithProgress(store, config, o);
@@ -29,6 +32,15 @@ export function register(program: Command): void {
       store.close();
     }
   });
+}
+
+/**
+ * Bad input must not change the store: every setting is validated before the store is opened,
+ * and for a store that does not exist yet (nothing to resume) the split and --init-from files too.
+ */
+function checkBeforeStore(config: TrainConfig, o: GlobalOpts): void {
+  validateConfig(config);
+  if (!existsSync(join(storeDirOf(o), SQLITE_FILE))) readRunInputs(config);
 }
 
 /** Train with a live progress line (TTY), periodic lines (no TTY), or silently (--json). */

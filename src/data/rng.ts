@@ -257,3 +257,33 @@ export function fmaf(a: number, b: number, c: number): number {
   if (s - r !== other - s) return r;
   return err > 0 === other > r ? other : r;
 }
+
+/**
+ * Rounding jitter (`--jitter J`): moves every value of `tensors` (in order, one generator across
+ * them) to its float32 neighbour below, itself, or its neighbour above, each with probability
+ * 1/3, drawn from MT19937 seeded with J: two bits per value from each 32-bit output (16 values per
+ * output), the value 3 rejected. J = 0 leaves everything unchanged. Zeros and non-finite values
+ * are left as they are (a zero bias stays zero). The size of the change is what rounding on
+ * another machine introduces, so a run can be repeated under that noise.
+ */
+export function ulpJitter(tensors: readonly Float32Array[], jitter: number): void {
+  if (jitter === 0) return;
+  const gen = new MT19937(jitter);
+  let word = 0, left = 0;
+  const draw = (): number => {
+    for (;;) {
+      if (left === 0) { word = gen.random(); left = 16; }
+      const v = word & 3;
+      word >>>= 2;
+      left--;
+      if (v !== 3) return v - 1;
+    }
+  };
+  for (const t of tensors) {
+    for (let i = 0; i < t.length; i++) {
+      const d = draw();
+      const x = t[i];
+      if (d !== 0 && x !== 0 && Number.isFinite(x)) t[i] = nextFloat(x, d);
+    }
+  }
+}

@@ -1,8 +1,16 @@
 /**
- * The model and training configuration (DESIGN.md §1), its defaults, validation and run id.
+ * The model and training configuration (DESIGN.md §1): ONE table of settings (`SETTINGS`) from
+ * which everything else is made — the config type, the defaults, validation, the run's identity
+ * (run id), the command-line flags (src/cli/settings.ts) and a sweep's child arguments
+ * (src/sweep/plan.ts). A new setting is one new row here.
+ *
+ * Limits are the same for both engines: the native engine (native/grokbench.c) mixes at most 32
+ * heads (mixTokens) and its cross-entropy takes at most 4096 classes (p ≤ 4096; grokbench's own
+ * limit p ≤ 2000 is lower).
  */
 import { createHash } from 'node:crypto';
 import { badInput } from '../errors.js';
+import { parseCheckpointSchedule } from '../train/schedule.js';
 
 export interface ModelConfig {
   p: number;
@@ -21,34 +29,89 @@ export interface ModelConfig {
 export type InitOrder = 'tl2' | 'tl1';
 export const INIT_ORDERS: readonly InitOrder[] = ['tl2', 'tl1'];
 
-export interface TrainConfig extends ModelConfig {
-  seed: number;
-  /** TransformerLens draw order of the initial weights (see InitOrder). */
-  initOrder: InitOrder;
-  dataSeed: number;
-  fracTrain: number;
-  epochs: number;
-  checkpointEvery: number;
-  evalEvery: number;
-  lr: number;
-  wd: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  trainBiases: boolean;
-  allowComposite: boolean;
-  /** Where the initial weights come from: the seeded init, or a safetensors file. */
-  initFrom: string | null;
-  /** Explicit train indices file (JSON), or null for the seeded split. */
-  splitFile: string | null;
+/** How a setting is written on the command line and checked. */
+export type SettingKind = 'int' | 'number' | 'flag' | 'choice' | 'path' | 'schedule';
+
+/** One row of the settings table. */
+export interface Setting<T> {
+  /** The command-line flag. */
+  flag: string;
+  kind: SettingKind;
+  default: T;
+  /** Help text (the default is appended). */
+  help: string;
+  /** The flag's value name in the help, e.g. `<int>`. */
+  arg?: string;
+  /** int: inclusive bounds; number: exclusive bounds (`gt`, `lt`) and inclusive `ge`. */
+  min?: number;
+  max?: number;
+  gt?: number;
+  lt?: number;
+  ge?: number;
+  /** choice: the accepted values. */
+  choices?: readonly string[];
+  /** Part of the run's identity: a non-default value changes the run id. */
+  identity: boolean;
+  /**
+   * Where the flag is offered: 'run' (train and sweep), 'train' (train only), 'grid' (train;
+   * a sweep takes a list of values instead, see `sweepList`).
+   */
+  scope: 'run' | 'train' | 'grid';
+  /** grid settings: the sweep's list flag. */
+  sweepList?: string;
 }
 
-export const DEFAULTS: TrainConfig = {
-  p: 113, dModel: 128, nHeads: 4, dHead: 32, dMlp: 512, act: 'relu',
-  seed: 999, initOrder: 'tl2', dataSeed: 598, fracTrain: 0.3, epochs: 25000, checkpointEvery: 100, evalEvery: 1,
-  lr: 1e-3, wd: 1.0, beta1: 0.9, beta2: 0.98, eps: 1e-8,
-  trainBiases: false, allowComposite: false, initFrom: null, splitFile: null,
+const s = <T>(row: Setting<T>): Setting<T> => row;
+const UINT32 = 2 ** 32 - 1;
+
+/** THE settings table. Order is the order of `--help`. */
+export const SETTINGS = {
+  p: s<number>({ flag: '--p', kind: 'int', default: 113, min: 3, max: 2000, help: 'modulus p (prime ≥ 3; at most 2000)', identity: true, scope: 'grid', sweepList: '--primes' }),
+  seed: s<number>({ flag: '--seed', kind: 'int', default: 999, min: 0, max: UINT32, help: 'model seed (initialisation)', identity: true, scope: 'grid', sweepList: '--seeds' }),
+  initOrder: s<InitOrder>({ flag: '--init-order', kind: 'choice', arg: '<order>', default: 'tl2', choices: INIT_ORDERS, identity: true, scope: 'run',
+    help: "TransformerLens draw order of the initial weights: tl2 (TransformerLens ≥ 2, the researcher's; W_Q, W_O, W_K, W_V) or tl1 (1.x; W_Q, W_K, W_V, W_O)" }),
+  jitter: s<number>({ flag: '--jitter', kind: 'int', arg: '<J>', default: 0, min: 0, max: UINT32, identity: true, scope: 'grid', sweepList: '--jitters',
+    help: 'move each initial weight by a pseudo-random −1, 0 or +1 ulp, pattern seeded by J (0: unchanged); a rounding ensemble' }),
+  initFrom: s<string | null>({ flag: '--init-from', kind: 'path', arg: '<file>', default: null, identity: true, scope: 'train',
+    help: 'initial weights from a safetensors checkpoint (TransformerLens names)' }),
+  splitFile: s<string | null>({ flag: '--split-file', kind: 'path', arg: '<file>', default: null, identity: true, scope: 'train',
+    help: 'train indices: JSON array, {"train_indices": [...]}, or a MIScope metadata.json' }),
+  dataSeed: s<number>({ flag: '--data-seed', kind: 'int', default: 598, min: 0, max: UINT32, help: 'data seed (train/test split)', identity: true, scope: 'grid', sweepList: '--data-seeds' }),
+  fracTrain: s<number>({ flag: '--frac-train', kind: 'number', arg: '<x>', default: 0.3, gt: 0, lt: 1, help: 'train fraction of all p² pairs', identity: true, scope: 'run' }),
+  epochs: s<number>({ flag: '--epochs', kind: 'int', default: 25000, min: 1, max: 10_000_000, help: 'full-batch epochs', identity: true, scope: 'run' }),
+  checkpointEvery: s<number>({ flag: '--checkpoint-every', kind: 'int', default: 100, min: 1, max: 10_000_000, help: 'checkpoint every N epochs', identity: true, scope: 'run' }),
+  checkpointSchedule: s<string | null>({ flag: '--checkpoint-schedule', kind: 'schedule', arg: '<spec>', default: null, identity: true, scope: 'run',
+    help: "checkpoint epochs instead of --checkpoint-every: 'miscope' (MIScope's schedule exactly) or start:end:step,… (range(start, end, step) each, end excluded); epoch 0 and the last always" }),
+  evalEvery: s<number>({ flag: '--eval-every', kind: 'int', default: 1, min: 1, max: 10_000_000, help: 'test evaluation every N epochs', identity: true, scope: 'run' }),
+  lr: s<number>({ flag: '--lr', kind: 'number', arg: '<x>', default: 1e-3, gt: 0, help: 'AdamW learning rate', identity: true, scope: 'run' }),
+  wd: s<number>({ flag: '--wd', kind: 'number', arg: '<x>', default: 1.0, ge: 0, help: 'AdamW weight decay', identity: true, scope: 'run' }),
+  beta1: s<number>({ flag: '--beta1', kind: 'number', arg: '<x>', default: 0.9, gt: 0, lt: 1, help: 'AdamW beta1', identity: true, scope: 'run' }),
+  beta2: s<number>({ flag: '--beta2', kind: 'number', arg: '<x>', default: 0.98, gt: 0, lt: 1, help: 'AdamW beta2', identity: true, scope: 'run' }),
+  eps: s<number>({ flag: '--eps', kind: 'number', arg: '<x>', default: 1e-8, gt: 0, help: 'AdamW eps', identity: true, scope: 'run' }),
+  dModel: s<number>({ flag: '--d-model', kind: 'int', default: 128, min: 1, max: 4096, help: 'residual width', identity: true, scope: 'run' }),
+  nHeads: s<number>({ flag: '--n-heads', kind: 'int', default: 4, min: 1, max: 32, help: 'attention heads (at most 32, as the native engine)', identity: true, scope: 'run' }),
+  dHead: s<number>({ flag: '--d-head', kind: 'int', default: 32, min: 1, max: 1024, help: 'head width', identity: true, scope: 'run' }),
+  dMlp: s<number>({ flag: '--d-mlp', kind: 'int', default: 512, min: 1, max: 16384, help: 'MLP neurons', identity: true, scope: 'run' }),
+  act: s<'relu' | 'gelu'>({ flag: '--act', kind: 'choice', arg: '<fn>', default: 'relu', choices: ['relu'], help: 'MLP activation (relu only)', identity: true, scope: 'run' }),
+  trainBiases: s<boolean>({ flag: '--train-biases', kind: 'flag', default: false, help: 'train the biases too (frozen at zero by default)', identity: true, scope: 'run' }),
+  allowComposite: s<boolean>({ flag: '--allow-composite', kind: 'flag', default: false, help: 'allow a composite odd modulus', identity: false, scope: 'run' }),
 };
+
+type Settings = typeof SETTINGS;
+export type SettingKey = keyof Settings;
+type ValueOf<R> = R extends Setting<infer T> ? T : never;
+
+/** A full run configuration: one field per row of SETTINGS. */
+export type TrainConfig = { [K in SettingKey]: ValueOf<Settings[K]> };
+
+export const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
+
+/** The row of a key (typed loosely, for code that walks the table). */
+export function settingOf(key: SettingKey): Setting<unknown> {
+  return SETTINGS[key] as Setting<unknown>;
+}
+
+export const DEFAULTS: TrainConfig = Object.fromEntries(SETTING_KEYS.map((k) => [k, SETTINGS[k].default])) as TrainConfig;
 
 export function isPrime(n: number): boolean {
   if (!Number.isInteger(n) || n < 2) return false;
@@ -56,44 +119,59 @@ export function isPrime(n: number): boolean {
   return true;
 }
 
-function int(name: string, v: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
-  if (!Number.isInteger(v)) throw badInput(`${name} must be an integer, got ${v}`);
-  if (v < min || v > max) throw badInput(`${name} must be between ${min} and ${max}, got ${v}`);
+/** The problem with one setting's value by its row (null when fine). */
+export function checkSetting(row: Setting<unknown>, v: unknown): string | null {
+  const name = row.flag;
+  switch (row.kind) {
+    case 'int': {
+      if (typeof v !== 'number' || !Number.isInteger(v)) return `${name} must be an integer, got ${String(v)}`;
+      if (row.min !== undefined && v < row.min) return `${name} must be at least ${row.min}, got ${v}`;
+      if (row.max !== undefined && v > row.max) return `${name} must be at most ${row.max}, got ${v}`;
+      return null;
+    }
+    case 'number': {
+      if (typeof v !== 'number' || !Number.isFinite(v)) return `${name} must be a number, got ${String(v)}`;
+      const range = `${row.gt !== undefined ? `above ${row.gt}` : row.ge !== undefined ? `at least ${row.ge}` : ''}` +
+        `${row.lt !== undefined ? `${row.gt !== undefined || row.ge !== undefined ? ' and ' : ''}below ${row.lt}` : ''}`;
+      if ((row.gt !== undefined && !(v > row.gt)) || (row.ge !== undefined && !(v >= row.ge)) || (row.lt !== undefined && !(v < row.lt))) {
+        return `${name} must be ${range}, got ${v}`;
+      }
+      return null;
+    }
+    case 'flag':
+      return typeof v === 'boolean' ? null : `${name} must be true or false, got ${String(v)}`;
+    case 'choice':
+      return typeof v === 'string' && row.choices!.includes(v) ? null : `${name} must be ${row.choices!.join(' or ')}, got ${String(v)}`;
+    case 'path':
+      return v === null || (typeof v === 'string' && v !== '') ? null : `${name} must be a file path, got ${String(v)}`;
+    case 'schedule':
+      if (v === null) return null;
+      if (typeof v !== 'string') return `${name} must be a schedule, got ${String(v)}`;
+      parseCheckpointSchedule(v); // throws its own one-line badInput
+      return null;
+  }
 }
 
-/** Validates a full config; throws a one-line badInput for the first problem found. */
+/**
+ * Validates a full config: every setting by its row, then the rules that join settings. Throws a
+ * one-line badInput for the first problem found. Touches no file.
+ */
 export function validateConfig(c: TrainConfig): void {
-  if (!Number.isInteger(c.p)) throw badInput(`--p must be an integer, got ${c.p}`);
-  if (c.p < 3) throw badInput(`--p must be at least 3, got ${c.p}`);
-  if (c.p > 2000) throw badInput(`--p must be at most 2000, got ${c.p}`);
+  for (const k of SETTING_KEYS) {
+    const problem = checkSetting(settingOf(k), c[k]);
+    if (problem) throw badInput(problem);
+  }
   if (c.p % 2 === 0) throw badInput(`--p must be odd (the modular Fourier basis needs odd p), got ${c.p}`);
   if (!c.allowComposite && !isPrime(c.p)) throw badInput(`--p must be prime, got ${c.p} (use --allow-composite to override)`);
-  int('--d-model', c.dModel, 1, 4096);
-  int('--n-heads', c.nHeads, 1, 64);
-  int('--d-head', c.dHead, 1, 1024);
-  int('--d-mlp', c.dMlp, 1, 16384);
-  if (c.act !== 'relu' && c.act !== 'gelu') throw badInput(`--act must be relu or gelu, got ${c.act}`);
-  int('--seed', c.seed, 0, 2 ** 32 - 1);
-  if (!INIT_ORDERS.includes(c.initOrder)) throw badInput(`--init-order must be tl2 or tl1, got ${c.initOrder}`);
-  int('--data-seed', c.dataSeed, 0, 2 ** 32 - 1);
-  if (!(c.fracTrain > 0 && c.fracTrain < 1)) throw badInput(`--frac-train must be in (0, 1), got ${c.fracTrain}`);
   const nTrain = Math.floor(c.p * c.p * c.fracTrain);
   if (nTrain < 1 || nTrain >= c.p * c.p) throw badInput(`--frac-train ${c.fracTrain} leaves an empty train or test set for p=${c.p}`);
-  int('--epochs', c.epochs, 1, 10_000_000);
-  int('--checkpoint-every', c.checkpointEvery, 1);
-  int('--eval-every', c.evalEvery, 1);
-  for (const [k, v] of [['--lr', c.lr], ['--beta1', c.beta1], ['--beta2', c.beta2], ['--eps', c.eps]] as const) {
-    if (!Number.isFinite(v) || v <= 0) throw badInput(`${k} must be a positive number, got ${v}`);
+  if (c.checkpointSchedule !== null && c.checkpointEvery !== DEFAULTS.checkpointEvery) {
+    throw badInput('give --checkpoint-every or --checkpoint-schedule, not both');
   }
-  if (c.beta1 >= 1 || c.beta2 >= 1) throw badInput('--beta1 and --beta2 must be below 1');
-  if (!Number.isFinite(c.wd) || c.wd < 0) throw badInput(`--wd must be a non-negative number, got ${c.wd}`);
 }
 
 /** The settings that define a run's identity (everything but `epochs`, which can be extended). */
-const IDENTITY_KEYS: (keyof TrainConfig)[] = [
-  'p', 'dModel', 'nHeads', 'dHead', 'dMlp', 'act', 'seed', 'initOrder', 'dataSeed', 'fracTrain', 'checkpointEvery',
-  'evalEvery', 'lr', 'wd', 'beta1', 'beta2', 'eps', 'trainBiases', 'initFrom', 'splitFile',
-];
+export const IDENTITY_KEYS: readonly SettingKey[] = SETTING_KEYS.filter((k) => SETTINGS[k].identity && k !== 'epochs');
 
 /**
  * Run id: `p<P>-s<SEED>`, plus a short hash of the non-default settings (and of `epochs` when it
@@ -109,4 +187,21 @@ export function runId(c: TrainConfig, extra: Record<string, unknown> = {}): stri
   if (keys.length === 0) return `p${c.p}-s${c.seed}`;
   const canon = JSON.stringify(keys.map((k) => [k, diff[k]]));
   return `p${c.p}-s${c.seed}-${createHash('sha256').update(canon).digest('hex').slice(0, 8)}`;
+}
+
+/**
+ * The command-line flags that give `config` to `grokbench train`: every setting spelled out (so a
+ * sweep's child resolves exactly this config whatever the defaults); null paths and schedules and
+ * false flags are left out, as they are the defaults.
+ */
+export function configArgs(config: TrainConfig): string[] {
+  const a: string[] = [];
+  for (const k of SETTING_KEYS) {
+    const row = settingOf(k);
+    const v = config[k];
+    if (v === null || v === false) continue;
+    if (row.kind === 'flag') a.push(row.flag);
+    else a.push(row.flag, String(v));
+  }
+  return a;
 }

@@ -1,57 +1,98 @@
 /**
- * What a sweep trains: the (prime, seed) runs of a settings template, the default parallelism,
+ * What a sweep trains: the (prime, seed, data seed, jitter) runs of a settings template, the default parallelism,
  * and the command line of each run's `grokbench train` child. Pure functions, no I/O.
  */
 import { badInput } from '../errors.js';
-import { type TrainConfig, runId, validateConfig } from '../model/config.js';
+import { type TrainConfig, configArgs, runId, validateConfig } from '../model/config.js';
 
-/** Named sweeps: `--preset NAME` gives the primes and seeds; settings stay at their defaults unless given. */
-export const SWEEP_PRESETS: Readonly<Record<string, { primes: readonly number[]; seeds: readonly number[]; about: string }>> = {
+/** A named sweep: its grid lists and settings (explicit flags override both). */
+export interface SweepPreset {
+  primes: readonly number[];
+  seeds: readonly number[];
+  dataSeeds?: readonly number[];
+  jitters?: readonly number[];
+  settings?: Partial<TrainConfig>;
+  about: string;
+}
+
+/** Named sweeps: `--preset NAME` gives the grid; settings stay at their defaults unless the preset or a flag sets them. */
+export const SWEEP_PRESETS: Readonly<Record<string, SweepPreset>> = {
   'seed-experiment': {
     primes: [97, 101, 109, 113], seeds: [485, 999],
     about: "the researcher's 8 runs: p ∈ {97, 101, 109, 113} × seed ∈ {485, 999} at the DESIGN.md defaults",
+  },
+  'miscope-30': {
+    primes: [59, 97, 101, 109, 113], seeds: [485, 999], dataSeeds: [42, 598, 999], settings: { checkpointSchedule: 'miscope' },
+    about: "MIScope's 30 variants: p ∈ {59, 97, 101, 109, 113} × seed ∈ {485, 999} × data seed ∈ {42, 598, 999}, MIScope's checkpoint schedule",
   },
 };
 
 export interface SweepRun {
   p: number;
   seed: number;
+  dataSeed: number;
+  jitter: number;
   runId: string;
   config: TrainConfig;
 }
 
-/** Primes and seeds from a preset, overridden by explicit lists; one-line badInput on any problem. */
-export function resolveGrid(opts: { preset?: string; primes?: number[]; seeds?: number[] }): { primes: number[]; seeds: number[] } {
-  let primes = opts.primes, seeds = opts.seeds;
+/** The lists a sweep runs over (a run per combination). Data seeds and jitters are null when not given (the template's value). */
+export interface SweepGrid {
+  primes: number[];
+  seeds: number[];
+  dataSeeds: number[] | null;
+  jitters: number[] | null;
+  /** The preset's settings (under the flags the user gave). */
+  settings: Partial<TrainConfig>;
+}
+
+/** The grid from a preset, overridden by explicit lists; one-line badInput on any problem. */
+export function resolveGrid(opts: { preset?: string; primes?: number[]; seeds?: number[]; dataSeeds?: number[]; jitters?: number[] }): SweepGrid {
+  let { primes, seeds, dataSeeds, jitters } = opts;
+  let settings: Partial<TrainConfig> = {};
   if (opts.preset !== undefined) {
     const pre = SWEEP_PRESETS[opts.preset];
     if (!pre) throw badInput(`unknown preset '${opts.preset}' (known: ${Object.keys(SWEEP_PRESETS).join(', ')})`);
     primes ??= [...pre.primes];
     seeds ??= [...pre.seeds];
+    if (pre.dataSeeds) dataSeeds ??= [...pre.dataSeeds];
+    if (pre.jitters) jitters ??= [...pre.jitters];
+    settings = { ...pre.settings };
   }
   if (!primes || primes.length === 0) throw badInput('--primes is required (or --preset seed-experiment)');
   if (!seeds || seeds.length === 0) throw badInput('--seeds is required (or --preset seed-experiment)');
-  return { primes: [...new Set(primes)], seeds: [...new Set(seeds)] };
+  const uniq = (xs: number[] | undefined): number[] | null => (xs && xs.length > 0 ? [...new Set(xs)] : null);
+  return { primes: [...new Set(primes)], seeds: [...new Set(seeds)], dataSeeds: uniq(dataSeeds), jitters: uniq(jitters), settings };
 }
 
 /**
- * Every (prime, seed) run of the grid over the settings `template` (its p and seed are replaced),
- * primes outer, seeds inner. Each config is validated before anything starts.
+ * Every run of the grid over the settings `template` (its p, seed, data seed and jitter replaced
+ * by the lists'), primes outermost, then seeds, data seeds, jitters. Each config is validated
+ * before anything starts.
  */
-export function planSweep(primes: readonly number[], seeds: readonly number[], template: TrainConfig): SweepRun[] {
+export function planSweep(primes: readonly number[], seeds: readonly number[], template: TrainConfig,
+  dataSeeds: readonly number[] | null = null, jitters: readonly number[] | null = null): SweepRun[] {
   if (template.initFrom !== null || template.splitFile !== null) throw badInput('a sweep cannot take --init-from or --split-file');
   const runs: SweepRun[] = [];
   for (const p of primes) {
     for (const seed of seeds) {
-      const config: TrainConfig = { ...template, p, seed };
-      try {
-        validateConfig(config);
-      } catch (err) {
-        // Name the flag the user typed: the sweep's --p comes from --primes, --seed from --seeds.
-        if (err instanceof Error) err.message = err.message.replace(/^--p must/, `--primes: ${p} must`).replace(/^--seed must/, `--seeds: ${seed} must`);
-        throw err;
+      for (const dataSeed of dataSeeds ?? [template.dataSeed]) {
+        for (const jitter of jitters ?? [template.jitter]) {
+          const config: TrainConfig = { ...template, p, seed, dataSeed, jitter };
+          try {
+            validateConfig(config);
+          } catch (err) {
+            // Name the flag the user typed: the sweep's --p comes from --primes, --seed from --seeds, ….
+            if (err instanceof Error) {
+              err.message = err.message.replace(/^--p must/, `--primes: ${p} must`).replace(/^--seed must/, `--seeds: ${seed} must`)
+                .replace(/^--data-seed must/, `${dataSeeds ? '--data-seeds' : '--data-seed'}: ${dataSeed} must`)
+                .replace(/^--jitter must/, `${jitters ? '--jitters' : '--jitter'}: ${jitter} must`);
+            }
+            throw err;
+          }
+          runs.push({ p, seed, dataSeed, jitter, config, runId: runId(config) });
+        }
       }
-      runs.push({ p, seed, config, runId: runId(config) });
     }
   }
   return runs;
@@ -78,20 +119,9 @@ export function defaultParallelism(runs: number, cores: number, jobs?: number, t
 }
 
 /**
- * The arguments (after `node BIN`) of the child that trains `run`: every setting spelled out, so
- * that the child resolves exactly the same config (and run id) whatever the defaults.
+ * The arguments (after `node BIN`) of the child that trains `run`: every setting spelled out
+ * (configArgs), so that the child resolves exactly the same config (and run id) whatever the defaults.
  */
 export function trainArgs(run: SweepRun, threads: number, storeDir: string, parentPid: number): string[] {
-  const c = run.config;
-  const a = [
-    'train', '--p', String(c.p), '--seed', String(c.seed), '--init-order', c.initOrder, '--data-seed', String(c.dataSeed),
-    '--frac-train', String(c.fracTrain), '--epochs', String(c.epochs), '--checkpoint-every', String(c.checkpointEvery),
-    '--eval-every', String(c.evalEvery), '--lr', String(c.lr), '--wd', String(c.wd), '--beta1', String(c.beta1),
-    '--beta2', String(c.beta2), '--eps', String(c.eps), '--d-model', String(c.dModel), '--n-heads', String(c.nHeads),
-    '--d-head', String(c.dHead), '--d-mlp', String(c.dMlp), '--act', c.act,
-  ];
-  if (c.trainBiases) a.push('--train-biases');
-  if (c.allowComposite) a.push('--allow-composite');
-  a.push('--threads', String(threads), '--store', storeDir, '--progress-jsonl', '--exit-with-parent', String(parentPid));
-  return a;
+  return ['train', ...configArgs(run.config), '--threads', String(threads), '--store', storeDir, '--progress-jsonl', '--exit-with-parent', String(parentPid)];
 }

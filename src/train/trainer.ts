@@ -18,8 +18,10 @@ import { type TrainConfig, runId as makeRunId, validateConfig } from '../model/c
 import { loadCheckpoint, saveCheckpoint } from '../model/checkpoint.js';
 import { initParams } from '../model/init.js';
 import { type Batch, type Tables, GradWorkspace, Workspace, computeTables, evaluate, lossAndGrad, makeBatch } from '../model/model.js';
-import { Params } from '../model/params.js';
-import { makeSplit, readSplitFile } from '../data/dataset.js';
+import { PARAM_NAMES, Params, isWeight } from '../model/params.js';
+import { type Split, makeSplit, readSplitFile } from '../data/dataset.js';
+import { ulpJitter } from '../data/rng.js';
+import { checkpointPredicate } from './schedule.js';
 import { writeFileAtomic, removeStaleTemps } from '../store/atomic.js';
 import type { MetricRow, RunRow, Store } from '../store/store.js';
 import { AdamW } from './adamw.js';
@@ -65,8 +67,34 @@ export interface TrainOptions {
 /** The split as stored in runs/<id>/split.json. */
 interface SplitJson { train_indices: number[]; test_indices: number[] }
 
-function checkpointEpochs(c: TrainConfig, e: number): boolean {
-  return e === 0 || e === c.epochs || e % c.checkpointEvery === 0;
+/** Whether epoch e is checkpointed: by --checkpoint-schedule, else every --checkpoint-every (epoch 0 and the last always). */
+function checkpointEpochs(c: TrainConfig): (e: number) => boolean {
+  return checkpointPredicate(c.epochs, c.checkpointEvery, c.checkpointSchedule);
+}
+
+/**
+ * Everything a new run reads from files, checked (one-line badInput) without writing anything:
+ * the config, the split (file or seeded) and the --init-from checkpoint's shapes. The command
+ * line calls it before it opens (or creates) the store.
+ */
+export function readRunInputs(config: TrainConfig): Split {
+  validateConfig(config);
+  const split = config.splitFile ? readSplitFile(config.splitFile, config.p) : makeSplit(config.p, config.fracTrain, config.dataSeed);
+  if (config.initFrom) {
+    const init = loadCheckpoint(config.initFrom);
+    const c = init.config;
+    if (c.p !== config.p || c.dModel !== config.dModel || c.nHeads !== config.nHeads || c.dHead !== config.dHead || c.dMlp !== config.dMlp) {
+      throw badInput(`${config.initFrom}: its shapes (p=${c.p}, d_model=${c.dModel}, heads=${c.nHeads}, d_head=${c.dHead}, d_mlp=${c.dMlp}) do not match the run's settings`);
+    }
+  }
+  return split;
+}
+
+/** The initial weights W_0: the seeded init or --init-from's weights, then the --jitter of every weight (W_ tensors). */
+export function initialParams(config: TrainConfig): Params<Float32Array> {
+  const init = config.initFrom ? loadCheckpoint(config.initFrom, config).params : initParams(config, config.seed, config.initOrder);
+  ulpJitter(PARAM_NAMES.filter(isWeight).map((name) => init.t[name]), config.jitter);
+  return init;
 }
 
 /** Resolve the run of a config in the store: create it, or return the existing row. */
@@ -83,14 +111,7 @@ export function prepareRun(store: Store, config: TrainConfig, engine: string): {
     return { row: existing, created: false };
   }
   // Check the inputs that come from files before creating anything.
-  const split = config.splitFile ? readSplitFile(config.splitFile, config.p) : makeSplit(config.p, config.fracTrain, config.dataSeed);
-  if (config.initFrom) {
-    const init = loadCheckpoint(config.initFrom);
-    const c = init.config;
-    if (c.p !== config.p || c.dModel !== config.dModel || c.nHeads !== config.nHeads || c.dHead !== config.dHead || c.dMlp !== config.dMlp) {
-      throw badInput(`${config.initFrom}: its shapes (p=${c.p}, d_model=${c.dModel}, heads=${c.nHeads}, d_head=${c.dHead}, d_mlp=${c.dMlp}) do not match the run's settings`);
-    }
-  }
+  const split = readRunInputs(config);
   const dir = store.runDir(id);
   mkdirSync(join(dir, 'checkpoints'), { recursive: true });
   const splitJson: SplitJson = { train_indices: Array.from(split.train), test_indices: Array.from(split.test) };
@@ -161,8 +182,7 @@ function trainLocked(store: Store, k: Kernels, config: TrainConfig, opts: TrainO
     for (const cp of store.listCheckpoints(id)) if (cp.epoch > start) rmSync(cp.path, { force: true });
     store.deleteCheckpointsAfter(id, start);
   } else {
-    const init = config.initFrom ? loadCheckpoint(config.initFrom).params : initParams(config, config.seed, config.initOrder);
-    params.flat.set(init.flat);
+    params.flat.set(initialParams(config).flat);
     store.deleteMetricsAfter(id, -1);
     store.deleteCheckpointsAfter(id, -1);
   }
@@ -216,13 +236,14 @@ function trainLocked(store: Store, k: Kernels, config: TrainConfig, opts: TrainO
   };
 
   let tables: Tables | undefined;
+  const isCheckpoint = checkpointEpochs(config);
   for (let e = start; e < config.epochs; e++) {
     tables = computeTables(k, params, tables);
     const tr = lossAndGrad(k, params, tables, trainB, ws, gw, grad);
     if (!Number.isFinite(tr.loss)) diverged(e, tr.loss);
     const te = e % config.evalEvery === 0 ? evaluate(k, params, tables, testB, ws) : null;
     record(e, tr, te);
-    if (checkpointEpochs(config, e)) checkpoint(e, false);
+    if (isCheckpoint(e)) checkpoint(e, false);
     if (opts.stopAfter !== undefined && e >= opts.stopAfter) {
       return partialResult();
     }

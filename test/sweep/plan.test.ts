@@ -11,9 +11,10 @@ function badInputMatching(re: RegExp) {
 }
 
 test('the preset gives the seed experiment grid, and explicit --primes/--seeds override it', () => {
-  assert.deepEqual(resolveGrid({ preset: 'seed-experiment' }), { primes: [97, 101, 109, 113], seeds: [485, 999] });
-  assert.deepEqual(resolveGrid({ preset: 'seed-experiment', primes: [11] }), { primes: [11], seeds: [485, 999] });
-  assert.deepEqual(resolveGrid({ primes: [13, 11, 13], seeds: [2, 2, 1] }), { primes: [13, 11], seeds: [2, 1] });
+  const grid = (primes: number[], seeds: number[]) => ({ primes, seeds, dataSeeds: null, jitters: null, settings: {} });
+  assert.deepEqual(resolveGrid({ preset: 'seed-experiment' }), grid([97, 101, 109, 113], [485, 999]));
+  assert.deepEqual(resolveGrid({ preset: 'seed-experiment', primes: [11] }), grid([11], [485, 999]));
+  assert.deepEqual(resolveGrid({ primes: [13, 11, 13], seeds: [2, 2, 1] }), grid([13, 11], [2, 1]));
   assert.throws(() => resolveGrid({ preset: 'nope' }), badInputMatching(/unknown preset 'nope'.*seed-experiment/));
   assert.throws(() => resolveGrid({ seeds: [1] }), badInputMatching(/--primes is required/));
   assert.throws(() => resolveGrid({ primes: [11] }), badInputMatching(/--seeds is required/));
@@ -54,8 +55,11 @@ test('the child command line parses back to exactly the run config, non-default 
   const template: TrainConfig = {
     ...DEFAULTS, epochs: 1234, checkpointEvery: 17, evalEvery: 3, lr: 3.3e-4, wd: 0.37, beta1: 0.85, beta2: 0.995,
     eps: 1.5e-9, fracTrain: 0.41, dataSeed: 7, dModel: 24, nHeads: 3, dHead: 5, dMlp: 40, trainBiases: true, allowComposite: true,
+    initOrder: 'tl1',
   };
-  for (const run of planSweep([15, 101], [0, 4294967295], template)) {
+  const runs = [...planSweep([15, 101], [0, 4294967295], template, [3, 9], [0, 5]),
+    ...planSweep([13], [1], { ...template, checkpointEvery: DEFAULTS.checkpointEvery, checkpointSchedule: 'miscope' })];
+  for (const run of runs) {
     const args = trainArgs(run, 1, '/tmp/store', 4242);
     assert.equal(args[0], 'train');
     assert.deepEqual(args.slice(-7), ['--threads', '1', '--store', '/tmp/store', '--progress-jsonl', '--exit-with-parent', '4242']);
@@ -67,4 +71,32 @@ test('the child command line parses back to exactly the run config, non-default 
     assert.deepEqual(parsed, run.config);
     assert.equal(runId(parsed), run.runId);
   }
+});
+
+test('a sweep runs every prime × seed × data seed × jitter, jitters innermost, each with its own run id', () => {
+  const template: TrainConfig = { ...DEFAULTS, epochs: 300 };
+  const runs = planSweep([11, 13], [5], template, [42, 598], [0, 1, 2]);
+  assert.equal(runs.length, 2 * 1 * 2 * 3);
+  assert.deepEqual(runs.slice(0, 4).map((r) => [r.p, r.seed, r.dataSeed, r.jitter]), [[11, 5, 42, 0], [11, 5, 42, 1], [11, 5, 42, 2], [11, 5, 598, 0]]);
+  for (const r of runs) {
+    assert.deepEqual([r.config.p, r.config.seed, r.config.dataSeed, r.config.jitter], [r.p, r.seed, r.dataSeed, r.jitter]);
+    assert.equal(r.runId, runId(r.config));
+  }
+  assert.equal(new Set(runs.map((r) => r.runId)).size, runs.length);
+  // Jitter 0 is the unjittered run: the same id as a run without --jitter.
+  assert.equal(runs[3].runId, runId({ ...template, p: 11, seed: 5, dataSeed: 598 }));
+  assert.throws(() => planSweep([11], [1], DEFAULTS, [2 ** 32]), badInputMatching(/^--data-seeds: 4294967296 must be at most/));
+  assert.throws(() => planSweep([11], [1], DEFAULTS, null, [-1]), badInputMatching(/^--jitters: -1 must be at least 0/));
+});
+
+test("the miscope-30 preset: 5 primes × 2 seeds × 3 data seeds on MIScope's checkpoint schedule", () => {
+  const g = resolveGrid({ preset: 'miscope-30' });
+  assert.deepEqual([g.primes, g.seeds, g.dataSeeds, g.jitters], [[59, 97, 101, 109, 113], [485, 999], [42, 598, 999], null]);
+  const runs = planSweep(g.primes, g.seeds, settingsToConfig({}, g.settings), g.dataSeeds, g.jitters);
+  assert.equal(runs.length, 30);
+  assert.equal(new Set(runs.map((r) => r.runId)).size, 30);
+  for (const r of runs) assert.equal(r.config.checkpointSchedule, 'miscope');
+  // An explicit flag beats the preset's setting.
+  assert.equal(settingsToConfig({ checkpointSchedule: '0:100:10' }, g.settings).checkpointSchedule, '0:100:10');
+  assert.deepEqual(resolveGrid({ preset: 'miscope-30', dataSeeds: [7], jitters: [0, 1] }).dataSeeds, [7]);
 });
