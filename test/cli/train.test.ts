@@ -78,28 +78,43 @@ test('--eval-every leaves test metrics null between evaluations', () => {
   assert.notEqual(m[10].test_loss, null);
 });
 
-test('a run killed with SIGKILL at a random moment resumes to checkpoints byte-identical to an uninterrupted run', async () => {
-  const args = [...SMALL, '--epochs', '300', '--checkpoint-every', '20'];
+test('a run killed with SIGKILL mid-training resumes to checkpoints byte-identical to an uninterrupted run; a second writer meanwhile is refused', async () => {
+  // Long enough (seconds) that the kill lands while it trains; the second progress line comes after ≥ 500 ms.
+  const epochs = 6000;
+  const args = [...SMALL, '--epochs', String(epochs), '--checkpoint-every', '200'];
   const a = tmp(), b = tmp();
   assert.equal(cli(['train', '--store', a, ...args]).status, 0);
-  // Kill the second run at a random moment after it has started training.
   const child = spawn(process.execPath, [BIN, 'train', '--store', b, ...args, '--progress-jsonl'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let lines = 0;
-  const killAfter = 2 + Math.floor(Math.random() * 4);
-  await new Promise<void>((resolve) => {
+  let lines = 0, killedAt = -1;
+  let second: ReturnType<typeof cli> | undefined;
+  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.stdout.on('data', (d: Buffer) => {
-      lines += d.toString().split('\n').filter(Boolean).length;
-      if (lines >= killAfter && child.exitCode === null) setTimeout(() => child.kill('SIGKILL'), Math.random() * 300);
+      for (const line of d.toString().split('\n').filter(Boolean)) {
+        const epoch = (JSON.parse(line) as { epoch: number }).epoch;
+        if (++lines < 2 || killedAt >= 0 || epoch >= epochs) continue;
+        killedAt = epoch;
+        // While it trains, a second process on the same run is refused with one line.
+        second = cli(['train', '--store', b, ...args]);
+        setTimeout(() => child.kill('SIGKILL'), Math.random() * 300);
+      }
     });
-    child.on('exit', () => resolve());
+    child.on('exit', (code, signal) => resolve({ code, signal }));
   });
-  const r = cli(['train', '--store', b, ...args, '--json']);
+  assert.equal(exit.signal, 'SIGKILL', `the child was killed mid-run (exit ${exit.code}, ${lines} progress lines)`);
+  assert.ok(second, 'the second writer ran');
+  assert.equal(second.status, 1, second.stderr);
+  assert.match(second.stderr, new RegExp(`^grokbench: run \\S+ is in use by process ${child.pid} on \\S+ since [^\\n]*\\n$`));
+  // The next run takes over the dead process's lock and resumes from a checkpoint after the start.
+  const r = cli(['train', '--store', b, ...args]);
   assert.equal(r.status, 0, r.stderr);
-  const id = JSON.parse(r.stdout).run_id;
+  const resumed = /grokbench: resuming (\S+) from epoch (\d+) of \d+/.exec(r.stderr);
+  assert.ok(resumed, `the next run resumed: ${r.stderr}`);
+  assert.ok(Number(resumed[2]) >= 200 && Number(resumed[2]) < epochs, `resumed from ${resumed[2]} (kill decided at epoch ${killedAt})`);
+  const id = resumed[1];
   const ca = join(a, 'runs', id, 'checkpoints'), cb = join(b, 'runs', id, 'checkpoints');
   const files = readdirSync(ca).sort();
   assert.deepEqual(readdirSync(cb).sort(), files);
-  assert.equal(files.length, 16);
+  assert.equal(files.length, 31);
   for (const f of files) assert.ok(readFileSync(join(ca, f)).equals(readFileSync(join(cb, f))), `${f} differs`);
   const ma = cli(['metrics', id, '--store', a, '--json']).stdout, mb = cli(['metrics', id, '--store', b, '--json']).stdout;
   assert.equal(ma, mb);
