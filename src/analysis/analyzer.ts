@@ -14,6 +14,7 @@ import type { MetricRow } from '../store/store.js';
 import type { Scratch } from './scratch.js';
 import { embeddingFourierAnalyzer } from './analyzers/embedding-fourier.js';
 import { grokkingAnalyzer } from './analyzers/grokking.js';
+import { gradientFlowAnalyzer } from './analyzers/gradient-flow.js';
 import { neuronFourierAnalyzer } from './analyzers/neuron-fourier.js';
 import { outcomeAnalyzer } from './analyzers/outcome.js';
 
@@ -34,6 +35,8 @@ export interface CheckpointContext {
   /** Buffers reused across checkpoints by the same worker. */
   scratch: Scratch;
   checkpoint: LoadedCheckpoint;
+  /** The checkpoint's file (analyzers that need the run's split find `split.json` beside its folder). */
+  checkpointPath?: string;
   epoch: number | null;
   runId: string | null;
   options: AnalysisOptions;
@@ -101,5 +104,6 @@ export function artifactMetadata(a: Analyzer, ctx: CheckpointContext): Record<st
 
 registerAnalyzer(neuronFourierAnalyzer);
 registerAnalyzer(embeddingFourierAnalyzer);
+registerAnalyzer(gradientFlowAnalyzer);
 registerRunAnalyzer(grokkingAnalyzer);
 registerRunAnalyzer(outcomeAnalyzer);

@@ -57,7 +57,7 @@ export function runTask(k: Kernels, task: Task, scratch = new Scratch()): TaskRe
   const checkpoint = loadCheckpoint(task.checkpointPath);
   let acts: Float32Array | undefined;
   const ctx: CheckpointContext = {
-    kernels: k, scratch, checkpoint, epoch: task.epoch, runId: task.runId, options: task.options,
+    kernels: k, scratch, checkpoint, checkpointPath: task.checkpointPath, epoch: task.epoch, runId: task.runId, options: task.options,
     activations: () => (acts ??= activationMaps(k, checkpoint.params, scratch)),
   };
   for (const item of compute) {
