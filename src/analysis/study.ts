@@ -11,13 +11,17 @@
  *   embedding Fourier, metrics), one run at a time so that only the reduced arrays stay in memory,
  *   and calls the core.
  *
- * Conventions. A run "grokked" when its `grok_epoch` (first test loss < 0.01) is not null. Flat
+ * Conventions. A run "grokked" by MIScope's outcome classes (analysis/outcome.ts): healthy or
+ * late_grokker; it "failed" when degraded, degraded_rebound or no_second_descent. (Data built by
+ * hand without an outcome class falls back to grokked = a `grok_epoch`, first test loss < 0.01.)
+ * Timing questions use `grok_epoch` as the time of the test-loss drop, in every run that has one. Flat
  * neurons are NaN and left out of means and counts. Per-run statistics at a target epoch use the
  * nearest checkpoint (ties: the earlier). Lead = grok epoch − metric epoch (positive: the metric
  * moves first). Each section's `figure` is a suggested file stem for its `vegaLite` spec (inline
  * data, Vega-Lite v5).
  */
 import { badInput } from '../errors.js';
+import { outcomeGrokked, runOutcome, type OutcomeClass } from './outcome.js';
 import type { MetricRow, Store } from '../store/store.js';
 import {
   coarsenessValues,
@@ -27,6 +31,7 @@ import {
   readNeuronFourier,
 } from './results.js';
 import {
+  seededRandom,
   finite,
   hypergeometricSf,
   jaccard,
@@ -86,6 +91,18 @@ export interface StudyRunData {
   testLoss: { epoch: number; loss: number }[];
   /** Ascending by epoch; may be empty. */
   embedding: StudyEmbeddingEpoch[];
+  /** MIScope's performance_classification (null: no test loss); omitted: unknown (grokked = grokEpoch !== null). */
+  outcome?: OutcomeClass | null;
+  /** MIScope's second_descent_onset_epoch. */
+  onset?: number | null;
+  dataSeed?: number;
+  /** Rounding-ensemble member (0 = unperturbed initial weights). */
+  jitter?: number;
+}
+
+/** Whether a run grokked: by its MIScope class when known, else by its grok epoch. */
+export function studyGrokked(d: Pick<StudyRunData, 'outcome' | 'grokEpoch'>): boolean {
+  return d.outcome !== undefined ? d.outcome !== null && outcomeGrokked(d.outcome) : d.grokEpoch !== null;
 }
 
 export interface StudyOptions {
@@ -210,7 +227,12 @@ export interface StudyRunFacts {
   checkpoints: number;
   /** Median spacing of checkpoints. */
   checkpointInterval: number;
+  /** By MIScope's classes (healthy | late_grokker) when known. */
   grokked: boolean;
+  outcome: OutcomeClass | null | undefined;
+  onset: number | null;
+  dataSeed: number | null;
+  jitter: number;
   grokEpoch: number | null;
   grokEpochAcc: number | null;
   memoriseEpoch: number | null;
@@ -385,7 +407,7 @@ function prepareRun(d: StudyRunData, o: Resolved): RunSeries {
     flat,
     logLoss,
     interval: gaps.length ? median(gaps) : 0,
-    grokked: d.grokEpoch !== null,
+    grokked: studyGrokked(d),
   };
 }
 
@@ -503,13 +525,65 @@ export interface ThresholdDetails {
   features: { coarseness: number; concentration: number };
   /** Probability that one pre-chosen feature at one epoch separates perfectly under random labels. */
   chanceOne: number | null;
+  /**
+   * Probability under random labelling (group sizes kept) that some searched feature separates
+   * perfectly at some common epoch: exact over every labelling when there are at most
+   * FAMILY_LABELLINGS of them, else from that many seeded random labellings. Null without both groups.
+   */
+  chanceAny: { p: number; labellings: number; exact: boolean } | null;
+}
+
+const FAMILY_LABELLINGS = 400;
+
+/** The family-wise chance of a perfect separation somewhere (ThresholdDetails.chanceAny). */
+function familyChance(values: Float64Array[], n: number, m: number): { p: number; labellings: number; exact: boolean } {
+  // values[j]: one (feature, epoch) cell's value per run.
+  const separates = (inB: Uint8Array): boolean => {
+    for (const v of values) {
+      let aMin = Infinity, aMax = -Infinity, bMin = Infinity, bMax = -Infinity, bad = false;
+      for (let i = 0; i < n; i++) {
+        const x = v[i];
+        if (!Number.isFinite(x)) { bad = true; break; }
+        if (inB[i]) { if (x < bMin) bMin = x; if (x > bMax) bMax = x; } else { if (x < aMin) aMin = x; if (x > aMax) aMax = x; }
+      }
+      if (!bad && (aMin > bMax || bMin > aMax)) return true;
+    }
+    return false;
+  };
+  const total = choose(n, m);
+  const inB = new Uint8Array(n);
+  let hits = 0, count = 0;
+  if (total <= FAMILY_LABELLINGS) {
+    const idx = Array.from({ length: m }, (_, i) => i);
+    for (;;) {
+      inB.fill(0);
+      for (const i of idx) inB[i] = 1;
+      if (separates(inB)) hits++;
+      count++;
+      let k = m - 1;
+      while (k >= 0 && idx[k] === n - m + k) k--;
+      if (k < 0) break;
+      idx[k]++;
+      for (let j = k + 1; j < m; j++) idx[j] = idx[j - 1] + 1;
+    }
+    return { p: hits / count, labellings: count, exact: true };
+  }
+  const rand = seededRandom(12345);
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (; count < FAMILY_LABELLINGS; count++) {
+    for (let i = n - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
+    inB.fill(0);
+    for (let i = 0; i < m; i++) inB[order[i]] = 1;
+    if (separates(inB)) hits++;
+  }
+  return { p: hits / count, labellings: count, exact: false };
 }
 
 type SepKey = 'coarseness' | 'coarsenessK' | 'concentration' | 'meanCoarsenessK' | 'meanConcentration';
 
-function thresholdAnalysis(series: RunSeries[], o: Resolved): ThresholdDetails {
-  const grokking = series.filter((s) => s.grokked);
-  const non = series.filter((s) => !s.grokked);
+function thresholdAnalysis(series: RunSeries[], o: Resolved, inA: (s: RunSeries) => boolean = (s) => s.grokked): ThresholdDetails {
+  const grokking = series.filter(inA);
+  const non = series.filter((s) => !inA(s));
   let common = series.length ? [...series[0].epochs] : [];
   for (const s of series.slice(1)) common = common.filter((e) => s.index.has(e));
   const features = featureList(o);
@@ -599,6 +673,9 @@ function thresholdAnalysis(series: RunSeries[], o: Resolved): ThresholdDetails {
     },
     // Distinct values, random labels: the non-grokking set is the top or the bottom m of n.
     chanceOne: m > 0 && m < n ? Math.min(1, 2 / choose(n, m)) : null,
+    chanceAny: m > 0 && m < n && common.length > 0
+      ? familyChance(common.flatMap((e) => features.map((ft) => Float64Array.from(series, (s) => featureValue(s, ft, s.index.get(e) as number, o)))), n, m)
+      : null,
   };
 }
 
@@ -818,6 +895,8 @@ export interface StudyDetails {
   options: Resolved;
   runs: StudyRunFacts[];
   threshold: ThresholdDetails;
+  /** Healthy (group A) vs late_grokker runs (others left out); null without both classes. */
+  thresholdLate: ThresholdDetails | null;
   overlap: { coarseness: OverlapPair[]; concentration: OverlapPair[] };
   predict: PredictRow[];
 }
@@ -922,6 +1001,10 @@ export function analyseStudy(runs: readonly StudyRunData[], options: StudyOption
       checkpoints: rs.epochs.length,
       checkpointInterval: rs.interval,
       grokked: rs.grokked,
+      outcome: d.outcome,
+      onset: d.onset ?? null,
+      dataSeed: d.dataSeed ?? null,
+      jitter: d.jitter ?? 0,
       grokEpoch: d.grokEpoch,
       grokEpochAcc: d.grokEpochAcc,
       memoriseEpoch: d.memoriseEpoch,
@@ -946,7 +1029,7 @@ export function analyseStudy(runs: readonly StudyRunData[], options: StudyOption
     for (const target of o.earlyEpochs) {
       const points = facts.map((r) => {
         const e = r[metric].early.find((x) => x.target === target) as { epoch: number; value: number };
-        return { runId: r.runId, epoch: e.epoch, value: e.value, grokEpoch: r.grokEpoch };
+        return { runId: r.runId, epoch: e.epoch, value: e.value, grokEpoch: r.grokked ? r.grokEpoch : null };
       });
       const g = points.filter((pt) => pt.grokEpoch !== null && Number.isFinite(pt.value));
       const x = g.map((pt) => pt.value);
@@ -976,6 +1059,9 @@ export function analyseStudy(runs: readonly StudyRunData[], options: StudyOption
     options: o,
     runs: facts,
     threshold: thresholdAnalysis(series, o),
+    thresholdLate: series.some((s) => s.data.outcome === 'healthy') && series.some((s) => s.data.outcome === 'late_grokker')
+      ? thresholdAnalysis(series.filter((s) => s.data.outcome === 'healthy' || s.data.outcome === 'late_grokker'), o, (s) => s.data.outcome === 'healthy')
+      : null,
     overlap: { coarseness: overlapFor('coarseness'), concentration: overlapFor('concentration') },
     predict,
   };
@@ -983,10 +1069,23 @@ export function analyseStudy(runs: readonly StudyRunData[], options: StudyOption
 
 // ---- sentences ------------------------------------------------------------------------------
 
-function describeSep(s: Separation, label: string, unitCount: boolean): string {
+/** How the two groups of a separation are named in sentences. */
+interface GroupNames { a: string; b: string; aRun: string; bRun: string; definition: string }
+
+const GROKKED_VS_FAILED: GroupNames = {
+  a: 'grokked', b: 'failed', aRun: 'grokked', bRun: 'failed',
+  definition: "by MIScope's outcome classes: grokked = healthy | late_grokker, failed = degraded | degraded_rebound | no_second_descent",
+};
+
+const HEALTHY_VS_LATE: GroupNames = {
+  a: 'healthy', b: 'late_grokker', aRun: 'healthy', bRun: 'late_grokker',
+  definition: "by MIScope's outcome classes: healthy = second-descent onset ≤ 12000, late_grokker = onset > 12000, both with final test loss ≤ 1e-5",
+};
+
+function describeSep(s: Separation, label: string, unitCount: boolean, g: GroupNames = GROKKED_VS_FAILED): string {
   const m = unitCount ? `${f(s.margin, 0)} neurons` : f(s.margin, 3);
   return (
-    `${label} was ${s.direction} in every grokking run than in every non-grokking run ` +
+    `${label} was ${s.direction} in every ${g.aRun} run than in every ${g.bRun} run ` +
     `(cut ${f(s.cut, unitCount ? 1 : 3)}, margin ${m}, ${f(s.normMargin, 2)} of the range across runs)`
   );
 }
@@ -995,11 +1094,12 @@ function isCount(ft: Feature | null): boolean {
   return ft?.kind === 'count';
 }
 
-function sectionThreshold(d: StudyDetails): StudySection {
+function sectionThreshold(d: StudyDetails, t: ThresholdDetails = d.threshold, g: GroupNames = GROKKED_VS_FAILED, id = 'threshold'): StudySection {
   const o = d.options;
-  const t = d.threshold;
-  const question =
-    'Is there a coarseness (or blob-count) threshold that separates runs that grok from runs that do not, and when is it first visible?';
+  if (d.runs.some((r) => r.outcome === undefined)) g = { ...g, definition: 'no MIScope outcome class given: grokked = a test loss below 0.01' };
+  const question = g === GROKKED_VS_FAILED || g.a === 'grokked'
+    ? 'Is there a coarseness (or blob-count) or specialization threshold that separates runs that grok from runs that fail, and when is it first visible?'
+    : 'Does coarseness or specialization separate healthy runs from late grokkers, and when?';
   const nG = t.grokking.length;
   const nN = t.nonGrokking.length;
   const n = nG + nN;
@@ -1018,11 +1118,11 @@ function sectionThreshold(d: StudyDetails): StudySection {
       rows.push([e, cell(Math.min(...mc)), cell(Math.max(...mc)), cell(Math.min(...mk)), cell(Math.max(...mk))]);
     }
     return {
-      id: 'threshold',
+      id,
       question,
       answer:
-        `${nG === 0 ? `None of the ${plural(n, 'run')} grokked` : `All ${plural(n, 'run')} grokked`} ` +
-        `(grokking = test loss below 0.01), so there is nothing to separate: no threshold can be tested with these runs.`,
+        `${nG === 0 ? `None of the ${plural(n, 'run')} is ${g.a}` : `All ${plural(n, 'run')} are ${g.a}`} ` +
+        `(${g.definition}), so there is nothing to separate: no threshold can be tested with these runs.`,
       table: {
         columns: ['epoch', `min mean coarseness (K=${o.K})`, `max mean coarseness (K=${o.K})`, 'min mean concentration', 'max mean concentration'],
         rows,
@@ -1031,20 +1131,20 @@ function sectionThreshold(d: StudyDetails): StudySection {
   }
   if (t.commonEpochs.length === 0) {
     return {
-      id: 'threshold',
+      id,
       question,
-      answer: `${plural(nG, 'run')} grokked and ${plural(nN, 'run')} did not, but no checkpoint epoch is common to all runs, so they cannot be compared epoch by epoch.`,
+      answer: `${plural(nG, 'run')} ${g.a} and ${plural(nN, 'run')} ${g.b}, but no checkpoint epoch is common to all runs, so they cannot be compared epoch by epoch.`,
     };
   }
   const parts: string[] = [];
   parts.push(
-    `${plural(nG, 'run')} grokked and ${plural(nN, 'run')} did not (${t.nonGrokking.join(', ')}); ` +
+    `${plural(nG, 'run')} ${g.a} and ${plural(nN, 'run')} ${g.b} (${t.nonGrokking.join(', ')}; ${g.definition}); ` +
       `${plural(t.commonEpochs.length, 'checkpoint epoch')} are common to all runs. ` +
       `At each of them ${t.features.coarseness} coarseness features (mean coarseness and blob count for K = 1..${o.maxK}, thresholds ${o.thresholds[0].toFixed(2)}–${o.thresholds[o.thresholds.length - 1].toFixed(2)}) and ${t.features.concentration} concentration features were tried.`,
   );
   const fam = (label: string, fs: FirstSeparation | null): string => {
-    if (!fs) return `No ${label} feature separates the grokking from the non-grokking runs at any common epoch.`;
-    const s = describeSep(fs.separation, fs.feature?.label ?? label, isCount(fs.feature));
+    if (!fs) return `No ${label} feature separates the ${g.aRun} from the ${g.bRun} runs at any common epoch.`;
+    const s = describeSep(fs.separation, fs.feature?.label ?? label, isCount(fs.feature), g);
     const persist = fs.persists
       ? 'and some feature of this family keeps separating them at every later common epoch'
       : fs.stableFrom !== null
@@ -1060,7 +1160,7 @@ function sectionThreshold(d: StudyDetails): StudySection {
   parts.push(fam('concentration', t.first.concentration));
   const pre = (label: string, fs: FirstSeparation | null): string =>
     fs
-      ? `The pre-chosen ${label} first separates at epoch ${fs.epoch} (${fs.separation.direction} in grokking runs)` +
+      ? `The pre-chosen ${label} first separates at epoch ${fs.epoch} (${fs.separation.direction} in ${g.aRun} runs)` +
         (fs.persists ? ' and keeps separating to the end.' : fs.stableFrom !== null ? `, steadily from epoch ${fs.stableFrom}.` : ', but not steadily to the end.')
       : `The pre-chosen ${label} never separates the classes perfectly.`;
   parts.push(pre(`mean coarseness (K=${o.K})`, t.first.meanCoarsenessK));
@@ -1073,7 +1173,7 @@ function sectionThreshold(d: StudyDetails): StudySection {
   }
   if (t.chanceOne !== null) {
     parts.push(
-      `How little this can show: with ${nG} grokking and ${nN} non-grokking ${nN === 1 ? 'run' : 'runs'}, a single pre-chosen feature at a single epoch separates them perfectly by chance with probability ${f(t.chanceOne, 3)} (the non-grokking ${nN === 1 ? 'run only has' : 'runs only have'} to be the lowest or highest ${nN === 1 ? 'value' : 'values'}); with ${t.features.coarseness + t.features.concentration} features searched at ${t.commonEpochs.length} epochs, finding some separating feature somewhere is almost certain, so only an early, persistent separation by a pre-chosen feature would be worth taking further, and even that is one observation, not a threshold that predicts.`,
+      `How little this can show: with ${nG} ${g.aRun} and ${nN} ${g.bRun} ${nN === 1 ? 'run' : 'runs'}, a single pre-chosen feature at a single epoch separates them perfectly by chance with probability ${f(t.chanceOne, 3)} (the ${g.bRun} ${nN === 1 ? 'run only has' : 'runs only have'} to be the lowest or highest ${nN === 1 ? 'value' : 'values'}); with ${t.features.coarseness + t.features.concentration} features searched at ${t.commonEpochs.length} epochs, some feature separates them perfectly somewhere under random labels with probability ${t.chanceAny ? `${f(t.chanceAny.p, 3)} (${t.chanceAny.exact ? `exact, all ${t.chanceAny.labellings} labellings` : `${t.chanceAny.labellings} seeded random labellings`})` : 'n/a'}, so only an early, persistent separation by a pre-chosen feature would be worth taking further, and even that is one observation, not a threshold that predicts.`,
     );
   }
   const rows: Cell[][] = snapEpochs().map((e) => {
@@ -1099,10 +1199,10 @@ function sectionThreshold(d: StudyDetails): StudySection {
     add('mean concentration', r.meanConcentration);
   }
   return {
-    id: 'threshold',
+    id,
     question,
     answer: parts.join(' '),
-    figure: 'study-threshold-margin',
+    figure: id === 'threshold' ? 'study-threshold-margin' : `study-${id}-margin`,
     table: {
       columns: [
         'epoch',
@@ -1123,7 +1223,7 @@ function sectionThreshold(d: StudyDetails): StudySection {
     },
     vegaLite: {
       $schema: VL_SCHEMA,
-      title: 'Separation of grokking from non-grokking runs (margin / range; > 0 = perfect)',
+      title: `Separation of ${g.aRun} from ${g.bRun} runs (margin / range; > 0 = perfect)`,
       data: { values },
       layer: [
         {
@@ -1164,11 +1264,12 @@ function verdict(c: { precede: number; coincide: number; follow: number }, total
 
 function sectionTiming(d: StudyDetails): StudySection {
   const o = d.options;
-  const g = d.runs.filter((r) => r.grokked);
-  const non = d.runs.filter((r) => !r.grokked);
+  // The time of the test-loss drop: every run with a grok epoch (test loss < 0.01), whatever its class.
+  const g = d.runs.filter((r) => r.grokEpoch !== null);
+  const non = d.runs.filter((r) => r.grokEpoch === null);
   const parts: string[] = [];
   parts.push(
-    `Tolerance: a lead within max(one checkpoint interval, ${f(100 * o.toleranceShare, 0)}% of the grok epoch) counts as "coincide"; lead = grok epoch − metric epoch.`,
+    `Here "grokking run" means a run whose test loss fell below 0.01 (its grok epoch), whatever its MIScope class. Tolerance: a lead within max(one checkpoint interval, ${f(100 * o.toleranceShare, 0)}% of the grok epoch) counts as "coincide"; lead = grok epoch − metric epoch.`,
   );
   if (g.length === 0) parts.push('No run grokked, so no rise can be placed against a grokking epoch.');
   for (const metric of ['coarseness', 'concentration'] as const) {
@@ -1290,7 +1391,7 @@ function sectionCritical(d: StudyDetails): StudySection {
     const with_ = d.runs.filter((r) => r[metric].blobs.everBlob > 0);
     const finals = d.runs.map((r) => r[metric].blobs.finalBlobs.length);
     let s = `With ${name}: ${with_.length} of ${d.runs.length} runs ever have such neurons (final counts ${finals.join(', ')}).`;
-    const g = with_.filter((r) => r.grokked);
+    const g = with_.filter((r) => r.grokEpoch !== null);
     if (g.length) {
       const stays = finite(with_.map((r) => r[metric].blobs.meanStay ?? NaN));
       const beforeShare = g.map((r) => (r[metric].blobs.blobBeforeGrok as number) / r[metric].blobs.everBlob);
@@ -1879,6 +1980,7 @@ export function computeStudyFromData(runs: readonly StudyRunData[], opts: StudyO
   return {
     sections: [
       sectionThreshold(d),
+      ...(d.thresholdLate ? [sectionThreshold(d, d.thresholdLate, HEALTHY_VS_LATE, 'threshold-late')] : []),
       sectionTiming(d),
       sectionCritical(d),
       sectionPrime(d),
@@ -1912,6 +2014,12 @@ export function loadStudyRun(store: Store, runId: string, opts: StudyOptions = {
   checkpoints.sort((a, b) => a.epoch - b.epoch);
   const metrics: MetricRow[] = store.getMetrics(runId);
   const times = grokkingTimes(metrics);
+  const outcome = metrics.length ? runOutcome(metrics) : null;
+  let jitter = 0;
+  try {
+    const c = JSON.parse(row.config_json) as { jitter?: unknown };
+    if (typeof c.jitter === 'number') jitter = c.jitter;
+  } catch { /* no config: jitter 0 */ }
   const embedding: StudyEmbeddingEpoch[] = readEmbeddingFourier(store, runId)
     .map((x) => ({ epoch: x.epoch, norms: Float64Array.from(x.norms), keyFrequencies: Array.from(x.keyFrequencies), gini: x.gini }))
     .sort((a, b) => a.epoch - b.epoch);
@@ -1930,6 +2038,10 @@ export function loadStudyRun(store: Store, runId: string, opts: StudyOptions = {
       .filter((m) => m.test_loss !== null && Number.isFinite(m.test_loss))
       .map((m) => ({ epoch: m.epoch, loss: m.test_loss as number })),
     embedding,
+    outcome: outcome?.performance_classification ?? null,
+    onset: outcome?.second_descent_onset_epoch ?? null,
+    dataSeed: row.data_seed,
+    jitter,
   };
 }
 

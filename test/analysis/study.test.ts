@@ -170,7 +170,7 @@ test('threshold: when every run groks there is nothing to separate', () => {
   assert.equal(d.threshold.perEpoch.length, 0);
   assert.equal(d.threshold.first.coarseness, null);
   const s = computeStudyFromData(runs);
-  assert.match(section(s, 'threshold').answer, /All 3 runs grokked.*nothing to separate/);
+  assert.match(section(s, 'threshold').answer, /All 3 runs are grokked \(no MIScope outcome class given: grokked = a test loss below 0.01\).*nothing to separate/);
   assert.match(section(s, 'metric').answer, /neither metric can be tested for separating/);
 });
 
@@ -395,7 +395,7 @@ test('computeStudy loads real analysed runs from a store: fractions, grok epochs
       const rows = [];
       for (let e = 0; e <= 300; e += 50) {
         const done = g !== null && e >= g;
-        rows.push({ epoch: e, train_loss: 0.1, train_acc: e >= 50 ? 1 : 0.2, test_loss: done ? 0.001 : 2, test_acc: done ? 1 : 0.1 });
+        rows.push({ epoch: e, train_loss: 0.1, train_acc: e >= 50 ? 1 : 0.2, test_loss: done ? 1e-6 : 2, test_acc: done ? 1 : 0.1 });
       }
       store.appendMetrics(runId, rows);
     });
@@ -405,6 +405,12 @@ test('computeStudy loads real analysed runs from a store: fractions, grok epochs
     assert.equal(run.seed, 11);
     assert.equal(run.grokEpoch, 200);
     assert.equal(run.memoriseEpoch, 50);
+    // MIScope's outcome from the stored metrics: healthy (onset 200, final 1e-6 ≤ 1e-5); r2 never descends.
+    assert.equal(run.outcome, 'healthy');
+    assert.equal(run.onset, 200);
+    assert.equal(run.dataSeed, 598);
+    assert.equal(run.jitter, 0);
+    assert.equal(loadStudyRun(store, 'r2').outcome, 'no_second_descent');
     assert.deepEqual(run.checkpoints.map((x) => x.epoch), epochs);
     assert.deepEqual(run.testLoss.map((x) => x.epoch), [0, 50, 100, 150, 200, 250, 300]);
     assert.equal(run.embedding.length, 4);
@@ -424,7 +430,7 @@ test('computeStudy loads real analysed runs from a store: fractions, grok epochs
     const out = computeStudy(store, ['r0', 'r1', 'r2']);
     assert.equal(out.sections.length, 7);
     assert.deepEqual(out.runs.map((r) => r.grokEpoch), [100, 200, null]);
-    assert.match(out.sections[0].answer, /2 runs grokked and 1 run did not \(r2\)/);
+    assert.match(out.sections[0].answer, /2 runs grokked and 1 run failed \(r2; by MIScope's outcome classes/);
     assert.throws(() => computeStudy(store, ['nope']), /no run nope/);
     assert.throws(() => computeStudy(store, []), /at least one run/);
   } finally {
