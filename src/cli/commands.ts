@@ -6,6 +6,7 @@ import * as runs from './runs.js';
 import * as analyze from './analyze.js';
 import * as coarseness from './coarseness.js';
 import * as importCmd from './import.js';
+import * as exportCmd from './export.js';
 import * as sweep from './sweep.js';
 import * as report from './report.js';
 import * as outcome from './outcome.js';
@@ -18,6 +19,7 @@ export function registerCommands(program: Command): void {
   runs.register(program);
   outcome.register(program);
   importCmd.register(program);
+  exportCmd.register(program);
   coarseness.register(program);
   report.register(program);
 }

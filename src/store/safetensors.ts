@@ -15,7 +15,7 @@ import { badInput, failure } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
 
 /** Dtypes this module writes. */
-export type WritableDtype = 'F32' | 'F64' | 'I32' | 'I64' | 'U8';
+export type WritableDtype = 'F32' | 'F64' | 'I32' | 'I64' | 'U8' | 'BOOL';
 
 /** One tensor to write: its dtype, shape and row-major data. */
 export interface TensorInput {
@@ -64,6 +64,8 @@ const WRITABLE_ARRAY: Readonly<Record<WritableDtype, { name: string; is: (a: unk
   I32: { name: 'Int32Array', is: (a) => a instanceof Int32Array },
   I64: { name: 'BigInt64Array', is: (a) => a instanceof BigInt64Array },
   U8: { name: 'Uint8Array', is: (a) => a instanceof Uint8Array },
+  /** One byte per value, 0 or 1 (TransformerLens' attention mask). */
+  BOOL: { name: 'Uint8Array', is: (a) => a instanceof Uint8Array },
 };
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
