@@ -4,13 +4,14 @@
  * run, then `analyseRuns` over it with the default jobs (every core). Setup is not timed.
  * Environment: BENCH_ANALYSIS_CHECKPOINTS (default 251), BENCH_ANALYSIS_JOBS.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyseRuns } from '../src/analysis/pipeline.js';
 import { saveCheckpoint } from '../src/model/checkpoint.js';
 import { DEFAULTS } from '../src/model/config.js';
+import { makeSplit } from '../src/data/dataset.js';
 import { initParams } from '../src/model/init.js';
 import { Store } from '../src/store/store.js';
 
@@ -24,6 +25,9 @@ export async function benchAnalysis(): Promise<{ seconds: number; checkpoints: n
     store.createRun({ run_id: runId, p: DEFAULTS.p, seed: DEFAULTS.seed, data_seed: DEFAULTS.dataSeed, epochs: (n - 1) * 100,
                       config_json: JSON.stringify(DEFAULTS), engine: 'bench', source: 'bench' });
     mkdirSync(store.checkpointDir(runId), { recursive: true });
+    // The run's split, as `train` writes it (gradient flow and curvature evaluate the training loss).
+    const split = makeSplit(DEFAULTS.p, DEFAULTS.fracTrain, DEFAULTS.dataSeed);
+    writeFileSync(join(store.runDir(runId), 'split.json'), JSON.stringify({ train_indices: Array.from(split.train), test_indices: Array.from(split.test) }));
     for (let i = 0; i < n; i++) {
       const epoch = i * 100;
       const path = store.checkpointPath(runId, epoch);

@@ -15,6 +15,7 @@ import type { Scratch } from './scratch.js';
 import { embeddingFourierAnalyzer } from './analyzers/embedding-fourier.js';
 import { grokkingAnalyzer } from './analyzers/grokking.js';
 import { gradientFlowAnalyzer } from './analyzers/gradient-flow.js';
+import { curvatureAnalyzer } from './analyzers/curvature.js';
 import { neuronFourierAnalyzer } from './analyzers/neuron-fourier.js';
 import { outcomeAnalyzer } from './analyzers/outcome.js';
 
@@ -105,5 +106,6 @@ export function artifactMetadata(a: Analyzer, ctx: CheckpointContext): Record<st
 registerAnalyzer(neuronFourierAnalyzer);
 registerAnalyzer(embeddingFourierAnalyzer);
 registerAnalyzer(gradientFlowAnalyzer);
+registerAnalyzer(curvatureAnalyzer);
 registerRunAnalyzer(grokkingAnalyzer);
 registerRunAnalyzer(outcomeAnalyzer);

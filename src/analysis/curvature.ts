@@ -1,0 +1,249 @@
+/**
+ * Loss-landscape curvature at one set of weights (issue 14 §3), on the training loss.
+ *
+ * Flatness, as MIScope's landscape_flatness (library/landscape.py) defines it: draw n unit
+ * directions u (Gaussian over the trainable parameters, normalised to L2 norm 1), perturb the
+ * trainable parameters by ε·u (ε = 0.1) and record Δ = L(θ + ε·u) − L(θ) (signed). Summary: mean,
+ * median, std (population), p90 (linear interpolation), max of Δ and the flatness ratio, the share
+ * of directions with Δ < 0.1·L(θ) (< 0.1 when L(θ) = 0). Directions come from PyTorch's generator
+ * (MT19937, `normal_`) seeded with `seed`, so every checkpoint is probed along the same directions.
+ *
+ * Top Hessian eigenvalue: the Lanczos iteration (a Krylov refinement of power iteration) on
+ * Hessian-vector products over the trainable parameters, each Hv the central finite difference of
+ * the exact gradient (model.ts lossAndGrad): Hv ≈ (∇L(θ + h·v) − ∇L(θ − h·v)) / (2h), ‖v‖ = 1.
+ * Its accuracy is reported with it: the Ritz value against the second difference of the loss
+ * along the Ritz vector v,
+ * (L(θ + η·v) − 2L(θ) + L(θ − η·v)) / η², and the eigen-residual ‖Hv − λv‖ / |λ|.
+ */
+import type { Kernels, Vec } from '../engine/kernels.js';
+import { MT19937, torchNormal_ } from '../data/rng.js';
+import { type Batch, computeTables, evaluate, GradWorkspace, lossAndGrad, type Tables, Workspace } from '../model/model.js';
+import { Params } from '../model/params.js';
+import { median, quantile } from './stats.js';
+
+export interface FlatnessOptions { directions: number; epsilon: number; seed: number }
+export const DEFAULT_FLATNESS: FlatnessOptions = { directions: 50, epsilon: 0.1, seed: 0 };
+
+export interface HessianOptions { maxIters: number; tol: number; h: number; eta: number; seed: number }
+export const DEFAULT_HESSIAN: HessianOptions = { maxIters: 20, tol: 1e-3, h: 1e-2, eta: 1e-2, seed: 1 };
+
+/** Loss and gradient evaluations at moved weights, with buffers reused across calls. */
+export class LossOracle {
+  readonly work: Params;
+  private readonly grad: Params;
+  private readonly ws: Workspace;
+  private readonly gw: GradWorkspace;
+  private tables?: Tables;
+  constructor(private readonly k: Kernels, readonly params: Params, readonly batch: Batch, readonly ranges: Int32Array) {
+    this.work = Params.zeros(params.config, (n) => k.alloc(n));
+    this.grad = Params.zeros(params.config, (n) => k.alloc(n));
+    this.ws = new Workspace(k, params, batch.n);
+    this.gw = new GradWorkspace(k, params, batch.n);
+  }
+
+  /** Number of trainable values (the length of a direction). */
+  get size(): number {
+    let n = 0;
+    for (let r = 0; r < this.ranges.length; r += 2) n += this.ranges[r + 1] - this.ranges[r];
+    return n;
+  }
+
+  /** work = θ + t·v (v over the trainable values, in range order). */
+  private move(v: ArrayLike<number>, t: number): void {
+    this.work.flat.set(this.params.flat);
+    let o = 0;
+    for (let r = 0; r < this.ranges.length; r += 2) {
+      for (let i = this.ranges[r]; i < this.ranges[r + 1]; i++) this.work.flat[i] += t * v[o++];
+    }
+  }
+
+  loss(v: ArrayLike<number> | null, t: number): number {
+    if (v) this.move(v, t); else this.work.flat.set(this.params.flat);
+    this.tables = computeTables(this.k, this.work, this.tables);
+    return evaluate(this.k, this.work, this.tables, this.batch, this.ws).loss;
+  }
+
+  /** ∇L at θ + t·v, restricted to the trainable values, into out. */
+  gradient(v: ArrayLike<number> | null, t: number, out: Float64Array): number {
+    if (v) this.move(v, t); else this.work.flat.set(this.params.flat);
+    this.tables = computeTables(this.k, this.work, this.tables);
+    const r = lossAndGrad(this.k, this.work, this.tables, this.batch, this.ws, this.gw, this.grad);
+    let o = 0;
+    const g: Vec = this.grad.flat;
+    for (let q = 0; q < this.ranges.length; q += 2) for (let i = this.ranges[q]; i < this.ranges[q + 1]; i++) out[o++] = g[i];
+    return r.loss;
+  }
+}
+
+export interface FlatnessResult {
+  baseline: number;
+  deltas: Float64Array;
+  epsilon: number;
+}
+
+export interface FlatnessStats {
+  baseline_loss: number;
+  mean_delta_loss: number;
+  median_delta_loss: number;
+  std_delta_loss: number;
+  p90_delta_loss: number;
+  max_delta_loss: number;
+  flatness_ratio: number;
+}
+
+/** n unit directions of `size` values from PyTorch's generator seeded with `seed`. */
+export function* unitDirections(size: number, n: number, seed: number): Generator<Float32Array> {
+  const gen = new MT19937(seed);
+  const u = new Float32Array(size);
+  for (let i = 0; i < n; i++) {
+    torchNormal_(u, 0, 1, gen);
+    let s = 0;
+    for (const x of u) s += x * x;
+    const inv = 1 / Math.sqrt(s);
+    for (let j = 0; j < size; j++) u[j] *= inv;
+    yield u;
+  }
+}
+
+export function flatness(oracle: LossOracle, opts: FlatnessOptions = DEFAULT_FLATNESS): FlatnessResult {
+  const baseline = oracle.loss(null, 0);
+  const deltas = new Float64Array(opts.directions);
+  let i = 0;
+  for (const u of unitDirections(oracle.size, opts.directions, opts.seed)) deltas[i++] = oracle.loss(u, opts.epsilon) - baseline;
+  return { baseline, deltas, epsilon: opts.epsilon };
+}
+
+export function flatnessStats(baseline: number, deltas: ArrayLike<number>): FlatnessStats {
+  const n = deltas.length;
+  let s = 0, mx = -Infinity, flat = 0;
+  const threshold = baseline > 0 ? 0.1 * baseline : 0.1;
+  for (let i = 0; i < n; i++) { s += deltas[i]; mx = Math.max(mx, deltas[i]); if (deltas[i] < threshold) flat++; }
+  const mean = s / n;
+  let v = 0;
+  for (let i = 0; i < n; i++) v += (deltas[i] - mean) ** 2;
+  return {
+    baseline_loss: baseline, mean_delta_loss: mean, median_delta_loss: median(deltas), std_delta_loss: Math.sqrt(v / n),
+    p90_delta_loss: quantile(deltas, 0.9), max_delta_loss: mx, flatness_ratio: flat / n,
+  };
+}
+
+export interface HessianResult {
+  /** The largest eigenvalue (Ritz value of the Lanczos iteration). */
+  eigenvalue: number;
+  /** The smallest (most negative) Ritz value. */
+  minEigenvalue: number;
+  iterations: number;
+  converged: boolean;
+  /** The Lanczos residual bound ‖Hv − λv‖/|λ| of the top Ritz pair. */
+  residual: number;
+  /** (L(θ+ηv) − 2L(θ) + L(θ−ηv))/η² along the top Ritz vector v: an independent estimate of vᵀHv. */
+  secondDifference: number;
+  /** |λ − secondDifference| / |λ|. */
+  relativeError: number;
+  eigenvector: Float64Array;
+  /** Gradient evaluations used. */
+  gradients: number;
+}
+
+/** Hv by central differences of the exact gradient, ‖v‖ = 1. */
+export function hessianVector(oracle: LossOracle, v: Float64Array, h: number, out: Float64Array, tmp: Float64Array): void {
+  oracle.gradient(v, h, out);
+  oracle.gradient(v, -h, tmp);
+  const inv = 1 / (2 * h);
+  for (let i = 0; i < out.length; i++) out[i] = (out[i] - tmp[i]) * inv;
+}
+
+/** Eigenvalues and eigenvectors (columns of V, row-major n×n) of a small symmetric matrix by cyclic Jacobi. */
+export function symmetricEigen(A: ArrayLike<number>, n: number): { values: Float64Array; vectors: Float64Array } {
+  const a = Float64Array.from(A);
+  const V = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) V[i * n + i] = 1;
+  let scale = 0;
+  for (let i = 0; i < n * n; i++) scale += a[i] * a[i];
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) off += a[i * n + j] ** 2;
+    if (off <= 1e-30 * scale) break;
+    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) {
+      const apq = a[p * n + q];
+      if (apq === 0) continue;
+      const theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
+      const t = (theta >= 0 ? 1 : -1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+      const c = 1 / Math.sqrt(t * t + 1), sn = t * c;
+      for (let r = 0; r < n; r++) {
+        const arp = a[r * n + p], arq = a[r * n + q];
+        a[r * n + p] = c * arp - sn * arq; a[r * n + q] = sn * arp + c * arq;
+      }
+      for (let r = 0; r < n; r++) {
+        const apr = a[p * n + r], aqr = a[q * n + r];
+        a[p * n + r] = c * apr - sn * aqr; a[q * n + r] = sn * apr + c * aqr;
+        const vrp = V[r * n + p], vrq = V[r * n + q];
+        V[r * n + p] = c * vrp - sn * vrq; V[r * n + q] = sn * vrp + c * vrq;
+      }
+    }
+  }
+  return { values: Float64Array.from({ length: n }, (_, i) => a[i * n + i]), vectors: V };
+}
+
+/**
+ * The top (algebraically largest) Hessian eigenvalue by the Lanczos iteration with full
+ * reorthogonalisation on finite-difference Hessian-vector products (`opts.maxIters` products,
+ * fewer once the Ritz value's residual bound β_j·|s_j| falls below tol·|λ|). Plain power iteration
+ * is not used because at initialisation the Hessian's most negative eigenvalue is about as large
+ * as its top one and the power iterate oscillates between them; Lanczos resolves both ends.
+ */
+export function topHessianEigenvalue(oracle: LossOracle, opts: HessianOptions = DEFAULT_HESSIAN): HessianResult {
+  const n = oracle.size;
+  const Q: Float64Array[] = [];
+  const alpha: number[] = [], beta: number[] = [];
+  const w = new Float64Array(n), tmp = new Float64Array(n);
+  const [u0] = unitDirections(n, 1, opts.seed);
+  let q = Float64Array.from(u0);
+  let top = 0, bottom = 0, resid = Infinity, converged = false, gradients = 0;
+  let ritz = new Float64Array(0), steps = 0;
+  for (let j = 0; j < opts.maxIters; j++) {
+    Q.push(q);
+    hessianVector(oracle, q, opts.h, w, tmp);
+    gradients += 2;
+    let a = 0;
+    for (let i = 0; i < n; i++) a += q[i] * w[i];
+    alpha.push(a);
+    // Full reorthogonalisation (twice is enough) against every Lanczos vector.
+    for (let pass = 0; pass < 2; pass++) {
+      for (const qq of Q) {
+        let c = 0;
+        for (let i = 0; i < n; i++) c += qq[i] * w[i];
+        for (let i = 0; i < n; i++) w[i] -= c * qq[i];
+      }
+    }
+    let b = 0;
+    for (let i = 0; i < n; i++) b += w[i] * w[i];
+    b = Math.sqrt(b);
+    steps = j + 1;
+    const m = steps;
+    const T = new Float64Array(m * m);
+    for (let i = 0; i < m; i++) { T[i * m + i] = alpha[i]; if (i + 1 < m) T[i * m + i + 1] = T[(i + 1) * m + i] = beta[i]; }
+    const { values, vectors } = symmetricEigen(T, m);
+    let it = 0, ib = 0;
+    for (let i = 1; i < m; i++) { if (values[i] > values[it]) it = i; if (values[i] < values[ib]) ib = i; }
+    top = values[it]; bottom = values[ib];
+    resid = Math.abs(b * vectors[(m - 1) * m + it]);
+    ritz = Float64Array.from({ length: m }, (_, i) => vectors[i * m + it]);
+    if (resid <= opts.tol * Math.abs(top) || b === 0) { converged = true; break; }
+    beta.push(b);
+    q = new Float64Array(n);
+    for (let i = 0; i < n; i++) q[i] = w[i] / b;
+  }
+  const v = new Float64Array(n);
+  for (let j = 0; j < ritz.length; j++) for (let i = 0; i < n; i++) v[i] += ritz[j] * Q[j][i];
+  let nv = 0;
+  for (const x of v) nv += x * x;
+  nv = Math.sqrt(nv);
+  for (let i = 0; i < n; i++) v[i] /= nv;
+  const L0 = oracle.loss(null, 0);
+  const sd = (oracle.loss(v, opts.eta) - 2 * L0 + oracle.loss(v, -opts.eta)) / (opts.eta * opts.eta);
+  return {
+    eigenvalue: top, minEigenvalue: bottom, iterations: steps, converged, residual: resid / Math.abs(top || 1),
+    secondDifference: sd, relativeError: Math.abs(top - sd) / Math.abs(top || 1), eigenvector: v, gradients,
+  };
+}
