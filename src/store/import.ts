@@ -85,7 +85,10 @@ export interface ImportResult {
   final_train_acc: number | null;
   final_test_acc: number | null;
   /** MIScope only: the largest |loss computed here − loss MIScope recorded| at the checkpoints. */
-  loss_check: { test_max_abs_diff: number; train_max_abs_diff: number | null } | null;
+  loss_check: {
+    test_max_abs_diff: number; train_max_abs_diff: number | null;
+    tolerance: { abs: number; rel: number }; within_tolerance: boolean;
+  } | null;
   /** MIScope only: whether the recorded split equals torch's randperm split of the data seed. */
   split_matches_data_seed: boolean | null;
   dir: string;
@@ -358,17 +361,74 @@ export function checkNotInStore(store: Store, plans: ImportPlan[]): void {
 
 export interface ImportProgress { runId: string; done: number; total: number }
 
-/** Write one planned run into the store (see the module comment for the order of writes). */
+/**
+ * How closely the losses computed here from MIScope's checkpoints must reproduce the losses it
+ * recorded: |computed − recorded| ≤ abs + rel·|recorded| at every checkpoint (test loss of label
+ * e, and train loss of label e + 1). The same weights in float32 agree to ~1e-7 (the PyTorch
+ * fixture); one optimiser step early in training, a different split, activation or convention
+ * change the losses by far more.
+ */
+export const LOSS_TOLERANCE = { abs: 1e-4, rel: 1e-4 } as const;
+
+/** The worst recorded-vs-computed loss of an import, relative to LOSS_TOLERANCE. */
+export interface LossMismatch { kind: 'test' | 'train'; epoch: number; recorded: number; computed: number }
+
+/** A run written to a hidden staging folder of the store, not yet visible: commit or discard it. */
+export interface StagedImport {
+  readonly plan: ImportPlan;
+  /** The worst loss disagreement beyond LOSS_TOLERANCE, if any (MIScope folders only). */
+  readonly mismatch: LossMismatch | null;
+  /** Move the staged folder into place and add the run to SQLite in one transaction. */
+  commit(): ImportResult;
+  /** Remove the staged folder and release the run's lock (harmless after commit). */
+  discard(): void;
+}
+
+/** One line describing a loss mismatch, for errors and warnings. */
+export function describeMismatch(id: string, m: LossMismatch): string {
+  const d = Math.abs(m.computed - m.recorded);
+  return `run ${id}: the ${m.kind} loss computed from the checkpoint of epoch ${m.epoch} is ${m.computed.toExponential(6)}, ` +
+    `MIScope recorded ${m.recorded.toExponential(6)} (difference ${d.toExponential(2)}, tolerance ` +
+    `${LOSS_TOLERANCE.abs} + ${LOSS_TOLERANCE.rel}·|recorded|)`;
+}
+
+/**
+ * Write one planned run into the store; with `force`, even if its recorded losses are not
+ * reproduced (a failure, exit 1, otherwise: nothing is imported).
+ */
 export function executeImport(store: Store, k: Kernels, plan: ImportPlan, engine: string,
-  onProgress?: (p: ImportProgress) => void): ImportResult {
-  const id = plan.runId;
-  if (store.getRun(id)) throw badInput(`run ${id} already exists in store ${store.dir}`);
-  const finalDir = store.runDir(id);
-  const runsDir = join(store.dir, 'runs');
-  mkdirSync(runsDir, { recursive: true });
-  const staging = join(runsDir, `.import-${id}.${process.pid}.${Date.now().toString(36)}.tmp`);
-  mkdirSync(join(staging, 'checkpoints'), { recursive: true });
+  onProgress?: (p: ImportProgress) => void, opts: { force?: boolean } = {}): ImportResult {
+  const staged = stageImport(store, k, plan, engine, onProgress);
   try {
+    if (staged.mismatch && !opts.force) {
+      throw failure(`${describeMismatch(plan.runId, staged.mismatch)}; nothing imported (--force imports it anyway)`);
+    }
+    return staged.commit();
+  } finally {
+    staged.discard();
+  }
+}
+
+/**
+ * Read, evaluate and write one planned run into a staging folder of the store (see the module
+ * comment for the order of writes), holding the run's lock until it is committed or discarded.
+ */
+export function stageImport(store: Store, k: Kernels, plan: ImportPlan, engine: string,
+  onProgress?: (p: ImportProgress) => void): StagedImport {
+  const id = plan.runId;
+  const lock = store.lockRun(id);
+  let staging: string | null = null;
+  const discard = (): void => {
+    if (staging !== null) rmSync(staging, { recursive: true, force: true });
+    staging = null;
+    lock.release();
+  };
+  try {
+    if (store.getRun(id)) throw badInput(`run ${id} already exists in store ${store.dir}`);
+    const runsDir = join(store.dir, 'runs');
+    staging = join(runsDir, `.import-${id}.${process.pid}.${Date.now().toString(36)}.tmp`);
+    mkdirSync(join(staging, 'checkpoints'), { recursive: true });
+    const dir = staging;
     const cfg = plan.config;
     const trainB = plan.split ? makeBatch(cfg.p, plan.split.train) : null;
     const testB = plan.split ? makeBatch(cfg.p, plan.split.test) : null;
@@ -376,6 +436,13 @@ export function executeImport(store: Store, k: Kernels, plan: ImportPlan, engine
     const cpRows: CheckpointInput[] = [];
     let ws: Workspace | null = null;
     let testDiff = 0, trainDiff = 0, trainCompared = 0;
+    let worst: { ratio: number; m: LossMismatch } | null = null;
+    const compare = (kind: 'test' | 'train', epoch: number, recorded: number, computed: number): number => {
+      const d = Math.abs(recorded - computed);
+      const ratio = d / (LOSS_TOLERANCE.abs + LOSS_TOLERANCE.rel * Math.abs(recorded));
+      if (!(ratio <= 1) && (worst === null || !(ratio <= worst.ratio))) worst = { ratio, m: { kind, epoch, recorded, computed } };
+      return d;
+    };
     let finalAcc: { train: number; test: number } | null = null;
     plan.checkpoints.forEach((cp, i) => {
       const loaded = readImportCheckpoint(cp.source, cfg);
@@ -389,10 +456,10 @@ export function executeImport(store: Store, k: Kernels, plan: ImportPlan, engine
         if (plan.source === 'miscope') {
           // MIScope: test_loss[e] is these weights' test loss; train_loss[e + 1] their train loss.
           const rec = metrics.get(cp.epoch);
-          if (rec?.test_loss != null) testDiff = Math.max(testDiff, Math.abs(rec.test_loss - te.loss));
+          if (rec?.test_loss != null) testDiff = Math.max(testDiff, compare('test', cp.epoch, rec.test_loss, te.loss));
           const next = metrics.get(cp.epoch + 1);
           if (next && Number.isFinite(next.train_loss)) {
-            trainDiff = Math.max(trainDiff, Math.abs(next.train_loss - tr.loss));
+            trainDiff = Math.max(trainDiff, compare('train', cp.epoch, next.train_loss, tr.loss));
             trainCompared++;
           }
           const row = rec ?? { epoch: cp.epoch, train_loss: NaN, train_acc: NaN, test_loss: te.loss, test_acc: null };
@@ -409,7 +476,7 @@ export function executeImport(store: Store, k: Kernels, plan: ImportPlan, engine
         }
       }
       const name = `epoch-${String(cp.epoch).padStart(6, '0')}.safetensors`;
-      saveCheckpoint(join(staging, 'checkpoints', name), params, {
+      saveCheckpoint(join(dir, 'checkpoints', name), params, {
         format: 'grokbench-checkpoint', run_id: id, epoch: String(cp.epoch), step: String(cp.step), label: cp.label,
         source: plan.source, imported_from: cp.source, config: JSON.stringify(cfg),
       });
@@ -418,44 +485,56 @@ export function executeImport(store: Store, k: Kernels, plan: ImportPlan, engine
     });
     const rows = [...metrics.values()].sort((a, b) => a.epoch - b.epoch);
     const times = grokkingTimes(rows);
+    const mismatch = (worst as { m: LossMismatch } | null)?.m ?? null;
     const lossCheck = plan.source === 'miscope' && plan.split
-      ? { test_max_abs_diff: testDiff, train_max_abs_diff: trainCompared > 0 ? trainDiff : null } : null;
+      ? { test_max_abs_diff: testDiff, train_max_abs_diff: trainCompared > 0 ? trainDiff : null,
+        tolerance: { ...LOSS_TOLERANCE }, within_tolerance: mismatch === null } : null;
     if (plan.split) {
-      writeFileAtomic(join(staging, 'split.json'),
+      writeFileAtomic(join(dir, 'split.json'),
         JSON.stringify({ train_indices: Array.from(plan.split.train), test_indices: Array.from(plan.split.test) }));
     }
     const runJson = {
       run_id: id, ...cfg, engine,
       import: { source: plan.source, seed_known: plan.seedKnown, checkpoints: plan.checkpoints.length, loss_check: lossCheck, ...plan.origin },
     };
-    writeFileAtomic(join(staging, 'run.json'), JSON.stringify(runJson, null, 2) + '\n');
-    // A folder left by an import that was killed before its database commit has no run row: replace it.
-    rmSync(finalDir, { recursive: true, force: true });
-    renameSync(staging, finalDir);
-    fsyncDir(runsDir);
-    let row: RunRow;
-    try {
-      row = store.createRunWith({
-        run_id: id, p: cfg.p, seed: cfg.seed, data_seed: cfg.dataSeed, epochs: cfg.epochs, epochs_done: cfg.epochs,
-        status: 'imported', config_json: JSON.stringify(cfg), engine, source: plan.source,
-        memorise_epoch: times.memorise_epoch, grok_epoch: times.grok_epoch,
-      }, rows, cpRows);
-    } catch (err) {
-      rmSync(finalDir, { recursive: true, force: true });
-      throw err;
-    }
-    const cps = plan.checkpoints;
-    const fin = finalAcc as { train: number; test: number } | null;
-    return {
-      run_id: id, source: plan.source, p: row.p, seed: row.seed, data_seed: row.data_seed, epochs: row.epochs,
-      checkpoints: cps.length, first_epoch: cps[0].epoch, last_epoch: cps[cps.length - 1].epoch,
-      memorise_epoch: row.memorise_epoch, grok_epoch: row.grok_epoch,
-      final_train_acc: fin?.train ?? null, final_test_acc: fin?.test ?? null,
-      loss_check: lossCheck, split_matches_data_seed: (plan.origin.split_matches_data_seed as boolean | null | undefined) ?? null,
-      dir: finalDir,
+    writeFileAtomic(join(dir, 'run.json'), JSON.stringify(runJson, null, 2) + '\n');
+    const commit = (): ImportResult => {
+      if (staging === null) throw failure(`import of ${id} was discarded`);
+      const finalDir = store.runDir(id);
+      try {
+        // A folder left by an import that was killed before its database commit has no run row: replace it.
+        rmSync(finalDir, { recursive: true, force: true });
+        renameSync(dir, finalDir);
+        staging = null;
+        fsyncDir(runsDir);
+      } catch (err) {
+        throw failure(`importing ${id}: cannot move ${dir} to ${finalDir}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      }
+      let row: RunRow;
+      try {
+        row = store.createRunWith({
+          run_id: id, p: cfg.p, seed: cfg.seed, data_seed: cfg.dataSeed, epochs: cfg.epochs, epochs_done: cfg.epochs,
+          status: 'imported', config_json: JSON.stringify(cfg), engine, source: plan.source,
+          memorise_epoch: times.memorise_epoch, grok_epoch: times.grok_epoch,
+        }, rows, cpRows);
+      } catch (err) {
+        rmSync(finalDir, { recursive: true, force: true });
+        throw err;
+      }
+      const cps = plan.checkpoints;
+      const fin = finalAcc as { train: number; test: number } | null;
+      return {
+        run_id: id, source: plan.source, p: row.p, seed: row.seed, data_seed: row.data_seed, epochs: row.epochs,
+        checkpoints: cps.length, first_epoch: cps[0].epoch, last_epoch: cps[cps.length - 1].epoch,
+        memorise_epoch: row.memorise_epoch, grok_epoch: row.grok_epoch,
+        final_train_acc: fin?.train ?? null, final_test_acc: fin?.test ?? null,
+        loss_check: lossCheck, split_matches_data_seed: (plan.origin.split_matches_data_seed as boolean | null | undefined) ?? null,
+        dir: finalDir,
+      };
     };
+    return { plan, mismatch, commit, discard };
   } catch (err) {
-    rmSync(staging, { recursive: true, force: true });
+    discard();
     if (err instanceof Error && err.name === 'GrokbenchError') throw err;
     throw failure(`importing ${id}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
   }

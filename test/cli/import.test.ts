@@ -14,7 +14,7 @@ import { packageRoot } from '../../src/engine/native.js';
 import type { ModelConfig } from '../../src/model/config.js';
 import { Params, paramShapes } from '../../src/model/params.js';
 import { type RawTensor, assembleSafetensors, attentionBuffers, f32Bytes, i32Bytes } from '../helpers/independent-safetensors.js';
-import { fillRandom } from '../helpers/plain-model.js';
+import { fillRandom, plainLoss } from '../helpers/plain-model.js';
 
 const BIN = join(packageRoot(), 'bin', 'grokbench');
 const CFG: ModelConfig = { p: 5, dModel: 8, nHeads: 2, dHead: 4, dMlp: 16, act: 'relu' };
@@ -24,16 +24,21 @@ function cli(args: string[]): { status: number | null; stdout: string; stderr: s
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-function tensors(config: ModelConfig, seed: number): Record<string, RawTensor> {
+function weights(config: ModelConfig, seed: number): Params {
   const params = Params.zeros(config, (n) => new Float32Array(n));
   fillRandom(params.flat, seed, 0.5);
+  return params;
+}
+
+function tensors(config: ModelConfig, seed: number): Record<string, RawTensor> {
+  const params = weights(config, seed);
   const out: Record<string, RawTensor> = { ...attentionBuffers() };
   for (const { name, shape } of paramShapes(config)) out[name] = { dtype: 'F32', shape, bytes: f32Bytes(params.t[name]) };
   return out;
 }
 
 /** A MIScope variant folder; `edit` may change what is written. */
-function variant(root: string, seed: number, edit: { config?: Partial<Record<string, unknown>>; noMetadata?: boolean; checkpoint?: (b: Buffer, label: number) => Buffer; shapes?: ModelConfig } = {}): string {
+function variant(root: string, seed: number, edit: { config?: Partial<Record<string, unknown>>; noMetadata?: boolean; testLoss0?: number; checkpoint?: (b: Buffer, label: number) => Buffer; shapes?: ModelConfig } = {}): string {
   const dir = join(root, `modulo_addition_1layer_p${CFG.p}_seed${seed}_dseed598`);
   mkdirSync(join(dir, 'checkpoints'), { recursive: true });
   for (const label of [0, 3]) {
@@ -42,9 +47,18 @@ function variant(root: string, seed: number, edit: { config?: Partial<Record<str
     writeFileSync(join(dir, 'checkpoints', `checkpoint_epoch_0000${label}.safetensors`), bytes);
   }
   const split = makeSplit(CFG.p, 0.3, 598);
+  // The losses MIScope records for these weights (test_losses[e] and train_losses[e + 1] of label e).
+  const trainLosses = [1.6, 1.5, 1.4, 1.3], testLosses = [1.7, 1.6, 1.6, 1.5];
+  for (const label of [0, 3]) {
+    const w = weights(edit.shapes ?? CFG, seed + label);
+    if ((edit.shapes ?? CFG).p !== CFG.p) break;
+    testLosses[label] = plainLoss(w, split.test);
+    if (label + 1 < 4) trainLosses[label + 1] = plainLoss(w, split.train);
+  }
+  if (edit.testLoss0 !== undefined) testLosses[0] = edit.testLoss0;
   if (!edit.noMetadata) {
     writeFileSync(join(dir, 'metadata.json'), JSON.stringify({
-      train_losses: [1.6, 1.5, 1.4, 1.3], test_losses: [1.7, 1.6, 1.6, 1.5], train_indices: Array.from(split.train),
+      train_losses: trainLosses, test_losses: testLosses, train_indices: Array.from(split.train),
       test_indices: Array.from(split.test), checkpoint_epochs: [0, 3], num_epochs: 4,
     }));
   }
@@ -154,6 +168,36 @@ test('import through the CLI: a folder of variants, then bad input of every kind
     const named = cli(['import', join(tmp, 'e_2.safetensors'), '--name', 'plain-one', '--store', store, '--json']);
     assert.equal(named.status, 0, named.stderr);
     assert.equal((JSON.parse(named.stdout) as { run_id: string }[])[0].run_id, 'plain-one');
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('recorded losses not reproduced within 1e-4 + 1e-4·|recorded|: exit 1 and nothing imported, or --force with a loud warning', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'gb-cli-import-tol-'));
+  try {
+    const store = join(tmp, 'store');
+    const root = join(tmp, 'results');
+    variant(root, 21);
+    // The second variant's recorded test loss at label 0 is off by 1e-3: one folder of two is wrong.
+    const offDir = variant(root, 22, { testLoss0: 1e-3 + JSON.parse(readFileSync(join(variant(join(tmp, 'ref'), 22), 'metadata.json'), 'utf8')).test_losses[0] });
+    const ok = cli(['import', variant(join(tmp, 'other'), 23), '--store', store]);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, /recorded test losses reproduced: largest difference/);
+    const before = snapshot(store);
+    const r = cli(['import', root, '--store', store]);
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.stdout, '');
+    const last = r.stderr.trimEnd().split('\n').pop() + '\n'; // after the progress lines
+    assert.match(last, /^grokbench: run miscope-p5-s22-d598-e4: the test loss computed from the checkpoint of epoch 0 is \S+, MIScope recorded \S+ \(difference 1\.00e-3, tolerance 0\.0001 \+ 0\.0001·\|recorded\|\); nothing imported \(--force imports anyway\)\n$/);
+    assert.deepEqual(snapshot(store), before, 'nothing imported, not even the good variant');
+    const forced = cli(['import', root, '--store', store, '--force', '--json']);
+    assert.equal(forced.status, 0, forced.stderr);
+    assert.match(forced.stderr, /^grokbench: WARNING: --force: importing despite a loss mismatch: run miscope-p5-s22-d598-e4: /m);
+    const results = JSON.parse(forced.stdout) as { run_id: string; loss_check: { within_tolerance: boolean } }[];
+    assert.deepEqual(results.map((x) => [x.run_id, x.loss_check.within_tolerance]),
+      [['miscope-p5-s21-d598-e4', true], ['miscope-p5-s22-d598-e4', false]]);
+    assert.ok(existsSync(offDir));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -5,7 +5,14 @@
  */
 import type { Params } from '../../src/model/params.js';
 
-export function plainLogits(params: Params, a: number, b: number): Float64Array {
+/**
+ * Optional interventions, applied where a hooked PyTorch model applies them: `attnOut` maps the
+ * attention output (hook_attn_out, b_O included) of each position; `post` replaces the listed
+ * neurons' post-activations by constants.
+ */
+export interface PlainHooks { attnOut?: (x: number[]) => number[]; post?: Map<number, number> }
+
+export function plainLogits(params: Params, a: number, b: number, hooks: PlainHooks = {}): Float64Array {
   const c = params.config;
   const { p, dModel: d, nHeads: H, dHead: dh, dMlp: m } = c;
   const t = params.t;
@@ -37,14 +44,15 @@ export function plainLogits(params: Params, a: number, b: number): Float64Array 
       }
       for (let j = 0; j < d; j++) for (let e = 0; e < dh; e++) out[j] += z2[e] * t['blocks.0.attn.W_O'][(h * dh + e) * d + j];
     }
-    for (let j = 0; j < d; j++) resid[pos][j] += out[j];
+    const hooked = hooks.attnOut ? hooks.attnOut(out) : out;
+    for (let j = 0; j < d; j++) resid[pos][j] += hooked[j];
   }
   const r = resid[2];
   const f = r.slice();
   for (let n = 0; n < m; n++) {
     let pre = t['blocks.0.mlp.b_in'][n];
     for (let j = 0; j < d; j++) pre += r[j] * t['blocks.0.mlp.W_in'][j * m + n];
-    const post = Math.max(0, pre);
+    const post = hooks.post?.get(n) ?? Math.max(0, pre);
     if (post !== 0) for (let j = 0; j < d; j++) f[j] += post * t['blocks.0.mlp.W_out'][n * d + j];
   }
   for (let j = 0; j < d; j++) f[j] += t['blocks.0.mlp.b_out'][j];
@@ -64,4 +72,19 @@ export function fillRandom(v: Float32Array | Float64Array, seed: number, scale: 
     s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
     v[i] = ((s / 4294967296) * 2 - 1) * scale;
   }
+}
+
+/** Mean cross-entropy of pairs (pair index a·p + b), with the plain model, in float64. */
+export function plainLoss(params: Params, indices: ArrayLike<number>): number {
+  const p = params.config.p;
+  let sum = 0;
+  for (let i = 0; i < indices.length; i++) {
+    const a = Math.floor(indices[i] / p), b = indices[i] % p;
+    const logits = plainLogits(params, a, b);
+    const max = Math.max(...logits);
+    let z = 0;
+    for (const l of logits) z += Math.exp(l - max);
+    sum += max + Math.log(z) - logits[(a + b) % p];
+  }
+  return sum / indices.length;
 }

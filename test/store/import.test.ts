@@ -14,7 +14,7 @@ import { Store } from '../../src/store/store.js';
 import { analyseRuns } from '../../src/analysis/pipeline.js';
 import { listAnalyzers } from '../../src/analysis/analyzer.js';
 import { type RawTensor, assembleSafetensors, attentionBuffers, bf16Bytes, f16Bytes, f32Bytes, f64Bytes } from '../helpers/independent-safetensors.js';
-import { fillRandom, plainLogits } from '../helpers/plain-model.js';
+import { fillRandom, plainLogits, plainLoss } from '../helpers/plain-model.js';
 
 const CFG: ModelConfig = { p: 7, dModel: 8, nHeads: 2, dHead: 4, dMlp: 16, act: 'relu' };
 
@@ -64,8 +64,13 @@ function writeVariant(root: string, opts: { labels?: number[]; numEpochs?: numbe
     writeFileSync(join(dir, 'checkpoints', `checkpoint_epoch_${String(e).padStart(5, '0')}.safetensors`), assembleSafetensors(tensors));
   }
   const split = makeSplit(CFG.p, 0.3, 598);
+  // MIScope's records: test_losses[e] of the checkpoint labelled e, train_losses[e + 1] of the same weights.
   const trainLosses = Array.from({ length: numEpochs }, (_, i) => 2 - i / 10);
   const testLosses = Array.from({ length: numEpochs }, (_, i) => 2.5 - i / 20);
+  for (const [e, w] of weights) {
+    testLosses[e] = plainLoss(w, split.test);
+    if (e + 1 < numEpochs) trainLosses[e + 1] = plainLoss(w, split.train);
+  }
   writeFileSync(join(dir, 'metadata.json'), JSON.stringify({
     train_losses: trainLosses, test_losses: testLosses, train_indices: Array.from(split.train),
     test_indices: Array.from(split.test), checkpoint_epochs: labels, num_epochs: numEpochs,
