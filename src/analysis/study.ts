@@ -22,6 +22,7 @@
  */
 import { badInput } from '../errors.js';
 import { outcomeGrokked, runOutcome, type OutcomeClass } from './outcome.js';
+import { correlationPower, fisherPower, fisherTwoSided, overlapPower } from './power.js';
 import type { MetricRow, Store } from '../store/store.js';
 import {
   coarsenessValues,
@@ -32,8 +33,8 @@ import {
 } from './results.js';
 import {
   seededRandom,
-  finite,
   hypergeometricSf,
+  finite,
   jaccard,
   linearRegression,
   mean,
@@ -1419,7 +1420,7 @@ function sectionCritical(d: StudyDetails): StudySection {
       s +=
         ` Across ${plural(pairs.length, 'pair')} of runs with the same d_mlp (and both having such neurons), final blob indices overlap in ${obs} neurons against ${f(exp, 1)} expected under random assignment; ${sig.length} ${sig.length === 1 ? 'pair has' : 'pairs have'} an overlap with hypergeometric p < 0.05 (about ${f(0.05 * pairs.length, 1)} expected by chance; binomial tail ${fp(excess)}, a rough guide since pairs share runs)` +
         (same.length ? `; same-seed pairs: ${sameObs} against ${f(sameExp, 1)} expected` : '') +
-        `. ${obs > exp && excess < 0.05 ? 'The indices overlap more than chance: the same neuron positions tend to become blobs in different runs.' : 'That is what chance gives: no specific neuron indices become blobs across runs; which neurons do is particular to each run.'}`;
+        `. ${obs > exp && excess < 0.05 ? 'The indices overlap more than chance: the same neuron positions tend to become blobs in different runs.' : `No evidence that the same neuron indices become blobs across runs (median power per pair ${f(median(pairs.map((pr) => overlapPower(pr.population, pr.sizeA, pr.sizeB, 2))), 2)} to detect indices twice as likely to be shared as by chance, one-sided p < 0.05).`}`;
     } else {
       s += ' No pair of runs both have such neurons, so index overlap cannot be tested.';
     }
@@ -1666,9 +1667,14 @@ function sectionPredict(d: StudyDetails): StudySection {
       );
     }
     const crit = any.spearman.critical05;
-    const below = d.predict.filter((r) => r.spearman.pValue <= 0.05 || r.pearson.pValue <= 0.05).length;
+    const below = d.predict.reduce((a, r) => a + (r.spearman.pValue <= 0.05 ? 1 : 0) + (r.pearson.pValue <= 0.05 ? 1 : 0), 0);
+    const power = correlationPower(n, 0.5);
     parts.push(
-      `How little this can show: with n = ${n}, only |ρ| ≥ ${f(crit, 2)} reaches p ≤ 0.05, one run more or less can change the sign, and ${nTests} tests were run here (${d.predict.length / 2} epochs × 2 metrics × 2 statistics), so about ${f(0.05 * nTests, 1)} of them would reach p ≤ 0.05 by chance alone; ${below} did. No correlation from ${n} runs establishes that early structure predicts grokking time.`,
+      `How little this can show: with n = ${n}, only |ρ| ≥ ${f(crit, 2)} reaches p ≤ 0.05, and the power to detect a true correlation of 0.5 is ${f(power, 2)} (Fisher z). ` +
+        `${nTests} tests were run here (${d.predict.length / 2} epochs × 2 metrics × 2 statistics) and ${below} of them reached p ≤ 0.05; about ${f(0.05 * nTests, 1)} would by chance if they were independent, but they are not (the same runs at neighbouring epochs, Pearson and Spearman on the same points), so the count is no test of its own. ` +
+        (below === 0 || power < 0.8
+          ? `No evidence (power ${f(power, 2)} against ρ = 0.5) that early structure predicts grokking time.`
+          : `No correlation from ${n} runs establishes that early structure predicts grokking time.`),
     );
   }
   for (const r of main.length ? main : []) {
@@ -1810,12 +1816,21 @@ function sectionEmbedding(d: StudyDetails, runs: readonly StudyRunData[]): Study
   };
   const r0 = withEmb.map((r) => rnd(r, e(r).keys0));
   const rE = withEmb.map((r) => rnd(r, e(r).keysEarly));
+  // Per run: is the overlap of the key sets larger than random sets of the same sizes give (hypergeometric, one-sided)?
+  const overlapP = (r: StudyRunFacts, a: number[]): number => {
+    const fin = new Set(e(r).keysFinal);
+    return hypergeometricSf(a.filter((k) => fin.has(k)).length, r.nFreq, a.length, fin.size);
+  };
+  const sigE = withEmb.filter((r) => overlapP(r, e(r).keysEarly) < 0.05).length;
+  const sig0 = withEmb.filter((r) => overlapP(r, e(r).keys0) < 0.05).length;
+  const combined = (k: number): number => binomialSf(k, withEmb.length, 0.05);
   parts.push(
     `Stability: the Jaccard overlap of key frequencies with the final checkpoint's is a mean ${f(mean(j0), 2)} from epoch 0 (random sets of the same sizes: ${f(mean(r0), 2)}) and ${f(mean(jE), 2)} from epoch ${o.earlyEpoch} (random: ${f(mean(rE), 2)}). ` +
-      (mean(jE) > mean(rE) + 0.2
+      `The overlap exceeds chance (hypergeometric p < 0.05) in ${sigE} of ${withEmb.length} runs from epoch ${o.earlyEpoch} (binomial tail ${fp(combined(sigE))}) and in ${sig0} from epoch 0 (${fp(combined(sig0))}). ` +
+      (combined(sigE) < 0.05
         ? `So the final key frequencies are already largely in place by epoch ${o.earlyEpoch}, as the seed observed`
-        : `So the final key frequencies are not yet in place at epoch ${o.earlyEpoch}, contrary to the seed's observation`) +
-      (mean(j0) > mean(r0) + 0.2 ? ', and even the initial spectrum anticipates them.' : '; the initial spectrum does not anticipate them beyond chance.'),
+        : `So there is no evidence that the final key frequencies are in place at epoch ${o.earlyEpoch}`) +
+      (combined(sig0) < 0.05 ? ', and even the initial spectrum anticipates them.' : '; no evidence that the initial spectrum anticipates them.'),
   );
   const rows: Cell[][] = withEmb.map((r) => {
     const x = e(r);
@@ -1974,6 +1989,135 @@ function sectionMetric(d: StudyDetails, series: readonly StudyRunData[]): StudyS
   };
 }
 
+/**
+ * Q4 over a population: per prime, the distribution over seeds × data seeds × jitters of the
+ * second-descent onset and of the MIScope class, and tests of "p = focus differs": a permutation
+ * test of the onset ranks (runs without an onset ranked last; Spearman's ρ between "is p = focus"
+ * and the rank, i.e. a Mann–Whitney test) and Fisher's exact test of the failure rate, with its
+ * power against a failure rate 0.5 above the other primes'.
+ */
+function sectionPopulation(d: StudyDetails): StudySection | null {
+  const o = d.options;
+  const P = o.focusPrime;
+  const runs = d.runs.filter((r) => r.outcome !== undefined);
+  if (runs.length === 0) return null;
+  const primes = [...new Set(runs.map((r) => r.p))].sort((a, b) => a - b);
+  const big = Number.MAX_SAFE_INTEGER;
+  const rows: Cell[][] = primes.map((p) => {
+    const rs = runs.filter((r) => r.p === p);
+    const on = rs.map((r) => r.onset).filter((x): x is number => x !== null).sort((a, b) => a - b);
+    const cls = (c: OutcomeClass) => rs.filter((r) => r.outcome === c).length;
+    return [p, rs.length, new Set(rs.map((r) => r.seed)).size, new Set(rs.map((r) => r.dataSeed)).size, new Set(rs.map((r) => r.jitter)).size,
+      rs.filter((r) => r.grokked).length, cls('healthy'), cls('late_grokker'), cls('degraded'), cls('degraded_rebound'), cls('no_second_descent'),
+      on.length, on.length ? on[0] : null, on.length ? median(on) : null, on.length ? on[on.length - 1] : null];
+  });
+  const parts: string[] = [
+    `Per prime, over its runs (seeds × data seeds × jitters), the MIScope classes and the second-descent onset (table). Grokked = healthy | late_grokker; failed = degraded | degraded_rebound | no_second_descent.`,
+  ];
+  const inP = runs.map((r) => (r.p === P ? 1 : 0));
+  const nP = inP.reduce((a: number, b) => a + b, 0);
+  if (nP === 0 || nP === runs.length) {
+    parts.push(nP === 0 ? `No run has p=${P}, so whether it differs cannot be tested.` : `Every run has p=${P}, so there is nothing to compare it with.`);
+  } else {
+    const onsetKey = runs.map((r) => r.onset ?? big);
+    const pt = permutationTest(inP, onsetKey, 'spearman', o.permutation);
+    const failed = runs.map((r) => (r.grokked ? 0 : 1));
+    const fP = failed.filter((x, i) => x && inP[i]).length, fAll = failed.reduce((a: number, b) => a + b, 0);
+    const pF = fisherTwoSided(fP, runs.length, fAll, nP);
+    const rateO = (fAll - fP) / (runs.length - nP);
+    const power = fisherPower(nP, runs.length - nP, Math.min(1, rateO + 0.5), rateO);
+    parts.push(
+      `p=${P} against the other primes (${nP} against ${runs.length - nP} runs): onset ranks (no onset ranked last) ρ = ${f(pt.statistic, 2)}, permutation p = ${fp(pt.pValue)} (${pt.method}); ` +
+        `failures ${fP} of ${nP} against ${fAll - fP} of ${runs.length - nP}, Fisher's exact p = ${fp(pF)} (two-sided). ` +
+        (pt.pValue <= 0.05 || pF <= 0.05
+          ? `So p=${P} differs here${pt.pValue <= 0.05 ? ` in onset (${pt.statistic > 0 ? 'later' : 'earlier'})` : ''}${pF <= 0.05 ? ` in its failure rate` : ''}.`
+          : `No evidence that p=${P} differs (power ${f(power, 2)} to detect a failure rate 0.5 above the other primes' ${f(rateO, 2)}).`),
+    );
+  }
+  return {
+    id: 'p101-population',
+    question: `Is p=${P} different? Per prime, the distribution of the MIScope class and the second-descent onset over seeds, data seeds and jitters.`,
+    answer: parts.join(' '),
+    figure: 'study-population',
+    table: {
+      columns: ['p', 'runs', 'seeds', 'data seeds', 'jitters', 'grokked', 'healthy', 'late_grokker', 'degraded', 'degraded_rebound', 'no_second_descent', 'runs with onset', 'min onset', 'median onset', 'max onset'],
+      rows,
+    },
+    vegaLite: {
+      $schema: VL_SCHEMA,
+      title: 'Second-descent onset per run by prime (colour: MIScope class; runs without an onset are not drawn)',
+      data: { values: runs.filter((r) => r.onset !== null).map((r) => ({ p: String(r.p), onset: r.onset, class: r.outcome, run: r.runId, seed: r.seed, dataSeed: r.dataSeed, jitter: r.jitter })) },
+      mark: { type: 'point', filled: true },
+      encoding: {
+        x: { field: 'p', type: 'ordinal', title: 'prime' }, y: { field: 'onset', type: 'quantitative', title: 'second-descent onset epoch' },
+        color: { field: 'class', type: 'nominal' }, xOffset: { field: 'jitter', type: 'nominal' },
+        tooltip: [{ field: 'run' }, { field: 'seed' }, { field: 'dataSeed' }, { field: 'jitter' }, { field: 'onset' }, { field: 'class' }],
+      },
+    },
+  };
+}
+
+function sd(xs: number[]): number {
+  if (xs.length < 2) return NaN;
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
+}
+
+/**
+ * Seed × prime: is a seed's outcome a property of the seed or of rounding? The spread (sample SD)
+ * of the onset across the jitters of one (p, seed, data seed), against the spread across seeds of
+ * the same (p, data seed) (each seed's unperturbed run, jitter 0); and how often the jitters of one
+ * (p, seed, data seed) agree on the class.
+ */
+function sectionRounding(d: StudyDetails): StudySection | null {
+  const runs = d.runs.filter((r) => r.outcome !== undefined);
+  const key = (r: StudyRunFacts) => `${r.p}|${r.seed}|${r.dataSeed}`;
+  const groups = new Map<string, StudyRunFacts[]>();
+  for (const r of runs) groups.set(key(r), [...(groups.get(key(r)) ?? []), r]);
+  const ens = [...groups.values()].filter((g) => new Set(g.map((r) => r.jitter)).size >= 2);
+  if (ens.length === 0) return null;
+  const rows: Cell[][] = [];
+  const within: number[] = [];
+  let agree = 0;
+  for (const g of ens) {
+    const on = g.map((r) => r.onset).filter((x): x is number => x !== null);
+    const classes = [...new Set(g.map((r) => r.outcome))];
+    if (classes.length === 1) agree++;
+    const s1 = sd(on);
+    if (Number.isFinite(s1)) within.push(s1);
+    rows.push(['jitters', g[0].p, g[0].seed, g[0].dataSeed, g.length, on.length, cell(s1, 1), on.length ? Math.min(...on) : null, on.length ? Math.max(...on) : null, classes.join(' ')]);
+  }
+  const across: number[] = [];
+  const byPD = new Map<string, StudyRunFacts[]>();
+  for (const r of runs.filter((x) => x.jitter === 0)) byPD.set(`${r.p}|${r.dataSeed}`, [...(byPD.get(`${r.p}|${r.dataSeed}`) ?? []), r]);
+  for (const g of byPD.values()) {
+    if (new Set(g.map((r) => r.seed)).size < 2) continue;
+    const on = g.map((r) => r.onset).filter((x): x is number => x !== null);
+    const s2 = sd(on);
+    if (Number.isFinite(s2)) across.push(s2);
+    rows.push(['seeds (jitter 0)', g[0].p, null, g[0].dataSeed, g.length, on.length, cell(s2, 1), on.length ? Math.min(...on) : null, on.length ? Math.max(...on) : null, [...new Set(g.map((r) => r.outcome))].join(' ')]);
+  }
+  const mw = within.length ? median(within) : NaN, ma = across.length ? median(across) : NaN;
+  const parts = [
+    `${plural(ens.length, 'rounding ensemble')} (one p, seed and data seed, initial weights moved by ±1 ulp per jitter): the onset's SD across jitters has median ${f(mw, 0)} epochs; the jitters agree on the MIScope class in ${agree} of ${ens.length}.`,
+    across.length
+      ? `Across seeds (unperturbed runs of one p and data seed) the onset's SD has median ${f(ma, 0)} epochs over ${plural(across.length, 'group')}, ${Number.isFinite(mw) && mw > 0 ? `${f(ma / mw, 1)} times the rounding spread` : 'to compare with the rounding spread'}. ` +
+        (Number.isFinite(mw) && Number.isFinite(ma)
+          ? ma > 2 * mw
+            ? 'So the seed matters beyond rounding noise here.'
+            : "So rounding alone moves a run's onset about as much as changing the seed: a seed's outcome is not a property of the seed on another machine."
+          : '')
+      : 'No (p, data seed) has unperturbed runs of two seeds, so the spread across seeds cannot be compared.',
+    'These spreads are descriptive (few groups): no test is given.',
+  ];
+  return {
+    id: 'seed-vs-rounding',
+    question: "Seed × prime: is a seed's outcome a property of the seed or of rounding? Spread of the onset across jitters of one (p, seed, data seed) against the spread across seeds.",
+    answer: parts.join(' '),
+    table: { columns: ['spread across', 'p', 'seed', 'data seed', 'runs', 'runs with onset', 'onset SD', 'min onset', 'max onset', 'classes'], rows },
+  };
+}
+
 /** The study's sections, from data already loaded (pure). */
 export function computeStudyFromData(runs: readonly StudyRunData[], opts: StudyOptions = {}): StudyAnswers {
   const d = analyseStudy(runs, opts);
@@ -1984,6 +2128,7 @@ export function computeStudyFromData(runs: readonly StudyRunData[], opts: StudyO
       sectionTiming(d),
       sectionCritical(d),
       sectionPrime(d),
+      ...[sectionPopulation(d), sectionRounding(d)].filter((x): x is StudySection => x !== null),
       sectionPredict(d),
       sectionEmbedding(d, runs),
       sectionMetric(d, runs),

@@ -428,7 +428,7 @@ test('computeStudy loads real analysed runs from a store: fractions, grok epochs
     }
 
     const out = computeStudy(store, ['r0', 'r1', 'r2']);
-    assert.equal(out.sections.length, 7);
+    assert.equal(out.sections.length, 8, "7 sections + the per-prime population of classes");
     assert.deepEqual(out.runs.map((r) => r.grokEpoch), [100, 200, null]);
     assert.match(out.sections[0].answer, /2 runs grokked and 1 run failed \(r2; by MIScope's outcome classes/);
     assert.throws(() => computeStudy(store, ['nope']), /no run nope/);
@@ -437,4 +437,29 @@ test('computeStudy loads real analysed runs from a store: fractions, grok epochs
     store.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('population and rounding sections: per-prime classes and onsets, the p=101 tests, spread across jitters vs seeds', () => {
+  const runs: StudyRunData[] = [];
+  // p=97 and p=113: healthy, onsets spread by seed (1000 apart) and barely by jitter (10 apart).
+  for (const p of [97, 113]) for (const seed of [1, 2]) for (const jitter of [0, 1, 2]) {
+    const r = makeRun({ p, seed, grok: 2000, rampStart: 1000, last: 3000 });
+    runs.push({ ...r, runId: `p${p}-s${seed}-j${jitter}`, outcome: 'healthy', onset: 1000 * seed + 10 * jitter, dataSeed: 598, jitter });
+  }
+  // p=101: every run fails (no onset).
+  for (const seed of [1, 2]) for (const jitter of [0, 1, 2]) {
+    const r = makeRun({ p: 101, seed, grok: null, rampStart: null, last: 3000 });
+    runs.push({ ...r, runId: `p101-s${seed}-j${jitter}`, outcome: 'no_second_descent', onset: null, dataSeed: 598, jitter });
+  }
+  const s = computeStudyFromData(runs, { permutation: { samples: 2000 } });
+  const pop = section(s, 'p101-population');
+  assert.deepEqual(pop.table?.rows.find((r) => r[0] === 101), [101, 6, 2, 1, 3, 0, 0, 0, 0, 0, 6, 0, null, null, null]);
+  assert.deepEqual(pop.table?.rows.find((r) => r[0] === 97)?.slice(0, 7), [97, 6, 2, 1, 3, 6, 6]);
+  // 6 of 6 failures against 0 of 12: Fisher's two-sided p = 2 / C(18, 6).
+  assert.match(pop.answer, /failures 6 of 6 against 0 of 12, Fisher's exact p = 1\.1e-4/);
+  assert.match(pop.answer, /So p=101 differs here in onset \(later\) in its failure rate/);
+  const rnd = section(s, 'seed-vs-rounding');
+  // Jitter SD of (0, 10, 20) is 10; across seeds (1000 vs 2000) SD 707.1; p=101 ensembles have no onset.
+  assert.match(rnd.answer, /6 rounding ensembles .* median 10 epochs; the jitters agree on the MIScope class in 6 of 6/);
+  assert.match(rnd.answer, /median 707 epochs over 2 groups, 70\.7 times the rounding spread\. So the seed matters beyond rounding noise here/);
 });
