@@ -13,6 +13,7 @@
  */
 import type { Kernels, Vec } from '../engine/kernels.js';
 import type { Params } from './params.js';
+import type { AblationHook, Hooks } from './interventions.js';
 
 /** A batch of pairs (a, b) with targets (a + b) mod p. */
 export interface Batch {
@@ -57,7 +58,7 @@ export interface Tables {
  * The per-token tables of the current weights. Pass the previous epoch's tables as `reuse` to
  * overwrite them in place: fresh large allocations cost page faults on every epoch.
  */
-export function computeTables(k: Kernels, params: Params, reuse?: Tables): Tables {
+export function computeTables(k: Kernels, params: Params, reuse?: Tables, hooks?: Hooks): Tables {
   const c = params.config;
   const { p, dModel: d, nHeads: H, dHead: dh, dMlp: m } = c;
   const R = 2 * p + 1;
@@ -94,6 +95,9 @@ export function computeTables(k: Kernels, params: Params, reuse?: Tables): Table
     k.gemm(false, false, R, 1, dh, scale, Kh, qh, 0, S.subarray(h * R, (h + 1) * R));
     k.gemm(false, false, R, d, dh, 1, Vh, WO, 0, O.subarray(h * R * d, (h + 1) * R * d));
   }
+  // Intervention hook on the attention output (x' = x·M): every row of O, and b_O (below).
+  const M = hooks?.attnOut ?? null;
+  if (M) mapRows(k, H * R, d, O, M, false);
   // All heads' rows at once: [H·R, d]·[d, m] and [H·R, d]·[d, p].
   k.gemm(false, false, H * R, m, d, 1, O, Win, 0, P);
   const WU = t['unembed.W_U'];
@@ -102,6 +106,11 @@ export function computeTables(k: Kernels, params: Params, reuse?: Tables): Table
   k.gemm(false, false, m, p, d, 1, t['blocks.0.mlp.W_out'], WU, 0, WoutU);
   const baseR = buf('baseR', d);
   for (let j = 0; j < d; j++) baseR[j] = x2[j] + t['blocks.0.attn.b_O'][j];
+  if (M) {
+    const bO = k.alloc(d);
+    k.gemm(false, false, 1, d, d, 1, t['blocks.0.attn.b_O'], M, 0, bO);
+    for (let j = 0; j < d; j++) baseR[j] = x2[j] + bO[j];
+  }
   const basePre = buf('basePre', m);
   basePre.set(t['blocks.0.mlp.b_in']);
   k.gemm(false, false, 1, m, d, 1, baseR, Win, 1, basePre);
@@ -110,6 +119,50 @@ export function computeTables(k: Kernels, params: Params, reuse?: Tables): Table
   baseU.set(t['unembed.b_U']);
   k.gemm(false, false, 1, p, d, 1, baseF, WU, 1, baseU);
   return { X, K, V, q, S, O, P, baseR, basePre, OU, WoutU, baseU, baseF };
+}
+
+/** Rows of X [n, d] ← X·M (or X·Mᵀ when `transM`), through a temporary. */
+function mapRows(k: Kernels, n: number, d: number, X: Vec, M: Vec, transM: boolean): void {
+  const tmp = k.alloc(n * d);
+  k.gemm(false, transM, n, d, d, 1, X, M, 0, tmp);
+  X.set(tmp);
+}
+
+/**
+ * The ablation hook on post-activations [N, m]: each listed neuron's column becomes its constant
+ * (0, the given mean, or, for an unfixed mean hook, the column's mean over this batch, stored in
+ * the hook). With `keep` ([N, count]) the original columns are saved for the backward pass.
+ */
+function applyAblation(N: number, m: number, post: Vec, hook: AblationHook, keep: Vec | null): void {
+  const c = hook.neurons.length;
+  for (let i = 0; i < c; i++) {
+    const n = hook.neurons[i];
+    if (hook.mode === 'mean' && !hook.fixed) {
+      let s = 0;
+      for (let r = 0; r < N; r++) s += post[r * m + n];
+      hook.values[i] = s / N;
+    }
+    const v = hook.mode === 'zero' ? 0 : hook.values[i];
+    for (let r = 0; r < N; r++) {
+      if (keep) keep[r * c + i] = post[r * m + n];
+      post[r * m + n] = v;
+    }
+  }
+}
+
+/**
+ * Backward of applyAblation, on the gradient of the post-activations (before the relu mask):
+ * a zeroed or fixed constant passes no gradient; the batch mean passes Σ_r dpost[r]/N to every
+ * sample where the original pre-activation was positive.
+ */
+function ablationBackward(N: number, m: number, dpost: Vec, hook: AblationHook, keep: Vec): void {
+  const c = hook.neurons.length;
+  for (let i = 0; i < c; i++) {
+    const n = hook.neurons[i];
+    let G = 0;
+    if (hook.mode === 'mean' && !hook.fixed) for (let r = 0; r < N; r++) G += dpost[r * m + n];
+    for (let r = 0; r < N; r++) dpost[r * m + n] = keep[r * c + i] > 0 ? G / N : 0;
+  }
 }
 
 /** Activations of one forward pass, kept for the backward pass. */
@@ -143,11 +196,12 @@ export function mlpActivations(k: Kernels, params: Params, tables: Tables, batch
   k.mixTokens(batch.n, H, p, m, batch.a, batch.b, ws.w, tables.P, tables.basePre, ws.post, true, keepPre ? ws.pre : null);
 }
 
-export function forward(k: Kernels, params: Params, tables: Tables, batch: Batch, ws: Workspace, keepPre = true): Forward {
+export function forward(k: Kernels, params: Params, tables: Tables, batch: Batch, ws: Workspace, keepPre = true, hooks?: Hooks): Forward {
   const { p, dModel: d, nHeads: H, dMlp: m } = params.config;
   const t = params.t;
   const N = batch.n;
   mlpActivations(k, params, tables, batch, ws, keepPre);
+  if (hooks?.ablation) applyAblation(N, m, ws.post, hooks.ablation, null);
   k.mixTokens(N, H, p, d, batch.a, batch.b, ws.w, tables.O, tables.baseR, ws.r, false, null);
   ws.f.set(ws.r.subarray(0, N * d));
   k.gemm(false, false, N, d, m, 1, ws.post, t['blocks.0.mlp.W_out'], 1, ws.f);
@@ -164,17 +218,18 @@ export interface LossResult { loss: number; acc: number }
  * folded into the tables, logits = baseU + Σ w·OU[tok] + relu(pre)·(W_out·W_U), which is the same
  * linear map as forward() with fewer operations.
  */
-export function evalLogits(k: Kernels, params: Params, tables: Tables, batch: Batch, ws: Workspace): Vec {
+export function evalLogits(k: Kernels, params: Params, tables: Tables, batch: Batch, ws: Workspace, hooks?: Hooks): Vec {
   const { p, nHeads: H, dMlp: m } = params.config;
   mlpActivations(k, params, tables, batch, ws, false);
+  if (hooks?.ablation) applyAblation(batch.n, m, ws.post, hooks.ablation, null);
   k.mixTokens(batch.n, H, p, p, batch.a, batch.b, ws.w, tables.OU, tables.baseU, ws.logits, false, null);
   k.gemm(false, false, batch.n, p, m, 1, ws.post, tables.WoutU, 1, ws.logits);
   return ws.logits;
 }
 
 /** Mean cross-entropy and accuracy of a batch (no gradients). */
-export function evaluate(k: Kernels, params: Params, tables: Tables, batch: Batch, ws: Workspace): LossResult {
-  const logits = evalLogits(k, params, tables, batch, ws);
+export function evaluate(k: Kernels, params: Params, tables: Tables, batch: Batch, ws: Workspace, hooks?: Hooks): LossResult {
+  const logits = evalLogits(k, params, tables, batch, ws, hooks);
   const { lossSum, correct } = k.crossEntropy(batch.n, params.config.p, logits, batch.target, null, 0);
   return { loss: lossSum / batch.n, acc: correct / batch.n };
 }
@@ -199,13 +254,16 @@ export class GradWorkspace {
  * (written into `grad`, a Params-shaped buffer; biases get their gradient too, whether trained or not).
  */
 export function lossAndGrad(k: Kernels, params: Params, tables: Tables, batch: Batch, ws: Workspace,
-                            gw: GradWorkspace, grad: Params): LossResult {
+                            gw: GradWorkspace, grad: Params, hooks?: Hooks): LossResult {
   const { p, dModel: d, nHeads: H, dHead: dh, dMlp: m } = params.config;
   const R = 2 * p + 1;
   const N = batch.n;
   const t = params.t, g = grad.t;
   // Forward with the unembedding folded in (as evalLogits), keeping the MLP pre-activations.
   mlpActivations(k, params, tables, batch, ws, false);
+  const abl = hooks?.ablation ?? null;
+  const keep = abl ? k.alloc(N * abl.neurons.length) : null;
+  if (abl) applyAblation(N, m, ws.post, abl, keep);
   k.mixTokens(N, H, p, p, batch.a, batch.b, ws.w, tables.OU, tables.baseU, ws.logits, false, null);
   k.gemm(false, false, N, p, m, 1, ws.post, tables.WoutU, 1, ws.logits);
   const { lossSum, correct } = k.crossEntropy(N, p, ws.logits, batch.target, gw.dlogits, 1 / N);
@@ -214,6 +272,7 @@ export function lossAndGrad(k: Kernels, params: Params, tables: Tables, batch: B
   // logits = baseU + Σ_h Σ_j w_hj·OU[h, tok_j] + relu(pre)·WoutU
   k.gemm(true, false, m, p, N, 1, ws.post, dl, 0, gw.dWoutU);
   k.gemm(false, true, N, m, p, 1, dl, tables.WoutU, 0, gw.dpre);
+  if (abl) ablationBackward(N, m, gw.dpre, abl, keep!);
   k.reluBackward(N * m, ws.post, gw.dpre); // post > 0 exactly where pre > 0
   const dBaseU = g['unembed.b_U'];
   k.colSum(N, p, dl, dBaseU, false);
@@ -239,10 +298,14 @@ export function lossAndGrad(k: Kernels, params: Params, tables: Tables, batch: B
   k.gemm(true, false, d, m, 1, 1, tables.baseR, dBasePre, 0, gWin);
   k.gemm(true, false, d, m, H * R, 1, tables.O, gw.dP, 1, gWin);
   k.gemm(false, true, 1, d, m, 1, dBasePre, Win, 1, dBase);
-  // dBase is now the gradient of baseR = x2 + b_O.
-  g['blocks.0.attn.b_O'].set(dBase);
+  // dBase is now the gradient of baseR = x2 + b_O (x2 + b_O·M with the attention-output hook).
+  const M = hooks?.attnOut ?? null;
+  if (M) k.gemm(false, true, 1, d, d, 1, dBase, M, 0, g['blocks.0.attn.b_O']);
+  else g['blocks.0.attn.b_O'].set(dBase);
   k.gemm(false, true, H * R, d, p, 1, gw.dOU, WU, 0, gw.dO);
   k.gemm(false, true, H * R, d, m, 1, gw.dP, Win, 1, gw.dO);
+  // The tables hold O' = O·M: dO = dO'·Mᵀ.
+  if (M) mapRows(k, H * R, d, gw.dO, M, true);
 
   // Per head: O = V·W_O, V = X·W_V + b_V, S = K·q/√dh, K = X·W_K + b_K, q = x2·W_Q + b_Q.
   const dX = gw.dX;
