@@ -16,6 +16,7 @@ import { embeddingFourierAnalyzer } from './analyzers/embedding-fourier.js';
 import { grokkingAnalyzer } from './analyzers/grokking.js';
 import { gradientFlowAnalyzer } from './analyzers/gradient-flow.js';
 import { curvatureAnalyzer } from './analyzers/curvature.js';
+import { effectiveDimensionalityAnalyzer } from './analyzers/effective-dimensionality.js';
 import { neuronFourierAnalyzer } from './analyzers/neuron-fourier.js';
 import { outcomeAnalyzer } from './analyzers/outcome.js';
 
@@ -107,5 +108,6 @@ registerAnalyzer(neuronFourierAnalyzer);
 registerAnalyzer(embeddingFourierAnalyzer);
 registerAnalyzer(gradientFlowAnalyzer);
 registerAnalyzer(curvatureAnalyzer);
+registerAnalyzer(effectiveDimensionalityAnalyzer);
 registerRunAnalyzer(grokkingAnalyzer);
 registerRunAnalyzer(outcomeAnalyzer);
