@@ -7,13 +7,14 @@
  * Figures are built from the stored analyses (collect.ts), never by recomputing them, except the
  * galleries' activation maps, which come from the checkpoints through the engine.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { computeStudyFromData, type StudyRunData } from '../analysis/study.js';
 import { referenceTable } from '../analysis/results.js';
 import { type Kernels, loadKernels } from '../engine/index.js';
-import { badInput } from '../errors.js';
+import { badInput, failure } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
+import { describeOsError } from '../store/lock.js';
 import type { Store } from '../store/store.js';
 import { collectRun, disambiguateLabels, isAnalysed } from './collect.js';
 import { toCsv } from './csv.js';
@@ -22,6 +23,7 @@ import { embeddingFirstLast, embeddingSpectrum, referenceTableFigure } from './f
 import { neuronHeatmaps } from './figures/neuron-heatmap.js';
 import { earlyVsGrok } from './figures/predict.js';
 import { countOverTime, meanOverlay, meanPanels, trainingCurves } from './figures/timeseries.js';
+import { dynamicsFigures } from './figures/dynamics.js';
 import { VL_CONFIG, VL_SCHEMA } from './figures/common.js';
 import { buildGallery, galleryFigures, type GalleryRun } from './gallery.js';
 import { answerFileId, buildHtml } from './html.js';
@@ -44,6 +46,7 @@ export function buildFigures(runs: RunData[], K: number, kernels: Kernels = load
   for (const m of ['coarseness', 'concentration'] as const) figs.push(...neuronHeatmaps(runs, m, K));
   for (const m of ['coarseness', 'concentration'] as const) figs.push(earlyVsGrok(runs, m, K));
   for (const m of ['coarseness', 'concentration'] as const) figs.push(countOverTime(runs, m, K));
+  figs.push(...dynamicsFigures(runs));
   const emb = embeddingSpectrum(runs);
   if (emb) figs.push(emb);
   const emb0 = embeddingFirstLast(runs);
@@ -113,16 +116,18 @@ export async function writeReport(store: Store, runIds: string[], outDir: string
 
   const out = resolve(outDir);
   const figDir = join(out, 'figures'), dataDir = join(out, 'data');
+  // --out naming a file is bad input; any other failure to create or write is the system's (exit 1).
+  if (existsSync(out) && !statSync(out).isDirectory()) throw badInput(`--out ${outDir} is a file, not a directory`);
   try {
     mkdirSync(figDir, { recursive: true });
     mkdirSync(dataDir, { recursive: true });
   } catch (err) {
-    throw badInput(`cannot create report directory ${outDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw failure(`cannot create report directory ${outDir}: ${describeOsError(err)}`);
   }
   const files: string[] = [];
   // Report files are not store files: plain writes, except report.html (atomic, the file people open).
   const write = (path: string, data: string | Uint8Array): void => {
-    try { writeFileSync(path, data); } catch (err) { throw badInput(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`); }
+    try { writeFileSync(path, data); } catch (err) { throw failure(`cannot write ${path}: ${describeOsError(err)}`); }
     files.push(path);
   };
 

@@ -16,6 +16,7 @@ import {
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { failure } from '../errors.js';
+import { describeOsError } from './lock.js';
 
 /** Temp files look like `.<target name>.<pid>.<8 hex digits>.tmp`. */
 const TEMP_PATTERN = /^\..*\.(\d+)\.[0-9a-f]{8}\.tmp$/;
@@ -26,13 +27,8 @@ function tempPathFor(target: string): string {
   return join(dirname(target), `.${basename(target)}.${process.pid}.${rand}.tmp`);
 }
 
-function describe(err: unknown): string {
-  if (err instanceof Error) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return code ?? err.message.split('\n')[0];
-  }
-  return String(err);
-}
+/** The OS error in one line, message and code: `no space left on device, write (ENOSPC)`. */
+const describe = describeOsError;
 
 /** fsync a directory so a rename inside it survives a crash (a no-op where unsupported). */
 export function fsyncDir(dir: string): void {
