@@ -1,184 +1,73 @@
 /*
- * grokbench's native engine: an N-API addon over OpenBLAS with the model's fused element-wise
- * kernels (float32). Every function mirrors one method of the TypeScript kernel interface
- * (src/engine/kernels.ts), whose doc comments define the semantics; src/engine/reference.ts is
- * the oracle the tests compare against. Reductions run in a fixed order (deterministic).
+ * grokbench's native engine: an N-API addon with its own GEMM and the model's fused element-wise
+ * kernels (float32), in three paths (paths.h, path.inc) chosen from CPUID feature bits, with
+ * OpenMP threads. Every function mirrors one method of the TypeScript kernel interface
+ * (src/engine/kernels.ts), whose doc comments define the semantics and the determinism contract;
+ * src/engine/reference.ts is the oracle the tests compare against.
  */
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <node_api.h>
-#include <cblas.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
-extern void openblas_set_num_threads(int);
-extern int openblas_get_num_threads(void);
-extern char *openblas_get_config(void);
-extern char *openblas_get_corename(void);
+#include "paths.h"
 
-/* Largest element (vectorisable; NaN-free input assumed, as NaN logits mean divergence anyway). */
-static float row_max(const float *restrict x, int n) {
-  float m[16];
-  int j = 0;
-  for (int l = 0; l < 16; l++) m[l] = -INFINITY;
-  for (; j + 16 <= n; j += 16)
-    for (int l = 0; l < 16; l++) m[l] = x[j + l] > m[l] ? x[j + l] : m[l];
-  float r = -INFINITY;
-  for (int l = 0; l < 16; l++) r = m[l] > r ? m[l] : r;
-  for (; j < n; j++) r = x[j] > r ? x[j] : r;
-  return r;
+/* The path in use and why (set once at load; GROKBENCH_KERNELS=auto|avx512|avx2|portable). */
+static const Path *path = &path_portable;
+static char path_reason[256] = "";
+
+#if defined(__x86_64__)
+static int cpu_has_avx512(void) {
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
 }
+static int cpu_has_avx2(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
+#endif
 
 /*
- * exp(x) in float64 for x <= 0, deterministic and vectorisable (issue 9): x = n·ln2 + r with
- * n = round(x·log2 e) (the 1.5·2^52 trick), r by Cody–Waite with fdlibm's split of ln2
- * (|r| <= 0.347), e^r by its degree-13 Taylor polynomial in Horner form (truncation < 5e-18,
- * about 1e-16 relative in all), and 2^n through the exponent bits. Arguments below -708 give 0.
- * Every operation is a separately rounded IEEE multiply or add (the file is compiled with
- * -ffp-contract=off), so the scalar and vector versions and the TypeScript reference
- * (src/engine/reference.ts exp64) give the same bits.
+ * Chooses the path from CPUID feature bits (libgcc's __builtin_cpu_supports, which also checks
+ * that the OS saves the vector registers) or from GROKBENCH_KERNELS. Returns an error message
+ * (for a forced path the CPU lacks, or an unknown value) or NULL.
  */
-#define EXP64_MIN (-708.0)
-#define EXP64_SHIFT 6755399441055744.0 /* 1.5·2^52 */
-#define EXP64_LOG2E 1.4426950408889634
-#define EXP64_LN2HI 6.93147180369123816490e-01
-#define EXP64_LN2LO 1.90821492927058770002e-10
-#define EXP64_POLY(p, r) do { \
-  p = r * (1.0 / 6227020800.0) + 1.0 / 479001600.0; p = p * r + 1.0 / 39916800.0; \
-  p = p * r + 1.0 / 3628800.0; p = p * r + 1.0 / 362880.0; p = p * r + 1.0 / 40320.0; \
-  p = p * r + 1.0 / 5040.0; p = p * r + 1.0 / 720.0; p = p * r + 1.0 / 120.0; \
-  p = p * r + 1.0 / 24.0; p = p * r + 1.0 / 6.0; p = p * r + 0.5; p = p * r + 1.0; p = p * r + 1.0; \
-} while (0)
-
-static inline double exp64(double x) {
-  if (x < EXP64_MIN) return 0.0;
-  const double t = x * EXP64_LOG2E + EXP64_SHIFT;
-  const double n = t - EXP64_SHIFT;
-  const double r = (x - n * EXP64_LN2HI) - n * EXP64_LN2LO;
-  double p;
-  EXP64_POLY(p, r);
-  union { double d; int64_t i; } u = { .d = t }, sh = { .d = EXP64_SHIFT }, s;
-  s.i = (u.i - sh.i + 1023) << 52;
-  return p * s.d;
-}
-
-typedef double v8d __attribute__((vector_size(64), aligned(8)));
-typedef int64_t v8l __attribute__((vector_size(64), aligned(8)));
-typedef float v8f __attribute__((vector_size(32), aligned(4)));
-
-static inline v8d exp64x8(v8d x) {
-  const v8l under = x < EXP64_MIN;
-  x = (v8d)((v8l)x & ~under);
-  const v8d t = x * EXP64_LOG2E + EXP64_SHIFT;
-  const v8d n = t - EXP64_SHIFT;
-  const v8d r = (x - n * EXP64_LN2HI) - n * EXP64_LN2LO;
-  v8d p;
-  EXP64_POLY(p, r);
-  union { double d; int64_t i; } sh = { .d = EXP64_SHIFT };
-  v8l ti; memcpy(&ti, &t, sizeof ti);
-  const v8l si = (ti - sh.i + 1023) << 52;
-  v8d s; memcpy(&s, &si, sizeof s);
-  return (v8d)((v8l)(p * s) & ~under);
-}
-
-/* e[j] = exp64((double)x[j] − shift) for j < n: the vector body and the scalar tail give the same bits. */
-static void exp64_shifted(const float *restrict x, double *restrict e, int n, double shift) {
-  int j = 0;
-  for (; j + 8 <= n; j += 8) {
-    const v8d xd = __builtin_convertvector(*(const v8f *)(x + j), v8d);
-    *(v8d *)(e + j) = exp64x8(xd - shift);
+static const char *choose_path(void) {
+  const char *want = getenv("GROKBENCH_KERNELS");
+  if (!want || !*want) want = "auto";
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  const int has512 = cpu_has_avx512(), has2 = cpu_has_avx2();
+#else
+  const int has512 = 0, has2 = 0;
+#endif
+  static char err[256];
+  if (strcmp(want, "auto") == 0) {
+#if defined(__x86_64__)
+    if (has512) { path = &path_avx512; snprintf(path_reason, sizeof path_reason, "auto: CPUID reports AVX-512 F/VL/BW/DQ"); return NULL; }
+    if (has2) { path = &path_avx2; snprintf(path_reason, sizeof path_reason, "auto: CPUID reports AVX2 and FMA, no AVX-512"); return NULL; }
+    path = &path_portable; snprintf(path_reason, sizeof path_reason, "auto: CPUID reports neither AVX-512 nor AVX2+FMA");
+#else
+    path = &path_portable; snprintf(path_reason, sizeof path_reason, "auto: not an x86-64 build");
+#endif
+    return NULL;
   }
-  for (; j < n; j++) e[j] = exp64((double)x[j] - shift);
-}
-
-/* Σ e[j] in a fixed order: 8 interleaved lanes over whole blocks of 8, the lanes in order, then the tail. */
-static double sum8(const double *restrict e, int n) {
-  v8d acc = {0};
-  int j = 0;
-  for (; j + 8 <= n; j += 8) acc += *(const v8d *)(e + j);
-  double s = 0;
-  for (int l = 0; l < 8; l++) s += acc[l];
-  for (; j < n; j++) s += e[j];
-  return s;
-}
-
-/*
- * One row of the cross-entropy (see kernels.ts): returns the row's loss; *correct = argmax == t.
- * e is scratch of V doubles.
- */
-static double ce_row(const float *restrict o, int V, int t, float *restrict d, double scale, double *restrict e, int *correct) {
-  const float mx = row_max(o, V);
-  int arg = 0;
-  while (arg < V - 1 && o[arg] != mx) arg++; /* the first maximum wins */
-  *correct = arg == t;
-  exp64_shifted(o, e, V, (double)mx);
-  const double et = e[t];
-  e[t] = 0.0;
-  const double rest = sum8(e, V); /* Σ_{j≠t} e_j, summed directly */
-  e[t] = et;
-  const double z = rest + et;
-  const double loss = et == 1.0 ? log1p(rest) : log(z) - ((double)o[t] - (double)mx);
-  if (d) {
-    const double s = scale / z;
-    int j = 0;
-    for (; j + 8 <= V; j += 8) *(v8f *)(d + j) = __builtin_convertvector(*(const v8d *)(e + j) * s, v8f);
-    for (; j < V; j++) d[j] = (float)(e[j] * s);
-    d[t] = (float)(-rest * s);
+  if (strcmp(want, "portable") == 0) { path = &path_portable; snprintf(path_reason, sizeof path_reason, "GROKBENCH_KERNELS=portable"); return NULL; }
+#if defined(__x86_64__)
+  if (strcmp(want, "avx512") == 0 && has512) { path = &path_avx512; snprintf(path_reason, sizeof path_reason, "GROKBENCH_KERNELS=avx512"); return NULL; }
+  if (strcmp(want, "avx2") == 0 && has2) { path = &path_avx2; snprintf(path_reason, sizeof path_reason, "GROKBENCH_KERNELS=avx2"); return NULL; }
+#endif
+  if (strcmp(want, "avx512") == 0 || strcmp(want, "avx2") == 0) {
+    snprintf(err, sizeof err, "GROKBENCH_KERNELS=%s but this CPU does not support %s", want,
+             strcmp(want, "avx512") == 0 ? "AVX-512 F/VL/BW/DQ" : "AVX2 and FMA");
+    return err;
   }
-  return loss;
+  snprintf(err, sizeof err, "GROKBENCH_KERNELS must be auto, avx512, avx2 or portable, got '%s'", want);
+  return err;
 }
-
-/* 16 floats as one value; aligned(4) lets it load from any float address. */
-typedef float v16f __attribute__((vector_size(64), aligned(4)));
-
-/* out = base + Σ_i ws[i]·rows[i], 16 columns at a time in registers (each output written once). */
-static void mix_rows(float *restrict out, const float *restrict base, const float *const *rows, const float *ws,
-                     int nrows, int width) {
-  int c = 0;
-  /* Four independent accumulators hide the latency of the multiply-add chain. */
-  for (; c + 64 <= width; c += 64) {
-    v16f a0 = *(const v16f *)(base + c), a1 = *(const v16f *)(base + c + 16);
-    v16f a2 = *(const v16f *)(base + c + 32), a3 = *(const v16f *)(base + c + 48);
-    for (int i = 0; i < nrows; i++) {
-      const float *t = rows[i] + c;
-      const float wi = ws[i];
-      a0 += wi * *(const v16f *)t; a1 += wi * *(const v16f *)(t + 16);
-      a2 += wi * *(const v16f *)(t + 32); a3 += wi * *(const v16f *)(t + 48);
-    }
-    *(v16f *)(out + c) = a0; *(v16f *)(out + c + 16) = a1;
-    *(v16f *)(out + c + 32) = a2; *(v16f *)(out + c + 48) = a3;
-  }
-  for (; c + 16 <= width; c += 16) {
-    v16f acc = *(const v16f *)(base + c);
-    for (int i = 0; i < nrows; i++) acc += ws[i] * *(const v16f *)(rows[i] + c);
-    *(v16f *)(out + c) = acc;
-  }
-  for (; c < width; c++) {
-    float acc = base[c];
-    for (int i = 0; i < nrows; i++) acc += ws[i] * rows[i][c];
-    out[c] = acc;
-  }
-}
-
-/* d += w·g over `width` columns. */
-static void axpy(float *restrict d, const float *restrict g, float w, int width) {
-  for (int c = 0; c < width; c++) d[c] += w * g[c];
-}
-
-/* Dot product in a fixed order: 16 interleaved partial sums, then their sum (vectorisable, deterministic). */
-static float dot(const float *restrict x, const float *restrict y, int n) {
-  float acc[16] = {0};
-  int c = 0;
-  for (; c + 16 <= n; c += 16)
-    for (int l = 0; l < 16; l++) acc[l] += x[c + l] * y[c + l];
-  float s = 0;
-  for (int l = 0; l < 16; l++) s += acc[l];
-  for (; c < n; c++) s += x[c] * y[c];
-  return s;
-}
+static const char *path_error = NULL;
 
 /* The most threads the engine runs (src/engine/kernels.ts MAX_THREADS). */
 #define GROKBENCH_MAX_THREADS 256
@@ -248,6 +137,93 @@ static int check_tokens(napi_env env, const int32_t *a, const int32_t *b, int N,
   return 1;
 }
 
+/*
+ * C = alpha·op(A)·op(B) + beta·C (row-major, float32) under the determinism contract of
+ * kernels.ts: every element's product is one FMA chain from 0 over k = 0..K−1 in order (the
+ * K-blocking only stores the chain's float value and resumes it), then C = alpha·acc (skipped when
+ * alpha = 1) and, unless beta = 0, + beta·C, each a float32 operation. op(B) is packed once in
+ * NR-column panels (zero padded); threads split only the MR-row tiles of C, each packing its own
+ * A slivers. With K > KC the chains' partial values live in a workspace between K blocks.
+ */
+#define GEMM_KC 512
+static int gemm_f32(int ta, int tb, int M, int N, int K, float alpha, const float *A, const float *B, float beta, float *C) {
+  const int MR = path->mr, NR = path->nr;
+  const int Np = (N + NR - 1) / NR * NR, panels = Np / NR, tiles = (M + MR - 1) / MR;
+  const int nk = K == 0 ? 1 : (K + GEMM_KC - 1) / GEMM_KC;
+  const size_t bpSize = (size_t)(K > 0 ? K : 1) * Np;
+  float *Bp = aligned_alloc(64, sizeof(float) * ((bpSize + 15) / 16 * 16));
+  float *W = nk > 1 ? aligned_alloc(64, sizeof(float) * (((size_t)tiles * MR * Np + 15) / 16 * 16)) : NULL;
+  if (!Bp || (nk > 1 && !W)) { free(Bp); free(W); return -1; }
+  const double work = 2.0 * M * N * K;
+  int oom = 0;
+  #pragma omp parallel if (work > 4 * PAR_MIN)
+  {
+    /* Pack op(B): panel q holds B(k, q·NR + c) at Bp[q·K·NR + k·NR + c]. */
+    #pragma omp for schedule(static)
+    for (int q = 0; q < panels; q++) {
+      float *dst = Bp + (size_t)q * K * NR;
+      const int j0 = q * NR, nr = N - j0 < NR ? N - j0 : NR;
+      for (int k = 0; k < K; k++) {
+        float *d = dst + (size_t)k * NR;
+        if (tb) for (int c = 0; c < nr; c++) d[c] = B[(size_t)(j0 + c) * K + k];
+        else memcpy(d, B + (size_t)k * N + j0, sizeof(float) * nr);
+        for (int c = nr; c < NR; c++) d[c] = 0.0f;
+      }
+    }
+    float *Ap = aligned_alloc(64, sizeof(float) * (size_t)MR * GEMM_KC);
+    float *Ct = aligned_alloc(64, sizeof(float) * (size_t)MR * NR);
+    if (!Ap || !Ct) {
+      #pragma omp atomic write
+      oom = 1;
+    }
+    for (int kb = 0; kb < nk; kb++) {
+      const int k0 = kb * GEMM_KC, kc = K - k0 < GEMM_KC ? K - k0 : GEMM_KC;
+      #pragma omp for schedule(static)
+      for (int tile = 0; tile < tiles; tile++) {
+        if (!Ap || !Ct) continue;
+        const int i0 = tile * MR, mr = M - i0 < MR ? M - i0 : MR;
+        /* Pack the A sliver: Ap[k·MR + r] = A(i0 + r, k0 + k), zero rows past M. */
+        for (int k = 0; k < kc; k++) {
+          float *d = Ap + (size_t)k * MR;
+          if (ta) memcpy(d, A + (size_t)(k0 + k) * M + i0, sizeof(float) * mr);
+          for (int r = mr; r < MR; r++) d[r] = 0.0f;
+        }
+        if (!ta) {
+          for (int r = 0; r < mr; r++) {
+            const float *src = A + (size_t)(i0 + r) * K + k0;
+            for (int k = 0; k < kc; k++) Ap[(size_t)k * MR + r] = src[k];
+          }
+        }
+        for (int q = 0; q < panels; q++) {
+          float *acc; int ldc;
+          if (nk > 1) { acc = W + (size_t)i0 * Np + (size_t)q * NR; ldc = Np; }
+          else { acc = Ct; ldc = NR; }
+          if (kc > 0) path->micro(kc, Ap, Bp + (size_t)q * K * NR + (size_t)k0 * NR, acc, ldc, kb == 0);
+          else memset(acc, 0, sizeof(float) * (size_t)MR * NR); /* K = 0: empty chains */
+          if (kb == nk - 1) {
+            const int j0 = q * NR, nr = N - j0 < NR ? N - j0 : NR;
+            for (int r = 0; r < mr; r++) {
+              const float *s = acc + (size_t)r * ldc;
+              float *o = C + (size_t)(i0 + r) * N + j0;
+              if (beta == 0.0f) {
+                if (alpha == 1.0f) memcpy(o, s, sizeof(float) * nr);
+                else for (int c = 0; c < nr; c++) o[c] = alpha * s[c];
+              } else if (alpha == 1.0f) {
+                for (int c = 0; c < nr; c++) o[c] = s[c] + beta * o[c];
+              } else {
+                for (int c = 0; c < nr; c++) o[c] = alpha * s[c] + beta * o[c];
+              }
+            }
+          }
+        }
+      }
+    }
+    free(Ap); free(Ct);
+  }
+  free(Bp); free(W);
+  return oom ? -1 : 0;
+}
+
 /* gemm(transA, transB, M, N, K, alpha, A, B, beta, C) */
 static napi_value Gemm(napi_env env, napi_callback_info info) {
   napi_value argv[10];
@@ -262,45 +238,7 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (M == 0 || N == 0) return NULL;
-  if (K == 0) { /* C = beta*C */
-    for (size_t i = 0; i < (size_t)M * N; i++) C[i] = beta == 0 ? 0.0f : (float)(beta * C[i]);
-    return NULL;
-  }
-  /* OpenBLAS runs single-threaded; the OpenMP threads split C by rows (or by columns when it has
-   * few rows), so one pool of threads serves the GEMMs and the element-wise kernels alike. */
-  const int lda = ta ? M : K, ldb = tb ? K : N;
-  const CBLAS_TRANSPOSE TA = ta ? CblasTrans : CblasNoTrans, TB = tb ? CblasTrans : CblasNoTrans;
-  int nt = 1;
-#ifdef _OPENMP
-  nt = omp_get_max_threads();
-#endif
-  const double work = 2.0 * M * N * K;
-  if (nt <= 1 || work < 16 * PAR_MIN) {
-    cblas_sgemm(CblasRowMajor, TA, TB, M, N, K, (float)alpha, A, lda, B, ldb, (float)beta, C, N);
-    return NULL;
-  }
-  const int byRows = M >= N || M >= 64 * nt;
-  #pragma omp parallel num_threads(nt)
-  {
-    int t = 0;
-#ifdef _OPENMP
-    t = omp_get_thread_num();
-#endif
-    const int total = byRows ? M : N;
-    /* Slices rounded to 16 so that every thread's block keeps the kernels' full width. */
-    int chunk = (total + nt - 1) / nt;
-    chunk = (chunk + 15) / 16 * 16;
-    const int s0 = t * chunk, s1 = s0 + chunk < total ? s0 + chunk : total;
-    if (s0 < s1) {
-      if (byRows) {
-        const float *As = ta ? A + s0 : A + (size_t)s0 * K;
-        cblas_sgemm(CblasRowMajor, TA, TB, s1 - s0, N, K, (float)alpha, As, lda, B, ldb, (float)beta, C + (size_t)s0 * N, N);
-      } else {
-        const float *Bs = tb ? B + (size_t)s0 * K : B + s0;
-        cblas_sgemm(CblasRowMajor, TA, TB, M, s1 - s0, K, (float)alpha, A, lda, Bs, ldb, (float)beta, C + s0, N);
-      }
-    }
-  }
+  if (gemm_f32(ta, tb, M, N, K, (float)alpha, A, B, (float)beta, C) != 0) napi_throw_error(env, NULL, "grokbench native: out of memory");
   return NULL;
 }
 
@@ -339,9 +277,7 @@ static napi_value MixTokens(napi_env env, napi_callback_info info) {
         rows[3 * h + 2] = T + ((size_t)h * R + 2 * p) * width + c0;
         ws[3 * h] = wn[0]; ws[3 * h + 1] = wn[1]; ws[3 * h + 2] = wn[2];
       }
-      mix_rows(o, base + c0, rows, ws, 3 * H, bw);
-      if (pre) memcpy(pre + (size_t)n * width + c0, o, sizeof(float) * bw);
-      if (relu) for (int c = 0; c < bw; c++) o[c] = o[c] > 0.0f ? o[c] : 0.0f;
+      path->mix_rows(o, pre ? pre + (size_t)n * width + c0 : NULL, base + c0, rows, ws, 3 * H, bw, relu);
     }
   }
   return NULL;
@@ -366,7 +302,7 @@ static napi_value AttnWeights(napi_env env, napi_callback_info info) {
     for (int h = 0; h < H; h++) {
       const double x0 = S[h * R + a[n]], x1 = S[h * R + p + b[n]], x2 = S[h * R + 2 * p];
       const double mx = fmax(x0, fmax(x1, x2));
-      const double e0 = exp(x0 - mx), e1 = exp(x1 - mx), e2 = exp(x2 - mx);
+      const double e0 = exp64(x0 - mx), e1 = exp64(x1 - mx), e2 = exp64(x2 - mx);
       const double z = e0 + e1 + e2;
       float *o = w + ((size_t)n * H + h) * 3;
       o[0] = (float)(e0 / z); o[1] = (float)(e1 / z); o[2] = (float)(e2 / z);
@@ -400,9 +336,9 @@ static napi_value MixTokensBackward(napi_env env, napi_callback_info info) {
     const float *g = dOut + (size_t)n * width;
     for (int h = 0; h < H; h++) {
       float *o = gd + ((size_t)n * H + h) * 3;
-      o[0] = dot(g, T + ((size_t)h * R + a[n]) * width, width);
-      o[1] = dot(g, T + ((size_t)h * R + p + b[n]) * width, width);
-      o[2] = dot(g, T + ((size_t)h * R + 2 * p) * width, width);
+      o[0] = path->dot(g, T + ((size_t)h * R + a[n]) * width, width);
+      o[1] = path->dot(g, T + ((size_t)h * R + p + b[n]) * width, width);
+      o[2] = path->dot(g, T + ((size_t)h * R + 2 * p) * width, width);
     }
   }
   /* Phase 2 (serial, in sample order): the softmax backward into dS. */
@@ -426,9 +362,9 @@ static napi_value MixTokensBackward(napi_env env, napi_callback_info info) {
       const float *g = dOut + (size_t)n * width + c0;
       for (int h = 0; h < H; h++) {
         const float *wn = w + ((size_t)n * H + h) * 3;
-        axpy(dT + ((size_t)h * R + a[n]) * width + c0, g, wn[0], bw);
-        axpy(dT + ((size_t)h * R + p + b[n]) * width + c0, g, wn[1], bw);
-        axpy(dT + ((size_t)h * R + 2 * p) * width + c0, g, wn[2], bw);
+        path->axpy(dT + ((size_t)h * R + a[n]) * width + c0, g, wn[0], bw);
+        path->axpy(dT + ((size_t)h * R + p + b[n]) * width + c0, g, wn[1], bw);
+        path->axpy(dT + ((size_t)h * R + 2 * p) * width + c0, g, wn[2], bw);
       }
     }
   }
@@ -490,7 +426,7 @@ static napi_value CrossEntropy(napi_env env, napi_callback_info info) {
     #pragma omp for schedule(static)
     for (int n = 0; n < N; n++) {
       if (!e) continue;
-      rowLoss[n] = ce_row(L + (size_t)n * V, V, tg[n], dL ? dL + (size_t)n * V : NULL, scale, e, &rowOk[n]);
+      rowLoss[n] = path->ce_row(L + (size_t)n * V, V, tg[n], dL ? dL + (size_t)n * V : NULL, scale, e, &rowOk[n]);
     }
     free(e);
   }
@@ -538,14 +474,7 @@ static napi_value AdamW(napi_env env, napi_callback_info info) {
   for (size_t r = 0; r + 1 < lr_; r += 2) {
     const size_t s = (size_t)ranges[r], e = (size_t)ranges[r + 1];
     if (e > lP || e > lG || e > lM || e > lV || s > e) { napi_throw_range_error(env, NULL, "grokbench native: adamw range out of bounds"); return NULL; }
-    for (size_t i = s; i < e; i++) {
-      const float g = G[i];
-      P[i] = P[i] * decay;
-      Mm[i] = Mm[i] + omb1 * (g - Mm[i]);
-      Vv[i] = Vv[i] * fb2 + omb2 * g * g;
-      const float denom = sqrtf(Vv[i]) / bc2Sqrt + feps;
-      P[i] = P[i] - stepSize * Mm[i] / denom;
-    }
+    path->adamw_range(P, G, Mm, Vv, s, e, decay, omb1, fb2, omb2, stepSize, bc2Sqrt, feps);
   }
   return NULL;
 }
@@ -559,7 +488,6 @@ static napi_value SetThreads(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "grokbench native: threads must be between 1 and " GROKBENCH_STR(GROKBENCH_MAX_THREADS));
     return NULL;
   }
-  openblas_set_num_threads(1);
 #ifdef _OPENMP
   omp_set_num_threads(n);
 #endif
@@ -577,17 +505,21 @@ static napi_value GetThreads(napi_env env, napi_callback_info info) {
   return r;
 }
 
-static napi_value BlasInfo(napi_env env, napi_callback_info info) {
+/* kernelsInfo() -> [path, reason] */
+static napi_value KernelsInfo(napi_env env, napi_callback_info info) {
   (void)info;
-  char buf[512];
-  snprintf(buf, sizeof buf, "%s (%s)", openblas_get_config(), openblas_get_corename());
-  napi_value r;
-  CHECK(napi_create_string_utf8(env, buf, NAPI_AUTO_LENGTH, &r));
-  return r;
+  napi_value res, x, y;
+  CHECK(napi_create_array_with_length(env, 2, &res));
+  CHECK(napi_create_string_utf8(env, path->name, NAPI_AUTO_LENGTH, &x));
+  CHECK(napi_create_string_utf8(env, path_reason, NAPI_AUTO_LENGTH, &y));
+  CHECK(napi_set_element(env, res, 0, x));
+  CHECK(napi_set_element(env, res, 1, y));
+  return res;
 }
 
 static napi_value Init(napi_env env, napi_value exports) {
-  openblas_set_num_threads(1);
+  path_error = choose_path();
+  if (path_error) { napi_throw_error(env, NULL, path_error); return NULL; }
   napi_property_descriptor d[] = {
     {"gemm", NULL, Gemm, NULL, NULL, NULL, napi_default, NULL},
     {"mixTokens", NULL, MixTokens, NULL, NULL, NULL, napi_default, NULL},
@@ -600,7 +532,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"adamw", NULL, AdamW, NULL, NULL, NULL, napi_default, NULL},
     {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_default, NULL},
     {"getThreads", NULL, GetThreads, NULL, NULL, NULL, napi_default, NULL},
-    {"blasInfo", NULL, BlasInfo, NULL, NULL, NULL, napi_default, NULL},
+    {"kernelsInfo", NULL, KernelsInfo, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof d / sizeof d[0], d);
   return exports;

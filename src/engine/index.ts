@@ -29,9 +29,10 @@ export function loadKernels(opts: { threads?: number; quiet?: boolean } = {}): K
     const want = process.env.GROKBENCH_ENGINE;
     if (want === 'typescript') cached = new ReferenceKernels('f32');
     else {
-      const { kernels, reason } = loadNative();
+      const { kernels, reason, badKernelsSetting } = loadNative();
       if (kernels) cached = kernels;
       else {
+        if (badKernelsSetting) throw badInput(reason);
         if (want === 'native') throw failure(`GROKBENCH_ENGINE=native but ${reason}`);
         if (!warned && !opts.quiet) {
           process.stderr.write(`grokbench: warning: ${reason}; using the slow TypeScript engine (run npm rebuild grokbench / install libopenblas-dev)\n`);
@@ -47,6 +48,6 @@ export function loadKernels(opts: { threads?: number; quiet?: boolean } = {}): K
 
 /** A one-line description of the engine in use, e.g. for `--version` and run metadata. */
 export function engineDescription(k: Kernels): string {
-  const info = (k as { blasInfo?: () => string }).blasInfo?.();
-  return info ? `native (OpenBLAS ${info}, ${k.getThreads()} thread(s))` : `${k.name} (${k.precision})`;
+  const info = (k as { kernelsInfo?: () => { path: string; reason: string } }).kernelsInfo?.();
+  return info ? `native (${info.path} kernels, ${info.reason}; ${k.getThreads()} thread(s))` : `${k.name} (${k.precision})`;
 }

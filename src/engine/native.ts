@@ -1,6 +1,7 @@
 /**
- * The native engine: the N-API addon (native/grokbench.c, built by node-gyp at install) over
- * OpenBLAS, float32. `loadNative()` returns null when the addon is missing or fails to load.
+ * The native engine: the N-API addon (native/grokbench.c, built by node-gyp at install), float32,
+ * with its own GEMM and element-wise kernels in the path chosen from CPUID feature bits (or
+ * GROKBENCH_KERNELS). `loadNative()` returns null when the addon is missing or fails to load.
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
@@ -20,7 +21,7 @@ interface Addon {
   adamw(...args: unknown[]): void;
   setThreads(n: number): void;
   getThreads(): number;
-  blasInfo(): string;
+  kernelsInfo(): [string, string];
 }
 
 /** The package root (two levels above dist/src/engine or src/engine). */
@@ -39,8 +40,11 @@ class NativeKernels implements Kernels {
   readonly name = 'native' as const;
   readonly precision = 'f32' as const;
   constructor(private readonly a: Addon) {}
-  /** OpenBLAS's build and core, for run metadata. */
-  blasInfo(): string { return this.a.blasInfo(); }
+  /** The kernel path in use (avx512, avx2, portable) and why it was chosen. */
+  kernelsInfo(): { path: string; reason: string } {
+    const [path, reason] = this.a.kernelsInfo();
+    return { path, reason };
+  }
   alloc(n: number): Vec { return new Float32Array(n); }
   setThreads(n: number): void { this.a.setThreads(n); }
   getThreads(): number { return this.a.getThreads(); }
@@ -71,12 +75,15 @@ class NativeKernels implements Kernels {
 export type { NativeKernels };
 
 /** The native engine, or null (with the reason) when the addon cannot be loaded. */
-export function loadNative(): { kernels: NativeKernels | null; reason: string } {
+export function loadNative(): { kernels: NativeKernels | null; reason: string; badKernelsSetting?: boolean } {
   if (!existsSync(ADDON_PATH)) return { kernels: null, reason: `native addon not built (${ADDON_PATH} missing)` };
   try {
     const require = createRequire(import.meta.url);
     return { kernels: new NativeKernels(require(ADDON_PATH) as Addon), reason: '' };
   } catch (err) {
-    return { kernels: null, reason: `native addon failed to load: ${(err as Error).message.split('\n')[0]}` };
+    const msg = (err as Error).message.split('\n')[0];
+    // A GROKBENCH_KERNELS value this CPU (or build) cannot honour is the user's setting, not a broken build.
+    if (msg.startsWith('GROKBENCH_KERNELS')) return { kernels: null, reason: msg, badKernelsSetting: true };
+    return { kernels: null, reason: `native addon failed to load: ${msg}` };
   }
 }

@@ -44,6 +44,25 @@ function sum8(e: Float64Array, n: number): number {
   return s;
 }
 
+/**
+ * fmaf(a, b, c) for float32 values: round_f32(a·b + c) with a single rounding. a·b is exact in
+ * float64 (48 bits); s = a·b + c is rounded once to float64, and rounding s to float32 is the
+ * correct result unless s lies exactly halfway between two float32 values while the exact sum
+ * does not (the float64 error of s, from TwoSum, breaks the tie).
+ */
+export function fmaf(a: number, b: number, c: number): number {
+  const p = a * b;
+  const s = p + c;
+  const r = Math.fround(s);
+  if (r === s || !Number.isFinite(s)) return r;
+  const other = 2 * s - r; // the float32 neighbour on s's other side, when s is a midpoint
+  if (Math.fround(other) !== other) return r; // not a midpoint: rounding s is rounding the exact sum
+  const bb = s - p;
+  const err = (p - (s - bb)) + (c - bb); // exact: a·b + c = s + err
+  if (err === 0) return r; // a true tie: round to even, as fround did
+  return (other > r) === (err > 0) ? other : r;
+}
+
 /** Throws a RangeError unless every idx[i] (i < n) lies in [0, bound). */
 function checkIndices(idx: Int32Array, n: number, bound: number, what: string): void {
   for (let i = 0; i < n; i++) {
@@ -67,17 +86,31 @@ export class ReferenceKernels implements Kernels {
   gemm(transA: boolean, transB: boolean, M: number, N: number, K: number,
        alpha: number, A: Vec, B: Vec, beta: number, C: Vec): void {
     // Row-major. A(i,k) = transA ? A[k*M+i] : A[i*K+k]; B(k,j) = transB ? B[j*K+k] : B[k*N+j].
+    // float32: the native engine's contract (kernels.ts), one exact fmaf chain per element in k
+    // order, then alpha and beta in float32. float64: plain float64 sums.
+    const f32 = this.precision === 'f32';
     const row = new Float64Array(N);
+    const al = f32 ? Math.fround(alpha) : alpha, be = f32 ? Math.fround(beta) : beta;
     for (let i = 0; i < M; i++) {
       row.fill(0);
       for (let k = 0; k < K; k++) {
         const aik = transA ? A[k * M + i] : A[i * K + k];
-        if (aik === 0) continue;
-        if (transB) for (let j = 0; j < N; j++) row[j] += aik * B[j * K + k];
-        else { const o = k * N; for (let j = 0; j < N; j++) row[j] += aik * B[o + j]; }
+        if (f32) {
+          if (transB) for (let j = 0; j < N; j++) row[j] = fmaf(aik, B[j * K + k], row[j]);
+          else { const o = k * N; for (let j = 0; j < N; j++) row[j] = fmaf(aik, B[o + j], row[j]); }
+        } else {
+          if (aik === 0) continue;
+          if (transB) for (let j = 0; j < N; j++) row[j] += aik * B[j * K + k];
+          else { const o = k * N; for (let j = 0; j < N; j++) row[j] += aik * B[o + j]; }
+        }
       }
       const o = i * N;
-      if (beta === 0) for (let j = 0; j < N; j++) C[o + j] = alpha * row[j];
+      if (f32) {
+        for (let j = 0; j < N; j++) {
+          const t = al === 1 ? row[j] : Math.fround(al * row[j]);
+          C[o + j] = be === 0 ? t : Math.fround(t + Math.fround(be * C[o + j]));
+        }
+      } else if (beta === 0) for (let j = 0; j < N; j++) C[o + j] = alpha * row[j];
       else for (let j = 0; j < N; j++) C[o + j] = alpha * row[j] + beta * C[o + j];
     }
   }
@@ -85,15 +118,19 @@ export class ReferenceKernels implements Kernels {
   mixTokens(N: number, H: number, p: number, width: number, a: Int32Array, b: Int32Array, w: Vec,
             tables: Vec, base: Vec, out: Vec, relu: boolean, preOut: Vec | null): void {
     checkIndices(a, N, p, 'mixTokens token'); checkIndices(b, N, p, 'mixTokens token');
+    // float32: the native order, acc = base, then acc += w·row per head h and position j, each a float32 operation.
+    const f = this.precision === 'f32' ? Math.fround : (x: number) => x;
     const acc = new Float64Array(width);
     const R = 2 * p + 1;
     for (let n = 0; n < N; n++) {
       for (let c = 0; c < width; c++) acc[c] = base[c];
       for (let h = 0; h < H; h++) {
         const ow = (n * H + h) * 3;
-        const w0 = w[ow], w1 = w[ow + 1], w2 = w[ow + 2];
-        const o0 = (h * R + a[n]) * width, o1 = (h * R + p + b[n]) * width, o2 = (h * R + 2 * p) * width;
-        for (let c = 0; c < width; c++) acc[c] += w0 * tables[o0 + c] + w1 * tables[o1 + c] + w2 * tables[o2 + c];
+        const rows = [(h * R + a[n]) * width, (h * R + p + b[n]) * width, (h * R + 2 * p) * width];
+        for (let j = 0; j < 3; j++) {
+          const wj = w[ow + j], oj = rows[j];
+          for (let c = 0; c < width; c++) acc[c] = f(acc[c] + f(wj * tables[oj + c]));
+        }
       }
       const o = n * width;
       for (let c = 0; c < width; c++) {
@@ -111,7 +148,7 @@ export class ReferenceKernels implements Kernels {
       for (let h = 0; h < H; h++) {
         const x0 = S[h * R + a[n]], x1 = S[h * R + p + b[n]], x2 = S[h * R + 2 * p];
         const mx = Math.max(x0, x1, x2);
-        const e0 = Math.exp(x0 - mx), e1 = Math.exp(x1 - mx), e2 = Math.exp(x2 - mx);
+        const e0 = exp64(x0 - mx), e1 = exp64(x1 - mx), e2 = exp64(x2 - mx);
         const z = e0 + e1 + e2;
         const o = (n * H + h) * 3;
         w[o] = e0 / z; w[o + 1] = e1 / z; w[o + 2] = e2 / z;
@@ -122,7 +159,20 @@ export class ReferenceKernels implements Kernels {
   mixTokensBackward(N: number, H: number, p: number, width: number, a: Int32Array, b: Int32Array, w: Vec,
                     tables: Vec, dOut: Vec, dTables: Vec, dS: Vec): void {
     checkIndices(a, N, p, 'mixTokensBackward token'); checkIndices(b, N, p, 'mixTokensBackward token');
+    // float32: the native order and roundings (dot products in 16 interleaved lanes, every
+    // operation a float32 one); dTables and dS accumulate over samples in order either way.
+    const f = this.precision === 'f32' ? Math.fround : (x: number) => x;
     const R = 2 * p + 1;
+    const lanes = new Float64Array(16);
+    const dot = (g: number, o: number): number => {
+      lanes.fill(0);
+      let c = 0;
+      for (; c + 16 <= width; c += 16) for (let l = 0; l < 16; l++) lanes[l] = f(lanes[l] + f(dOut[g + c + l] * tables[o + c + l]));
+      let s = 0;
+      for (let l = 0; l < 16; l++) s = f(s + lanes[l]);
+      for (; c < width; c++) s = f(s + f(dOut[g + c] * tables[o + c]));
+      return s;
+    };
     for (let n = 0; n < N; n++) {
       const g = n * width;
       for (let h = 0; h < H; h++) {
@@ -130,16 +180,17 @@ export class ReferenceKernels implements Kernels {
         const w0 = w[ow], w1 = w[ow + 1], w2 = w[ow + 2];
         const r0 = h * R + a[n], r1 = h * R + p + b[n], r2 = h * R + 2 * p;
         const o0 = r0 * width, o1 = r1 * width, o2 = r2 * width;
-        let d0 = 0, d1 = 0, d2 = 0;
+        const d0 = dot(g, o0), d1 = dot(g, o1), d2 = dot(g, o2);
         for (let c = 0; c < width; c++) {
           const gc = dOut[g + c];
-          d0 += gc * tables[o0 + c]; d1 += gc * tables[o1 + c]; d2 += gc * tables[o2 + c];
-          dTables[o0 + c] += w0 * gc; dTables[o1 + c] += w1 * gc; dTables[o2 + c] += w2 * gc;
+          dTables[o0 + c] = f(dTables[o0 + c] + f(w0 * gc));
+          dTables[o1 + c] = f(dTables[o1 + c] + f(w1 * gc));
+          dTables[o2 + c] = f(dTables[o2 + c] + f(w2 * gc));
         }
-        const s = w0 * d0 + w1 * d1 + w2 * d2;
-        dS[r0] += w0 * (d0 - s);
-        dS[r1] += w1 * (d1 - s);
-        dS[r2] += w2 * (d2 - s);
+        const s = f(f(f(w0 * d0) + f(w1 * d1)) + f(w2 * d2));
+        dS[r0] = f(dS[r0] + f(w0 * f(d0 - s)));
+        dS[r1] = f(dS[r1] + f(w1 * f(d1 - s)));
+        dS[r2] = f(dS[r2] + f(w2 * f(d2 - s)));
       }
     }
   }
@@ -186,15 +237,20 @@ export class ReferenceKernels implements Kernels {
 
   adamw(ranges: Int32Array, param: Vec, grad: Vec, m: Vec, v: Vec,
         lr: number, beta1: number, beta2: number, eps: number, wd: number, step: number): void {
+    // float32: the native engine's float32 operations and constants; float64: the same formula in float64.
+    const f = this.precision === 'f32' ? Math.fround : (x: number) => x;
     const bc1 = 1 - beta1 ** step, bc2 = 1 - beta2 ** step;
-    const stepSize = lr / bc1, bc2Sqrt = Math.sqrt(bc2), decay = 1 - lr * wd;
+    const decay = f(1 - lr * wd), omb1 = f(1 - beta1), b2 = f(beta2), omb2 = f(1 - beta2);
+    const stepSize = f(lr / bc1), bc2Sqrt = f(Math.sqrt(bc2)), e = f(eps);
     for (let r = 0; r < ranges.length; r += 2) {
       for (let i = ranges[r]; i < ranges[r + 1]; i++) {
         const g = grad[i];
-        param[i] = param[i] * decay;
-        m[i] = m[i] + (1 - beta1) * (g - m[i]);
-        v[i] = v[i] * beta2 + (1 - beta2) * g * g;
-        param[i] = param[i] - stepSize * (m[i] / (Math.sqrt(v[i]) / bc2Sqrt + eps));
+        const pi = f(param[i] * decay);
+        const mi = f(m[i] + f(omb1 * f(g - m[i])));
+        const vi = f(f(v[i] * b2) + f(f(omb2 * g) * g));
+        m[i] = mi; v[i] = vi;
+        const denom = f(f(f(Math.sqrt(vi)) / bc2Sqrt) + e);
+        param[i] = f(pi - f(f(stepSize * mi) / denom));
       }
     }
   }
