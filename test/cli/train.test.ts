@@ -203,3 +203,24 @@ test('bad input gives one grokbench: line, exit 2, and leaves the store untouche
   assert.deepEqual(snapshot(partial), snap);
 });
 
+
+test('bad settings are refused before the store is opened: a new --store directory is never created', () => {
+  const missing = join(tmp(), 'missing.safetensors');
+  const cases: [string, string[], RegExp][] = [
+    ['non-prime p', ['--p', '21'], /--p must be prime/],
+    ['33 heads (the native engine takes 32)', ['--n-heads', '33'], /--n-heads must be at most 32/],
+    ['bad schedule', ['--checkpoint-schedule', '0:10'], /--checkpoint-schedule/],
+    ['schedule and every', ['--checkpoint-schedule', 'miscope', '--checkpoint-every', '50'], /not both/],
+    ['negative jitter', ['--jitter', '-1'], /--jitter/],
+    ['gelu', ['--act', 'gelu'], /--act/],
+    ['missing init file', ['--init-from', missing], /missing\.safetensors/],
+  ];
+  for (const [what, extra, re] of cases) {
+    const store = join(tmp(), 'new-store');
+    const r = cli(['train', '--store', store, '--epochs', '2', ...extra]);
+    assert.equal(r.status, 2, `${what}: ${r.stderr}`);
+    assert.equal(r.stderr.trim().split('\n').length, 1, what);
+    assert.match(r.stderr, new RegExp(`^grokbench: .*${re.source}`), what);
+    assert.ok(!existsSync(store), `${what}: ${store} not created`);
+  }
+});
