@@ -17,6 +17,7 @@ import { grokkingAnalyzer } from './analyzers/grokking.js';
 import { gradientFlowAnalyzer } from './analyzers/gradient-flow.js';
 import { curvatureAnalyzer } from './analyzers/curvature.js';
 import { effectiveDimensionalityAnalyzer } from './analyzers/effective-dimensionality.js';
+import { attentionAnalyzer } from './analyzers/attention.js';
 import { neuronFourierAnalyzer } from './analyzers/neuron-fourier.js';
 import { outcomeAnalyzer } from './analyzers/outcome.js';
 
@@ -109,5 +110,6 @@ registerAnalyzer(embeddingFourierAnalyzer);
 registerAnalyzer(gradientFlowAnalyzer);
 registerAnalyzer(curvatureAnalyzer);
 registerAnalyzer(effectiveDimensionalityAnalyzer);
+registerAnalyzer(attentionAnalyzer);
 registerRunAnalyzer(grokkingAnalyzer);
 registerRunAnalyzer(outcomeAnalyzer);
