@@ -9,6 +9,7 @@ import * as importCmd from './import.js';
 import * as exportCmd from './export.js';
 import * as sweep from './sweep.js';
 import * as report from './report.js';
+import * as ablate from './ablate.js';
 import * as outcome from './outcome.js';
 
 export function registerCommands(program: Command): void {
@@ -22,4 +23,5 @@ export function registerCommands(program: Command): void {
   exportCmd.register(program);
   coarseness.register(program);
   report.register(program);
+  ablate.register(program);
 }
