@@ -21,6 +21,7 @@ import { toCsv } from './csv.js';
 import { animatedHistogram, frameEpochs, histogramGrid } from './figures/distribution.js';
 import { embeddingFirstLast, embeddingSpectrum, referenceTableFigure } from './figures/embedding.js';
 import { neuronHeatmaps } from './figures/neuron-heatmap.js';
+import { furtherFigures } from './figures/further.js';
 import { earlyVsGrok } from './figures/predict.js';
 import { countOverTime, meanOverlay, meanPanels, trainingCurves } from './figures/timeseries.js';
 import { dynamicsFigures } from './figures/dynamics.js';
@@ -102,6 +103,7 @@ export async function writeReport(store: Store, runIds: string[], outDir: string
 
   const kernels = loadKernels({ quiet: true });
   const figures = buildFigures(runs, K, kernels);
+  figures.push(...furtherFigures(store, runs));
   const galleries: GalleryRun[] = [];
   for (const r of runs) {
     const g = buildGallery(kernels, r, opts.galleryEpochs);

@@ -1,0 +1,77 @@
+/**
+ * Figures of the further analyzers (issue 14), read from their stored summaries: one long table
+ * (run, epoch, series, value) per figure and a line chart faceted by series, coloured by run.
+ *   further-gradient-flow   gradient magnitude per site (MIScope gradient site) and mean per-neuron gradient
+ *   further-curvature       flatness (mean Δloss, flatness ratio) and the top/bottom Hessian eigenvalues
+ *   further-effdim          participation ratios of W_E, W_in, W_out, W_U
+ *   further-attention       per-head specialization of the attention-to-a map and mean attention to a
+ */
+import type { AttentionHeadSummary } from '../../analysis/analyzers/attention.js';
+import type { CurvatureSummary } from '../../analysis/analyzers/curvature.js';
+import type { EffdimSummary } from '../../analysis/analyzers/effective-dimensionality.js';
+import type { GradientFlowSummary } from '../../analysis/analyzers/gradient-flow.js';
+import type { Store } from '../../store/store.js';
+import type { Figure, RunData } from '../types.js';
+import { VL_CONFIG, VL_SCHEMA, runColour, sig } from './common.js';
+
+type Row = [string, number, string, number | null];
+
+function lineFigure(runs: RunData[], name: string, title: string, caption: string, rows: Row[], logY: boolean): Figure {
+  const values = rows.map(([run, epoch, series, value]) => ({ run, epoch, series, value }));
+  const spec = {
+    $schema: VL_SCHEMA, config: VL_CONFIG, data: { values },
+    facet: { row: { field: 'series', type: 'nominal', title: null } },
+    resolve: { scale: { y: 'independent' } },
+    spec: {
+      width: 520, height: 120, mark: { type: 'line', point: values.length < 400 },
+      encoding: {
+        x: { field: 'epoch', type: 'quantitative', title: 'epoch' },
+        y: { field: 'value', type: 'quantitative', title: null, ...(logY ? { scale: { type: 'symlog' } } : {}) },
+        color: runColour(runs),
+      },
+    },
+  };
+  return { name, section: 'training', title, caption, spec, table: { columns: ['run', 'epoch', 'series', 'value'], rows } };
+}
+
+/** The further analyzers' figures for the runs that have their results (none when no run has). */
+export function furtherFigures(store: Store, runs: RunData[]): Figure[] {
+  const gf: Row[] = [], cv: Row[] = [], ed: Row[] = [], at: Row[] = [];
+  for (const r of runs) {
+    for (const a of store.getAnalyses<GradientFlowSummary>(r.runId, 'gradient_flow')) {
+      const s = a.summary;
+      if (!s.magnitude) continue;
+      for (const site of Object.keys(s.magnitude)) gf.push([r.label, a.epoch, `gradient energy magnitude: ${site}`, sig(s.magnitude[site])]);
+      gf.push([r.label, a.epoch, 'mean per-neuron gradient norm', sig(s.neuron_grad?.mean)]);
+    }
+    for (const a of store.getAnalyses<CurvatureSummary>(r.runId, 'curvature')) {
+      const s = a.summary;
+      if (s.mean_delta_loss === undefined) continue;
+      cv.push([r.label, a.epoch, 'mean Δ training loss (ε = 0.1)', sig(s.mean_delta_loss)]);
+      cv.push([r.label, a.epoch, 'flatness ratio', sig(s.flatness_ratio)]);
+      if (s.hessian) {
+        cv.push([r.label, a.epoch, 'top Hessian eigenvalue', sig(s.hessian.eigenvalue)]);
+        cv.push([r.label, a.epoch, '|λ − second difference| / |λ|', sig(s.hessian.relative_error)]);
+      }
+    }
+    for (const a of store.getAnalyses<EffdimSummary>(r.runId, 'effective_dimensionality')) {
+      for (const m of ['W_E', 'W_in', 'W_out', 'W_U']) ed.push([r.label, a.epoch, `PR(${m})`, sig(a.summary.pr[m] as number)]);
+    }
+    for (const a of store.getAnalyses<{ heads: AttentionHeadSummary[] }>(r.runId, 'attention')) {
+      a.summary.heads.forEach((h, i) => {
+        at.push([r.label, a.epoch, `head ${i} specialization`, sig(h.specialization)]);
+        at.push([r.label, a.epoch, `head ${i} mean attention to a`, sig(h.mean_to_a)]);
+      });
+    }
+  }
+  const out: Figure[] = [];
+  if (gf.length) out.push(lineFigure(runs, 'further-gradient-flow', 'Gradient flow over training',
+    'Per-site gradient energy magnitude (MIScope gradient site: the training-loss gradient projected through W_E onto the modular Fourier basis, L2 norm over frequencies) and the mean per-neuron gradient norm (W_in column and W_out row).', gf, true));
+  if (cv.length) out.push(lineFigure(runs, 'further-curvature', 'Loss-landscape curvature over training',
+    'MIScope landscape flatness on the training loss (50 unit directions, ε = 0.1: mean change of the loss and the share of directions changing it by less than 10 %), and the top Hessian eigenvalue (Lanczos on finite-difference Hessian-vector products, h = 0.01) at epoch 0 and every 1000 epochs, with its disagreement with the loss\'s second difference along the eigenvector.', cv, false));
+  if (ed.length) out.push(lineFigure(runs, 'further-effdim', 'Effective dimensionality of the weights',
+    'Participation ratio (Σσ²)²/Σσ⁴ of the singular values of W_E, W_in, W_out and W_U.', ed, false));
+  if (at.length) out.push(lineFigure(runs, 'further-attention', 'Attention heads over training',
+    'Per head: specialization (largest frequency share of its attention-to-a map over all p² inputs) and its mean attention from "=" to a.', at, false));
+  return out;
+}
