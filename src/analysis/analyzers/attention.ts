@@ -7,6 +7,7 @@
  */
 import type { Analyzer, AnalyzerOutput } from '../analyzer.js';
 import { analyseAttention } from '../attention.js';
+import { argmax1 } from './gradient-flow.js';
 
 export const ATTENTION = 'attention';
 
@@ -15,11 +16,6 @@ export interface AttentionHeadSummary {
   mean_to_a: number; mean_to_b: number; mean_to_eq: number;
 }
 
-const argmax1 = (xs: ArrayLike<number>): number => {
-  let best = 0;
-  for (let i = 1; i < xs.length; i++) if (xs[i] > xs[best]) best = i;
-  return best + 1;
-};
 
 export const attentionAnalyzer: Analyzer = {
   name: ATTENTION,

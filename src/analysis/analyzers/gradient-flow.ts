@@ -21,7 +21,8 @@ export interface GradientFlowSummary {
   neuron_grad?: { mean: number; median: number; max: number };
 }
 
-const argmax1 = (xs: ArrayLike<number>): number => {
+/** 1-based index of the largest value (a frequency k from an array indexed k−1). */
+export const argmax1 = (xs: ArrayLike<number>): number => {
   let best = 0;
   for (let i = 1; i < xs.length; i++) if (xs[i] > xs[best]) best = i;
   return best + 1;
