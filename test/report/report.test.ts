@@ -38,6 +38,7 @@ const BASE_FIGURES = [
   'coarseness-neuron-heatmap', 'coarseness-neuron-heatmap-sorted', 'concentration-neuron-heatmap', 'concentration-neuron-heatmap-sorted',
   'early-coarseness-vs-grok', 'early-concentration-vs-grok', 'coarseness-count-over-time', 'concentration-count-over-time',
   'embedding-spectrum', 'embedding-spectrum-first-last', 'reference-coarseness-p11', 'reference-coarseness-p13',
+  'specialised-per-frequency', 'commitment-timeline', 'transient-frequencies',
 ];
 
 const CHROMIUM = '/usr/bin/chromium';
