@@ -205,3 +205,11 @@ export function storeOutcome(store: Store, run: RunRow): RunOutcome | null {
 /** The name and parameters under which outcomes are stored in the analysis table. */
 export const OUTCOME = 'outcome';
 export const OUTCOME_PARAMS = { version: 1 };
+
+/** A run's rounding-ensemble jitter from its stored config (a missing jitter is 0). */
+export function runJitter(run: { config_json: string }): number {
+  try {
+    const c = JSON.parse(run.config_json) as { jitter?: unknown };
+    return typeof c.jitter === 'number' ? c.jitter : 0;
+  } catch { return 0; }
+}

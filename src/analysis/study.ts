@@ -21,7 +21,7 @@
  * data, Vega-Lite v5).
  */
 import { badInput } from '../errors.js';
-import { outcomeGrokked, runOutcome, type OutcomeClass } from './outcome.js';
+import { outcomeGrokked, runJitter, runOutcome, type OutcomeClass } from './outcome.js';
 import { correlationPower, fisherPower, fisherTwoSided, overlapPower } from './power.js';
 import type { MetricRow, Store } from '../store/store.js';
 import {
@@ -2160,11 +2160,7 @@ export function loadStudyRun(store: Store, runId: string, opts: StudyOptions = {
   const metrics: MetricRow[] = store.getMetrics(runId);
   const times = grokkingTimes(metrics);
   const outcome = metrics.length ? runOutcome(metrics) : null;
-  let jitter = 0;
-  try {
-    const c = JSON.parse(row.config_json) as { jitter?: unknown };
-    if (typeof c.jitter === 'number') jitter = c.jitter;
-  } catch { /* no config: jitter 0 */ }
+  const jitter = runJitter(row);
   const embedding: StudyEmbeddingEpoch[] = readEmbeddingFourier(store, runId)
     .map((x) => ({ epoch: x.epoch, norms: Float64Array.from(x.norms), keyFrequencies: Array.from(x.keyFrequencies), gini: x.gini }))
     .sort((a, b) => a.epoch - b.epoch);

@@ -6,18 +6,13 @@
  */
 import type { Command } from 'commander';
 import { dynamicsSummary, neuronDynamics, readDynamicsInput } from '../analysis/dynamics.js';
-import { outcomeOfRun, storeOutcome, type RunOutcome } from '../analysis/outcome.js';
+import { outcomeOfRun, runJitter, storeOutcome, type RunOutcome } from '../analysis/outcome.js';
 import type { RunRow, Store } from '../store/store.js';
 import { type GlobalOpts, openStore, printJson, withCommon } from './common.js';
 
 /** The run's data seed and jitter (a missing jitter is 0). */
 export function runIdentity(r: RunRow): { p: number; seed: number; data_seed: number; jitter: number } {
-  let jitter = 0;
-  try {
-    const c = JSON.parse(r.config_json) as { jitter?: unknown };
-    if (typeof c.jitter === 'number') jitter = c.jitter;
-  } catch { /* no config: jitter 0 */ }
-  return { p: r.p, seed: r.seed, data_seed: r.data_seed, jitter };
+  return { p: r.p, seed: r.seed, data_seed: r.data_seed, jitter: runJitter(r) };
 }
 
 export interface VariantRow extends ReturnType<typeof runIdentity> {
