@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { badInput } from '../errors.js';
 import { parseCheckpointSchedule } from '../train/schedule.js';
+import { interventionRunId, readInterventionFile } from './interventions.js';
 
 export interface ModelConfig {
   p: number;
@@ -94,6 +95,8 @@ export const SETTINGS = {
   dMlp: s<number>({ flag: '--d-mlp', kind: 'int', default: 512, min: 1, max: 16384, help: 'MLP neurons', identity: true, scope: 'run' }),
   act: s<'relu' | 'gelu'>({ flag: '--act', kind: 'choice', arg: '<fn>', default: 'relu', choices: ['relu'], help: 'MLP activation (relu only)', identity: true, scope: 'run' }),
   trainBiases: s<boolean>({ flag: '--train-biases', kind: 'flag', default: false, help: 'train the biases too (frozen at zero by default)', identity: true, scope: 'run' }),
+  intervention: s<string | null>({ flag: '--intervention', kind: 'path', arg: '<file.json>', default: null, identity: false, scope: 'run',
+    help: 'train the sub-run of this run with an intervention: {"type": "frequency_gain"|"ablate"|"blob_init", …} (src/model/interventions.ts); its run id is the parent\'s plus -iv-<hash of the JSON>' }),
   allowComposite: s<boolean>({ flag: '--allow-composite', kind: 'flag', default: false, help: 'allow a composite odd modulus', identity: false, scope: 'run' }),
 };
 
@@ -184,9 +187,10 @@ export function runId(c: TrainConfig, extra: Record<string, unknown> = {}): stri
     if (c[k] !== DEFAULTS[k]) diff[k] = c[k];
   }
   const keys = Object.keys(diff).sort();
-  if (keys.length === 0) return `p${c.p}-s${c.seed}`;
   const canon = JSON.stringify(keys.map((k) => [k, diff[k]]));
-  return `p${c.p}-s${c.seed}-${createHash('sha256').update(canon).digest('hex').slice(0, 8)}`;
+  const id = keys.length === 0 ? `p${c.p}-s${c.seed}` : `p${c.p}-s${c.seed}-${createHash('sha256').update(canon).digest('hex').slice(0, 8)}`;
+  // An intervention run is a sub-run of the run without it, named by the hash of the intervention's JSON (not its path).
+  return c.intervention ? interventionRunId(id, readInterventionFile(c.intervention, c.p, c.dMlp)) : id;
 }
 
 /**

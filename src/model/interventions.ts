@@ -26,8 +26,11 @@
  * training-loop epoch e is the same step).
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { badInput } from '../errors.js';
-import type { Vec } from '../engine/kernels.js';
+import type { Kernels, Vec } from '../engine/kernels.js';
+import { computeTables } from './model.js';
+import type { Params } from './params.js';
 
 /** MIScope's MIN_GAIN: gains below it are raised to it (no hard zeroing). */
 export const MIN_GAIN = 0.1;
@@ -173,16 +176,45 @@ export function parseIntervention(text: string, src: string, p: number, dMlp: nu
   return { type: t, ...label, ...neuronChoice(r, src, dMlp), frequencies };
 }
 
-/** A seeded permutation of 0..n−1 (xorshift-multiply generator + Fisher–Yates). */
-export function seededPermutation(n: number, seed: number): Int32Array {
+export interface LoadedIntervention { spec: InterventionSpec; hash: string; file: string }
+
+/** Reads and checks `--intervention FILE.json` for a model with modulus p and d_mlp neurons (one-line badInput). */
+export function readInterventionFile(file: string, p: number, dMlp: number): LoadedIntervention {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw badInput(`cannot read --intervention ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  const spec = parseIntervention(text, file, p, dMlp);
+  return { spec, hash: interventionHash(spec), file };
+}
+
+/** The id of the sub-run of `parentId` with this intervention. */
+export function interventionRunId(parentId: string, iv: LoadedIntervention): string {
+  return `${parentId}-iv-${iv.hash}`;
+}
+
+/** What run.json records about an intervention run. */
+export function provenance(parentId: string, iv: LoadedIntervention): Record<string, unknown> {
+  return { parent_run_id: parentId, intervention: iv.spec, intervention_hash: iv.hash };
+}
+
+/** A seeded stream of uniform numbers in [0, 1) (mulberry32). */
+export function uniformStream(seed: number): () => number {
   let s = (seed ^ 0x9e3779b9) >>> 0;
-  const next = (): number => {
+  return (): number => {
     s = (s + 0x6d2b79f5) >>> 0;
     let z = s;
     z = Math.imul(z ^ (z >>> 15), z | 1);
     z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
     return ((z ^ (z >>> 14)) >>> 0) / 2 ** 32;
   };
+}
+
+/** A seeded permutation of 0..n−1 (uniformStream + Fisher–Yates). */
+export function seededPermutation(n: number, seed: number): Int32Array {
+  const next = uniformStream(seed);
   const perm = Int32Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1));
@@ -327,4 +359,88 @@ export function ablationHook(neurons: ArrayLike<number>, mode: 'zero' | 'mean', 
   const values = new Float64Array(idx.length);
   if (mode === 'mean' && means) for (let i = 0; i < idx.length; i++) values[i] = means[idx[i]];
   return { neurons: idx, mode, values, fixed: mode === 'zero' || means !== undefined };
+}
+
+/** What blob_init did to one neuron: its frequency and phases (the measured values are added by the trainer). */
+export interface BlobNeuron { neuron: number; frequency: number; phase_a: number; phase_b: number }
+
+/**
+ * blob_init: sets the input weights W_in[:, n] of each chosen neuron so that its pre-activation over
+ * all p² pairs is, in the least-squares sense,
+ *   pre(a, b) ≈ A·(cos(2πk·a/p + φ) + cos(2πk·b/p + ψ) + 1),
+ * a low-frequency blob of frequency k (the relu clips only where both cosines are low). At the
+ * last position pre(a, b) = r(a, b)·W_in[:, n] + b_in[n] with r the residual after attention,
+ * which does not depend on W_in: so W_in[:, n] = argmin_u Σ (r·u + b_in − target)² + λ‖u‖²
+ * (normal equations, float64, λ = 1e-9·trace/d). r is built from the embedding through the
+ * attention's per-token tables, so the column is a combination of the embedding's Fourier
+ * directions as the attention carries them. A is the standard deviation of the neuron's original
+ * pre-activation (so the neuron keeps its scale); k cycles through `frequencies`; φ, ψ are drawn
+ * with the spec's seed. Everything else is left as it was.
+ */
+export function blobInit(k: Kernels, params: Params, spec: BlobInitSpec): BlobNeuron[] {
+  const { p, dModel: d, nHeads: H, dMlp: m } = params.config;
+  const N = p * p;
+  const a = new Int32Array(N), b = new Int32Array(N);
+  for (let i = 0; i < N; i++) { a[i] = Math.floor(i / p); b[i] = i % p; }
+  const tables = computeTables(k, params);
+  const w = k.alloc(N * H * 3), r = k.alloc(N * d);
+  k.attnWeights(N, H, p, a, b, tables.S, w);
+  k.mixTokens(N, H, p, d, a, b, w, tables.O, tables.baseR, r, false, null);
+  // Normal matrix G = rᵀr (+ λI) and its Cholesky factor, float64.
+  const G = new Float64Array(d * d);
+  for (let i = 0; i < N; i++) {
+    for (let x = 0; x < d; x++) {
+      const rx = r[i * d + x];
+      if (rx === 0) continue;
+      for (let y = 0; y <= x; y++) G[x * d + y] += rx * r[i * d + y];
+    }
+  }
+  let trace = 0;
+  for (let x = 0; x < d; x++) trace += G[x * d + x];
+  for (let x = 0; x < d; x++) G[x * d + x] += 1e-9 * trace / d + 1e-300;
+  const L = new Float64Array(d * d);
+  for (let x = 0; x < d; x++) {
+    for (let y = 0; y <= x; y++) {
+      let s = G[x * d + y];
+      for (let z = 0; z < y; z++) s -= L[x * d + z] * L[y * d + z];
+      L[x * d + y] = x === y ? Math.sqrt(Math.max(s, 1e-300)) : s / L[y * d + y];
+    }
+  }
+  const Win = params.t['blocks.0.mlp.W_in'], bIn = params.t['blocks.0.mlp.b_in'];
+  const rand = uniformStream(spec.seed ?? 0);
+  const neurons = chosenNeurons(spec, m);
+  const out: BlobNeuron[] = [];
+  neurons.forEach((n, i) => {
+    const freq = spec.frequencies[i % spec.frequencies.length];
+    const phaseA = 2 * Math.PI * rand(), phaseB = 2 * Math.PI * rand();
+    // The original pre-activation's spread sets the amplitude.
+    let s1 = 0, s2 = 0;
+    for (let j = 0; j < N; j++) {
+      let v = bIn[n];
+      for (let x = 0; x < d; x++) v += r[j * d + x] * Win[x * m + n];
+      s1 += v; s2 += v * v;
+    }
+    const amp = Math.sqrt(Math.max(s2 / N - (s1 / N) ** 2, 0)) || 1;
+    // rhs = rᵀ(target − b_in)
+    const rhs = new Float64Array(d);
+    for (let j = 0; j < N; j++) {
+      const t = amp * (Math.cos((2 * Math.PI * freq * a[j]) / p + phaseA) + Math.cos((2 * Math.PI * freq * b[j]) / p + phaseB) + 1) - bIn[n];
+      for (let x = 0; x < d; x++) rhs[x] += r[j * d + x] * t;
+    }
+    // Solve L Lᵀ u = rhs.
+    const z = new Float64Array(d);
+    for (let x = 0; x < d; x++) {
+      let v = rhs[x];
+      for (let y = 0; y < x; y++) v -= L[x * d + y] * z[y];
+      z[x] = v / L[x * d + x];
+    }
+    for (let x = d - 1; x >= 0; x--) {
+      let v = z[x];
+      for (let y = x + 1; y < d; y++) v -= L[y * d + x] * z[y];
+      z[x] = v / L[x * d + x];
+    }
+    for (let x = 0; x < d; x++) Win[x * m + n] = z[x];
+    out.push({ neuron: n, frequency: freq, phase_a: phaseA, phase_b: phaseB });
+  });
+  return out;
 }

@@ -26,6 +26,8 @@ import { writeFileAtomic, removeStaleTemps } from '../store/atomic.js';
 import type { MetricRow, RunRow, Store } from '../store/store.js';
 import { AdamW } from './adamw.js';
 import { loadResume, resumeStep, saveResume } from './resume.js';
+import { provenance, readInterventionFile } from '../model/interventions.js';
+import { TrainingIntervention } from './interventions.js';
 
 export const GROK_LOSS = 0.01;
 export const MEMORISE_ACC = 0.99;
@@ -116,7 +118,8 @@ export function prepareRun(store: Store, config: TrainConfig, engine: string): {
   mkdirSync(join(dir, 'checkpoints'), { recursive: true });
   const splitJson: SplitJson = { train_indices: Array.from(split.train), test_indices: Array.from(split.test) };
   writeFileAtomic(join(dir, 'split.json'), JSON.stringify(splitJson));
-  writeFileAtomic(join(dir, 'run.json'), JSON.stringify({ run_id: id, ...config, engine }, null, 2) + '\n');
+  const iv = config.intervention ? provenance(makeRunId({ ...config, intervention: null }), readInterventionFile(config.intervention, config.p, config.dMlp)) : {};
+  writeFileAtomic(join(dir, 'run.json'), JSON.stringify({ run_id: id, ...config, engine, ...iv }, null, 2) + '\n');
   const row = store.createRun({
     run_id: id, p: config.p, seed: config.seed, data_seed: config.dataSeed, epochs: config.epochs,
     config_json: JSON.stringify(config), engine, source: 'grokbench',
@@ -169,6 +172,9 @@ function trainLocked(store: Store, k: Kernels, config: TrainConfig, opts: TrainO
   const grad = Params.zeros(config, alloc);
   const opt = new AdamW(k, params.flat.length, params.trainedRanges(config.trainBiases), config);
   const resumePath = store.resumePath(id);
+  const intervention = config.intervention
+    ? new TrainingIntervention(readInterventionFile(config.intervention, config.p, config.dMlp), dir, makeRunId({ ...config, intervention: null }))
+    : null;
   let start = 0;
   let resumedFrom: number | null = null;
   // The resume file is written after its checkpoint's database commit. A resume file ahead of
@@ -183,6 +189,7 @@ function trainLocked(store: Store, k: Kernels, config: TrainConfig, opts: TrainO
     store.deleteCheckpointsAfter(id, start);
   } else {
     params.flat.set(initialParams(config).flat);
+    intervention?.atInit(k, params);
     store.deleteMetricsAfter(id, -1);
     store.deleteCheckpointsAfter(id, -1);
   }
@@ -236,12 +243,20 @@ function trainLocked(store: Store, k: Kernels, config: TrainConfig, opts: TrainO
   };
 
   let tables: Tables | undefined;
+  // An intervention's training-pass hooks (issue 15); the attention-output hook needs tables of its own.
+  let hookedTables: Tables | undefined;
+  const trainTables = (e: number) => {
+    const hooks = intervention?.trainHooks(e, params, k);
+    if (hooks?.attnOut) hookedTables = computeTables(k, params, hookedTables, hooks);
+    return { hooks, t: hooks?.attnOut ? hookedTables! : tables! };
+  };
   const isCheckpoint = checkpointEpochs(config);
   for (let e = start; e < config.epochs; e++) {
     tables = computeTables(k, params, tables);
-    const tr = lossAndGrad(k, params, tables, trainB, ws, gw, grad);
+    const th = trainTables(e);
+    const tr = lossAndGrad(k, params, th.t, trainB, ws, gw, grad, th.hooks);
     if (!Number.isFinite(tr.loss)) diverged(e, tr.loss);
-    const te = e % config.evalEvery === 0 ? evaluate(k, params, tables, testB, ws) : null;
+    const te = e % config.evalEvery === 0 ? evaluate(k, params, tables, testB, ws, intervention?.evalHooks(e)) : null;
     record(e, tr, te);
     if (isCheckpoint(e)) checkpoint(e, false);
     if (opts.stopAfter !== undefined && e >= opts.stopAfter) {
@@ -252,9 +267,10 @@ function trainLocked(store: Store, k: Kernels, config: TrainConfig, opts: TrainO
   // The final weights: evaluate both splits (no gradient).
   const E = config.epochs;
   tables = computeTables(k, params, tables);
-  const tr = evaluate(k, params, tables, trainB, ws);
+  const th = trainTables(E);
+  const tr = evaluate(k, params, th.t, trainB, ws, th.hooks);
   if (!Number.isFinite(tr.loss)) diverged(E, tr.loss);
-  record(E, tr, evaluate(k, params, tables, testB, ws));
+  record(E, tr, evaluate(k, params, tables, testB, ws, intervention?.evalHooks(E)));
   checkpoint(E, true);
   return partialResult('trained');
 
