@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GrokbenchError } from '../../src/errors.js';
 import { writeReport } from '../../src/report/index.js';
 import type { Store } from '../../src/store/store.js';
 import { buildFixtureStore } from './fixture.js';
+import { grokbenchError } from '../helpers/errors.js';
 
 let store: Store, storeDir: string, runIds: string[], tmp: string;
 
@@ -25,33 +25,23 @@ after(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-function failsWith(exitCode: 1 | 2, pattern: RegExp) {
-  return (err: unknown) => {
-    assert.ok(err instanceof GrokbenchError, String(err));
-    assert.equal(err.exitCode, exitCode, err.message);
-    assert.match(err.message, pattern);
-    assert.doesNotMatch(err.message, /\n/);
-    return true;
-  };
-}
-
 test('a full disk while writing a figure\'s data is exit 1 with the OS error', async () => {
   const out = join(tmp, 'full');
   mkdirSync(join(out, 'data'), { recursive: true });
   symlinkSync('/dev/full', join(out, 'data', 'training-curves.csv')); // writes there fail with ENOSPC
-  await assert.rejects(writeReport(store, runIds, out), failsWith(1, /cannot write .*training-curves\.csv: no space left on device.*\(ENOSPC\)/));
+  await assert.rejects(writeReport(store, runIds, out), grokbenchError(1, /cannot write .*training-curves\.csv: no space left on device.*\(ENOSPC\)/));
 });
 
 test('report.html that cannot be replaced is exit 1 with the OS error, and no temp file is left', async () => {
   const out = join(tmp, 'html');
   mkdirSync(join(out, 'report.html', 'inside'), { recursive: true }); // a directory in its place: rename fails
-  await assert.rejects(writeReport(store, runIds, out), failsWith(1, /cannot write .*report\.html: .*\((EISDIR|ENOTEMPTY|EEXIST)\)/));
+  await assert.rejects(writeReport(store, runIds, out), grokbenchError(1, /cannot write .*report\.html: .*\((EISDIR|ENOTEMPTY|EEXIST)\)/));
   assert.deepEqual(readdirSync(out).filter((n) => n.endsWith('.tmp')), []);
 });
 
 test('--out naming a file is bad input (exit 2), and the file is left as it was', async () => {
   const file = join(tmp, 'a-file');
   writeFileSync(file, 'keep me');
-  await assert.rejects(writeReport(store, runIds, file), failsWith(2, /--out .*a-file is a file, not a directory/));
+  await assert.rejects(writeReport(store, runIds, file), grokbenchError(2, /--out .*a-file is a file, not a directory/));
   assert.equal(readFileSync(file, 'utf8'), 'keep me');
 });

@@ -9,25 +9,15 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadKernels } from '../../src/engine/index.js';
-import { GrokbenchError } from '../../src/errors.js';
 import { DEFAULTS, type TrainConfig } from '../../src/model/config.js';
 import { SQLITE_FILE, Store } from '../../src/store/store.js';
 import { train } from '../../src/train/trainer.js';
+import { grokbenchError } from '../helpers/errors.js';
 
 const SMALL: TrainConfig = { ...DEFAULTS, p: 23, dModel: 32, dMlp: 64, nHeads: 2, dHead: 16, epochs: 40, checkpointEvery: 10 };
 const k = loadKernels({ threads: 1, quiet: true });
 
 function tmp(): string { return mkdtempSync(join(tmpdir(), 'gb-trainer-')); }
-
-function isError(exitCode: 1 | 2, pattern: RegExp) {
-  return (err: unknown) => {
-    assert.ok(err instanceof GrokbenchError, String(err));
-    assert.equal(err.exitCode, exitCode, err.message);
-    assert.match(err.message, pattern);
-    assert.doesNotMatch(err.message, /\n/);
-    return true;
-  };
-}
 
 test('a split.json with an index outside 0..p²-1 is refused (exit 2) before the run changes', () => {
   const dir = tmp();
@@ -46,7 +36,7 @@ test('a split.json with an index outside 0..p²-1 is refused (exit 2) before the
       const bad = structuredClone(split);
       edit(bad);
       writeFileSync(splitPath, JSON.stringify(bad));
-      assert.throws(() => train(store, k, SMALL), isError(2, pattern), what);
+      assert.throws(() => train(store, k, SMALL), grokbenchError(2, pattern), what);
       assert.deepEqual({ run: store.getRun(r.run_id), metrics: store.getMetrics(r.run_id), cps: store.listCheckpoints(r.run_id) }, before, what);
     }
   } finally {
@@ -108,12 +98,12 @@ test('a run locked by a live process is refused with a one-line error naming it;
     const live = { pid: process.ppid, host: hostname(), since: '2020-01-01T00:00:00.000Z' };
     writeFileSync(lockPath, JSON.stringify(live));
     const before = store.getMetrics(r.run_id);
-    assert.throws(() => train(store, k, SMALL), isError(1, new RegExp(`run ${r.run_id} is in use by process ${process.ppid} on ${hostname()}`)));
+    assert.throws(() => train(store, k, SMALL), grokbenchError(1, new RegExp(`run ${r.run_id} is in use by process ${process.ppid} on ${hostname()}`)));
     assert.deepEqual(store.getMetrics(r.run_id), before);
     assert.equal(readFileSync(lockPath, 'utf8'), JSON.stringify(live), 'the live owner keeps its lock');
     // Another host: its processes cannot be checked, so the lock holds too.
     writeFileSync(lockPath, JSON.stringify({ ...live, pid: 1, host: 'elsewhere.example' }));
-    assert.throws(() => train(store, k, SMALL), isError(1, /is in use by process 1 on elsewhere\.example/));
+    assert.throws(() => train(store, k, SMALL), grokbenchError(1, /is in use by process 1 on elsewhere\.example/));
     // A process of this host that has died: its lock is taken over and the run finishes.
     writeFileSync(lockPath, JSON.stringify({ ...live, pid: 2 ** 22 + 12345 }));
     const done = train(store, k, SMALL);
