@@ -16,11 +16,11 @@ import type { Kernels } from '../engine/kernels.js';
 import { loadCheckpoint } from '../model/checkpoint.js';
 import { PARAM_NAMES, Params } from '../model/params.js';
 import { failure } from '../errors.js';
-import { colourIndex } from './colormap.js';
-import { VEGA_CONFIG, VEGA_SCHEMA } from './figures/common.js';
-import { pngDataUri } from './png.js';
-import { indexPng, neuronMapIndices } from './raster.js';
-import type { Figure, RunData } from './types.js';
+import { colourIndex } from '../views/colormap.js';
+import { VEGA_CONFIG, VEGA_SCHEMA } from '../views/figures/common.js';
+import { pngDataUri } from '../views/png.js';
+import { indexPng, neuronMapIndices } from '../views/raster.js';
+import type { Figure, RunData } from '../views/types.js';
 
 export const GALLERY_SIZE = 16;
 

@@ -8,10 +8,10 @@ import { failure } from '../errors.js';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { CLIENT_JS } from './client.js';
-import { palette } from './colormap.js';
-import { FONT, runPalette } from './figures/common.js';
+import { palette } from '../views/colormap.js';
+import { FONT, runPalette } from '../views/figures/common.js';
 import type { GalleryRun } from './gallery.js';
-import type { Figure, RunData, SectionId, StudyAnswers } from './types.js';
+import type { Figure, RunData, SectionId, StudyAnswers } from '../views/types.js';
 
 const require = createRequire(import.meta.url);
 

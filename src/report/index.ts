@@ -16,22 +16,22 @@ import { badInput, failure } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { describeOsError } from '../store/lock.js';
 import type { Store } from '../store/store.js';
-import { collectRun, disambiguateLabels, isAnalysed } from './collect.js';
-import { toCsv } from './csv.js';
-import { animatedHistogram, frameEpochs, histogramGrid } from './figures/distribution.js';
-import { embeddingFirstLast, embeddingSpectrum, referenceTableFigure } from './figures/embedding.js';
-import { neuronHeatmaps } from './figures/neuron-heatmap.js';
+import { collectRun, disambiguateLabels, isAnalysed } from '../views/model.js';
+import { toCsv } from '../views/csv.js';
+import { animatedHistogram, frameEpochs, histogramGrid } from '../views/figures/distribution.js';
+import { embeddingFirstLast, embeddingSpectrum, referenceTableFigure } from '../views/figures/embedding.js';
+import { neuronHeatmaps } from '../views/figures/neuron-heatmap.js';
 import { furtherFigures } from './figures/further.js';
-import { earlyVsGrok } from './figures/predict.js';
-import { countOverTime, meanOverlay, meanPanels, trainingCurves } from './figures/timeseries.js';
-import { dynamicsFigures } from './figures/dynamics.js';
-import { VL_CONFIG, VL_SCHEMA } from './figures/common.js';
+import { earlyVsGrok } from '../views/figures/predict.js';
+import { countOverTime, meanOverlay, meanPanels, trainingCurves } from '../views/figures/timeseries.js';
+import { dynamicsFigures } from '../views/figures/dynamics.js';
+import { VL_CONFIG, VL_SCHEMA } from '../views/figures/common.js';
 import { buildGallery, galleryFigures, type GalleryRun } from './gallery.js';
 import { answerFileId, buildHtml } from './html.js';
 import { finishSvg, renderSvg, svgToPng } from './render.js';
-import type { Figure, ReportOptions, RunData, StudyAnswers } from './types.js';
+import type { Figure, ReportOptions, RunData, StudyAnswers } from '../views/types.js';
 
-export type { Figure, ReportOptions, StudyAnswers, StudySection } from './types.js';
+export type { Figure, ReportOptions, StudyAnswers, StudySection } from '../views/types.js';
 
 export interface ReportResult {
   /** Absolute paths of every file written. */

@@ -17,10 +17,10 @@ import {
   coarsenessValues, concentrationValues, grokkingTimes, readEmbeddingFourier, readNeuronFourier, summaryStats,
 } from '../../src/analysis/results.js';
 import { packageRoot } from '../../src/engine/native.js';
-import { parseCsv } from '../../src/report/csv.js';
+import { parseCsv } from '../../src/views/csv.js';
 import { galleryEpochs } from '../../src/report/gallery.js';
 import { writeReport, type ReportResult } from '../../src/report/index.js';
-import type { StudyAnswers } from '../../src/report/types.js';
+import type { StudyAnswers } from '../../src/views/types.js';
 import type { Store } from '../../src/store/store.js';
 import { buildFixtureStore, type FixtureRun } from './fixture.js';
 

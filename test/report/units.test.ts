@@ -10,12 +10,12 @@ import { activationMaps } from '../../src/analysis/activations.js';
 import { ReferenceKernels } from '../../src/engine/reference.js';
 import { DEFAULTS } from '../../src/model/config.js';
 import { initParams } from '../../src/model/init.js';
-import { LEVELS, NO_VALUE_INDEX, colourIndex, palette } from '../../src/report/colormap.js';
-import { parseCsv, toCsv } from '../../src/report/csv.js';
+import { LEVELS, NO_VALUE_INDEX, colourIndex, palette } from '../../src/views/colormap.js';
+import { parseCsv, toCsv } from '../../src/views/csv.js';
 import { installTextMetrics, parseFace, textWidth } from '../../src/report/fontmetrics.js';
 import { powerSpectrum, rankNeurons, selectNeurons } from '../../src/report/gallery.js';
-import { encodeIndexedPng } from '../../src/report/png.js';
-import { epochGrid, upscale } from '../../src/report/raster.js';
+import { encodeIndexedPng } from '../../src/views/png.js';
+import { epochGrid, upscale } from '../../src/views/raster.js';
 import { existsSync, readFileSync } from 'node:fs';
 
 test('a palette PNG decodes (pngjs) to exactly the palette colours of its indices', () => {
