@@ -358,6 +358,10 @@ static napi_value MixTokensBackward(napi_env env, napi_callback_info info) {
   #pragma omp parallel for schedule(static) if ((double)N * H * width > PAR_MIN)
   for (int blk = 0; blk < nb; blk++) {
     const int c0 = blk * BLOCK, bw = width - c0 < BLOCK ? width - c0 : BLOCK;
+    if (bw == 64) {
+      for (int h = 0; h < H; h++) path->scatter64(dT + (size_t)h * R * width, dOut, N, width, c0, a, b, w, H, h, p);
+      continue;
+    }
     for (int n = 0; n < N; n++) {
       const float *g = dOut + (size_t)n * width + c0;
       for (int h = 0; h < H; h++) {
