@@ -1,14 +1,17 @@
 /**
- * Cost of each checkpoint analyzer on one default p=113 checkpoint (one thread, this engine), and
- * of the Hessian's power iteration, with the accuracy of its finite-difference Hessian-vector
- * products (the Rayleigh quotient against the second difference of the loss along the eigenvector).
- * Run: node dist/bench/further.js  (BENCH_FURTHER_REPS, default 3)
+ * Cost of each checkpoint analyzer on one default p=113 checkpoint (one thread, this engine; the
+ * curvature analyzer at a flatness-only epoch), the projected time of all of them for a
+ * 251-checkpoint run (0, 100, …, 25000) on 2 cores, and the cost of the Hessian (float64 Lanczos,
+ * at epoch 0 and every 5000) with the accuracy of its finite-difference Hessian-vector products.
+ * Run: node dist/bench/further.js  (BENCH_FURTHER_REPS, default 3; BENCH_FURTHER_HESSIAN=0 skips it)
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listAnalyzers, DEFAULT_OPTIONS, type CheckpointContext } from '../src/analysis/analyzer.js';
 import { activationMaps } from '../src/analysis/activations.js';
 import { LossOracle, topHessianEigenvalue } from '../src/analysis/curvature.js';
+import { CURVATURE, CURVATURE_EVERY, HESSIAN_EVERY } from '../src/analysis/analyzers/curvature.js';
+import { ReferenceKernels } from '../src/engine/reference.js';
 import { Scratch } from '../src/analysis/scratch.js';
 import { makeSplit } from '../src/data/dataset.js';
 import { loadKernels } from '../src/engine/index.js';
@@ -20,7 +23,14 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export function benchFurther(): { perAnalyzerMs: Record<string, number>; hessian: { ms: number; gradients: number; eigenvalue: number; relativeError: number; iterations: number } } {
+export interface FurtherBench {
+  perAnalyzerMs: Record<string, number>;
+  /** Projected seconds for a 251-checkpoint run (epochs 0..25000 step 100) on 2 cores, Hessian aside. */
+  run251s: number;
+  hessian: { ms: number; gradients: number; eigenvalue: number; relativeError: number; stepAgreement: number; reluFlips: number; iterations: number; converged: boolean } | null;
+}
+
+export function benchFurther(): FurtherBench {
   const reps = Number(process.env.BENCH_FURTHER_REPS ?? 3);
   const k = loadKernels({ threads: 1, quiet: true });
   const params = initParams(DEFAULTS, DEFAULTS.seed);
@@ -38,7 +48,7 @@ export function benchFurther(): { perAnalyzerMs: Record<string, number>; hessian
       for (let r = 0; r < reps; r++) {
         let acts: Float32Array | undefined;
         const ctx: CheckpointContext = {
-          kernels: k, scratch, checkpoint, checkpointPath: join(dir, 'checkpoints', 'epoch-000100.safetensors'), epoch: 100, runId: null,
+          kernels: k, scratch, checkpoint, checkpointPath: join(dir, 'checkpoints', 'epoch-002500.safetensors'), epoch: CURVATURE_EVERY, runId: null,
           options: DEFAULT_OPTIONS, activations: () => (acts ??= activationMaps(k, params, scratch)),
         };
         const t0 = performance.now();
@@ -47,11 +57,21 @@ export function benchFurther(): { perAnalyzerMs: Record<string, number>; hessian
       }
       perAnalyzerMs[a.name] = best;
     }
-    const oracle = new LossOracle(k, params, makeBatch(DEFAULTS.p, Int32Array.from(split.train).sort()), params.trainedRanges(false));
+    // 251 checkpoints: every analyzer at each, flatness at 0 and every CURVATURE_EVERY (11 of them).
+    const epochs = Array.from({ length: 251 }, (_, i) => i * 100);
+    const flatN = epochs.filter((e) => e % CURVATURE_EVERY === 0).length;
+    let coreMs = 0;
+    for (const [n, ms] of Object.entries(perAnalyzerMs)) coreMs += n === CURVATURE ? ms * flatN : ms * epochs.length;
+    const run251s = coreMs / 2 / 1000;
+    if (process.env.BENCH_FURTHER_HESSIAN === '0') return { perAnalyzerMs, run251s, hessian: null };
+    const oracle = new LossOracle(new ReferenceKernels('f64'), params, makeBatch(DEFAULTS.p, Int32Array.from(split.train).sort()), params.trainedRanges(false));
     const t0 = performance.now();
     const h = topHessianEigenvalue(oracle);
     const ms = performance.now() - t0;
-    return { perAnalyzerMs, hessian: { ms, gradients: h.gradients, eigenvalue: h.eigenvalue, relativeError: h.relativeError, iterations: h.iterations } };
+    return {
+      perAnalyzerMs, run251s,
+      hessian: { ms, gradients: h.gradients, eigenvalue: h.eigenvalue, relativeError: h.relativeError, stepAgreement: h.stepAgreement, reluFlips: h.reluFlips, iterations: h.iterations, converged: h.converged },
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -59,7 +79,9 @@ export function benchFurther(): { perAnalyzerMs: Record<string, number>; hessian
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const r = benchFurther();
-  for (const [n, ms] of Object.entries(r.perAnalyzerMs)) console.log(`${n.padEnd(20)} ${ms.toFixed(1)} ms/checkpoint (1 thread; curvature at a non-Hessian epoch)`);
-  console.log(`hessian power iteration: ${r.hessian.ms.toFixed(0)} ms, ${r.hessian.iterations} iterations, ${r.hessian.gradients} gradients, ` +
-    `λ=${r.hessian.eigenvalue.toPrecision(5)}, |λ − second difference|/|λ| = ${r.hessian.relativeError.toExponential(2)}`);
+  for (const [n, ms] of Object.entries(r.perAnalyzerMs)) console.log(`${n.padEnd(26)} ${ms.toFixed(1)} ms/checkpoint (1 thread; curvature: flatness only)`);
+  console.log(`all analyzers, 251-checkpoint p=113 run, 2 cores (flatness at 0 and every ${CURVATURE_EVERY}, Hessian aside): ${r.run251s.toFixed(1)} s (target ≤ 60 s)`);
+  const h = r.hessian;
+  if (h) console.log(`Hessian (float64, at 0 and every ${HESSIAN_EVERY}): ${(h.ms / 1000).toFixed(0)} s each, ${h.iterations} Lanczos steps (converged ${h.converged}), ${h.gradients} gradients, ` +
+    `λ=${h.eigenvalue.toPrecision(6)}, step agreement ${h.stepAgreement.toExponential(1)}, ReLU flips within ±10h ${h.reluFlips}, |λ − second difference|/|λ| = ${h.relativeError.toExponential(1)}`);
 }

@@ -29,6 +29,8 @@ export interface AnalysisOptions {
   flatAsZero: boolean;
   /** The test-loss threshold of grok_epoch (default 0.01). */
   grokLoss: number;
+  /** Flatness (curvature analyzer) at epoch 0 and every this many epochs; 1 = every checkpoint (default 2500). */
+  curvatureEvery?: number;
 }
 
 export const DEFAULT_OPTIONS: AnalysisOptions = { lowFreqs: 3, flatAsZero: false, grokLoss: 0.01 };

@@ -11,13 +11,21 @@
  * Top Hessian eigenvalue: the Lanczos iteration (a Krylov refinement of power iteration) on
  * Hessian-vector products over the trainable parameters, each Hv the central finite difference of
  * the exact gradient (model.ts lossAndGrad): Hv ≈ (∇L(θ + h·v) − ∇L(θ − h·v)) / (2h), ‖v‖ = 1.
- * Its accuracy is reported with it: the Ritz value against the second difference of the loss
- * along the Ritz vector v,
- * (L(θ + η·v) − 2L(θ) + L(θ − η·v)) / η², and the eigen-residual ‖Hv − λv‖ / |λ|.
+ * The loss is piecewise smooth: a ReLU pre-activation that changes sign between θ − h·v and θ + h·v
+ * adds a jump of the gradient divided by 2h to Hv. At a p=113 initialisation a unit step of
+ * h = 1e-4 already flips 4 of the 2·10⁶ training pre-activations and vᵀHv comes out 60× too large
+ * (the same in float32 and float64: it is the kinks, not rounding); at h ≤ 1e-5 nothing flips and
+ * float64 values agree to 10 digits between h = 1e-5 and 1e-6. So the Hessian is computed in float64
+ * (the caller passes an oracle on `ReferenceKernels('f64')`) with h = 1e-6: the Hessian of the
+ * current linear region of the ReLUs, which is what autograd's double backward gives. Its accuracy
+ * is reported with it: the eigen-residual ‖Hv − λv‖ / |λ| of Lanczos, the agreement of vᵀHv at h
+ * and 10h along the Ritz vector v, the number of pre-activations that flip sign within ±10h along
+ * v (0: no kink inside the difference), and the second difference of the loss along v,
+ * (L(θ + η·v) − 2L(θ) + L(θ − η·v)) / η².
  */
 import type { Kernels, Vec } from '../engine/kernels.js';
 import { MT19937, torchNormal_ } from '../data/rng.js';
-import { type Batch, computeTables, evaluate, GradWorkspace, lossAndGrad, type Tables, Workspace } from '../model/model.js';
+import { type Batch, computeTables, evaluate, GradWorkspace, lossAndGrad, mlpActivations, type Tables, Workspace } from '../model/model.js';
 import { Params } from '../model/params.js';
 import { median, quantile } from './stats.js';
 
@@ -25,7 +33,7 @@ export interface FlatnessOptions { directions: number; epsilon: number; seed: nu
 export const DEFAULT_FLATNESS: FlatnessOptions = { directions: 50, epsilon: 0.1, seed: 0 };
 
 export interface HessianOptions { maxIters: number; tol: number; h: number; eta: number; seed: number }
-export const DEFAULT_HESSIAN: HessianOptions = { maxIters: 20, tol: 1e-3, h: 1e-2, eta: 1e-2, seed: 1 };
+export const DEFAULT_HESSIAN: HessianOptions = { maxIters: 20, tol: 1e-3, h: 1e-6, eta: 1e-4, seed: 1 };
 
 /** Loss and gradient evaluations at moved weights, with buffers reused across calls. */
 export class LossOracle {
@@ -61,6 +69,22 @@ export class LossOracle {
     if (v) this.move(v, t); else this.work.flat.set(this.params.flat);
     this.tables = computeTables(this.k, this.work, this.tables);
     return evaluate(this.k, this.work, this.tables, this.batch, this.ws).loss;
+  }
+
+  /** Signs (1: positive) of every training MLP pre-activation [N·d_mlp] at θ + t·v. */
+  preSigns(v: ArrayLike<number> | null, t: number): Uint8Array {
+    if (v) this.move(v, t); else this.work.flat.set(this.params.flat);
+    this.tables = computeTables(this.k, this.work, this.tables);
+    mlpActivations(this.k, this.work, this.tables, this.batch, this.ws, true);
+    return Uint8Array.from(this.ws.pre.subarray(0, this.batch.n * this.params.config.dMlp), (x) => (x > 0 ? 1 : 0));
+  }
+
+  /** Pre-activations whose sign at θ + t·v or at θ − t·v differs from θ's (counted once each). */
+  reluFlips(v: ArrayLike<number>, t: number): number {
+    const s0 = this.preSigns(null, 0), sp = this.preSigns(v, t), sm = this.preSigns(v, -t);
+    let n = 0;
+    for (let i = 0; i < s0.length; i++) if (sp[i] !== s0[i] || sm[i] !== s0[i]) n++;
+    return n;
   }
 
   /** ∇L at θ + t·v, restricted to the trainable values, into out. */
@@ -140,6 +164,10 @@ export interface HessianResult {
   secondDifference: number;
   /** |λ − secondDifference| / |λ|. */
   relativeError: number;
+  /** |vᵀH_h v − vᵀH_{10h} v| / |vᵀH_h v| along the Ritz vector: the finite difference's step dependence. */
+  stepAgreement: number;
+  /** Training pre-activations that change sign within ±10h along the Ritz vector (0: no ReLU kink inside the differences). */
+  reluFlips: number;
   eigenvector: Float64Array;
   /** Gradient evaluations used. */
   gradients: number;
@@ -242,8 +270,17 @@ export function topHessianEigenvalue(oracle: LossOracle, opts: HessianOptions = 
   for (let i = 0; i < n; i++) v[i] /= nv;
   const L0 = oracle.loss(null, 0);
   const sd = (oracle.loss(v, opts.eta) - 2 * L0 + oracle.loss(v, -opts.eta)) / (opts.eta * opts.eta);
+  const vHv = (h: number): number => {
+    hessianVector(oracle, v, h, w, tmp);
+    let s = 0;
+    for (let i = 0; i < n; i++) s += v[i] * w[i];
+    return s;
+  };
+  const r1 = vHv(opts.h), r10 = vHv(10 * opts.h);
+  gradients += 4;
   return {
     eigenvalue: top, minEigenvalue: bottom, iterations: steps, converged, residual: resid / Math.abs(top || 1),
     secondDifference: sd, relativeError: Math.abs(top - sd) / Math.abs(top || 1), eigenvector: v, gradients,
+    stepAgreement: Math.abs(r1 - r10) / Math.abs(r1 || 1), reluFlips: oracle.reluFlips(v, 10 * opts.h),
   };
 }

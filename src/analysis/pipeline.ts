@@ -100,6 +100,10 @@ function resolveOptions(opts: AnalyseOptions): AnalysisOptions {
     flatAsZero: opts.flatAsZero ?? DEFAULT_OPTIONS.flatAsZero,
     grokLoss: opts.grokLoss ?? DEFAULT_OPTIONS.grokLoss,
   };
+  if (opts.curvatureEvery !== undefined) {
+    if (!Number.isInteger(opts.curvatureEvery) || opts.curvatureEvery < 1) throw badInput(`--curvature-every must be an integer ≥ 1, got ${opts.curvatureEvery}`);
+    o.curvatureEvery = opts.curvatureEvery;
+  }
   if (!Number.isInteger(o.lowFreqs) || o.lowFreqs < 1) throw badInput(`--low-freqs must be an integer ≥ 1, got ${o.lowFreqs}`);
   if (!(o.grokLoss > 0)) throw badInput(`--grok-loss must be a positive number, got ${o.grokLoss}`);
   return o;

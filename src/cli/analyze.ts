@@ -8,7 +8,7 @@ import type { Store } from '../store/store.js';
 import { type GlobalOpts, intArg, numArg, openStore, printJson, say, withCommon } from './common.js';
 import { ProgressLine, formatDuration } from './progress.js';
 
-interface AnalyzeOpts extends GlobalOpts { lowFreqs: number; flatAsZero?: boolean; jobs?: number; grokLoss: number }
+interface AnalyzeOpts extends GlobalOpts { lowFreqs: number; flatAsZero?: boolean; jobs?: number; grokLoss: number; curvatureEvery?: number }
 
 function bar(done: number, total: number, width = 24): string {
   const f = total === 0 ? 1 : done / total;
@@ -37,7 +37,8 @@ export function register(program: Command): void {
     .option('--low-freqs <K>', 'K, the number of low frequencies in coarseness', intArg('--low-freqs', 1), 3)
     .option('--flat-as-zero', 'score flat (constant) neurons 0 as MIScope does, instead of leaving them out')
     .option('--jobs <N>', 'worker threads (default: number of cores)', intArg('--jobs', 1))
-    .option('--grok-loss <X>', 'test-loss threshold of grok_epoch', numArg('--grok-loss'), 0.01))
+    .option('--grok-loss <X>', 'test-loss threshold of grok_epoch', numArg('--grok-loss'), 0.01)
+    .option('--curvature-every <N>', 'loss-landscape flatness at epoch 0 and every N epochs (1: every checkpoint; default 2500)', intArg('--curvature-every', 1)))
     .action(async (runArgs: string[], o: AnalyzeOpts) => {
       const store = openStore(o, { create: false });
       try {
@@ -45,7 +46,7 @@ export function register(program: Command): void {
         const progress = ProgressLine.for(o);
         const t0 = performance.now();
         const opts: AnalyseOptions = {
-          lowFreqs: o.lowFreqs, flatAsZero: !!o.flatAsZero, grokLoss: o.grokLoss, jobs: o.jobs,
+          lowFreqs: o.lowFreqs, flatAsZero: !!o.flatAsZero, grokLoss: o.grokLoss, jobs: o.jobs, curvatureEvery: o.curvatureEvery,
           onProgress: ({ done, total, runId, epoch }) => {
             const el = (performance.now() - t0) / 1000;
             const eta = done > 0 ? (el / done) * (total - done) : NaN;

@@ -5,6 +5,7 @@ import { flatness, flatnessStats, hessianVector, LossOracle, symmetricEigen, top
 import { makeBatch } from '../../src/model/model.js';
 import type { Params } from '../../src/model/params.js';
 import { f64Params, plainLoss, relClose, tiny } from './further-helpers.js';
+import { plainLogits } from '../helpers/plain-model.js';
 
 const pairs = [0, 2, 5, 9, 12, 16, 19, 23, 27, 30, 33, 36, 40, 44, 47];
 
@@ -90,4 +91,51 @@ test('Lanczos on finite-difference Hessian-vector products finds the dense Hessi
   relClose(r.minEigenvalue, ev[n - 1], 1e-3, 'bottom eigenvalue');
   relClose(r.secondDifference, ev[0], 1e-4, 'second difference along the eigenvector');
   assert.ok(r.residual < 1e-2, `residual ${r.residual}`);
+});
+
+test('ReLU sign flips inside a difference are counted exactly as the plain model\'s active neurons change (a neuron is active where zeroing it changes the logits)', () => {
+  const k = new ReferenceKernels('f64');
+  const params = f64Params(tiny, 8);
+  const ranges = params.trainedRanges(false);
+  const oracle = new LossOracle(k, params, makeBatch(tiny.p, pairs), ranges);
+  const [u] = [...unitDirections(oracle.size, 1, 11)].map((x) => Float64Array.from(x));
+  const active = (t: number): boolean[] => {
+    const q = moved(params, ranges, [[u, t]]);
+    const out: boolean[] = [];
+    for (const i of pairs) {
+      const a = Math.floor(i / tiny.p), b = i % tiny.p;
+      const base = plainLogits(q, a, b);
+      for (let n = 0; n < tiny.dMlp; n++) {
+        const z = plainLogits(q, a, b, { post: new Map([[n, 0]]) });
+        out.push(base.some((v, o) => Math.abs(v - z[o]) > 1e-13));
+      }
+    }
+    return out;
+  };
+  const flips = (t: number): number => {
+    const s0 = active(0), sp = active(t), sm = active(-t);
+    return s0.filter((s, i) => sp[i] !== s || sm[i] !== s).length;
+  };
+  const big = flips(0.6);
+  assert.ok(big > 0, 'the large step crosses kinks');
+  assert.equal(oracle.reluFlips(u, 0.6), big);
+  assert.equal(oracle.reluFlips(u, 1e-6), 0);
+  assert.equal(flips(1e-6), 0);
+});
+
+test('with no kink inside ±10h the float64 Hessian-vector product is step-independent; across kinks it is not', () => {
+  const k = new ReferenceKernels('f64');
+  const params = f64Params(tiny, 8);
+  const oracle = new LossOracle(k, params, makeBatch(tiny.p, pairs), params.trainedRanges(false));
+  const [u] = [...unitDirections(oracle.size, 1, 11)].map((x) => Float64Array.from(x));
+  const Hv = new Float64Array(oracle.size), tmp = new Float64Array(oracle.size);
+  const vHv = (h: number) => { hessianVector(oracle, u, h, Hv, tmp); return u.reduce((s, x, i) => s + x * Hv[i], 0); };
+  assert.equal(oracle.reluFlips(u, 1e-5), 0);
+  relClose(vHv(1e-6), vHv(1e-5), 1e-7, 'h = 1e-6 vs 1e-5');
+  assert.ok(oracle.reluFlips(u, 0.6) > 0);
+  assert.ok(Math.abs(vHv(0.6) - vHv(1e-6)) > 1e-3 * Math.abs(vHv(1e-6)), 'a kink inside the difference moves vᵀHv');
+  const r = topHessianEigenvalue(oracle, { maxIters: 30, tol: 1e-8, h: 1e-6, eta: 1e-4, seed: 2 });
+  assert.equal(r.reluFlips, 0);
+  assert.ok(r.stepAgreement < 1e-6, `step agreement ${r.stepAgreement}`);
+  relClose(r.secondDifference, r.eigenvalue, 1e-4, 'second difference along the eigenvector');
 });

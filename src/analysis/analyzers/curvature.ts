@@ -1,32 +1,47 @@
 /**
- * `curvature` (issue 14 §3): curvature.ts on the run's training set at every checkpoint —
- * MIScope's landscape flatness (50 directions, ε = 0.1) everywhere, and the top Hessian eigenvalue
- * at epoch 0 and every `hessian_every` epochs (1000; the Hessian costs ~2 gradient evaluations per
- * power iteration, see bench/). Trainable parameters: the weights W_*, and the biases too when the
- * checkpoint's config says `trainBiases`.
+ * `curvature` (issue 14 §3): curvature.ts on the run's training set.
+ *  - MIScope's landscape flatness (50 directions, ε = 0.1) at epoch 0 and every `curvature_every`
+ *    epochs (default 2500; `grokbench analyze --curvature-every 1` for every checkpoint). It costs
+ *    51 training-loss evaluations (≈ 1–2.4 s per p=113 checkpoint on one core), more than every
+ *    other analyzer together, so a dense run gets it at a stride.
+ *  - The top Hessian eigenvalue at epoch 0 and every `hessian_every` epochs (5000), in float64
+ *    (the TypeScript reference engine) with h = 1e-6, where the finite-difference Hessian-vector
+ *    product is free of ReLU kinks (curvature.ts); ≈ 44 float64 gradients (minutes at p=113).
+ * Trainable parameters: the weights W_*, and the biases too when the checkpoint's config says
+ * `trainBiases`. Other epochs store `computed` U8 [1] = 0 and a summary with `flatness: false`.
  * Artifact tensors: delta_losses F32 [50]; with the Hessian, hessian_eigenvector F32 [n_trainable].
- * Summary: { train_set, epsilon, directions, …FlatnessStats, hessian: null | { eigenvalue,
- * iterations, converged, residual, second_difference, relative_error } }.
+ * Summary: { train_set, flatness, epsilon, directions, …FlatnessStats, hessian: null | { eigenvalue,
+ * min_eigenvalue, iterations, converged, residual, second_difference, relative_error,
+ * step_agreement, relu_flips, h, precision } }.
  */
-import type { Analyzer, AnalyzerOutput } from '../analyzer.js';
+import { ReferenceKernels } from '../../engine/reference.js';
+import type { Analyzer, AnalyzerOutput, AnalysisOptions } from '../analyzer.js';
 import { DEFAULT_FLATNESS, DEFAULT_HESSIAN, flatness, flatnessStats, LossOracle, topHessianEigenvalue, type FlatnessStats } from '../curvature.js';
 import { trainSetOf } from '../train-set.js';
 
 export const CURVATURE = 'curvature';
-export const HESSIAN_EVERY = 1000;
+export const HESSIAN_EVERY = 5000;
+export const CURVATURE_EVERY = 2500;
 
 export interface CurvatureSummary extends Partial<FlatnessStats> {
   train_set: string | null;
+  flatness?: boolean;
   epsilon?: number;
   directions?: number;
   hessian?: {
-    eigenvalue: number; iterations: number; converged: boolean; residual: number;
-    second_difference: number; relative_error: number;
+    eigenvalue: number; min_eigenvalue: number; iterations: number; converged: boolean; residual: number;
+    second_difference: number; relative_error: number; step_agreement: number; relu_flips: number; h: number; precision: 'f64';
   } | null;
 }
 
+const curvatureEvery = (opts: AnalysisOptions): number => opts.curvatureEvery ?? CURVATURE_EVERY;
+
 export function hessianDue(epoch: number | null): boolean {
   return epoch === null || epoch % HESSIAN_EVERY === 0;
+}
+
+export function flatnessDue(epoch: number | null, every: number): boolean {
+  return epoch === null || epoch % every === 0;
 }
 
 function trainsBiases(md: Record<string, string>): boolean {
@@ -35,26 +50,32 @@ function trainsBiases(md: Record<string, string>): boolean {
 
 export const curvatureAnalyzer: Analyzer = {
   name: CURVATURE,
-  version: 1,
-  params() { return { version: this.version, ...DEFAULT_FLATNESS, hessian_every: HESSIAN_EVERY, hessian: DEFAULT_HESSIAN }; },
+  version: 2,
+  params(opts) {
+    return { version: this.version, ...DEFAULT_FLATNESS, curvature_every: curvatureEvery(opts), hessian_every: HESSIAN_EVERY, hessian: DEFAULT_HESSIAN, hessian_precision: 'f64' };
+  },
   analyseCheckpoint(ctx): AnalyzerOutput {
     const params = ctx.checkpoint.params;
     const ts = trainSetOf(ctx.checkpointPath, params.config.p);
-    if (!ts) {
-      const summary: CurvatureSummary = { train_set: null };
-      return { summary, tensors: { available: { dtype: 'U8', shape: [1], data: new Uint8Array(1) } } };
+    const doFlat = flatnessDue(ctx.epoch, curvatureEvery(ctx.options)), doHess = hessianDue(ctx.epoch);
+    if (!ts || (!doFlat && !doHess)) {
+      const summary: CurvatureSummary = { train_set: ts ? ts.source : null, flatness: false, hessian: null };
+      return { summary, tensors: { computed: { dtype: 'U8', shape: [1], data: new Uint8Array(1) } } };
     }
-    const oracle = new LossOracle(ctx.kernels, params, ts.batch, params.trainedRanges(trainsBiases(ctx.checkpoint.metadata)));
-    const f = flatness(oracle);
-    const summary: CurvatureSummary = {
-      train_set: ts.source, epsilon: f.epsilon, directions: f.deltas.length, ...flatnessStats(f.baseline, f.deltas), hessian: null,
-    };
-    const tensors: AnalyzerOutput['tensors'] = { delta_losses: { dtype: 'F32', shape: [f.deltas.length], data: Float32Array.from(f.deltas) } };
-    if (hessianDue(ctx.epoch)) {
-      const h = topHessianEigenvalue(oracle);
+    const ranges = params.trainedRanges(trainsBiases(ctx.checkpoint.metadata));
+    const summary: CurvatureSummary = { train_set: ts.source, flatness: doFlat, hessian: null };
+    const tensors: AnalyzerOutput['tensors'] = { computed: { dtype: 'U8', shape: [1], data: Uint8Array.of(1) } };
+    if (doFlat) {
+      const f = flatness(new LossOracle(ctx.kernels, params, ts.batch, ranges));
+      Object.assign(summary, { epsilon: f.epsilon, directions: f.deltas.length, ...flatnessStats(f.baseline, f.deltas) });
+      tensors.delta_losses = { dtype: 'F32', shape: [f.deltas.length], data: Float32Array.from(f.deltas) };
+    }
+    if (doHess) {
+      const h = topHessianEigenvalue(new LossOracle(new ReferenceKernels('f64'), params, ts.batch, ranges));
       summary.hessian = {
-        eigenvalue: h.eigenvalue, iterations: h.iterations, converged: h.converged, residual: h.residual,
-        second_difference: h.secondDifference, relative_error: h.relativeError,
+        eigenvalue: h.eigenvalue, min_eigenvalue: h.minEigenvalue, iterations: h.iterations, converged: h.converged, residual: h.residual,
+        second_difference: h.secondDifference, relative_error: h.relativeError, step_agreement: h.stepAgreement, relu_flips: h.reluFlips,
+        h: DEFAULT_HESSIAN.h, precision: 'f64',
       };
       tensors.hessian_eigenvector = { dtype: 'F32', shape: [h.eigenvector.length], data: Float32Array.from(h.eigenvector) };
     }
