@@ -26,6 +26,8 @@ export {
   activationMaps, readNeuronFourier, readEmbeddingFourier, coarsenessValues, concentrationValues, summaryStats,
   grokkingTimes, referenceTable, type NeuronFourierRun, type SummaryStats,
 } from './analysis/results.js';
-export { computeStudy, type StudyAnswers } from './analysis/study.js';
+export { type StudyAnswers } from './analysis/study.js';
+export { computeStudy } from './views/study.js';
+export { loadRunModel, type RunModel } from './views/model.js';
 // Report
 export { writeReport } from './report/index.js';

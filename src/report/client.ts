@@ -193,13 +193,13 @@ export const CLIENT_JS = String.raw`
     G.forEach(function (g, i) { var o = el('option', { value: String(i) }, g.label + ' (' + g.runId + ')'); runSel.appendChild(o); });
     var epochBox = el('span', { class: 'g-epochs' });
     var metricBox = el('span', { class: 'g-metric' });
-    ['coarseness', 'concentration'].forEach(function (m) {
+    ['coarseness', 'specialization'].forEach(function (m) {
       var lab = el('label');
       var r = el('input', { type: 'radio', name: 'gallery-metric', value: m });
       if (m === state.metric) r.checked = true;
       r.addEventListener('change', function () { state.metric = m; state.neuron = null; draw(); });
       lab.appendChild(r);
-      lab.appendChild(document.createTextNode(m === 'coarseness' ? ' coarseness ' : ' frequency concentration '));
+      lab.appendChild(document.createTextNode(m === 'coarseness' ? ' coarseness ' : ' frequency specialization '));
       metricBox.appendChild(lab);
     });
     controls.appendChild(document.createTextNode('run '));
@@ -238,7 +238,7 @@ export const CLIENT_JS = String.raw`
       e.neurons.forEach(function (x) { byN[x.n] = x; });
       var rk = e.rankings[state.metric];
       if (state.neuron === null && rk.high.length) state.neuron = rk.high[0];
-      var mname = state.metric === 'coarseness' ? 'coarseness (K=' + g.K + ')' : 'frequency concentration';
+      var mname = state.metric === 'coarseness' ? 'coarseness (K=' + g.K + ')' : 'frequency specialization';
       [['16 highest ' + mname, rk.high], ['16 lowest ' + mname, rk.low]].forEach(function (part) {
         var box = el('div', { class: 'g-grid' });
         box.appendChild(el('h4', null, part[0]));
@@ -249,7 +249,7 @@ export const CLIENT_JS = String.raw`
           var cv = el('canvas', { width: String(g.p), height: String(g.p), 'data-neuron': String(n) });
           cell.appendChild(cv);
           cell.appendChild(el('div', { class: 'g-lbl' }, '#' + n + '  k=' + x.k + ' (' + x.s.toFixed(2) + ')'));
-          cell.appendChild(el('div', { class: 'g-lbl' }, 'c=' + fmt(x.c) + '  conc=' + fmt(x.f)));
+          cell.appendChild(el('div', { class: 'g-lbl' }, 'c=' + fmt(x.c) + '  spec=' + fmt(x.f)));
           cells.appendChild(cell);
           decodeMap(g.runId + '@' + e.epoch + '#' + n, x.u, g.p).then(function (d) {
             cv.getContext('2d').drawImage(d.img, 0, 0);
@@ -277,7 +277,7 @@ export const CLIENT_JS = String.raw`
 
     function drawDetail(det, g, e, x) {
       det.appendChild(el('h4', null, 'neuron #' + x.n + ' at epoch ' + e.epoch));
-      det.appendChild(el('div', { class: 'g-lbl' }, 'coarseness ' + fmt(x.c) + ' \u00B7 concentration ' + fmt(x.f) + ' \u00B7 dominant frequency ' + x.k + ' (share ' + x.s.toFixed(3) + ')'));
+      det.appendChild(el('div', { class: 'g-lbl' }, 'coarseness ' + fmt(x.c) + ' \u00B7 specialization ' + fmt(x.f) + ' \u00B7 dominant frequency ' + x.k + ' (share ' + x.s.toFixed(3) + ')'));
       var row = el('div', { class: 'g-row' });
       det.appendChild(row);
       var big = el('canvas', { width: String(g.p), height: String(g.p), class: 'g-big' });

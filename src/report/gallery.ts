@@ -1,6 +1,6 @@
 /**
  * Neuron galleries (issue item 7): for chosen epochs of a run, the p × p activation maps of the 16
- * highest- and 16 lowest-coarseness neurons (and the 16 most / least frequency-concentrated ones),
+ * highest- and 16 lowest-coarseness neurons (and the 16 most / least frequency-specialised ones),
  * computed from the checkpoint through the engine, each labelled with index, coarseness, dominant
  * frequency and its share, with the 2-D power spectrum of a selected neuron.
  *
@@ -27,7 +27,7 @@ export const GALLERY_SIZE = 16;
 export interface GalleryNeuron {
   n: number;
   coarseness: number | null;
-  concentration: number | null;
+  specialization: number | null;
   dominant: number;
   share: number;
   min: number;
@@ -41,10 +41,10 @@ export interface GalleryEpoch {
   /** Why this epoch: 'initialisation', 'memorisation', 'grokking', 'last checkpoint', 'requested 1234'. */
   reason: string;
   neurons: GalleryNeuron[];
-  rankings: Record<'coarseness' | 'concentration', { high: number[]; low: number[] }>;
+  rankings: Record<'coarseness' | 'specialization', { high: number[]; low: number[] }>;
   flat: number;
   /** Power spectrum ((nF+1)² shares, row k_a) of the top neuron of each ranking. */
-  spectra: Partial<Record<'coarseness' | 'concentration', { n: number; shares: Float64Array }>>;
+  spectra: Partial<Record<'coarseness' | 'specialization', { n: number; shares: Float64Array }>>;
 }
 
 export interface GalleryRun {
@@ -121,16 +121,16 @@ export function buildGallery(k: Kernels, r: RunData, requested?: number[]): Gall
     const ck = loadCheckpoint(path);
     if (ck.config.p !== r.p || ck.config.dMlp !== m) throw failure(`${path}: checkpoint has p=${ck.config.p}, d_mlp=${ck.config.dMlp}; run ${r.runId} has p=${r.p}, d_mlp=${m}`);
     const c = r.coarseness.subarray(i * m, (i + 1) * m);
-    const f = r.concentration.subarray(i * m, (i + 1) * m);
-    const rankings = { coarseness: rankNeurons(c), concentration: rankNeurons(f) };
-    const chosen = [...new Set([...rankings.coarseness.high, ...rankings.coarseness.low, ...rankings.concentration.high, ...rankings.concentration.low])];
+    const f = r.specialization.subarray(i * m, (i + 1) * m);
+    const rankings = { coarseness: rankNeurons(c), specialization: rankNeurons(f) };
+    const chosen = [...new Set([...rankings.coarseness.high, ...rankings.coarseness.low, ...rankings.specialization.high, ...rankings.specialization.low])];
     // Only the chosen neurons' maps are needed: the model with just those MLP neurons computes them.
     const sub = chosen.length ? activationMaps(k, selectNeurons(ck.params, chosen)) : new Float32Array(0);
     const col = new Map(chosen.map((n, j) => [n, j]));
     const neurons: GalleryNeuron[] = chosen.map((n) => {
       const { indices, min, max } = neuronMapIndices(sub, r.p, chosen.length, col.get(n)!);
       return {
-        n, coarseness: Number.isNaN(c[n]) ? null : c[n], concentration: Number.isNaN(f[n]) ? null : f[n],
+        n, coarseness: Number.isNaN(c[n]) ? null : c[n], specialization: Number.isNaN(f[n]) ? null : f[n],
         dominant: r.dominant[i * m + n], share: r.dominantShare[i * m + n], min, max,
         uri: pngDataUri(indexPng(indices, r.p, r.p, 'viridis')),
       };
@@ -138,7 +138,7 @@ export function buildGallery(k: Kernels, r: RunData, requested?: number[]): Gall
     let flat = 0;
     for (let n = 0; n < m; n++) if (Number.isNaN(c[n])) flat++;
     const spectra: GalleryEpoch['spectra'] = {};
-    for (const metric of ['coarseness', 'concentration'] as const) {
+    for (const metric of ['coarseness', 'specialization'] as const) {
       const top = rankings[metric].high[0];
       if (top !== undefined) spectra[metric] = { n: top, shares: powerSpectrum(k, sub, r.p, chosen.length, col.get(top)!) };
     }
@@ -181,7 +181,7 @@ export function galleryFigures(g: GalleryRun): Figure[] {
   const nF = (g.p - 1) / 2;
   const blockW = 4 * S + 3 * GAP;
   for (const ep of g.epochs) {
-    for (const metric of ['coarseness', 'concentration'] as const) {
+    for (const metric of ['coarseness', 'specialization'] as const) {
       const rk = ep.rankings[metric];
       const byN = new Map(ep.neurons.map((x) => [x.n, x]));
       const cells: Record<string, unknown>[] = [];
@@ -191,9 +191,9 @@ export function galleryFigures(g: GalleryRun): Figure[] {
         const col = j % 4, row = Math.floor(j / 4);
         cells.push({
           x: x0 + col * (S + GAP), y: HEAD + row * (S + LH + GAP) + LH, url: x.uri,
-          l1: `#${n}  k=${x.dominant} (${x.share.toFixed(2)})`, l2: `c=${fmt(x.coarseness)}  conc=${fmt(x.concentration)}`,
+          l1: `#${n}  k=${x.dominant} (${x.share.toFixed(2)})`, l2: `c=${fmt(x.coarseness)}  spec=${fmt(x.specialization)}`,
         });
-        rows.push([group, j, n, x.coarseness, x.concentration, x.dominant, x.share, x.min, x.max, null, null, null]);
+        rows.push([group, j, n, x.coarseness, x.specialization, x.dominant, x.share, x.min, x.max, null, null, null]);
       });
       const xLow = blockW + 36;
       place('high', rk.high, 0);
@@ -209,7 +209,7 @@ export function galleryFigures(g: GalleryRun): Figure[] {
         specUri = pngDataUri(indexPng(idx, nF + 1, nF + 1, 'viridis'));
         for (let a = 0; a <= nF; a++) for (let b = 0; b <= nF; b++) rows.push(['spectrum', null, spec0.n, null, null, null, null, null, null, a, b, Number(ps[a * (nF + 1) + b].toPrecision(6))]);
       }
-      const mTitle = metric === 'coarseness' ? `coarseness (K=${g.K})` : 'frequency concentration';
+      const mTitle = metric === 'coarseness' ? `coarseness (K=${g.K})` : 'frequency specialization';
       const text = (x: number, y: number, t: string, size = 12, weight = 'bold') => ({
         type: 'text', encode: { enter: { x: { value: x }, y: { value: y }, text: { value: t }, fontSize: { value: size }, fontWeight: { value: weight }, baseline: { value: 'top' } } },
       });
@@ -243,7 +243,7 @@ export function galleryFigures(g: GalleryRun): Figure[] {
         height: gridH,
         title: {
           text: `${g.label}: neurons at epoch ${ep.epoch} (${ep.reason}) ranked by ${mTitle}`,
-          subtitle: `activation maps A[a][b] over all p² = ${g.p * g.p} inputs (a down, b across), each scaled to its own min–max; labels: #index, dominant frequency k (its share), coarseness c, concentration; ${ep.flat} flat neurons left out`,
+          subtitle: `activation maps A[a][b] over all p² = ${g.p * g.p} inputs (a down, b across), each scaled to its own min–max; labels: #index, dominant frequency k (its share), coarseness c, specialization; ${ep.flat} flat neurons left out`,
           anchor: 'start', offset: 14, subtitleFontSize: 11, subtitleColor: '#555',
         },
         data: [{ name: 'cells', values: cells }],
@@ -279,7 +279,7 @@ export function galleryFigures(g: GalleryRun): Figure[] {
         title: `Neuron gallery: ${g.label}, epoch ${ep.epoch}, by ${metric}`,
         caption: `Activation maps of the 16 highest and 16 lowest ${mTitle} neurons; the power spectrum is of the top neuron (#${spec0?.n ?? '–'}).`,
         spec,
-        table: { columns: ['group', 'rank', 'neuron', 'coarseness', 'concentration', 'dominant_frequency', 'dominant_share', 'activation_min', 'activation_max', 'k_a', 'k_b', 'power_share'], rows },
+        table: { columns: ['group', 'rank', 'neuron', 'coarseness', 'specialization', 'dominant_frequency', 'dominant_share', 'activation_min', 'activation_max', 'k_a', 'k_b', 'power_share'], rows },
         hideInHtml: true,
         pngScale: 1,
       });

@@ -185,7 +185,7 @@ export function buildHtml(h: HtmlInput): string {
       runId: g.runId, label: g.label, p: g.p, K: g.K,
       epochs: g.epochs.map((e) => ({
         epoch: e.epoch, reason: e.reason, flat: e.flat, rankings: e.rankings,
-        neurons: e.neurons.map((x) => ({ n: x.n, c: x.coarseness, f: x.concentration, k: x.dominant, s: x.share, min: x.min, max: x.max, u: x.uri })),
+        neurons: e.neurons.map((x) => ({ n: x.n, c: x.coarseness, f: x.specialization, k: x.dominant, s: x.share, min: x.min, max: x.max, u: x.uri })),
       })),
     })),
     viridis,

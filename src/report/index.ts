@@ -9,14 +9,15 @@
  */
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { computeStudyFromData, type StudyRunData } from '../analysis/study.js';
+import type { StudyRunData } from '../analysis/study.js';
+import { computeStudyFromData } from '../views/study.js';
 import { referenceTable } from '../analysis/results.js';
 import { type Kernels, loadKernels } from '../engine/index.js';
 import { badInput, failure } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { describeOsError } from '../store/lock.js';
 import type { Store } from '../store/store.js';
-import { collectRun, disambiguateLabels, isAnalysed } from '../views/model.js';
+import { disambiguateLabels, isAnalysed, loadRunModel } from '../views/model.js';
 import { toCsv } from '../views/csv.js';
 import { animatedHistogram, frameEpochs, histogramGrid } from '../views/figures/distribution.js';
 import { embeddingFirstLast, embeddingSpectrum, referenceTableFigure } from '../views/figures/embedding.js';
@@ -42,11 +43,11 @@ export interface ReportResult {
 /** The figures of the runs (everything but the galleries and the answers), in report order. */
 export function buildFigures(runs: RunData[], K: number, kernels: Kernels = loadKernels({ quiet: true })): Figure[] {
   const figs: Figure[] = [trainingCurves(runs), animatedHistogram(runs, K)];
-  for (const m of ['coarseness', 'concentration'] as const) figs.push(histogramGrid(runs, m, K));
-  for (const m of ['coarseness', 'concentration'] as const) figs.push(meanPanels(runs, m, K), meanOverlay(runs, m, K));
-  for (const m of ['coarseness', 'concentration'] as const) figs.push(...neuronHeatmaps(runs, m, K));
-  for (const m of ['coarseness', 'concentration'] as const) figs.push(earlyVsGrok(runs, m, K));
-  for (const m of ['coarseness', 'concentration'] as const) figs.push(countOverTime(runs, m, K));
+  for (const m of ['coarseness', 'specialization'] as const) figs.push(histogramGrid(runs, m, K));
+  for (const m of ['coarseness', 'specialization'] as const) figs.push(meanPanels(runs, m, K), meanOverlay(runs, m, K));
+  for (const m of ['coarseness', 'specialization'] as const) figs.push(...neuronHeatmaps(runs, m, K));
+  for (const m of ['coarseness', 'specialization'] as const) figs.push(earlyVsGrok(runs, m, K));
+  for (const m of ['coarseness', 'specialization'] as const) figs.push(countOverTime(runs, m, K));
   figs.push(...dynamicsFigures(runs));
   const emb = embeddingSpectrum(runs);
   if (emb) figs.push(emb);
@@ -94,9 +95,10 @@ export async function writeReport(store: Store, runIds: string[], outDir: string
       if (named) throw badInput(`run ${id} has no analysed checkpoints (run grokbench analyze ${id} first)`);
       continue;
     }
-    const { run, study } = collectRun(store, id, K);
+    const run = loadRunModel(store, id, K);
+    studyRuns.push(run.study!);
+    run.study = null;
     runs.push(run);
-    studyRuns.push(study);
   }
   if (runs.length === 0) throw badInput(`no analysed runs in store ${store.dir} (run grokbench analyze first)`);
   disambiguateLabels(runs);

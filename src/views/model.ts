@@ -1,15 +1,39 @@
 /**
- * Gathers what the report needs of each run from the store, through analysis/results.ts: metrics,
- * grokking times, per-neuron coarseness / concentration / dominant frequency for every analysed
- * checkpoint (as compact [epochs × d_mlp] arrays; the fractions themselves are dropped after
- * reduction, one run at a time), per-checkpoint distribution summaries and the embedding spectra.
+ * The read model of one run: everything the views show of it, loaded once from the stored results
+ * (never by recomputing an analysis, except the neuron dynamics, which are a pure reduction of the
+ * stored fractions):
+ *   metrics, grokking times, the stored `outcome` analysis (MIScope's variant summary; computed from
+ *   the metrics when none is stored yet or it is older than the last metrics row), per-neuron
+ *   coarseness at K / frequency specialization (max_k frac_k) / dominant frequency for every analysed
+ *   checkpoint (as compact [epochs × d_mlp] arrays), their per-checkpoint distribution summaries,
+ *   the neuron frequency dynamics (analysis/dynamics.ts), the embedding spectra, and the study's
+ *   reduced data of the same run (so the artifacts are read once for the report, the dashboard and
+ *   the study).
+ * Activation maps are not part of the model: they come from the checkpoints through the engine
+ * (views/maps.ts) when a view needs them.
  */
 import { badInput } from '../errors.js';
 import { NEURON_FOURIER } from '../analysis/analyzers/neuron-fourier.js';
+import { neuronDynamics, type NeuronDynamics } from '../analysis/dynamics.js';
+import { epochConventionOf, OUTCOME, outcomeOfRun, runJitter, type RunOutcome } from '../analysis/outcome.js';
 import { distributionStats, grokkingTimes, readEmbeddingFourier } from '../analysis/results.js';
 import { loadStudyRun, type StudyRunData } from '../analysis/study.js';
-import type { Store } from '../store/store.js';
+import type { RunRow, Store } from '../store/store.js';
 import type { MetricStats, RunData } from './types.js';
+
+/** One run as every view sees it. */
+export interface RunModel extends RunData {
+  dataSeed: number;
+  jitter: number;
+  /** MIScope's variant summary of the run (null: no metrics). */
+  outcome: RunOutcome | null;
+  /** Whether `outcome` was read from the stored analysis (false: computed from the metrics here). */
+  outcomeStored: boolean;
+  /** Neuron frequency dynamics over the analysed checkpoints (null: none analysed). */
+  dynamics: NeuronDynamics | null;
+  /** The study's reduced data (null: none analysed). */
+  study: StudyRunData | null;
+}
 
 function metricStats(values: ArrayLike<number>): MetricStats {
   const d = distributionStats(values, { bins: 20, range: [0, 1], thresholds: [0.5, 0.6, 0.7, 0.8] });
@@ -19,55 +43,78 @@ function metricStats(values: ArrayLike<number>): MetricStats {
   };
 }
 
-/**
- * One run's report data, and the study's reduced data of the same run (analysis/study.ts
- * `loadStudyRun`, which reads the stored fractions once; the report takes its coarseness at K, the
- * concentration and the dominant frequencies from it, so the artifacts are read once for both).
- */
-export function collectRun(store: Store, runId: string, K: number): { run: RunData; study: StudyRunData } {
-  const row = store.getRun(runId);
-  if (!row) throw badInput(`no run ${runId} in store ${store.dir}`);
-  const study = loadStudyRun(store, runId, { K });
-  const metrics = store.getMetrics(runId);
-  const m = study.dMlp, E = study.checkpoints.length;
-  const coarseness = new Float32Array(E * m), concentration = new Float32Array(E * m);
-  const dominant = new Int32Array(E * m);
-  const coarseStats: MetricStats[] = [], concStats: MetricStats[] = [];
-  study.checkpoints.forEach((c, i) => {
-    coarseness.set(c.coarseness[K - 1], i * m);
-    concentration.set(c.concentration, i * m);
-    for (let n = 0; n < m; n++) dominant[i * m + n] = Number.isNaN(c.concentration[n]) ? 0 : c.dominantFrequency[n];
-    coarseStats.push(metricStats(c.coarseness[K - 1]));
-    concStats.push(metricStats(c.concentration));
-  });
-  let maxEpoch = row.epochs;
+/** The stored outcome of a run when it is current, else the outcome computed from its metrics. */
+export function readOutcome(store: Store, row: RunRow, lastMetricsEpoch: number | null): { outcome: RunOutcome | null; stored: boolean } {
+  const rows = store.getAnalyses<RunOutcome>(row.run_id, OUTCOME);
+  const latest = rows.reduce<(typeof rows)[number] | null>((a, r) => (a === null || r.epoch > a.epoch ? r : a), null);
+  if (latest && lastMetricsEpoch !== null && latest.epoch >= lastMetricsEpoch && latest.summary?.performance_classification !== undefined) {
+    // The analyzer stores grokbench's own epochs; a run imported from MIScope reads them in its labels.
+    const conv = epochConventionOf(row);
+    return { outcome: latest.summary.epoch_convention === conv ? latest.summary : outcomeOfRun(store, row), stored: latest.summary.epoch_convention === conv };
+  }
+  return { outcome: lastMetricsEpoch === null ? null : outcomeOfRun(store, row), stored: false };
+}
+
+/** The configured number of epochs of a run (its "max epoch"). */
+function configuredEpochs(row: RunRow): number {
   try {
     const cfg = JSON.parse(row.config_json) as { epochs?: number };
-    if (typeof cfg.epochs === 'number') maxEpoch = cfg.epochs;
+    if (typeof cfg.epochs === 'number') return cfg.epochs;
   } catch { /* keep the column */ }
+  return row.epochs;
+}
+
+/**
+ * Load one run's read model. A run without analysed checkpoints (still training, or not analysed
+ * yet) has empty neuron arrays, no dynamics and no study data; its metrics and outcome are there.
+ */
+export function loadRunModel(store: Store, runId: string, K: number): RunModel {
+  const row = store.getRun(runId);
+  if (!row) throw badInput(`no run ${runId} in store ${store.dir}`);
+  const metrics = store.getMetrics(runId);
+  const { outcome, stored } = readOutcome(store, row, metrics.length ? metrics[metrics.length - 1].epoch : null);
+  const study = isAnalysed(store, runId) ? loadStudyRun(store, runId, { K }) : null;
+  if (study) {
+    // The study reads the same outcome as every view.
+    study.outcome = outcome?.performance_classification ?? null;
+    study.onset = outcome?.second_descent_onset_epoch ?? null;
+  }
+  const cps = study?.checkpoints ?? [];
+  const m = study?.dMlp ?? 0, E = cps.length;
+  const coarseness = new Float32Array(E * m), specialization = new Float32Array(E * m);
+  const dominant = new Int32Array(E * m);
+  const coarseStats: MetricStats[] = [], specStats: MetricStats[] = [];
+  cps.forEach((c, i) => {
+    coarseness.set(c.coarseness[K - 1], i * m);
+    specialization.set(c.concentration, i * m);
+    for (let n = 0; n < m; n++) dominant[i * m + n] = Number.isNaN(c.concentration[n]) ? 0 : c.dominantFrequency[n];
+    coarseStats.push(metricStats(c.coarseness[K - 1]));
+    specStats.push(metricStats(c.concentration));
+  });
   const embedding = readEmbeddingFourier(store, runId).map((x) => ({
     epoch: x.epoch, norms: x.norms, cosNorms: x.cosNorms, sinNorms: x.sinNorms, keyFrequencies: x.keyFrequencies, gini: x.gini,
   }));
-  const run: RunData = {
+  const epochs = cps.map((c) => c.epoch);
+  const nFreq = (row.p - 1) / 2;
+  return {
     runId, p: row.p, seed: row.seed, label: `p=${row.p}, seed=${row.seed}`,
-    maxEpoch: Math.max(maxEpoch, metrics.length ? metrics[metrics.length - 1].epoch : 0),
+    maxEpoch: Math.max(configuredEpochs(row), metrics.length ? metrics[metrics.length - 1].epoch : 0),
     epochsDone: row.epochs_done, status: row.status,
     grok: grokkingTimes(metrics), metrics,
-    epochs: study.checkpoints.map((c) => c.epoch), dMlp: m, nFreq: study.nFreq, K,
-    // The dominant frequency's share is the largest fraction: the concentration.
-    coarseness, concentration, dominant, dominantShare: concentration, coarseStats, concStats, embedding,
+    epochs, dMlp: m, nFreq: study?.nFreq ?? nFreq, K,
+    // The dominant frequency's share is the largest fraction: the specialization.
+    coarseness, specialization, dominant, dominantShare: specialization, coarseStats, specStats, embedding,
     checkpoints: new Map(store.listCheckpoints(runId).map((c) => [c.epoch, c.path])),
+    dataSeed: row.data_seed, jitter: runJitter(row),
+    outcome, outcomeStored: stored,
+    dynamics: E > 0 ? neuronDynamics({ epochs, dMlp: m, nFreq: study!.nFreq, maxFrac: specialization, dominant }) : null,
+    study,
   };
-  return { run, study };
 }
 
 /** Whether a run has any analysed checkpoint. */
 export function isAnalysed(store: Store, runId: string): boolean {
-  return readNeuronFourierEpochCount(store, runId) > 0;
-}
-
-function readNeuronFourierEpochCount(store: Store, runId: string): number {
-  return store.getAnalyses(runId, NEURON_FOURIER).filter((r) => r.path !== null).length;
+  return store.getAnalyses(runId, NEURON_FOURIER).some((r) => r.path !== null);
 }
 
 /** Labels are "p=…, seed=…"; runs sharing both get their run id appended. */

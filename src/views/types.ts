@@ -102,13 +102,13 @@ export interface RunData {
   K: number;
   /** NaN = flat neuron. */
   coarseness: Float32Array;
-  concentration: Float32Array;
+  specialization: Float32Array;
   /** 1-based dominant frequency, 0 for flat neurons. */
   dominant: Int32Array;
   /** The dominant frequency's fraction. */
   dominantShare: Float32Array;
   coarseStats: MetricStats[];
-  concStats: MetricStats[];
+  specStats: MetricStats[];
   embedding: EmbeddingEpoch[];
   /** Checkpoint files by epoch. */
   checkpoints: Map<number, string>;

@@ -10,10 +10,8 @@ import { Store } from '../../src/store/store.js';
 import { randomParams, smallConfig } from './helpers.js';
 import {
   analyseStudy,
-  computeStudy,
   loadStudyRun,
   blobOverlap,
-  computeStudyFromData,
   lossHalfDropEpoch,
   metricTiming,
   separate,
@@ -21,6 +19,7 @@ import {
   type StudyRunData,
   type StudySection,
 } from '../../src/analysis/study.js';
+import { computeStudy, computeStudyFromData } from '../../src/views/study.js';
 
 const D = 20; // neurons
 const NF = 8; // frequencies (p would be 17; the study only uses (p-1)/2 via nFreq and p for labels)
@@ -294,7 +293,7 @@ test('predict: perfectly monotone early coarseness over 4 grokking runs gives ex
   assert.match(s.answer, /How little this can show: with n = 4/);
 });
 
-test('metric: when the blobs form at frequency 5, concentration separates and tracks the loss while K=3 coarseness cannot', () => {
+test('metric: when the blobs form at frequency 5, specialization separates and tracks the loss while K=3 coarseness cannot', () => {
   const runs = [
     makeRun({ p: 97, seed: 485, grok: 2000, rampStart: 1000, k: 5 }),
     makeRun({ p: 101, seed: 999, grok: null, rampStart: null, k: 5 }),
@@ -313,8 +312,8 @@ test('metric: when the blobs form at frequency 5, concentration separates and tr
     assert.equal(r.concentration.blobs.topFrequencies[0].k, 5);
   }
   const s = section(computeStudyFromData(runs), 'metric');
-  assert.match(s.answer, /concentration separates at more epochs/);
-  assert.match(s.answer, /concentration separates more widely at the end/);
+  assert.match(s.answer, /specialization separates at more epochs/);
+  assert.match(s.answer, /specialization separates more widely at the end/);
   assert.match(s.answer, /In 3 of 4 runs the most common dominant frequency .* is above K=3/);
 });
 

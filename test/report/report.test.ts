@@ -33,10 +33,10 @@ const RUNS: FixtureRun[] = [
 
 /** The figures every multi-run report has (galleries and answers come on top). */
 const BASE_FIGURES = [
-  'training-curves', 'coarseness-histogram-animated', 'coarseness-histogram-grid', 'concentration-histogram-grid',
-  'mean-coarseness', 'mean-coarseness-overlay', 'mean-concentration', 'mean-concentration-overlay',
-  'coarseness-neuron-heatmap', 'coarseness-neuron-heatmap-sorted', 'concentration-neuron-heatmap', 'concentration-neuron-heatmap-sorted',
-  'early-coarseness-vs-grok', 'early-concentration-vs-grok', 'coarseness-count-over-time', 'concentration-count-over-time',
+  'training-curves', 'coarseness-histogram-animated', 'coarseness-histogram-grid', 'specialization-histogram-grid',
+  'mean-coarseness', 'mean-coarseness-overlay', 'mean-specialization', 'mean-specialization-overlay',
+  'coarseness-neuron-heatmap', 'coarseness-neuron-heatmap-sorted', 'specialization-neuron-heatmap', 'specialization-neuron-heatmap-sorted',
+  'early-coarseness-vs-grok', 'early-specialization-vs-grok', 'coarseness-count-over-time', 'specialization-count-over-time',
   'embedding-spectrum', 'embedding-spectrum-first-last', 'reference-coarseness-p11', 'reference-coarseness-p13',
   'specialised-per-frequency', 'commitment-timeline', 'transient-frequencies',
 ];
@@ -96,7 +96,7 @@ describe('the report of a small real store', () => {
           grok: grokkingTimes(store.getMetrics(id)),
         };
         assert.equal(r.status, 'done');
-        for (const g of galleryEpochs(run as never)) for (const m of ['coarseness', 'concentration']) names.add(`gallery-${id}-e${g.epoch}-${m}`);
+        for (const g of galleryEpochs(run as never)) for (const m of ['coarseness', 'specialization']) names.add(`gallery-${id}-e${g.epoch}-${m}`);
       }
       const answers = JSON.parse(readFileSync(join(out, 'data', 'answers.json'), 'utf8')) as StudyAnswers;
       assert.ok(answers.sections.length >= 5, 'the cross-run answers are there');
@@ -124,7 +124,7 @@ describe('the report of a small real store', () => {
 
     test('mean, percentiles, counts and histograms in the CSVs equal the stored analysis summaries', () => {
       const mean = csv('mean-coarseness'), counts = csv('coarseness-count-over-time'), grid = csv('coarseness-histogram-grid');
-      const conc = csv('mean-concentration'), concCounts = csv('concentration-count-over-time');
+      const conc = csv('mean-specialization'), concCounts = csv('specialization-count-over-time');
       for (const id of runIds) {
         const sums = storedSummaries(id);
         assert.ok(sums.size >= 16);
@@ -262,7 +262,7 @@ describe('the report of a small real store', () => {
         assert.equal(counts.reduce((s, x) => s + x, 0), live);
         assert.deepEqual(counts, summaryStats(c).coarseness_histogram);
         assert.equal(Number(rows[0][col(t, 'flat_neurons')]), nf.dMlp - live);
-        const concRows = t.rows.filter((r) => r[col(t, 'run_id')] === id && r[col(t, 'metric')] === 'concentration' && Number(r[col(t, 'frame')]) === frames);
+        const concRows = t.rows.filter((r) => r[col(t, 'run_id')] === id && r[col(t, 'metric')] === 'specialization' && Number(r[col(t, 'frame')]) === frames);
         const f = concentrationValues(last, nf.nFreq, nf.dMlp);
         assert.equal(bins.reduce((s, i) => s + Number(concRows[0][i]), 0), Array.from(f).filter((v) => !Number.isNaN(v)).length);
       }

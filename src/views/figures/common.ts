@@ -99,18 +99,18 @@ export function num(v: number | null | undefined): number | null {
 }
 
 /** The two per-neuron metrics every figure shows. */
-export type MetricName = 'coarseness' | 'concentration';
+export type MetricName = 'coarseness' | 'specialization';
 
 export function metricTitle(m: MetricName, K: number): string {
-  return m === 'coarseness' ? `coarseness (K=${K})` : 'frequency concentration (max_k frac_k)';
+  return m === 'coarseness' ? `coarseness (K=${K})` : 'frequency specialization (max_k frac_k)';
 }
 
 export function statsOf(r: RunData, m: MetricName) {
-  return m === 'coarseness' ? r.coarseStats : r.concStats;
+  return m === 'coarseness' ? r.coarseStats : r.specStats;
 }
 
 export function valuesOf(r: RunData, m: MetricName): Float32Array {
-  return m === 'coarseness' ? r.coarseness : r.concentration;
+  return m === 'coarseness' ? r.coarseness : r.specialization;
 }
 
 export const THRESHOLDS = [0.6, 0.7, 0.8] as const;

@@ -1,5 +1,5 @@
 /**
- * Seed analysis 1: the distribution of per-neuron coarseness (and frequency concentration) over
+ * Seed analysis 1: the distribution of per-neuron coarseness (and frequency specialization) over
  * training, as 20-bin histograms (flat neurons left out): one animated figure (slider + play button
  * in the HTML, metric switch) and static small multiples at the seed's epochs.
  */
@@ -22,7 +22,7 @@ export function animatedHistogram(runs: RunData[], K: number): Figure {
   const frames = frameEpochs(runs);
   const values: Record<string, unknown>[] = [];
   const rows: Figure['table']['rows'] = [];
-  for (const m of ['coarseness', 'concentration'] as MetricName[]) {
+  for (const m of ['coarseness', 'specialization'] as MetricName[]) {
     for (const r of runs) {
       const st = statsOf(r, m);
       frames.forEach((fe, g) => {
@@ -37,13 +37,13 @@ export function animatedHistogram(runs: RunData[], K: number): Figure {
     $schema: VL_SCHEMA,
     config: VL_CONFIG,
     title: {
-      text: { expr: `'Distribution of neuron ' + (metric == 'coarseness' ? 'coarseness (K=${K})' : 'frequency concentration') + ' at checkpoint ' + ei + ' of ${last}: epoch ' + frames[ei]` },
+      text: { expr: `'Distribution of neuron ' + (metric == 'coarseness' ? 'coarseness (K=${K})' : 'frequency specialization') + ' at checkpoint ' + ei + ' of ${last}: epoch ' + frames[ei]` },
       subtitle: '20 bins on [0, 1], flat neurons left out; each panel shows its run at the latest checkpoint at or before the frame epoch',
     },
     data: { values },
     params: [
       { name: 'ei', value: ei, ...(interactive ? { bind: { input: 'range', min: 0, max: last, step: 1, name: 'checkpoint ' } } : {}) },
-      { name: 'metric', value: 'coarseness', ...(interactive ? { bind: { input: 'radio', options: ['coarseness', 'concentration'], name: 'metric ' } } : {}) },
+      { name: 'metric', value: 'coarseness', ...(interactive ? { bind: { input: 'radio', options: ['coarseness', 'specialization'], name: 'metric ' } } : {}) },
       { name: 'frames', value: frames },
       shownParam(runs),
     ],
@@ -87,7 +87,7 @@ export function animatedHistogram(runs: RunData[], K: number): Figure {
   let maxC = 1, maxF = 1;
   for (const r of runs) {
     for (const s of r.coarseStats) maxC = Math.max(maxC, ...s.histogram);
-    for (const s of r.concStats) maxF = Math.max(maxF, ...s.histogram);
+    for (const s of r.specStats) maxF = Math.max(maxF, ...s.histogram);
   }
   const withMax = (spec: object): object => {
     const s = spec as { params: object[] };
@@ -100,7 +100,7 @@ export function animatedHistogram(runs: RunData[], K: number): Figure {
     title: 'Coarseness distribution over time (animated)',
     caption:
       `Histogram of per-neuron ${metricTitle('coarseness', K)} in 20 bins, one panel per run (CSV: one row per run, metric and frame, one column per bin); move the checkpoint slider or press play ` +
-      'to watch it change over training; switch the metric to frequency concentration. The image files show the last checkpoint. ' +
+      'to watch it change over training; switch the metric to frequency specialization. The image files show the last checkpoint. ' +
       'Expected (seed): grokking runs shift right around grokking; a non-grokking run stays below 0.5.',
     spec: withMax(make(0, true)),
     staticSpec: withMax(make(last, false)),
@@ -177,7 +177,7 @@ export function histogramGrid(runs: RunData[], metric: MetricName, K: number): F
   return {
     name: `${metric}-histogram-grid`,
     section: 'distribution',
-    title: `${metric === 'coarseness' ? 'Coarseness' : 'Frequency concentration'} distribution: small multiples`,
+    title: `${metric === 'coarseness' ? 'Coarseness' : 'Frequency specialization'} distribution: small multiples`,
     caption:
       `Histograms of neuron ${metricTitle(metric, K)} (20 bins on [0, 1]) for each run (rows) at epochs ${SEED_EPOCHS.join(', ')} ` +
       '(those reached; a red note marks a nearest checkpoint used in place of a missing epoch).',

@@ -9,7 +9,7 @@ import type { Figure, RunData } from '../types.js';
 import { VL_CONFIG, VL_SCHEMA, decimateMetrics, sig } from './common.js';
 
 function dynamicsOf(r: RunData): NeuronDynamics {
-  return neuronDynamics({ epochs: r.epochs, dMlp: r.dMlp, nFreq: r.nFreq, maxFrac: r.concentration, dominant: r.dominant });
+  return neuronDynamics({ epochs: r.epochs, dMlp: r.dMlp, nFreq: r.nFreq, maxFrac: r.specialization, dominant: r.dominant });
 }
 
 /** Frequencies worth a line: those that reach 5 % of d_mlp specialised neurons at some checkpoint. */

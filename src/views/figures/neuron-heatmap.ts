@@ -1,5 +1,5 @@
 /**
- * Seed analysis 3: per-neuron coarseness (or concentration) over training as an epochs × neurons
+ * Seed analysis 3: per-neuron coarseness (or specialization) over training as an epochs × neurons
  * heatmap per run, with a diverging colormap centred on 0.5 (the blob/plaid boundary), and the
  * same with neurons sorted by their value at the last checkpoint. Raster images (PNG).
  */
@@ -82,7 +82,7 @@ export function neuronHeatmaps(runs: RunData[], metric: MetricName, K: number): 
     {
       name: `${metric}-neuron-heatmap`,
       section: 'heatmap',
-      title: `${metric === 'coarseness' ? 'Coarseness' : 'Frequency concentration'} vs neuron index`,
+      title: `${metric === 'coarseness' ? 'Coarseness' : 'Frequency specialization'} vs neuron index`,
       caption:
         `Each pixel is one neuron (column) at one checkpoint (row): its ${metricTitle(metric, K)}, blue < 0.5 < red (CSV values rounded to 6 decimals). ` +
         'Tick the box to sort the neurons by their value at the last checkpoint (the sorted version is also saved as its own figure). ' +
@@ -94,7 +94,7 @@ export function neuronHeatmaps(runs: RunData[], metric: MetricName, K: number): 
     {
       name: `${metric}-neuron-heatmap-sorted`,
       section: 'heatmap',
-      title: `${metric === 'coarseness' ? 'Coarseness' : 'Frequency concentration'} vs neuron, sorted by final value`,
+      title: `${metric === 'coarseness' ? 'Coarseness' : 'Frequency specialization'} vs neuron, sorted by final value`,
       caption: `As above with neurons ordered by their ${metric} at the last checkpoint (flat neurons last); its CSV gives the order (neuron at each rank), the values are in the unsorted figure's CSV.`,
       spec: b.sortedSpec,
       table: b.sorted,
