@@ -10,6 +10,7 @@ import * as exportCmd from './export.js';
 import * as sweep from './sweep.js';
 import * as report from './report.js';
 import * as ablate from './ablate.js';
+import * as interventionCheck from './intervention-check.js';
 import * as outcome from './outcome.js';
 
 export function registerCommands(program: Command): void {
@@ -24,4 +25,5 @@ export function registerCommands(program: Command): void {
   coarseness.register(program);
   report.register(program);
   ablate.register(program);
+  interventionCheck.register(program);
 }
