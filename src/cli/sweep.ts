@@ -13,6 +13,7 @@ import { badInput, GrokbenchError } from '../errors.js';
 import { DEFAULTS } from '../model/config.js';
 import { writeReport } from '../report/index.js';
 import type { Store } from '../store/store.js';
+import type { Lock } from '../store/lock.js';
 import { SWEEP_PRESETS, type SweepRun, defaultParallelism, planSweep, resolveGrid } from '../sweep/plan.js';
 import { type RunProgress, statusBlock, statusLine } from '../sweep/progress.js';
 import { type ChildExit, SweepRunner } from '../sweep/runner.js';
@@ -147,7 +148,10 @@ async function sweep(o: SweepOpts): Promise<void> {
   const { jobs, threadsPerJob } = defaultParallelism(plan.length, cores, o.jobs, o.threadsPerJob ?? o.threads);
   const storeDir = resolve(o.store ?? process.env.GROKBENCH_STORE ?? './grokbench-runs');
   const store = openStore({ ...o, store: storeDir });
+  // One sweep per store at a time: a second one gets a one-line error.
+  let lock: Lock | undefined;
   try {
+    lock = store.lockSweep();
     const progress = new Map<string, RunProgress>();
     const toTrain: SweepRun[] = [];
     for (const r of plan) {
@@ -265,6 +269,7 @@ async function sweep(o: SweepOpts): Promise<void> {
     if (runner.interrupted) process.exitCode = 128 + (os.constants.signals[runner.interrupted] ?? 2);
     else if (failed > 0 || postFailed) process.exitCode = 1;
   } finally {
+    lock?.release();
     store.close();
   }
 }

@@ -8,6 +8,7 @@ import { type SettingsOpts, addSettings, settingsToConfig } from './settings.js'
 import { type TrainConfig, validateConfig } from '../model/config.js';
 import { SQLITE_FILE, type Store } from '../store/store.js';
 import { existsSync } from 'node:fs';
+import { failure } from '../errors.js';
 import { join } from 'node:path';
 import os from 'node:os';
 
@@ -50,6 +51,8 @@ export function trainWithProgress(store: Store, config: TrainConfig, o: GlobalOp
   let lastJsonl = -Infinity;
   try {
     return train(store, k, config, {
+      // A sweep's child may find the run still locked by an orphan of a killed sweep, about to exit.
+      lockWaitMs: o.exitWithParent !== undefined ? 30_000 : 0,
       onStart: ({ runId, resumedFrom, epochs }) => {
         if (!o.json) {
           process.stderr.write(resumedFrom !== null
@@ -59,7 +62,8 @@ export function trainWithProgress(store: Store, config: TrainConfig, o: GlobalOp
       },
       onProgress: (p) => {
         // A sweep's child: the parent was killed (even by SIGKILL), so stop; everything up to the last checkpoint is committed.
-        if (o.exitWithParent !== undefined && process.ppid !== o.exitWithParent) process.exit(1);
+        // Thrown, not process.exit: unwinding releases the run's lock at once.
+        if (o.exitWithParent !== undefined && process.ppid !== o.exitWithParent) throw failure(`the sweep that started this run (process ${o.exitWithParent}) has ended`);
         if (o.progressJsonl) {
           const now = performance.now();
           if (now - lastJsonl > 500 || p.epoch === p.epochs) {

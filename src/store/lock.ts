@@ -63,14 +63,29 @@ function readOwner(path: string): Partial<LockOwner> | null {
   }
 }
 
-/** Whether process `pid` of this host is running (one we may not signal counts as running). */
+/**
+ * Whether process `pid` of this host is running (one we may not signal counts as running). A
+ * zombie is not: an orphan that exited stays one until init reaps it, which can take seconds.
+ */
 export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return errCode(err) === 'EPERM';
   }
+  try {
+    // /proc/<pid>/stat: "pid (comm) S ...": the state follows the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return true; // no /proc (not Linux) or unreadable: trust kill(0)
+  }
+}
+
+/** Sleep the thread for `ms` milliseconds (locks are taken synchronously). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /** Whether a recorded owner is certainly gone: a process of this host that no longer runs. */
@@ -89,14 +104,22 @@ export function describeOsError(err: unknown): string {
 
 /**
  * Take the lock at `path` for `what` (named in the error), or throw a one-line `failure` naming
- * the live owner. The lock's directory must exist.
+ * the live owner. The lock's directory must exist. With `waitMs` > 0, a lock held by a live
+ * process of this host is waited for that long (polled every 100 ms) before giving up: a sweep
+ * restarted right after a SIGKILL waits for its predecessor's orphaned runs to notice and exit.
  */
-export function acquireLock(path: string, what: string): Lock {
+export function acquireLock(path: string, what: string, waitMs = 0): Lock {
   const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+  const deadline = Date.now() + waitMs;
   for (let attempt = 0; attempt < 5; attempt++) {
     if (tryCreate(path, me)) return heldLock(path, me);
     const owner = readOwner(path);
     if (owner === null) continue; // released meanwhile: try again
+    if (!ownerDead(owner) && owner.host === hostname() && Date.now() < deadline) {
+      sleepSync(100);
+      attempt--;
+      continue;
+    }
     if (!ownerDead(owner)) {
       const who = typeof owner.pid === 'number' ? `process ${owner.pid} on ${String(owner.host)}` : 'another process';
       throw failure(`${what} is in use by ${who} since ${String(owner.since ?? '?')} ` +

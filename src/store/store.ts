@@ -242,8 +242,9 @@ export class Store {
    * Take the exclusive lock of one run (`runs/.<id>.lock`; run ids never start with '.'): a
    * process that trains or imports a run holds it, so that two writers never touch the same run.
    * A second writer gets a one-line `failure`; a lock left by a dead process is taken over.
+   * `waitMs`: how long to wait for a live holder of this host to let go (see acquireLock).
    */
-  lockRun(runId: string): Lock {
+  lockRun(runId: string, waitMs = 0): Lock {
     checkRunId(runId);
     const runs = join(this.dir, 'runs');
     try {
@@ -251,7 +252,7 @@ export class Store {
     } catch (err) {
       throw failure(`cannot create ${runs}: ${describeOsError(err)}`);
     }
-    return acquireLock(join(runs, `.${runId}.lock`), `run ${runId}`);
+    return acquireLock(join(runs, `.${runId}.lock`), `run ${runId}`, waitMs);
   }
 
   /** Take the store's sweep lock (`.sweep.lock`): one sweep at a time per store. */

@@ -64,6 +64,8 @@ export interface TrainOptions {
   onStart?: (info: { runId: string; runDir: string; resumedFrom: number | null; epochs: number }) => void;
   /** Stop after this epoch (testing: simulates a kill without one). */
   stopAfter?: number;
+  /** Wait this long for the run's lock held by a live process of this host (a sweep's child: its predecessor's orphan). */
+  lockWaitMs?: number;
 }
 
 /** The split as stored in runs/<id>/split.json. */
@@ -133,7 +135,7 @@ export function train(store: Store, k: Kernels, config: TrainConfig, opts: Train
   const engine = engineDescription(k);
   const { row: prepared } = prepareRun(store, config, engine);
   // One writer per run: a second process training (or importing) this run gets a one-line error.
-  const lock = store.lockRun(prepared.run_id);
+  const lock = store.lockRun(prepared.run_id, opts.lockWaitMs);
   try {
     return trainLocked(store, k, config, opts, store.getRun(prepared.run_id) ?? prepared, t0, engine);
   } finally {

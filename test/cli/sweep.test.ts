@@ -198,6 +198,30 @@ test('a sweep stopped by SIGTERM, then killed by SIGKILL, then restarted ends by
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
+test('a second sweep on a store that a sweep is using gets a one-line error and changes nothing', async () => {
+  const dir = tmp();
+  try {
+    const store = join(dir, 'store');
+    const first = spawn(process.execPath, [BIN, 'sweep', ...LONG, '--store', store], { stdio: ['ignore', 'ignore', 'pipe'] });
+    first.stderr.resume();
+    const closed = new Promise<number | null>((r) => first.on('close', (code) => r(code)));
+    await waitFor('the first sweep to train', () => [...checkpointFiles(store).values()].some((f) => f.length >= 2));
+    const before = checkpointFiles(store);
+    const second = cli([...LONG, '--store', store, '--json']);
+    assert.equal(second.status, 1, second.stderr);
+    assert.equal(second.stdout, '');
+    const lines = second.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, second.stderr);
+    assert.match(lines[0], new RegExp(`^grokbench: store .* \\(a sweep\\) is in use by process ${first.pid} on `));
+    // It started no run: every checkpoint it could have written would be the first sweep's.
+    for (const [id, files] of before) assert.ok((checkpointFiles(store).get(id)?.length ?? 0) >= files.length);
+    first.kill('SIGTERM');
+    assert.equal(await closed, 143);
+    // Once the first has ended, the store is free again.
+    assert.equal(existsSync(join(store, '.sweep.lock')), false);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
 test('a failed run is reported in one line, the others finish, and the sweep exits 1', () => {
   const dir = tmp();
   try {
