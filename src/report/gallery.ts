@@ -11,16 +11,17 @@
  */
 import { existsSync } from 'node:fs';
 import { activationMaps } from '../analysis/activations.js';
-import { fourierTransform } from '../analysis/coarseness.js';
 import type { Kernels } from '../engine/kernels.js';
 import { loadCheckpoint } from '../model/checkpoint.js';
-import { PARAM_NAMES, Params } from '../model/params.js';
 import { failure } from '../errors.js';
 import { colourIndex } from '../views/colormap.js';
 import { VEGA_CONFIG, VEGA_SCHEMA } from '../views/figures/common.js';
 import { pngDataUri } from '../views/png.js';
 import { indexPng, neuronMapIndices } from '../views/raster.js';
 import type { Figure, RunData } from '../views/types.js';
+import { powerSpectrum, selectNeurons } from '../views/maps.js';
+
+export { powerSpectrum, selectNeurons } from '../views/maps.js';
 
 export const GALLERY_SIZE = 16;
 
@@ -80,28 +81,6 @@ export function galleryEpochs(r: RunData, requested?: number[]): { epoch: number
   return out.sort((a, b) => a.epoch - b.epoch);
 }
 
-/**
- * The same model restricted to some MLP neurons (W_in columns, b_in entries, W_out rows): the
- * neurons' activations do not depend on the others, so its activation maps are theirs.
- */
-export function selectNeurons(params: Params<Float32Array>, neurons: number[]): Params<Float32Array> {
-  const c = params.config, m = c.dMlp, d = c.dModel, s = neurons.length;
-  const out = Params.zeros({ ...c, dMlp: s }, (n) => new Float32Array(n));
-  for (const name of PARAM_NAMES) {
-    if (name === 'blocks.0.mlp.W_in') {
-      const src = params.t[name], dst = out.t[name];
-      for (let i = 0; i < d; i++) for (let j = 0; j < s; j++) dst[i * s + j] = src[i * m + neurons[j]];
-    } else if (name === 'blocks.0.mlp.b_in') {
-      neurons.forEach((n, j) => { out.t[name][j] = params.t[name][n]; });
-    } else if (name === 'blocks.0.mlp.W_out') {
-      neurons.forEach((n, j) => out.t[name].set(params.t[name].subarray(n * d, (n + 1) * d), j * d));
-    } else {
-      out.t[name].set(params.t[name]);
-    }
-  }
-  return out;
-}
-
 /** Highest and lowest neurons by a per-neuron value (NaN = flat, left out); ties by index. */
 export function rankNeurons(values: ArrayLike<number>, count = GALLERY_SIZE): { high: number[]; low: number[] } {
   const live: number[] = [];
@@ -144,29 +123,6 @@ export function buildGallery(k: Kernels, r: RunData, requested?: number[]): Gall
     }
     out.epochs.push({ epoch, reason, neurons, rankings, flat, spectra });
   }
-  return out;
-}
-
-/**
- * The 2-D power spectrum of neuron n: an (nF+1) × (nF+1) matrix (row k_a, column k_b) of shares of
- * its variance, |F|² summed over the sin/cos rows of each frequency (F[0][0] removed).
- */
-export function powerSpectrum(k: Kernels, maps: ArrayLike<number>, p: number, m: number, n: number): Float64Array {
-  const one = k.alloc(p * p);
-  for (let i = 0; i < p * p; i++) one[i] = maps[i * m + n];
-  const F = fourierTransform(k, one, p, 1);
-  const nF = (p - 1) / 2, S = nF + 1;
-  const out = new Float64Array(S * S);
-  let tot = 0;
-  for (let x = 0; x < p; x++) {
-    const kx = (x + 1) >> 1;
-    for (let y = 0; y < p; y++) {
-      const v = F[x * p + y] ** 2;
-      out[kx * S + ((y + 1) >> 1)] += v;
-      tot += v;
-    }
-  }
-  if (tot > 0) for (let i = 0; i < out.length; i++) out[i] /= tot;
   return out;
 }
 

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { StudyRunData } from '../analysis/study.js';
 import { computeStudyFromData } from '../views/study.js';
-import { referenceTable } from '../analysis/results.js';
+import { interventionSections } from '../analysis/study-interventions.js';
 import { type Kernels, loadKernels } from '../engine/index.js';
 import { badInput, failure } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
@@ -19,14 +19,10 @@ import { describeOsError } from '../store/lock.js';
 import type { Store } from '../store/store.js';
 import { disambiguateLabels, isAnalysed, loadRunModel } from '../views/model.js';
 import { toCsv } from '../views/csv.js';
-import { animatedHistogram, frameEpochs, histogramGrid } from '../views/figures/distribution.js';
-import { embeddingFirstLast, embeddingSpectrum, referenceTableFigure } from '../views/figures/embedding.js';
-import { neuronHeatmaps } from '../views/figures/neuron-heatmap.js';
 import { furtherFigures } from './figures/further.js';
-import { earlyVsGrok } from '../views/figures/predict.js';
-import { countOverTime, meanOverlay, meanPanels, trainingCurves } from '../views/figures/timeseries.js';
-import { dynamicsFigures } from '../views/figures/dynamics.js';
 import { VL_CONFIG, VL_SCHEMA } from '../views/figures/common.js';
+import { frameEpochs } from '../views/figures/distribution.js';
+import { buildViews } from '../views/index.js';
 import { buildGallery, galleryFigures, type GalleryRun } from './gallery.js';
 import { answerFileId, buildHtml } from './html.js';
 import { finishSvg, renderSvg, svgToPng } from './render.js';
@@ -40,21 +36,9 @@ export interface ReportResult {
   seconds: number;
 }
 
-/** The figures of the runs (everything but the galleries and the answers), in report order. */
+/** The figures of the runs (everything but the galleries and the answers), in report order: every named view. */
 export function buildFigures(runs: RunData[], K: number, kernels: Kernels = loadKernels({ quiet: true })): Figure[] {
-  const figs: Figure[] = [trainingCurves(runs), animatedHistogram(runs, K)];
-  for (const m of ['coarseness', 'specialization'] as const) figs.push(histogramGrid(runs, m, K));
-  for (const m of ['coarseness', 'specialization'] as const) figs.push(meanPanels(runs, m, K), meanOverlay(runs, m, K));
-  for (const m of ['coarseness', 'specialization'] as const) figs.push(...neuronHeatmaps(runs, m, K));
-  for (const m of ['coarseness', 'specialization'] as const) figs.push(earlyVsGrok(runs, m, K));
-  for (const m of ['coarseness', 'specialization'] as const) figs.push(countOverTime(runs, m, K));
-  figs.push(...dynamicsFigures(runs));
-  const emb = embeddingSpectrum(runs);
-  if (emb) figs.push(emb);
-  const emb0 = embeddingFirstLast(runs);
-  if (emb0) figs.push(emb0);
-  for (const p of [...new Set(runs.map((r) => r.p))].sort((a, b) => a - b)) figs.push(referenceTableFigure(p, referenceTable(p, 6, kernels), K));
-  return figs;
+  return buildViews(runs, K, () => kernels);
 }
 
 /** A study section's own Vega-Lite spec as a figure (upgraded to the bundled Vega-Lite major version). */
@@ -115,6 +99,7 @@ export async function writeReport(store: Store, runIds: string[], outDir: string
   const answers = opts.answers !== undefined ? opts.answers
     : runs.length > 1 ? computeStudyFromData(studyRuns, { K }) : null;
   studyRuns.length = 0; // the study's per-checkpoint arrays are no longer needed
+  if (answers) answers.sections.push(...interventionSections(store, kernels, runs.map((r) => r.runId)));
   const ans = answers ? answerFigures(answers, new Set(figures.map((f) => f.name))) : { figures: [], byId: new Map<string, string>() };
   figures.push(...ans.figures);
 
