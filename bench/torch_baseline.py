@@ -2,7 +2,11 @@
 (DESIGN.md §1), written the way the researcher's workbench runs it (TransformerLens-style plain
 three-position model, full-batch AdamW, test evaluation every epoch), on the CPU.
 
-Usage: MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=4294967296 /usr/bin/python3 bench/torch_baseline.py EPOCHS [THREADS]
+With MODEL = tables, the fair baseline instead: grokbench's own algorithm (per-token tables, only
+the last position reaches the loss: per sample a softmax over 3 scores and a weighted sum of table
+rows, then the MLP and the unembedding), with autograd.
+
+Usage: MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=4294967296 /usr/bin/python3 bench/torch_baseline.py EPOCHS [THREADS] [faithful|tables]
 (npm run bench sets those glibc variables: they keep freed memory in the process instead of
 unmapping it, which on this VM saves hundreds of ms of page faults per epoch.)
 Prints one JSON line: {"ms_per_epoch": ..., "epochs": ..., "torch": ..., "threads": ...}.
@@ -41,6 +45,31 @@ def model(tokens):
     x = x + torch.relu(x @ P['W_in'] + Z['b_in']) @ P['W_out'] + Z['b_out']
     return (x @ P['W_U'] + Z['b_U'])[:, -1]
 
+def tables_model(tokens):
+    # Per-token tables: rows [a-tokens (p) | b-tokens (p) | "=" (1)] of W_E + W_pos; keys, values,
+    # the "=" query and the scores per head; per sample the attention over the 3 positions of the
+    # last one, as a weighted sum of value·W_O rows.
+    P = params; Z = zeros
+    N = tokens.shape[0]
+    R = 2 * p + 1
+    X = torch.cat([P['W_E'][:p] + P['W_pos'][0], P['W_E'][:p] + P['W_pos'][1], (P['W_E'][p] + P['W_pos'][2]).unsqueeze(0)])  # [R, d]
+    x2 = X[2 * p]
+    q = torch.einsum('d,hde->he', x2, P['W_Q']) + Z['b_Q']                        # [H, dh]
+    K = torch.einsum('rd,hde->hre', X, P['W_K']) + Z['b_K'].unsqueeze(1)          # [H, R, dh]
+    V = torch.einsum('rd,hde->hre', X, P['W_V']) + Z['b_V'].unsqueeze(1)
+    S = torch.einsum('hre,he->hr', K, q) / math.sqrt(dh)                          # [H, R]
+    O = torch.einsum('hre,hed->hrd', V, P['W_O'])                                 # [H, R, d]
+    idx = torch.stack([tokens[:, 0], p + tokens[:, 1], torch.full_like(tokens[:, 0], 2 * p)], 1)  # [N, 3]
+    w = S[:, idx].softmax(-1)                                                     # [H, N, 3]
+    attn = torch.einsum('hnj,hnjd->nd', w, O[:, idx])                             # [N, d]
+    x = x2 + attn + Z['b_O']
+    x = x + torch.relu(x @ P['W_in'] + Z['b_in']) @ P['W_out'] + Z['b_out']
+    return x @ P['W_U'] + Z['b_U']
+
+mode = sys.argv[3] if len(sys.argv) > 3 else 'faithful'
+if mode == 'tables':
+    model = tables_model
+
 pairs = torch.tensor([(i // p, i % p, p) for i in range(p * p)])
 labels = (pairs[:, 0] + pairs[:, 1]) % p
 g = torch.Generator().manual_seed(598)
@@ -69,4 +98,4 @@ t = time.perf_counter()
 for _ in range(epochs):
     epoch()
 ms = (time.perf_counter() - t) * 1000 / epochs
-print(json.dumps({"ms_per_epoch": ms, "epochs": epochs, "torch": torch.__version__, "threads": threads}))
+print(json.dumps({"ms_per_epoch": ms, "epochs": epochs, "torch": torch.__version__, "threads": threads, "model": mode}))

@@ -509,6 +509,53 @@ static napi_value GetThreads(napi_env env, napi_callback_info info) {
   return r;
 }
 
+#include <time.h>
+static double now_s(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + 1e-9 * t.tv_nsec; }
+
+/*
+ * clockGHz(): the core clock measured with a chain of dependent integer adds (one cycle each on
+ * every x86-64 core), the best of 5 runs of ~20 ms; 0 where not measurable (not x86-64).
+ */
+static napi_value ClockGHz(napi_env env, napi_callback_info info) {
+  (void)info;
+  double best = 0;
+#if defined(__x86_64__)
+  for (int run = 0; run < 5; run++) {
+    uint64_t x = 0, n = 500000;
+    const double t0 = now_s();
+    __asm__ volatile(
+      "1:\n\t"
+      ".rept 100\n\tadd %[one], %[x]\n\t.endr\n\t"
+      "dec %[n]\n\tjnz 1b\n\t"
+      : [x] "+r"(x), [n] "+r"(n) : [one] "r"((uint64_t)1) : "cc");
+    const double ghz = 100.0 * 500000 / (now_s() - t0) / 1e9;
+    if (ghz > best) best = ghz;
+  }
+#endif
+  napi_value r;
+  CHECK(napi_create_double(env, best, &r));
+  return r;
+}
+
+/* fmaPeak(iters) -> [GFLOP/s, lanes]: one thread, 12 independent FMA chains in registers, this path's width. */
+static napi_value FmaPeak(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  double iters;
+  if (!get_num(env, argv[0], &iters)) return NULL;
+  const double t0 = now_s();
+  volatile double sink = path->fma_peak((long)iters);
+  (void)sink;
+  const double gflops = iters * 12 * 2 * path->lanes / (now_s() - t0) / 1e9;
+  napi_value res, x, y;
+  CHECK(napi_create_array_with_length(env, 2, &res));
+  CHECK(napi_create_double(env, gflops, &x));
+  CHECK(napi_create_int32(env, path->lanes, &y));
+  CHECK(napi_set_element(env, res, 0, x));
+  CHECK(napi_set_element(env, res, 1, y));
+  return res;
+}
+
 /* kernelsInfo() -> [path, reason] */
 static napi_value KernelsInfo(napi_env env, napi_callback_info info) {
   (void)info;
@@ -536,6 +583,8 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"adamw", NULL, AdamW, NULL, NULL, NULL, napi_default, NULL},
     {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_default, NULL},
     {"getThreads", NULL, GetThreads, NULL, NULL, NULL, napi_default, NULL},
+    {"clockGHz", NULL, ClockGHz, NULL, NULL, NULL, napi_default, NULL},
+    {"fmaPeak", NULL, FmaPeak, NULL, NULL, NULL, napi_default, NULL},
     {"kernelsInfo", NULL, KernelsInfo, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof d / sizeof d[0], d);

@@ -66,6 +66,8 @@ typedef struct {
   float (*dot)(const float *x, const float *y, int n);
   void (*adamw_range)(float *P, const float *G, float *Mm, float *Vv, size_t s, size_t e,
                       float decay, float omb1, float fb2, float omb2, float stepSize, float bc2Sqrt, float feps);
+  double (*fma_peak)(long iters); /* the bench's peak measurement */
+  int lanes;                       /* float32 lanes per vector */
 } Path;
 
 #define GB_PORTABLE 0

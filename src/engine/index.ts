@@ -35,7 +35,7 @@ export function loadKernels(opts: { threads?: number; quiet?: boolean } = {}): K
         if (badKernelsSetting) throw badInput(reason);
         if (want === 'native') throw failure(`GROKBENCH_ENGINE=native but ${reason}`);
         if (!warned && !opts.quiet) {
-          process.stderr.write(`grokbench: warning: ${reason}; using the slow TypeScript engine (run npm rebuild grokbench / install libopenblas-dev)\n`);
+          process.stderr.write(`grokbench: warning: ${reason}; using the slow TypeScript engine (run npm rebuild grokbench; it needs a C compiler)\n`);
           warned = true;
         }
         cached = new ReferenceKernels('f32');

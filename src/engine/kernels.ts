@@ -1,10 +1,32 @@
 /**
  * The narrow kernel interface between grokbench's model/analysis code and the machine.
  *
- * Two implementations exist: `native` (an N-API addon over OpenBLAS with fused element-wise
- * kernels, float32 only) and `typescript` (plain loops; the test oracle and the fallback, which
- * also runs in float64 for gradient checks). All matrices are row-major and contiguous; pass
- * `subarray` views for offsets.
+ * Two implementations exist: `native` (an N-API addon, native/grokbench.c, with its own GEMM and
+ * fused element-wise kernels, float32 only) and `typescript` (plain loops; the test oracle and the
+ * fallback, which also runs in float64 for gradient checks). All matrices are row-major and
+ * contiguous; pass `subarray` views for offsets.
+ *
+ * The native kernels come in paths: `avx512` (AVX-512 F/VL/BW/DQ), `avx2` (AVX2 + FMA) and
+ * `portable` (plain C), the same source compiled per path with its own target attribute; the
+ * addon is built for baseline x86-64 (no -march=native). The path is chosen once, at load, from
+ * CPUID feature bits (never from a table of CPU models), or forced with
+ * GROKBENCH_KERNELS=auto|avx512|avx2|portable (a path the CPU lacks is an error);
+ * `grokbench --version` prints the path and why.
+ *
+ * DETERMINISM CONTRACT: every path, every thread count and every machine give the same bits, and
+ * the float32 TypeScript engine gives the same bits as the native one (except the last bit of the
+ * cross-entropy's loss sum, where libm's and V8's log and log1p may differ: ≤ 1e-15 relative).
+ * - gemm: every output element is one FMA chain, acc = fma(op(A)[i,k], op(B)[k,j], acc) from
+ *   acc = 0 over k = 0..K−1 in order; the K-blocking (fixed, 512) only stores the chain's float32
+ *   value and resumes it; then C = alpha·acc (skipped for alpha = 1) and, unless beta = 0,
+ *   C = that + beta·C, each a float32 operation (alpha and beta rounded to float32). Threads
+ *   split only output rows (tiles of the path's micro-kernel height), never k.
+ * - element-wise kernels: plain IEEE float32/float64 operations in a fixed order (compiled with
+ *   -ffp-contract=off, no fast-math, no reassociation), the same in the vector body and the scalar
+ *   tail, no FMA; reductions (dot products, the cross-entropy's sums) in a fixed lane order that
+ *   does not depend on the vector width; per-sample work split across threads by samples or
+ *   columns, sums over samples in sample order; the cross-entropy's exp is exp64 (below), the
+ *   attention softmax's too. Only log/log1p/sqrt/pow come from libm (sqrt is exact).
  */
 export type Vec = Float32Array | Float64Array;
 
@@ -14,7 +36,7 @@ export type Precision = 'f32' | 'f64';
 export const MAX_THREADS = 256;
 
 export interface Kernels {
-  /** 'native' (OpenBLAS addon) or 'typescript' (reference loops). */
+  /** 'native' (the addon) or 'typescript' (reference loops). */
   readonly name: 'native' | 'typescript';
   readonly precision: Precision;
   /** A zero-filled array of this engine's precision. */
@@ -24,7 +46,8 @@ export interface Kernels {
   getThreads(): number;
 
   /**
-   * C = alpha · op(A) · op(B) + beta · C, row-major.
+   * C = alpha · op(A) · op(B) + beta · C, row-major (float32: one FMA chain per element, see the
+   * determinism contract above).
    * op(A) is M×K (A is M×K, or K×M when transA), op(B) is K×N (B is K×N, or N×K when transB), C is M×N.
    */
   gemm(transA: boolean, transB: boolean, M: number, N: number, K: number,

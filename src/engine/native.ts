@@ -22,6 +22,8 @@ interface Addon {
   setThreads(n: number): void;
   getThreads(): number;
   kernelsInfo(): [string, string];
+  clockGHz(): number;
+  fmaPeak(iters: number): [number, number];
 }
 
 /** The package root (two levels above dist/src/engine or src/engine). */
@@ -44,6 +46,13 @@ class NativeKernels implements Kernels {
   kernelsInfo(): { path: string; reason: string } {
     const [path, reason] = this.a.kernelsInfo();
     return { path, reason };
+  }
+  /** For the bench: the core clock in GHz measured with dependent integer adds (best of 5). */
+  clockGHz(): number { return this.a.clockGHz(); }
+  /** For the bench: one thread's multiply-add throughput in this path's registers (GFLOP/s) and its float32 lanes. */
+  fmaPeak(iters: number): { gflops: number; lanes: number } {
+    const [gflops, lanes] = this.a.fmaPeak(iters);
+    return { gflops, lanes };
   }
   alloc(n: number): Vec { return new Float32Array(n); }
   setThreads(n: number): void { this.a.setThreads(n); }
@@ -77,6 +86,10 @@ export type { NativeKernels };
 /** The native engine, or null (with the reason) when the addon cannot be loaded. */
 export function loadNative(): { kernels: NativeKernels | null; reason: string; badKernelsSetting?: boolean } {
   if (!existsSync(ADDON_PATH)) return { kernels: null, reason: `native addon not built (${ADDON_PATH} missing)` };
+  // OpenMP's idle threads spin before sleeping; on a 2-core machine shared with other work a long
+  // spin takes the core from the thread that has work (measured: 10× slower epochs under load at
+  // libgomp's default). A short spin keeps most of the benefit when the machine is idle.
+  if (process.env.GOMP_SPINCOUNT === undefined && process.env.OMP_WAIT_POLICY === undefined) process.env.GOMP_SPINCOUNT = '10000';
   try {
     const require = createRequire(import.meta.url);
     return { kernels: new NativeKernels(require(ADDON_PATH) as Addon), reason: '' };

@@ -6,12 +6,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadNative } from '../../src/engine/native.js';
+import { nativeForTests } from '../helpers/native.js';
 import { ReferenceKernels, exp64 } from '../../src/engine/reference.js';
 import type { Kernels } from '../../src/engine/kernels.js';
 import { fillRandom } from '../helpers/plain-model.js';
 
-const native = loadNative();
+const native = nativeForTests();
 const ref = new ReferenceKernels('f32');
 const engines: [string, Kernels | null, string][] = [
   ['typescript', ref, ''],
@@ -69,7 +69,7 @@ function rows(V: number): { logits: Float32Array; targets: Int32Array; kind: str
 
 for (const [name, k, reason] of engines) {
   test(`${name} cross-entropy: dLogits within 1 float32 ulp of the float64 value and the loss within 1e-12 relative, at per-sample losses 1e-6…1e-10`,
-    { skip: k ? false : reason }, () => {
+    { skip: k ? false : `native engine not loaded: ${reason}` }, () => {
       const V = 113, scale = 1 / 3830;
       const { logits, targets, kind } = rows(V);
       const N = targets.length;
@@ -123,7 +123,7 @@ test('exp64 is within 2.5e-16 relative of libm exp on [-708, 0] and 0 below', ()
 });
 
 test('native cross-entropy gives the TypeScript reference\'s bits: dLogits equal (vector body and scalar tail alike), loss to 1e-15',
-  { skip: native.kernels ? false : native.reason }, () => {
+  { skip: native.skip }, () => {
     for (const V of [1, 2, 7, 8, 9, 15, 16, 17, 31, 113, 127]) {
       const N = 64, logits = new Float32Array(N * V);
       fillRandom(logits, V, 12);

@@ -4,16 +4,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadNative } from '../../src/engine/native.js';
+import { nativeForTests } from '../helpers/native.js';
 import { ReferenceKernels } from '../../src/engine/reference.js';
 import type { Kernels } from '../../src/engine/kernels.js';
 import { GradWorkspace, Workspace, computeTables, lossAndGrad, makeBatch } from '../../src/model/model.js';
 import { Params } from '../../src/model/params.js';
 import { fillRandom } from '../helpers/plain-model.js';
 
-const native = loadNative().kernels;
+const nt = nativeForTests();
+const native = nt.kernels;
 const ref = new ReferenceKernels('f32');
-const skip = native ? false : 'native addon not built';
+const skip = nt.skip;
 
 function rand(n: number, seed: number, scale = 1): Float32Array {
   const v = new Float32Array(n); fillRandom(v, seed, scale); return v;

@@ -5,15 +5,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadNative } from '../../src/engine/native.js';
+import { nativeForTests } from '../helpers/native.js';
 import { ReferenceKernels } from '../../src/engine/reference.js';
 import { MAX_THREADS, type Kernels } from '../../src/engine/kernels.js';
 import { validateThreads } from '../../src/engine/index.js';
 import { GrokbenchError } from '../../src/errors.js';
 import { fillRandom } from '../helpers/plain-model.js';
 
-const native = loadNative();
-const skip = native.kernels ? false : native.reason;
+const native = nativeForTests();
+const skip = native.skip;
 const engines: [string, Kernels | null, string][] = [
   ['typescript', new ReferenceKernels('f32'), ''],
   ['native', native.kernels, native.reason],
@@ -49,7 +49,7 @@ test(`thread counts outside 1..${MAX_THREADS} are refused by both engines and by
 });
 
 for (const [name, k, reason] of engines) {
-  test(`${name} kernels throw a RangeError on token or target indices outside [0, p) and write nothing`, { skip: k ? false : reason }, () => {
+  test(`${name} kernels throw a RangeError on token or target indices outside [0, p) and write nothing`, { skip: k ? false : `native engine not loaded: ${reason}` }, () => {
     const N = 4, H = 2, p = 7, width = 16, R = 2 * p + 1;
     const S = new Float32Array(H * R), T = new Float32Array(H * R * width), base = new Float32Array(width);
     fillRandom(S, 1, 1); fillRandom(T, 2, 1);
