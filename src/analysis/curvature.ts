@@ -15,13 +15,17 @@
  * adds a jump of the gradient divided by 2h to Hv. At a p=113 initialisation a unit step of
  * h = 1e-4 already flips 4 of the 2·10⁶ training pre-activations and vᵀHv comes out 60× too large
  * (the same in float32 and float64: it is the kinks, not rounding); at h ≤ 1e-5 nothing flips and
- * float64 values agree to 10 digits between h = 1e-5 and 1e-6. So the Hessian is computed in float64
- * (the caller passes an oracle on `ReferenceKernels('f64')`) with h = 1e-6: the Hessian of the
- * current linear region of the ReLUs, which is what autograd's double backward gives. Its accuracy
- * is reported with it: the eigen-residual ‖Hv − λv‖ / |λ| of Lanczos, the agreement of vᵀHv at h
- * and 10h along the Ritz vector v, the number of pre-activations that flip sign within ±10h along
- * v (0: no kink inside the difference), and the second difference of the loss along v,
- * (L(θ + η·v) − 2L(θ) + L(θ − η·v)) / η².
+ * float64 values agree to 10 digits between h = 1e-5 and 1e-6 along a random direction. But the
+ * Lanczos vectors concentrate on the parameters of near-zero pre-activations: with a fixed h = 1e-6
+ * the top Ritz vector had 12 flips within ±1e-5 and vᵀHv changed by 12 % between the two steps. So
+ * each product uses its own step inside the current linear region along its vector,
+ * h = min(1e-6, d/4) with d the first-order distance to the nearest kink (LossOracle.kinkDistance),
+ * in float64 (the caller passes an oracle on `ReferenceKernels('f64')`): the Hessian of the current
+ * linear region of the ReLUs, which is what autograd's double backward gives. Its accuracy is
+ * reported with it: the eigen-residual ‖Hv − λv‖ / |λ| of Lanczos, the agreement of vᵀHv at the
+ * Ritz vector's step h and h/4, the number of pre-activations that flip sign within ±h (0: no kink
+ * inside the difference), and the second difference of the loss along v,
+ * (L(θ + η·v) − 2L(θ) + L(θ − η·v)) / η² (which crosses kinks when η exceeds the kink distance).
  */
 import type { Kernels, Vec } from '../engine/kernels.js';
 import { MT19937, torchNormal_ } from '../data/rng.js';
@@ -71,12 +75,32 @@ export class LossOracle {
     return evaluate(this.k, this.work, this.tables, this.batch, this.ws).loss;
   }
 
-  /** Signs (1: positive) of every training MLP pre-activation [N·d_mlp] at θ + t·v. */
-  preSigns(v: ArrayLike<number> | null, t: number): Uint8Array {
+  /** Every training MLP pre-activation [N·d_mlp] at θ + t·v (a copy). */
+  pre(v: ArrayLike<number> | null, t: number): Float64Array {
     if (v) this.move(v, t); else this.work.flat.set(this.params.flat);
     this.tables = computeTables(this.k, this.work, this.tables);
     mlpActivations(this.k, this.work, this.tables, this.batch, this.ws, true);
-    return Uint8Array.from(this.ws.pre.subarray(0, this.batch.n * this.params.config.dMlp), (x) => (x > 0 ? 1 : 0));
+    return Float64Array.from(this.ws.pre.subarray(0, this.batch.n * this.params.config.dMlp));
+  }
+
+  /** Signs (1: positive) of every training MLP pre-activation at θ + t·v. */
+  preSigns(v: ArrayLike<number> | null, t: number): Uint8Array {
+    return Uint8Array.from(this.pre(v, t), (x) => (x > 0 ? 1 : 0));
+  }
+
+  /**
+   * The distance along v to the nearest ReLU kink, to first order: min_i |pre_i| / |∂pre_i/∂t|,
+   * the derivative by a central difference of step δ (pre-activations are smooth in θ: no ReLU
+   * lies before them).
+   */
+  kinkDistance(v: ArrayLike<number>, delta = 1e-4): number {
+    const p0 = this.pre(null, 0), pp = this.pre(v, delta), pm = this.pre(v, -delta);
+    let best = Infinity;
+    for (let i = 0; i < p0.length; i++) {
+      const d = Math.abs(pp[i] - pm[i]) / (2 * delta);
+      if (d > 0) best = Math.min(best, Math.abs(p0[i]) / d);
+    }
+    return best;
   }
 
   /** Pre-activations whose sign at θ + t·v or at θ − t·v differs from θ's (counted once each). */
@@ -164,13 +188,29 @@ export interface HessianResult {
   secondDifference: number;
   /** |λ − secondDifference| / |λ|. */
   relativeError: number;
-  /** |vᵀH_h v − vᵀH_{10h} v| / |vᵀH_h v| along the Ritz vector: the finite difference's step dependence. */
+  /** |vᵀH_h v − vᵀH_{h/4} v| / |vᵀH_h v| along the Ritz vector v (h its kink-free step): the finite difference's step dependence. */
   stepAgreement: number;
-  /** Training pre-activations that change sign within ±10h along the Ritz vector (0: no ReLU kink inside the differences). */
+  /** Training pre-activations that change sign within ±h along the Ritz vector (0: no ReLU kink inside its difference). */
   reluFlips: number;
+  /** The smallest and largest step the Hessian-vector products used. */
+  minStep: number;
+  maxStep: number;
   eigenvector: Float64Array;
   /** Gradient evaluations used. */
   gradients: number;
+}
+
+/** The smallest step used by kinkFreeHessianVector (float64 rounding then costs ~1e-6 of Hv). */
+export const MIN_STEP = 1e-10;
+
+/**
+ * Hv by a central difference whose step stays inside the current linear region of the ReLUs along
+ * v: h = min(h0, kinkDistance(v)/4, ≥ MIN_STEP). Returns the step used.
+ */
+export function kinkFreeHessianVector(oracle: LossOracle, v: Float64Array, h0: number, out: Float64Array, tmp: Float64Array): number {
+  const h = Math.max(MIN_STEP, Math.min(h0, oracle.kinkDistance(v) / 4));
+  hessianVector(oracle, v, h, out, tmp);
+  return h;
 }
 
 /** Hv by central differences of the exact gradient, ‖v‖ = 1. */
@@ -228,10 +268,11 @@ export function topHessianEigenvalue(oracle: LossOracle, opts: HessianOptions = 
   const [u0] = unitDirections(n, 1, opts.seed);
   let q = Float64Array.from(u0);
   let top = 0, bottom = 0, resid = Infinity, converged = false, gradients = 0;
-  let ritz = new Float64Array(0), steps = 0;
+  let ritz = new Float64Array(0), steps = 0, minStep = Infinity, maxStep = 0;
   for (let j = 0; j < opts.maxIters; j++) {
     Q.push(q);
-    hessianVector(oracle, q, opts.h, w, tmp);
+    const hq = kinkFreeHessianVector(oracle, q, opts.h, w, tmp);
+    minStep = Math.min(minStep, hq); maxStep = Math.max(maxStep, hq);
     gradients += 2;
     let a = 0;
     for (let i = 0; i < n; i++) a += q[i] * w[i];
@@ -270,17 +311,18 @@ export function topHessianEigenvalue(oracle: LossOracle, opts: HessianOptions = 
   for (let i = 0; i < n; i++) v[i] /= nv;
   const L0 = oracle.loss(null, 0);
   const sd = (oracle.loss(v, opts.eta) - 2 * L0 + oracle.loss(v, -opts.eta)) / (opts.eta * opts.eta);
+  const hv = Math.max(MIN_STEP, Math.min(opts.h, oracle.kinkDistance(v) / 4));
   const vHv = (h: number): number => {
     hessianVector(oracle, v, h, w, tmp);
     let s = 0;
     for (let i = 0; i < n; i++) s += v[i] * w[i];
     return s;
   };
-  const r1 = vHv(opts.h), r10 = vHv(10 * opts.h);
+  const r1 = vHv(hv), r4 = vHv(hv / 4);
   gradients += 4;
   return {
     eigenvalue: top, minEigenvalue: bottom, iterations: steps, converged, residual: resid / Math.abs(top || 1),
     secondDifference: sd, relativeError: Math.abs(top - sd) / Math.abs(top || 1), eigenvector: v, gradients,
-    stepAgreement: Math.abs(r1 - r10) / Math.abs(r1 || 1), reluFlips: oracle.reluFlips(v, 10 * opts.h),
+    stepAgreement: Math.abs(r1 - r4) / Math.abs(r1 || 1), reluFlips: oracle.reluFlips(v, hv), minStep, maxStep,
   };
 }

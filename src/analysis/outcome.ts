@@ -32,6 +32,7 @@
  */
 import type { MetricRow, RunRow, Store } from '../store/store.js';
 import { grokkingTimes } from './grokking.js';
+import { runKeyFrequencies, type RunKeyFrequencies } from './viability.js';
 
 /** MIScope's thresholds (variant_analysis_summary.py module constants). */
 export const OUTCOME_RULES = {
@@ -83,6 +84,8 @@ export interface RunOutcome {
   epoch_convention: EpochConvention;
   /** What the epochs mean, in words. */
   epoch_note: string;
+  /** The run's own key frequencies (last analysed embedding_fourier) and their viability (viability.ts); stored runs only. */
+  key_frequencies?: RunKeyFrequencies | null;
 }
 
 export const EPOCH_NOTES: Record<EpochConvention, string> = {
@@ -190,14 +193,14 @@ export function epochConventionOf(run: { source: string }): EpochConvention {
 /** The outcome of a stored run, computed from its stored metrics (null when it has none). */
 export function outcomeOfRun(store: Store, run: RunRow): RunOutcome | null {
   const metrics = store.getMetrics(run.run_id);
-  return metrics.length ? runOutcome(metrics, epochConventionOf(run)) : null;
+  return metrics.length ? { ...runOutcome(metrics, epochConventionOf(run)), key_frequencies: runKeyFrequencies(store, run.run_id, run.p) } : null;
 }
 
 /** Compute a run's outcome and store it (analyzer `outcome`, at the run's last metrics epoch). */
 export function storeOutcome(store: Store, run: RunRow): RunOutcome | null {
   const metrics = store.getMetrics(run.run_id);
   if (metrics.length === 0) return null;
-  const o = runOutcome(metrics, epochConventionOf(run));
+  const o: RunOutcome = { ...runOutcome(metrics, epochConventionOf(run)), key_frequencies: runKeyFrequencies(store, run.run_id, run.p) };
   store.putAnalysis(run.run_id, metrics[metrics.length - 1].epoch, OUTCOME, OUTCOME_PARAMS, o);
   return o;
 }

@@ -14,25 +14,31 @@ export interface TrainSet { batch: Batch; source: 'split.json' | 'run.json' }
 
 const cache = new Map<string, TrainSet | null>();
 
+/** The training pair indices of the run stored in `runDir` (split.json, else run.json's seeded split), sorted, or null. */
+export function trainIndicesOfRunDir(runDir: string, p: number): { indices: Int32Array; source: TrainSet['source'] } | null {
+  const splitPath = join(runDir, 'split.json');
+  const runPath = join(runDir, 'run.json');
+  if (existsSync(splitPath)) {
+    const split = parseSplitJson(readFileSync(splitPath, 'utf8'), p, splitPath);
+    return { indices: Int32Array.from(split.train).sort(), source: 'split.json' };
+  }
+  if (existsSync(runPath)) {
+    const cfg = JSON.parse(readFileSync(runPath, 'utf8')) as { p?: number; dataSeed?: number; fracTrain?: number; splitFile?: string };
+    if (cfg.p === p && typeof cfg.dataSeed === 'number' && typeof cfg.fracTrain === 'number' && !cfg.splitFile) {
+      return { indices: Int32Array.from(makeSplit(p, cfg.fracTrain, cfg.dataSeed).train).sort(), source: 'run.json' };
+    }
+  }
+  return null;
+}
+
 /** The training batch (pairs in increasing index order, as the trainer uses them) or null. */
 export function trainSetOf(checkpointPath: string | undefined, p: number): TrainSet | null {
   if (!checkpointPath) return null;
   const runDir = dirname(dirname(checkpointPath));
   const key = `${runDir}\0${p}`;
   if (cache.has(key)) return cache.get(key)!;
-  let out: TrainSet | null = null;
-  const splitPath = join(runDir, 'split.json');
-  const runPath = join(runDir, 'run.json');
-  if (existsSync(splitPath)) {
-    const split = parseSplitJson(readFileSync(splitPath, 'utf8'), p, splitPath);
-    out = { batch: makeBatch(p, Int32Array.from(split.train).sort()), source: 'split.json' };
-  } else if (existsSync(runPath)) {
-    const cfg = JSON.parse(readFileSync(runPath, 'utf8')) as { p?: number; dataSeed?: number; fracTrain?: number; splitFile?: string };
-    if (cfg.p === p && typeof cfg.dataSeed === 'number' && typeof cfg.fracTrain === 'number' && !cfg.splitFile) {
-      const split = makeSplit(p, cfg.fracTrain, cfg.dataSeed);
-      out = { batch: makeBatch(p, Int32Array.from(split.train).sort()), source: 'run.json' };
-    }
-  }
+  const t = trainIndicesOfRunDir(runDir, p);
+  const out: TrainSet | null = t && { batch: makeBatch(p, t.indices), source: t.source };
   cache.set(key, out);
   return out;
 }

@@ -9,9 +9,11 @@ import * as importCmd from './import.js';
 import * as exportCmd from './export.js';
 import * as sweep from './sweep.js';
 import * as report from './report.js';
+import * as serve from './serve.js';
 import * as ablate from './ablate.js';
 import * as interventionCheck from './intervention-check.js';
 import * as outcome from './outcome.js';
+import * as viability from './viability.js';
 
 export function registerCommands(program: Command): void {
   demo.register(program);
@@ -24,6 +26,8 @@ export function registerCommands(program: Command): void {
   exportCmd.register(program);
   coarseness.register(program);
   report.register(program);
+  serve.register(program);
   ablate.register(program);
   interventionCheck.register(program);
+  viability.register(program);
 }

@@ -42,6 +42,11 @@ test('outcome: the variant table per run (class, onset, dynamics, data seed and 
     assert.deepEqual([g.jitter, n.jitter, g.data_seed], [0, 3, 598]);
     assert.equal(g.dynamics.checkpoints, 11);
     assert.ok(Array.isArray(g.dynamics.final_committed_frequencies));
+    // The run's own key frequencies (its last embedding_fourier summary) with their viability.
+    const kf = g.outcome.key_frequencies;
+    assert.equal(kf.epoch, 1000);
+    assert.ok(kf.frequencies.length > 0);
+    assert.deepEqual(kf.per_frequency.map((f: { aliasing_risk: number }) => f.aliasing_risk), kf.frequencies.map((k: number) => k / 6));
     // Stored as the run's `outcome` analysis.
     const s = Store.open(dir, { readonly: true });
     const stored = s.getAnalyses<{ performance_classification: string }>(ids[0], 'outcome');

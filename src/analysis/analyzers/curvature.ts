@@ -5,14 +5,14 @@
  *    51 training-loss evaluations (≈ 1–2.4 s per p=113 checkpoint on one core), more than every
  *    other analyzer together, so a dense run gets it at a stride.
  *  - The top Hessian eigenvalue at epoch 0 and every `hessian_every` epochs (5000), in float64
- *    (the TypeScript reference engine) with h = 1e-6, where the finite-difference Hessian-vector
- *    product is free of ReLU kinks (curvature.ts); ≈ 44 float64 gradients (minutes at p=113).
+ *    (the TypeScript reference engine), each Hessian-vector product a central difference with a step
+ *    ≤ 1e-6 kept inside the ReLUs' current linear region (curvature.ts); ≤ 44 float64 gradients.
  * Trainable parameters: the weights W_*, and the biases too when the checkpoint's config says
  * `trainBiases`. Other epochs store `computed` U8 [1] = 0 and a summary with `flatness: false`.
  * Artifact tensors: delta_losses F32 [50]; with the Hessian, hessian_eigenvector F32 [n_trainable].
  * Summary: { train_set, flatness, epsilon, directions, …FlatnessStats, hessian: null | { eigenvalue,
  * min_eigenvalue, iterations, converged, residual, second_difference, relative_error,
- * step_agreement, relu_flips, h, precision } }.
+ * step_agreement, relu_flips, h, min_step, max_step, precision } }.
  */
 import { ReferenceKernels } from '../../engine/reference.js';
 import type { Analyzer, AnalyzerOutput, AnalysisOptions } from '../analyzer.js';
@@ -30,7 +30,7 @@ export interface CurvatureSummary extends Partial<FlatnessStats> {
   directions?: number;
   hessian?: {
     eigenvalue: number; min_eigenvalue: number; iterations: number; converged: boolean; residual: number;
-    second_difference: number; relative_error: number; step_agreement: number; relu_flips: number; h: number; precision: 'f64';
+    second_difference: number; relative_error: number; step_agreement: number; relu_flips: number; h: number; min_step: number; max_step: number; precision: 'f64';
   } | null;
 }
 
@@ -50,7 +50,7 @@ function trainsBiases(md: Record<string, string>): boolean {
 
 export const curvatureAnalyzer: Analyzer = {
   name: CURVATURE,
-  version: 2,
+  version: 3,
   params(opts) {
     return { version: this.version, ...DEFAULT_FLATNESS, curvature_every: curvatureEvery(opts), hessian_every: HESSIAN_EVERY, hessian: DEFAULT_HESSIAN, hessian_precision: 'f64' };
   },
@@ -75,7 +75,7 @@ export const curvatureAnalyzer: Analyzer = {
       summary.hessian = {
         eigenvalue: h.eigenvalue, min_eigenvalue: h.minEigenvalue, iterations: h.iterations, converged: h.converged, residual: h.residual,
         second_difference: h.secondDifference, relative_error: h.relativeError, step_agreement: h.stepAgreement, relu_flips: h.reluFlips,
-        h: DEFAULT_HESSIAN.h, precision: 'f64',
+        h: DEFAULT_HESSIAN.h, min_step: h.minStep, max_step: h.maxStep, precision: 'f64',
       };
       tensors.hessian_eigenvector = { dtype: 'F32', shape: [h.eigenvector.length], data: Float32Array.from(h.eigenvector) };
     }
