@@ -1,0 +1,35 @@
+/** `grokbench serve [--store DIR] [--port 8060] [--host 127.0.0.1]`: the dashboard (server/app.ts). */
+import type { Command } from 'commander';
+import { badInput } from '../errors.js';
+import { startServer } from '../server/app.js';
+import { type GlobalOpts, intArg, storeDirOf, withCommon } from './common.js';
+
+interface ServeOpts extends GlobalOpts { port: number; host: string; lowFreqs: number }
+
+export function register(program: Command): void {
+  withCommon(
+    program.command('serve')
+      .description('the dashboard: runs, neuron explorer, compare, live training and jobs, at http://127.0.0.1:8060')
+      .option('--port <port>', 'port (0: any free port)', intArg('--port', 0), 8060)
+      .option('--host <addr>', 'address to listen on (127.0.0.1: this machine only)', '127.0.0.1')
+      .option('--low-freqs <K>', 'K: coarseness counts frequencies 1..K', intArg('--low-freqs', 1), 3),
+  ).action(async (o: ServeOpts) => {
+    if (o.port > 65535) throw badInput(`--port must be at most 65535, got ${o.port}`);
+    let s;
+    try {
+      s = await startServer({ storeDir: storeDirOf(o), port: o.port, host: o.host, lowFreqs: o.lowFreqs });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') throw badInput(`port ${o.port} on ${o.host} is in use (give --port)`);
+      if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw badInput(`--host ${o.host} is not an address of this machine`);
+      throw err;
+    }
+    const line = o.json ? JSON.stringify({ url: s.url, token: s.token, open: s.openUrl }) : `grokbench serve: ${s.openUrl}`;
+    process.stdout.write(line + '\n');
+    await new Promise<void>((resolve) => {
+      const stop = (): void => { void s.close().then(resolve); };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+  });
+}

@@ -1,0 +1,284 @@
+/**
+ * Jobs of the dashboard: `train`, `sweep` and `analyze` started from the browser, each run as a
+ * `grokbench` child process on the server's store. A job's form is validated by the CLI's own
+ * code (model/config.ts SETTINGS rows through `checkSetting` and `validateConfig`) before anything
+ * starts; paths cannot be given from the browser. A train job analyses its new checkpoints as they
+ * land (a `grokbench analyze RUN` child at a time) and once more when training ends.
+ *
+ * Jobs are kept in STORE/serve-jobs.json (atomic writes), so they survive a page reload and a
+ * server restart: a job that was running when the server stopped is shown as `interrupted` and can
+ * be resumed (the same command again; training resumes from the run's last checkpoint).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { badInput } from '../errors.js';
+import {
+  DEFAULTS, SETTING_KEYS, checkSetting, configArgs, runId, settingOf, validateConfig, type SettingKey, type TrainConfig,
+} from '../model/config.js';
+import { packageRoot } from '../engine/native.js';
+import { writeFileAtomic } from '../store/atomic.js';
+import type { Store } from '../store/store.js';
+
+export type JobKind = 'train' | 'sweep' | 'analyze';
+export type JobStatus = 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+
+export interface Job {
+  id: string;
+  kind: JobKind;
+  /** The form as submitted (strings), kept for resume. */
+  form: Record<string, string>;
+  /** The grokbench arguments (after the command). */
+  args: string[];
+  /** Runs the job trains or analyses (a sweep's are found as they appear). */
+  runIds: string[];
+  status: JobStatus;
+  /** What the job is doing now, or why it ended. */
+  message: string;
+  started: string;
+  ended: string | null;
+  pid: number | null;
+}
+
+/** The settings a browser may set: every row of SETTINGS except file paths. */
+export function formSettings(): { key: SettingKey; flag: string; kind: string; default: unknown; help: string; choices?: readonly string[]; scope: string; sweepList?: string }[] {
+  return SETTING_KEYS.map((k) => ({ key: k, row: settingOf(k) }))
+    .filter(({ row }) => row.kind !== 'path')
+    .map(({ key, row }) => ({ key, flag: row.flag, kind: row.kind, default: row.default, help: row.help, choices: row.choices, scope: row.scope, sweepList: row.sweepList }));
+}
+
+/** One form value parsed by its settings row, then checked by the row (the CLI's checks). */
+function parseSetting(key: SettingKey, raw: string): unknown {
+  const row = settingOf(key);
+  const v = raw.trim();
+  let value: unknown;
+  switch (row.kind) {
+    case 'int': value = /^-?\d+$/.test(v) ? Number(v) : v; break;
+    case 'number': value = v !== '' && Number.isFinite(Number(v)) ? Number(v) : v; break;
+    case 'flag': value = v === 'true' || v === 'on' || v === '1' ? true : v === 'false' || v === '' || v === '0' ? false : v; break;
+    case 'schedule': value = v === '' ? null : v.replace(/\s+/g, ''); break;
+    case 'path': throw badInput(`${row.flag}: file paths cannot be given from the browser`);
+    default: value = v;
+  }
+  const problem = checkSetting(row, value);
+  if (problem) throw badInput(problem);
+  return value;
+}
+
+function intList(name: string, v: string | undefined): number[] | null {
+  if (v === undefined || v.trim() === '') return null;
+  const parts = v.split(',').map((s) => s.trim());
+  if (parts.some((s) => !/^\d+$/.test(s))) throw badInput(`${name} must be a comma-separated list of integers, got '${v}'`);
+  if (parts.length > 64) throw badInput(`${name}: at most 64 values from the browser`);
+  return parts.map(Number);
+}
+
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/**
+ * The grokbench arguments of a job from its form, validated like the command line (throws a
+ * one-line badInput). Unknown form fields are refused.
+ */
+export function jobArgs(kind: string, form: Record<string, string>, store: Store): { kind: JobKind; args: string[]; runIds: string[] } {
+  const known = new Set<string>(SETTING_KEYS);
+  if (kind === 'analyze') {
+    const ids = (form.runs ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+    for (const k of Object.keys(form)) if (k !== 'runs') throw badInput(`analyze: unknown field ${k}`);
+    if (ids.length === 0) throw badInput('analyze: name at least one run');
+    for (const id of ids) if (!RUN_ID.test(id) || !store.getRun(id)) throw badInput(`no run ${id} in the store`);
+    return { kind, args: ['analyze', ...ids], runIds: ids };
+  }
+  if (kind !== 'train' && kind !== 'sweep') throw badInput(`unknown job kind '${kind}' (train, sweep or analyze)`);
+  const lists = kind === 'sweep' ? { primes: 'p', seeds: 'seed', dataSeeds: 'dataSeed' } as const : null;
+  const parsed: Partial<Record<SettingKey, unknown>> = {};
+  for (const [k, v] of Object.entries(form)) {
+    if (lists && k in lists) continue;
+    if (!known.has(k)) throw badInput(`${kind}: unknown field ${k}`);
+    if (v.trim() === '' && settingOf(k as SettingKey).kind !== 'flag') continue;
+    parsed[k as SettingKey] = parseSetting(k as SettingKey, v);
+  }
+  const base = { ...DEFAULTS, ...parsed } as TrainConfig;
+  if (kind === 'train') {
+    validateConfig(base);
+    return { kind, args: ['train', ...configArgs(base)], runIds: [runId(base)] };
+  }
+  // sweep: p × seed × data seed from lists; every combination validated as the CLI would.
+  const primes = intList('--primes', form.primes) ?? [base.p];
+  const seeds = intList('--seeds', form.seeds) ?? [base.seed];
+  const dataSeeds = intList('--data-seeds', form.dataSeeds) ?? [base.dataSeed];
+  if (primes.length * seeds.length * dataSeeds.length > 64) throw badInput('sweep: at most 64 runs from the browser');
+  for (const p of primes) for (const seed of seeds) for (const dataSeed of dataSeeds) validateConfig({ ...base, p, seed, dataSeed });
+  const runFlags = configArgs(base).filter((_, i, a) => {
+    // keep only the 'run'-scope flags (and their values): the grid comes as lists
+    const flag = a[i].startsWith('--') ? a[i] : a[i - 1];
+    const key = SETTING_KEYS.find((k) => settingOf(k).flag === flag);
+    return key !== undefined && settingOf(key).scope === 'run';
+  });
+  return {
+    kind,
+    args: ['sweep', '--primes', primes.join(','), '--seeds', seeds.join(','), '--data-seeds', dataSeeds.join(','), '--jobs', '1', '--no-report', ...runFlags],
+    runIds: [],
+  };
+}
+
+export interface JobsEvents { onChange(job: Job): void }
+
+/** The job table of one store. */
+export class Jobs {
+  private readonly file: string;
+  private readonly jobs = new Map<string, Job>();
+  private readonly children = new Map<string, ChildProcess>();
+  private readonly analysers = new Map<string, ChildProcess>();
+  private readonly analysedCount = new Map<string, number>();
+  private timer: NodeJS.Timeout | null = null;
+  private seq = 0;
+  private closed = false;
+
+  constructor(private readonly store: Store, private readonly events: JobsEvents) {
+    this.file = join(store.dir, 'serve-jobs.json');
+    if (existsSync(this.file)) {
+      try {
+        const saved = JSON.parse(readFileSync(this.file, 'utf8')) as Job[];
+        for (const j of saved) {
+          if (j.status === 'running') Object.assign(j, { status: 'interrupted', message: 'the server stopped while this job ran; resume it to continue', pid: null });
+          this.jobs.set(j.id, j);
+        }
+      } catch { /* an unreadable job table starts empty; the file is rewritten on the next change */ }
+      this.save();
+    }
+    this.timer = setInterval(() => this.poll(), 1000);
+    this.timer.unref();
+  }
+
+  list(): Job[] {
+    return [...this.jobs.values()].sort((a, b) => b.started.localeCompare(a.started));
+  }
+
+  get(id: string): Job | undefined {
+    return this.jobs.get(id);
+  }
+
+  /** Validate and start a job (throws badInput for a bad form). */
+  start(kind: string, form: Record<string, string>): Job {
+    const { kind: k, args, runIds } = jobArgs(kind, form, this.store);
+    const id = `${Date.now().toString(36)}-${(this.seq++).toString(36)}`;
+    const job: Job = { id, kind: k, form, args, runIds, status: 'running', message: 'starting', started: new Date().toISOString(), ended: null, pid: null };
+    this.jobs.set(id, job);
+    this.launch(job);
+    return job;
+  }
+
+  /** Start an interrupted, failed or cancelled job again with the same form. */
+  resume(id: string): Job {
+    const old = this.jobs.get(id);
+    if (!old) throw badInput(`no job ${id}`);
+    if (old.status === 'running') throw badInput(`job ${id} is running`);
+    return this.start(old.kind, old.form);
+  }
+
+  cancel(id: string): Job {
+    const job = this.jobs.get(id);
+    if (!job) throw badInput(`no job ${id}`);
+    if (job.status !== 'running') throw badInput(`job ${id} is not running (${job.status})`);
+    job.status = 'cancelled';
+    job.message = 'cancelled';
+    job.ended = new Date().toISOString();
+    this.children.get(id)?.kill('SIGTERM');
+    this.changed(job);
+    return job;
+  }
+
+  /** Stop watching (children keep running and will be shown as interrupted by the next server). */
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Kill every child this server started (used by tests and on shutdown signals). */
+  killAll(): void {
+    for (const c of [...this.children.values(), ...this.analysers.values()]) c.kill('SIGTERM');
+  }
+
+  private grokbench(args: string[]): ChildProcess {
+    const bin = join(packageRoot(), 'bin', 'grokbench');
+    return spawn(process.execPath, [bin, ...args, '--store', this.store.dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  }
+
+  private launch(job: Job): void {
+    const child = this.grokbench(job.args);
+    job.pid = child.pid ?? null;
+    job.message = 'running';
+    this.children.set(job.id, child);
+    let lastLine = '';
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (s: string) => {
+      const lines = s.split(/[\r\n]+/).map((l) => l.trim()).filter((l) => l !== '');
+      if (lines.length) lastLine = lines[lines.length - 1];
+    });
+    child.on('error', (err) => { lastLine = `grokbench: ${err.message}`; });
+    child.on('close', (code) => {
+      this.children.delete(job.id);
+      job.pid = null;
+      if (job.status !== 'running') { this.changed(job); return; }
+      if (code !== 0) {
+        Object.assign(job, { status: 'failed', message: lastLine || `exit ${code}`, ended: new Date().toISOString() });
+        this.changed(job);
+        return;
+      }
+      if (job.kind === 'train') {
+        // Analyse what is left, then the job is done.
+        job.message = 'analysing';
+        this.changed(job);
+        this.analyse(job, () => {
+          if (job.status === 'running') Object.assign(job, { status: 'done', message: 'done', ended: new Date().toISOString() });
+          this.changed(job);
+        });
+        return;
+      }
+      Object.assign(job, { status: 'done', message: 'done', ended: new Date().toISOString() });
+      this.changed(job);
+    });
+    this.changed(job);
+  }
+
+  /** Analyse a train job's run (one analyze child per run at a time); `then` after it ends. */
+  private analyse(job: Job, then?: () => void): void {
+    const id = job.runIds[0];
+    if (this.analysers.has(id)) {
+      if (then) this.analysers.get(id)!.once('close', () => this.analyse(job, then));
+      return;
+    }
+    const n = this.store.listCheckpoints(id).length;
+    const child = this.grokbench(['analyze', id]);
+    this.analysers.set(id, child);
+    child.stderr?.resume();
+    child.on('close', () => {
+      this.analysers.delete(id);
+      this.analysedCount.set(id, n);
+      this.events.onChange(job);
+      then?.();
+    });
+  }
+
+  /** Every second: a train job whose run has new checkpoints gets them analysed. */
+  private poll(): void {
+    for (const job of this.jobs.values()) {
+      if (job.status !== 'running' || job.kind !== 'train' || !this.children.has(job.id)) continue;
+      const id = job.runIds[0];
+      if (!this.store.getRun(id)) continue;
+      const n = this.store.listCheckpoints(id).length;
+      if (n > (this.analysedCount.get(id) ?? 0) && !this.analysers.has(id)) this.analyse(job);
+    }
+  }
+
+  private changed(job: Job): void {
+    if (this.closed) return;
+    this.save();
+    this.events.onChange(job);
+  }
+
+  private save(): void {
+    writeFileAtomic(this.file, JSON.stringify(this.list(), null, 1) + '\n');
+  }
+}
