@@ -10,7 +10,6 @@ import * as exportCmd from './export.js';
 import * as sweep from './sweep.js';
 import * as report from './report.js';
 import * as serve from './serve.js';
-import * as serve from './serve.js';
 import * as ablate from './ablate.js';
 import * as interventionCheck from './intervention-check.js';
 import * as outcome from './outcome.js';
@@ -27,7 +26,6 @@ export function registerCommands(program: Command): void {
   exportCmd.register(program);
   coarseness.register(program);
   report.register(program);
-  serve.register(program);
   serve.register(program);
   ablate.register(program);
   interventionCheck.register(program);
