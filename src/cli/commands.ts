@@ -8,17 +8,20 @@ import * as coarseness from './coarseness.js';
 import * as importCmd from './import.js';
 import * as exportCmd from './export.js';
 import * as sweep from './sweep.js';
+import * as collect from './collect.js';
 import * as report from './report.js';
 import * as serve from './serve.js';
 import * as ablate from './ablate.js';
 import * as interventionCheck from './intervention-check.js';
 import * as outcome from './outcome.js';
 import * as viability from './viability.js';
+import * as artifact from './artifact.js';
 
 export function registerCommands(program: Command): void {
   demo.register(program);
   train.register(program);
   sweep.register(program);
+  collect.register(program);
   analyze.register(program);
   runs.register(program);
   outcome.register(program);
@@ -30,4 +33,5 @@ export function registerCommands(program: Command): void {
   ablate.register(program);
   interventionCheck.register(program);
   viability.register(program);
+  artifact.register(program);
 }
