@@ -8,9 +8,10 @@ import {
   type Hooks, MIN_GAIN, ablationHook, applyFrequencyGain, chosenNeurons, frequencyDirections, frequencyRms, gainMatrix,
   gainVector, interventionHash, parseIntervention, rampFactor,
 } from '../../src/model/interventions.js';
-import { PARAM_NAMES, Params } from '../../src/model/params.js';
+import { Params } from '../../src/model/params.js';
 import type { ModelConfig } from '../../src/model/config.js';
 import { fillRandom, plainLogits } from '../helpers/plain-model.js';
+import { assertGradientMatchesFiniteDifferences } from '../helpers/grad-check.js';
 
 const small: ModelConfig = { p: 7, dModel: 8, nHeads: 2, dHead: 4, dMlp: 12, act: 'relu' };
 
@@ -151,20 +152,7 @@ function gradientCheck(makeHooks: (active: number[]) => Hooks, seed: number): vo
     const g2 = Params.zeros(small, (n) => k.alloc(n));
     return lossAndGrad(k, params, computeTables(k, params, undefined, hk), batch, ws, new GradWorkspace(k, params, batch.n), g2, hk).loss;
   };
-  const eps = 1e-6;
-  for (const name of PARAM_NAMES) {
-    const [s, e] = params.offsets[name];
-    const idx = e - s <= 24 || name === 'blocks.0.mlp.W_in' ? Array.from({ length: e - s }, (_, i) => s + i) : Array.from({ length: 12 }, (_, i) => s + Math.floor((i * (e - s)) / 12));
-    for (const i of idx) {
-      const orig = params.flat[i];
-      params.flat[i] = orig + eps; const lp = lossAt();
-      params.flat[i] = orig - eps; const lm = lossAt();
-      params.flat[i] = orig;
-      const fd = (lp - lm) / (2 * eps);
-      const an = grad.flat[i];
-      assert.ok(Math.abs(fd - an) <= 1e-6 + 1e-5 * Math.abs(fd), `${name}[${i - s}]: analytic ${an}, finite difference ${fd}`);
-    }
-  }
+  assertGradientMatchesFiniteDifferences(params, grad, lossAt, ['blocks.0.mlp.W_in']);
 }
 
 test('gradient with the frequency-gain hook active matches central finite differences (fixed directions, every parameter)', () => {

@@ -2,9 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReferenceKernels } from '../../src/engine/reference.js';
 import { GradWorkspace, Workspace, computeTables, forward, lossAndGrad, makeBatch } from '../../src/model/model.js';
-import { PARAM_NAMES, Params } from '../../src/model/params.js';
+import { Params } from '../../src/model/params.js';
 import type { ModelConfig } from '../../src/model/config.js';
 import { fillRandom, plainLogits } from '../helpers/plain-model.js';
+import { assertGradientMatchesFiniteDifferences } from '../helpers/grad-check.js';
 
 const small: ModelConfig = { p: 7, dModel: 8, nHeads: 2, dHead: 4, dMlp: 12, act: 'relu' };
 
@@ -53,22 +54,5 @@ test('gradient of every parameter matches central finite differences (float64)',
     const g2 = Params.zeros(small, (n) => k.alloc(n));
     return lossAndGrad(k, params, computeTables(k, params), batch, ws, new GradWorkspace(k, params, batch.n), g2).loss;
   };
-  const h = 1e-6;
-  for (const name of PARAM_NAMES) {
-    const [s, e] = params.offsets[name];
-    // Every element of small tensors; a spread of 12 elements of larger ones.
-    const idx = e - s <= 24 ? Array.from({ length: e - s }, (_, i) => s + i) : Array.from({ length: 12 }, (_, i) => s + Math.floor((i * (e - s)) / 12));
-    let checked = 0;
-    for (const i of idx) {
-      const orig = params.flat[i];
-      params.flat[i] = orig + h; const lp = lossAt();
-      params.flat[i] = orig - h; const lm = lossAt();
-      params.flat[i] = orig;
-      const fd = (lp - lm) / (2 * h);
-      const an = grad.flat[i];
-      assert.ok(Math.abs(fd - an) <= 1e-6 + 1e-5 * Math.abs(fd), `${name}[${i - s}]: analytic ${an}, finite difference ${fd}`);
-      checked++;
-    }
-    assert.ok(checked > 0);
-  }
+  assertGradientMatchesFiniteDifferences(params, grad, lossAt);
 });
