@@ -244,7 +244,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > 64 * 1024) { reject(new HttpError(413, 'request body over 64 KiB')); req.destroy(); return; }
+      if (size > 64 * 1024) { reject(new HttpError(413, 'request body over 64 KiB')); return; } // drained, not kept
       chunks.push(c);
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
