@@ -18,6 +18,7 @@ import { gradientFlowAnalyzer } from './analyzers/gradient-flow.js';
 import { curvatureAnalyzer } from './analyzers/curvature.js';
 import { effectiveDimensionalityAnalyzer } from './analyzers/effective-dimensionality.js';
 import { attentionAnalyzer } from './analyzers/attention.js';
+import { inputTraceAnalyzer } from './analyzers/input-trace.js';
 import { neuronFourierAnalyzer } from './analyzers/neuron-fourier.js';
 import { outcomeAnalyzer } from './analyzers/outcome.js';
 
@@ -113,5 +114,6 @@ registerAnalyzer(gradientFlowAnalyzer);
 registerAnalyzer(curvatureAnalyzer);
 registerAnalyzer(effectiveDimensionalityAnalyzer);
 registerAnalyzer(attentionAnalyzer);
+registerAnalyzer(inputTraceAnalyzer);
 registerRunAnalyzer(grokkingAnalyzer);
 registerRunAnalyzer(outcomeAnalyzer);
