@@ -1,0 +1,213 @@
+/**
+ * The dashboard in a real browser (Debian's Chromium through playwright-core) against a real
+ * server on a real store: the variant table, the neuron explorer, jobs started from the browser
+ * (live progress, outcome, cancel, reload, restart), with no console errors and no request that
+ * leaves the server. With GROKBENCH_SCREENSHOTS=DIR it also saves a screenshot of every page.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startServer, type RunningServer } from '../../src/server/app.js';
+import { Store } from '../../src/store/store.js';
+import { loadRunModel } from '../../src/views/model.js';
+import { buildFixtureStore } from '../report/fixture.js';
+
+const TOKEN = 'browser-test-token-0123456789';
+const SHOTS = process.env.GROKBENCH_SCREENSHOTS;
+let s: RunningServer;
+let dir: string;
+let profile: string;
+let browser: Browser;
+let page: Page;
+const problems: string[] = [];
+
+async function shot(name: string): Promise<void> {
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, name), fullPage: true });
+}
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch { return false; }
+}
+
+async function jobStatus(id: string): Promise<string | null> {
+  return page.$eval(`tr[data-job="${id}"]`, (tr) => tr.getAttribute('data-status')).catch(() => null);
+}
+
+async function openServer(): Promise<void> {
+  s = await startServer({ storeDir: dir, port: 0, token: TOKEN });
+  await page.route(/.*/, (route) => {
+    const u = route.request().url();
+    if (u.startsWith(s.url + '/')) return route.continue();
+    problems.push(`request left the server: ${u}`);
+    return route.abort();
+  });
+}
+
+describe('grokbench serve in a browser', () => {
+  before(async () => {
+    const f = await buildFixtureStore([
+      { p: 11, seed: 1, grokAt: 200, epochs: 300, checkpointEvery: 20, keys: [2, 4] },
+      { p: 13, seed: 1, grokAt: null, epochs: 300, checkpointEvery: 20, keys: [3] },
+    ]);
+    f.store.close();
+    dir = f.dir;
+    profile = mkdtempSync(join(tmpdir(), 'grokbench-chromium-'));
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: '/usr/bin/chromium', viewport: { width: 1400, height: 1000 },
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync'],
+    });
+    browser = { close: () => context.close() } as unknown as Browser;
+    page = await context.newPage();
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    await openServer();
+  });
+
+  after(async () => {
+    s?.jobs.killAll();
+    await s?.close();
+    await browser?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  test('home lists every run of the store with its MIScope outcome, sortable and filterable', async () => {
+    await page.goto(s.openUrl);
+    await page.waitForSelector('body[data-runs="2"]');
+    const store = Store.open(dir, { readonly: true });
+    try {
+      for (const r of store.listRuns()) {
+        const cls = await page.textContent(`tr[data-run="${r.run_id}"] td[data-col="outcome"]`);
+        assert.equal(cls, loadRunModel(store, r.run_id, 3).outcome?.performance_classification ?? '–');
+      }
+    } finally { store.close(); }
+    await page.click('th[data-key="p"]'); // descending p
+    assert.equal(await page.getAttribute('table#runs tr[data-run] >> nth=0', 'data-run'), 'p13-s1-fixture');
+    await page.fill('#filter', 'p=11');
+    assert.equal(await page.locator('table#runs tr[data-run]').count(), 1);
+    await page.fill('#filter', '');
+    await shot('serve-home.png');
+  });
+
+  test('the epoch slider changes the neuron grid, and clicking a neuron opens its map, spectrum and history', async () => {
+    await page.goto(`${s.url}/run/p11-s1-fixture`);
+    await page.waitForSelector('body[data-grid-ready="1"]');
+    assert.equal(await page.locator('#grid canvas').count(), 32);
+    const pixels = (n: number) => page.$eval(`#grid canvas[data-neuron="${n}"]`, (c) => Array.from((c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 11, 11).data).join(','));
+    const last = await page.getAttribute('body', 'data-grid-epoch');
+    assert.equal(last, '300');
+    const before = await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(pixels));
+    await page.$eval('#epoch-slider', (e) => { (e as HTMLInputElement).value = '0'; e.dispatchEvent(new Event('input')); });
+    await page.waitForSelector('body[data-grid-epoch="0"][data-grid-ready="1"]');
+    const after0 = await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(pixels));
+    assert.ok(before.some((b, i) => b !== after0[i]), 'some neuron map differs between epoch 300 and epoch 0');
+    await page.$eval('#epoch-slider', (e) => { (e as HTMLInputElement).value = '15'; e.dispatchEvent(new Event('input')); });
+    await page.waitForSelector('body[data-grid-epoch="300"][data-grid-ready="1"]');
+    await page.click('#grid canvas[data-neuron="5"]');
+    await page.waitForSelector('#detail[data-neuron="5"] #neuron-map');
+    assert.match((await page.textContent('#neuron-title'))!, /neuron #5 at epoch 300/);
+    const big = await page.$eval('#neuron-map', (c) => Array.from((c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 11, 11).data).join(','));
+    assert.equal(big, await pixels(5), 'the opened map is the grid tile of that neuron');
+    await page.waitForSelector('#neuron-history canvas');
+    await page.waitForSelector('#neuron-spectrum');
+    await shot('serve-run.png');
+  });
+
+  test('compare shows overlays and the study answers for the selected runs', async () => {
+    await page.goto(`${s.url}/`);
+    await page.waitForSelector('body[data-runs="2"]');
+    await page.check('input[data-run="p11-s1-fixture"]');
+    await page.check('input[data-run="p13-s1-fixture"]');
+    await page.click('#compare');
+    await page.waitForSelector('body[data-ready="1"]');
+    assert.ok(await page.locator('.answer').count() >= 3);
+    assert.ok(await page.locator('.fig canvas').count() >= 2);
+    await shot('serve-compare.png');
+  });
+
+  test('a training job started from the browser appears, progresses live, is analysed and shows its outcome', async () => {
+    await page.goto(`${s.url}/`);
+    await page.waitForSelector('#job-form input[name="p"]');
+    await page.fill('#job-form input[name="p"]', '13');
+    await page.fill('#job-form input[name="epochs"]', '300');
+    await page.fill('#job-form input[name="checkpointEvery"]', '50');
+    await page.fill('#job-form input[name="dMlp"]', '32');
+    await page.click('#job-form summary');
+    await page.fill('#job-form input[name="dModel"]', '16');
+    await page.fill('#job-form input[name="nHeads"]', '2');
+    await page.fill('#job-form input[name="dHead"]', '8');
+    await page.click('#job-start');
+    await page.waitForSelector('#job-message:has-text("started job")');
+    const id = (await page.textContent('#job-message'))!.replace('started job ', '');
+    const job = s.jobs.get(id)!;
+    assert.equal(job.kind, 'train');
+    const runId = job.runIds[0];
+    // Live: the run's row appears and its epoch moves without a reload.
+    await page.waitForSelector(`tr[data-run="${runId}"]`, { timeout: 120_000 });
+    const seen = new Set<string>();
+    for (let i = 0; i < 600 && (await jobStatus(id)) === 'running'; i++) {
+      seen.add((await page.textContent(`tr[data-run="${runId}"] td[data-col="epochs_done"]`).catch(() => '')) ?? '');
+      await page.waitForTimeout(200);
+    }
+    await page.waitForSelector(`tr[data-job="${id}"][data-status="done"]`, { timeout: 120_000 });
+    assert.ok(seen.size >= 2, `the epoch cell changed live: ${[...seen].join(' | ')}`);
+    await page.waitForSelector(`tr[data-run="${runId}"] td[data-col="epochs_done"]:has-text("300 / 300")`);
+    await page.goto(`${s.url}/run/${runId}`);
+    await page.waitForSelector('#outcome-class');
+    const store = Store.open(dir, { readonly: true });
+    try {
+      const m = loadRunModel(store, runId, 3);
+      assert.equal(await page.textContent('#outcome-class'), m.outcome!.performance_classification);
+      assert.equal(m.epochs.length, 7, 'every checkpoint analysed');
+    } finally { store.close(); }
+    await page.waitForSelector('body[data-grid-ready="1"]');
+  });
+
+  test('cancel stops a running job; a reload keeps the jobs; a restarted server shows a running job as interrupted and resumes it', async () => {
+    const startLong = async (): Promise<string> => {
+      await page.goto(`${s.openUrl}`);
+      await page.waitForSelector('#job-form input[name="p"]');
+      await page.fill('#job-form input[name="p"]', '17');
+      await page.fill('#job-form input[name="epochs"]', '1000000');
+      await page.fill('#job-form input[name="dMlp"]', '32');
+      await page.click('#job-start');
+      await page.waitForSelector('#job-message:has-text("started job")');
+      return (await page.textContent('#job-message'))!.replace('started job ', '');
+    };
+    const id = await startLong();
+    await page.waitForSelector(`tr[data-job="${id}"][data-status="running"]`);
+    const pid = s.jobs.get(id)!.pid!;
+    assert.ok(alive(pid));
+    await page.click(`tr[data-job="${id}"] button.cancel`);
+    await page.waitForSelector(`tr[data-job="${id}"][data-status="cancelled"]`);
+    for (let i = 0; i < 50 && alive(pid); i++) await page.waitForTimeout(100);
+    assert.ok(!alive(pid), 'the training process is gone');
+    await page.reload();
+    await page.waitForSelector(`tr[data-job="${id}"][data-status="cancelled"]`);
+    assert.equal(await page.locator('tr[data-job][data-status="done"]').count(), 1, 'the finished job is still listed');
+
+    const id2 = await startLong();
+    await page.waitForSelector(`tr[data-job="${id2}"][data-status="running"]`);
+    const pid2 = s.jobs.get(id2)!.pid!;
+    await s.close(); // the server stops while the job runs
+    process.kill(pid2, 'SIGTERM');
+    await page.unroute(/.*/);
+    await openServer();
+    await page.goto(s.openUrl);
+    await page.waitForSelector(`tr[data-job="${id2}"][data-status="interrupted"]`);
+    await shot('serve-jobs.png');
+    await page.click(`tr[data-job="${id2}"] button.resume`);
+    await page.waitForSelector('tr[data-job][data-status="running"]');
+    const resumed = s.jobs.list().find((j) => j.status === 'running')!;
+    assert.deepEqual(resumed.form, s.jobs.get(id2)!.form);
+    s.jobs.cancel(resumed.id);
+  });
+
+  test('no console errors and no request left the server', () => {
+    assert.deepEqual(problems, []);
+  });
+});
