@@ -36,6 +36,17 @@ async function jobStatus(id: string): Promise<string | null> {
   return page.$eval(`tr[data-job="${id}"]`, (tr) => tr.getAttribute('data-status')).catch(() => null);
 }
 
+/** Fill the home page's train form (opening "more settings") and start it; the job's id. */
+async function startTrainJob(fields: Record<string, string>): Promise<string> {
+  await page.goto(s.openUrl);
+  await page.waitForSelector('#job-form input[name="p"]');
+  await page.click('#job-form summary');
+  for (const [k, v] of Object.entries(fields)) await page.fill(`#job-form input[name="${k}"]`, v);
+  await page.click('#job-start');
+  await page.waitForSelector('#job-message:has-text("started job")');
+  return (await page.textContent('#job-message'))!.replace('started job ', '');
+}
+
 async function openServer(): Promise<void> {
   s = await startServer({ storeDir: dir, port: 0, token: TOKEN });
   await page.route(/.*/, (route) => {
@@ -130,19 +141,7 @@ describe('grokbench serve in a browser', () => {
   });
 
   test('a training job started from the browser appears, progresses live, is analysed and shows its outcome', async () => {
-    await page.goto(`${s.url}/`);
-    await page.waitForSelector('#job-form input[name="p"]');
-    await page.fill('#job-form input[name="p"]', '13');
-    await page.fill('#job-form input[name="epochs"]', '300');
-    await page.fill('#job-form input[name="checkpointEvery"]', '50');
-    await page.fill('#job-form input[name="dMlp"]', '32');
-    await page.click('#job-form summary');
-    await page.fill('#job-form input[name="dModel"]', '16');
-    await page.fill('#job-form input[name="nHeads"]', '2');
-    await page.fill('#job-form input[name="dHead"]', '8');
-    await page.click('#job-start');
-    await page.waitForSelector('#job-message:has-text("started job")');
-    const id = (await page.textContent('#job-message'))!.replace('started job ', '');
+    const id = await startTrainJob({ p: '13', epochs: '300', checkpointEvery: '50', dMlp: '32', dModel: '16', nHeads: '2', dHead: '8' });
     const job = s.jobs.get(id)!;
     assert.equal(job.kind, 'train');
     const runId = job.runIds[0];
@@ -168,16 +167,7 @@ describe('grokbench serve in a browser', () => {
   });
 
   test('cancel stops a running job; a reload keeps the jobs; a restarted server shows a running job as interrupted and resumes it', async () => {
-    const startLong = async (): Promise<string> => {
-      await page.goto(`${s.openUrl}`);
-      await page.waitForSelector('#job-form input[name="p"]');
-      await page.fill('#job-form input[name="p"]', '17');
-      await page.fill('#job-form input[name="epochs"]', '1000000');
-      await page.fill('#job-form input[name="dMlp"]', '32');
-      await page.click('#job-start');
-      await page.waitForSelector('#job-message:has-text("started job")');
-      return (await page.textContent('#job-message'))!.replace('started job ', '');
-    };
+    const startLong = (): Promise<string> => startTrainJob({ p: '17', epochs: '1000000', dMlp: '32' });
     const id = await startLong();
     await page.waitForSelector(`tr[data-job="${id}"][data-status="running"]`);
     const pid = s.jobs.get(id)!.pid!;
