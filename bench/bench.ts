@@ -58,10 +58,12 @@ async function main(): Promise<void> {
     const r = runPath(path, stateFile, epochs);
     if ('skipped' in r) { console.log(`path ${path}: skipped (${r.skipped})`); continue; }
     results.push(r);
+    // Peak = FMA units × lanes × 2 flops × clock, the units read off the measured throughput; the
+    // portable path's scalar fmaf has no such structure: its peak is its measured throughput.
     const units = r.fmaPeak1 / (r.clockGHz * 2 * r.lanes);
-    const peak1 = Math.round(units) * r.lanes * 2 * r.clockGHz;
-    console.log(`path ${path} (${r.reason}): clock ${r.clockGHz.toFixed(2)} GHz (measured: dependent integer adds, best of 5), ` +
-      `one core's FMA throughput ${r.fmaPeak1.toFixed(0)} GFLOP/s = ${units.toFixed(2)} FMA units × ${r.lanes} lanes × 2 flops × clock; ` +
+    const peak1 = r.lanes > 1 ? Math.max(1, Math.round(units)) * r.lanes * 2 * r.clockGHz : r.fmaPeak1;
+    console.log(`path ${path} (${r.reason}): clock ${r.clockGHz.toFixed(2)} GHz (measured: dependent integer adds, best of 40 short runs), ` +
+      `one core's FMA throughput ${r.fmaPeak1.toFixed(1)} GFLOP/s (best of 20) = ${units.toFixed(2)} FMA units × ${r.lanes} lane(s) × 2 flops × clock; ` +
       `peak ${peak1.toFixed(0)} GFLOP/s per core, ${(2 * peak1).toFixed(0)} on 2`);
     for (const t of r.threads) {
       const pk = peak1 * t.threads;
