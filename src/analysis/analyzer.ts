@@ -19,6 +19,7 @@ import { curvatureAnalyzer } from './analyzers/curvature.js';
 import { effectiveDimensionalityAnalyzer } from './analyzers/effective-dimensionality.js';
 import { attentionAnalyzer } from './analyzers/attention.js';
 import { inputTraceAnalyzer } from './analyzers/input-trace.js';
+import { representationGeometryAnalyzer } from './analyzers/representation-geometry.js';
 import { neuronFourierAnalyzer } from './analyzers/neuron-fourier.js';
 import { outcomeAnalyzer } from './analyzers/outcome.js';
 
@@ -115,5 +116,6 @@ registerAnalyzer(curvatureAnalyzer);
 registerAnalyzer(effectiveDimensionalityAnalyzer);
 registerAnalyzer(attentionAnalyzer);
 registerAnalyzer(inputTraceAnalyzer);
+registerAnalyzer(representationGeometryAnalyzer);
 registerRunAnalyzer(grokkingAnalyzer);
 registerRunAnalyzer(outcomeAnalyzer);

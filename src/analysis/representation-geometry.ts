@@ -1,0 +1,93 @@
+/**
+ * Representation geometry (issue 14 §7), after MIScope's repr_geometry analyzer (library/geometry.py),
+ * at two sites of the last position's residual stream over all p² pairs: after the attention
+ * (resid_mid) and after the MLP (resid_post). Samples are grouped by class c = (a + b) mod p.
+ *   centroids μ_c (mean of the class's p samples) [p, d];
+ *   centroid_radius = √(mean_c ‖μ_c − μ̄‖²); class radius r_c = √(mean over the class ‖x − μ_c‖²)
+ *     (MIScope compute_class_radii) and their mean;
+ *   Fisher J(r, s) = ‖μ_r − μ_s‖² / (r_r² + r_s²) over class pairs r < s (MIScope
+ *     compute_fisher_discriminant: pairs with zero within-class variance left out), mean and min;
+ *   per frequency k = 1..(p−1)/2, the centroids' Fourier plane: F_k = Σ_c μ_c·e^{−2πikc/p} (a complex
+ *     d-vector). Its share of the centroids' variance, share_k = (2/p)‖F_k‖² / Σ_c ‖μ_c − μ̄‖²
+ *     (the shares sum to 1, Parseval), and its circularity, the ratio σ_min/σ_max of the two
+ *     singular values of [Re F_k, Im F_k] (1: the centroids' projection on the plane is a circle
+ *     run through once per k steps of c; 0: a line). MIScope's Kåsa-fit circularity and Fourier
+ *     alignment in the top-2 PCA plane are not computed.
+ */
+import type { Kernels } from '../engine/kernels.js';
+import { computeTables, forward, makeBatch, Workspace } from '../model/model.js';
+import type { Params } from '../model/params.js';
+
+export const GEOMETRY_SITES = ['resid_mid', 'resid_post'] as const;
+export type GeometrySite = (typeof GEOMETRY_SITES)[number];
+
+export interface SiteGeometry {
+  centroids: Float64Array;
+  classRadius: Float64Array;
+  centroidRadius: number;
+  meanClassRadius: number;
+  fisherMean: number;
+  fisherMin: number;
+  share: Float64Array;
+  circularity: Float64Array;
+}
+
+/** The geometry of samples X [p², d] (row a·p + b) grouped by (a + b) mod p. */
+export function classGeometry(X: ArrayLike<number>, p: number, d: number): SiteGeometry {
+  const mu = new Float64Array(p * d), cnt = new Float64Array(p);
+  for (let i = 0; i < p * p; i++) {
+    const c = (Math.floor(i / p) + (i % p)) % p;
+    cnt[c]++;
+    for (let j = 0; j < d; j++) mu[c * d + j] += X[i * d + j];
+  }
+  for (let c = 0; c < p; c++) for (let j = 0; j < d; j++) mu[c * d + j] /= Math.max(cnt[c], 1);
+  const ss = new Float64Array(p);
+  for (let i = 0; i < p * p; i++) {
+    const c = (Math.floor(i / p) + (i % p)) % p;
+    for (let j = 0; j < d; j++) ss[c] += (X[i * d + j] - mu[c * d + j]) ** 2;
+  }
+  const v = ss.map((s, c) => s / Math.max(cnt[c], 1));
+  const classRadius = v.map(Math.sqrt);
+  const mean = new Float64Array(d);
+  for (let c = 0; c < p; c++) for (let j = 0; j < d; j++) mean[j] += mu[c * d + j] / p;
+  let total = 0;
+  for (let c = 0; c < p; c++) for (let j = 0; j < d; j++) total += (mu[c * d + j] - mean[j]) ** 2;
+  let fs = 0, fn = 0, fmin = Infinity;
+  for (let r = 0; r < p; r++) for (let s = r + 1; s < p; s++) {
+    const w = v[r] + v[s];
+    if (!(w > 0)) continue;
+    let b = 0;
+    for (let j = 0; j < d; j++) b += (mu[r * d + j] - mu[s * d + j]) ** 2;
+    const J = b / w;
+    fs += J; fn++; fmin = Math.min(fmin, J);
+  }
+  const nF = (p - 1) / 2;
+  const share = new Float64Array(nF), circularity = new Float64Array(nF);
+  const re = new Float64Array(d), im = new Float64Array(d);
+  for (let k = 1; k <= nF; k++) {
+    re.fill(0); im.fill(0);
+    for (let c = 0; c < p; c++) {
+      const th = (2 * Math.PI * ((k * c) % p)) / p, co = Math.cos(th), si = Math.sin(th);
+      for (let j = 0; j < d; j++) { re[j] += mu[c * d + j] * co; im[j] -= mu[c * d + j] * si; }
+    }
+    let aa = 0, bb = 0, ab = 0;
+    for (let j = 0; j < d; j++) { aa += re[j] * re[j]; bb += im[j] * im[j]; ab += re[j] * im[j]; }
+    share[k - 1] = total > 0 ? ((2 / p) * (aa + bb)) / total : 0;
+    const half = (aa + bb) / 2, disc = Math.sqrt(((aa - bb) / 2) ** 2 + ab * ab);
+    const lmax = half + disc, lmin = Math.max(half - disc, 0);
+    circularity[k - 1] = lmax > 0 ? Math.sqrt(lmin / lmax) : 0;
+  }
+  return {
+    centroids: mu, classRadius, centroidRadius: Math.sqrt(total / p), meanClassRadius: classRadius.reduce((a, b) => a + b, 0) / p,
+    fisherMean: fn ? fs / fn : 0, fisherMin: fn ? fmin : 0, share, circularity,
+  };
+}
+
+/** Both sites' geometry at one set of weights. */
+export function representationGeometry(k: Kernels, params: Params): Record<GeometrySite, SiteGeometry> {
+  const { p, dModel: d } = params.config;
+  const N = p * p;
+  const batch = makeBatch(p, Int32Array.from({ length: N }, (_, i) => i));
+  const f = forward(k, params, computeTables(k, params), batch, new Workspace(k, params, N), false);
+  return { resid_mid: classGeometry(f.r.subarray(0, N * d), p, d), resid_post: classGeometry(f.f.subarray(0, N * d), p, d) };
+}
