@@ -16,7 +16,9 @@ import type { Store } from '../store/store.js';
 import type { Lock } from '../store/lock.js';
 import { SWEEP_PRESETS, type SweepRun, defaultParallelism, planSweep, resolveGrid } from '../sweep/plan.js';
 import { type RunProgress, statusBlock, statusLine } from '../sweep/progress.js';
-import { type ChildExit, SweepRunner } from '../sweep/runner.js';
+import { type ChildExit, type ChildProgress, SweepRunner } from '../sweep/runner.js';
+import { SlurmSweep } from '../sweep/slurm.js';
+import { collectRuns } from '../sweep/collect.js';
 import { type GlobalOpts, intArg, intListArg, intRangeListArg, openStore, printJson, say, withCommon } from './common.js';
 import { ProgressLine, formatDuration } from './progress.js';
 import { type SettingsOpts, addSettings, settingsToConfig } from './settings.js';
@@ -26,6 +28,7 @@ export const DEFAULT_REPORT_DIR = './grokbench-report';
 interface SweepOpts extends SettingsOpts, GlobalOpts {
   preset?: string; primes?: number[]; seeds?: number[]; dataSeeds?: number[]; jitters?: number[]; jobs?: number; threadsPerJob?: number;
   out: string; report: boolean; analyze: boolean;
+  executor: string; partition?: string; cpusPerTask?: number; time?: string; sbatchArg?: string[];
 }
 
 /** One run of the final result (`--json` prints `{runs: [these], ...}`). */
@@ -75,6 +78,11 @@ export function register(program: Command): void {
     .option('--out <dir>', 'report directory', DEFAULT_REPORT_DIR)
     .option('--no-report', 'do not write the report (still analyse)')
     .option('--no-analyze', 'neither analyse nor write the report')
+    .addOption(new Option('--executor <name>', 'where runs train: local child processes, or Slurm array tasks').choices(['local', 'slurm']).default('local'))
+    .option('--partition <P>', 'Slurm partition of the tasks (--executor slurm)')
+    .option('--cpus-per-task <N>', 'Slurm CPUs (engine threads) of each task [1] (--executor slurm)', intArg('--cpus-per-task', 1))
+    .option('--time <T>', 'Slurm time limit of each task, e.g. 2:00:00 (a task out of time is resubmitted and resumes) (--executor slurm)')
+    .option('--sbatch-arg <arg>', 'an extra sbatch argument, e.g. --sbatch-arg=--qos=long (repeatable) (--executor slurm)', (v: string, prev: string[] = []) => [...prev, v])
     .addHelpText('after', HELP)
     .action(async (o: SweepOpts) => { await sweep(o); });
 }
@@ -144,14 +152,25 @@ async function sweep(o: SweepOpts): Promise<void> {
   }
   const out = resolve(o.out);
   if (o.analyze && o.report && existsSync(out) && !statSync(out).isDirectory()) throw badInput(`--out ${o.out} is a file, not a directory`);
+  const slurm = o.executor === 'slurm';
+  if (!slurm) {
+    const stray = (['partition', 'cpusPerTask', 'time', 'sbatchArg'] as const).find((k) => o[k] !== undefined);
+    if (stray) throw badInput(`--${stray.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} needs --executor slurm`);
+  } else if (o.threadsPerJob !== undefined || o.threads !== undefined) {
+    throw badInput('with --executor slurm the threads of each run are --cpus-per-task');
+  }
   const cores = os.availableParallelism();
-  const { jobs, threadsPerJob } = defaultParallelism(plan.length, cores, o.jobs, o.threadsPerJob ?? o.threads);
+  // Slurm: every run is a task (at most --jobs at once); each has --cpus-per-task threads.
+  const { jobs, threadsPerJob } = slurm ? { jobs: o.jobs ?? plan.length, threadsPerJob: o.cpusPerTask ?? 1 }
+    : defaultParallelism(plan.length, cores, o.jobs, o.threadsPerJob ?? o.threads);
   const storeDir = resolve(o.store ?? process.env.GROKBENCH_STORE ?? './grokbench-runs');
   const store = openStore({ ...o, store: storeDir });
   // One sweep per store at a time: a second one gets a one-line error.
   let lock: Lock | undefined;
   try {
     lock = store.lockSweep();
+    // Runs trained by Slurm tasks are in their folders: bring the database up to date first.
+    if (slurm) collectRuns(store, plan.map((r) => r.runId));
     const progress = new Map<string, RunProgress>();
     const toTrain: SweepRun[] = [];
     for (const r of plan) {
@@ -170,22 +189,22 @@ async function sweep(o: SweepOpts): Promise<void> {
       const dims = [`${primes.length} prime(s)`, `${seeds.length} seed(s)`];
       if (grid.dataSeeds) dims.push(`${grid.dataSeeds.length} data seed(s)`);
       if (grid.jitters) dims.push(`${grid.jitters.length} jitter(s)`);
-      display.event(`sweep: ${plan.length} run(s) (${dims.join(' × ')}), ${jobs} at a time with ${threadsPerJob} thread(s) each` +
+      display.event(`sweep: ${plan.length} run(s) (${dims.join(' × ')}), ${slurm ? `as Slurm tasks of ${threadsPerJob} CPU(s)` : `${jobs} at a time with ${threadsPerJob} thread(s) each`}` +
         `${skipped ? `; ${skipped} already finished` : ''}; store ${storeDir}`);
     }
 
     const exits = new Map<string, ChildExit>();
     const firstEpoch = new Map<string, number>();
-    const runner = new SweepRunner(toTrain, {
-      bin: join(packageRoot(), 'bin', 'grokbench'), storeDir, jobs, threadsPerJob,
-      onStart: (run) => {
+    const bin = join(packageRoot(), 'bin', 'grokbench');
+    const callbacks = {
+      onStart: (run: SweepRun, adopted: unknown) => {
         const s = progress.get(run.runId)!;
         s.state = 'running';
         s.rate = 0;
-        display.event(`sweep: ${run.runId} started${s.epoch > 0 ? ` (resuming from epoch ${s.epoch})` : ''}`, 'plain');
+        display.event(`sweep: ${run.runId} ${adopted === true ? 'already queued or running (adopted)' : 'started'}${s.epoch > 0 ? ` (resuming from epoch ${s.epoch})` : ''}`, 'plain');
         display.update(states, jobs, true);
       },
-      onProgress: (run, p) => {
+      onProgress: (run: SweepRun, p: ChildProgress) => {
         const s = progress.get(run.runId)!;
         // The child's first line (its first epoch, warm-up included) says little about its speed.
         const first = !firstEpoch.has(run.runId);
@@ -195,7 +214,7 @@ async function sweep(o: SweepOpts): Promise<void> {
         if (p.testAcc !== null) s.testAcc = p.testAcc;
         display.update(states, jobs);
       },
-      onExit: (run, e) => {
+      onExit: (run: SweepRun, e: ChildExit) => {
         exits.set(run.runId, e);
         const s = progress.get(run.runId)!;
         if (e.outcome === 'ok') {
@@ -210,13 +229,19 @@ async function sweep(o: SweepOpts): Promise<void> {
         }
         display.update(states, jobs, true);
       },
-    });
+    };
+    const runner = slurm
+      ? new SlurmSweep(toTrain, {
+        store, bin, cpusPerTask: threadsPerJob, maxRunning: o.jobs, partition: o.partition, time: o.time, sbatchArgs: o.sbatchArg ?? [],
+        ...callbacks, onEvent: (line) => display.event(line),
+      })
+      : new SweepRunner(toTrain, { bin, storeDir, jobs, threadsPerJob, ...callbacks });
 
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals): void => {
       signals++;
       // A second Ctrl-C does not wait: the children are killed outright (still safe: writes are atomic).
-      runner.interrupt(signals > 1 ? 'SIGKILL' : sig);
+      runner.interrupt(signals > 1 && !slurm ? 'SIGKILL' : sig);
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);

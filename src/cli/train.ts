@@ -6,7 +6,8 @@ import { type GlobalOpts, intArg, openStore, printJson, say, storeDirOf, withCom
 import { ProgressLine, formatDuration } from './progress.js';
 import { type SettingsOpts, addSettings, settingsToConfig } from './settings.js';
 import { type TrainConfig, validateConfig } from '../model/config.js';
-import { SQLITE_FILE, type Store } from '../store/store.js';
+import { SQLITE_FILE } from '../store/store.js';
+import { RunFolderStore, type TrainStore } from '../store/run-folder.js';
 import { existsSync } from 'node:fs';
 import { failure } from '../errors.js';
 import { join } from 'node:path';
@@ -17,10 +18,12 @@ export function register(program: Command): void {
   addSettings(withCommon(cmd))
     .addOption(new Option('--progress-jsonl', 'machine-readable progress: one JSON line per update on stdout (used by sweep)').hideHelp())
     .addOption(new Option('--exit-with-parent <pid>', 'exit as soon as process <pid> is no longer our parent (used by sweep)').argParser(intArg('--exit-with-parent', 1)).hideHelp())
-    .action((o: SettingsOpts & GlobalOpts & { progressJsonl?: boolean; exitWithParent?: number }) => {
+    .addOption(new Option('--folder-only', "write only the run's folder, never the database; grokbench collect merges it (used by Slurm tasks)").hideHelp())
+    .action((o: SettingsOpts & GlobalOpts & { progressJsonl?: boolean; exitWithParent?: number; folderOnly?: boolean }) => {
     const config = settingsToConfig(o);
     checkBeforeStore(config, o);
-    const store = openStore(o);
+    // A Slurm task on some node of a shared filesystem: SQLite is never written from there.
+    const store = o.folderOnly ? new RunFolderStore(storeDirOf(o)) : openStore(o);
     try {
       const r = trainWithProgress(store, config, o);
       if (o.json) {
@@ -30,7 +33,7 @@ export function register(program: Command): void {
         say(o, `run stored in ${store.runDir(r.run_id)}`);
       }
     } finally {
-      store.close();
+      if (!(store instanceof RunFolderStore)) store.close();
     }
   });
 }
@@ -45,14 +48,14 @@ function checkBeforeStore(config: TrainConfig, o: GlobalOpts): void {
 }
 
 /** Train with a live progress line (TTY), periodic lines (no TTY), or silently (--json). */
-export function trainWithProgress(store: Store, config: TrainConfig, o: GlobalOpts & { threads?: number; progressJsonl?: boolean; exitWithParent?: number }): TrainResult {
+export function trainWithProgress(store: TrainStore, config: TrainConfig, o: GlobalOpts & { threads?: number; progressJsonl?: boolean; exitWithParent?: number }): TrainResult {
   const k = loadKernels({ threads: o.threads ?? os.availableParallelism() });
   const bar = o.progressJsonl ? new ProgressLine('off') : ProgressLine.for(o);
   let lastJsonl = -Infinity;
   try {
     return train(store, k, config, {
       // A sweep's child may find the run still locked by an orphan of a killed sweep, about to exit.
-      lockWaitMs: o.exitWithParent !== undefined ? 30_000 : 0,
+      lockWaitMs: o.exitWithParent !== undefined || store instanceof RunFolderStore ? 30_000 : 0,
       onStart: ({ runId, resumedFrom, epochs }) => {
         if (!o.json) {
           process.stderr.write(resumedFrom !== null

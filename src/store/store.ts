@@ -321,6 +321,29 @@ export class Store {
     return created!;
   }
 
+  /**
+   * Replace a run's row (as given, timestamps included), metrics and checkpoint index in one
+   * transaction (used by `grokbench collect` to merge a run trained into its folder).
+   */
+  replaceRun(row: RunRow, metrics: MetricRow[], checkpoints: CheckpointInput[]): void {
+    checkRunId(row.run_id);
+    this.guard('merge run', () =>
+      this.db.transaction(() => {
+        for (const table of ['metrics', 'checkpoints']) this.db.prepare(`DELETE FROM ${table} WHERE run_id = ?`).run(row.run_id);
+        this.db
+          .prepare(
+            `INSERT OR REPLACE INTO runs (run_id, p, seed, data_seed, epochs, epochs_done, status, config_json,
+               engine, source, memorise_epoch, grok_epoch, created_at, updated_at)
+             VALUES (@run_id, @p, @seed, @data_seed, @epochs, @epochs_done, @status, @config_json,
+               @engine, @source, @memorise_epoch, @grok_epoch, @created_at, @updated_at)`,
+          )
+          .run(row);
+        this.insertMetrics(row.run_id, metrics);
+        for (const cp of checkpoints) this.insertCheckpoint(row.run_id, cp);
+      }).immediate(),
+    );
+  }
+
   /** The run with exactly this id, if any. */
   getRun(runId: string): RunRow | undefined {
     return this.guard('read run', () =>

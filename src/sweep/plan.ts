@@ -125,3 +125,8 @@ export function defaultParallelism(runs: number, cores: number, jobs?: number, t
 export function trainArgs(run: SweepRun, threads: number, storeDir: string, parentPid: number): string[] {
   return ['train', ...configArgs(run.config), '--threads', String(threads), '--store', storeDir, '--progress-jsonl', '--exit-with-parent', String(parentPid)];
 }
+
+/** The arguments (after `node BIN`) of a Slurm task training `run`: into its run folder only (`--folder-only`), no parent to watch. */
+export function taskArgs(run: SweepRun, threads: number, storeDir: string): string[] {
+  return ['train', ...configArgs(run.config), '--threads', String(threads), '--store', storeDir, '--progress-jsonl', '--folder-only'];
+}

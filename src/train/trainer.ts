@@ -23,7 +23,8 @@ import { type Split, makeSplit, readSplitFile } from '../data/dataset.js';
 import { ulpJitter } from '../data/rng.js';
 import { checkpointPredicate } from './schedule.js';
 import { writeFileAtomic, removeStaleTemps } from '../store/atomic.js';
-import type { MetricRow, RunRow, Store } from '../store/store.js';
+import type { MetricRow, RunRow } from '../store/store.js';
+import type { TrainStore } from '../store/run-folder.js';
 import { AdamW } from './adamw.js';
 import { loadResume, resumeStep, saveResume } from './resume.js';
 import { provenance, readInterventionFile } from '../model/interventions.js';
@@ -102,7 +103,7 @@ export function initialParams(config: TrainConfig): Params<Float32Array> {
 }
 
 /** Resolve the run of a config in the store: create it, or return the existing row. */
-export function prepareRun(store: Store, config: TrainConfig, engine: string): { row: RunRow; created: boolean } {
+export function prepareRun(store: TrainStore, config: TrainConfig, engine: string): { row: RunRow; created: boolean } {
   validateConfig(config);
   const id = makeRunId(config);
   const existing = store.getRun(id);
@@ -130,7 +131,7 @@ export function prepareRun(store: Store, config: TrainConfig, engine: string): {
 }
 
 /** Train (or resume, or confirm finished) the run of `config`. */
-export function train(store: Store, k: Kernels, config: TrainConfig, opts: TrainOptions = {}): TrainResult {
+export function train(store: TrainStore, k: Kernels, config: TrainConfig, opts: TrainOptions = {}): TrainResult {
   const t0 = performance.now();
   const engine = engineDescription(k);
   const { row: prepared } = prepareRun(store, config, engine);
@@ -144,7 +145,7 @@ export function train(store: Store, k: Kernels, config: TrainConfig, opts: Train
 }
 
 /** The body of `train`, with the run's lock held; `row` is the run as it is now. */
-function trainLocked(store: Store, k: Kernels, config: TrainConfig, opts: TrainOptions, row: RunRow, t0: number, engine: string): TrainResult {
+function trainLocked(store: TrainStore, k: Kernels, config: TrainConfig, opts: TrainOptions, row: RunRow, t0: number, engine: string): TrainResult {
   const id = row.run_id;
   const dir = store.runDir(id);
   if (row.status === 'diverged') {
