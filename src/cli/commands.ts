@@ -9,7 +9,6 @@ import * as importCmd from './import.js';
 import * as exportCmd from './export.js';
 import * as sweep from './sweep.js';
 import * as collect from './collect.js';
-import * as collect from './collect.js';
 import * as report from './report.js';
 import * as serve from './serve.js';
 import * as ablate from './ablate.js';
@@ -22,7 +21,6 @@ export function registerCommands(program: Command): void {
   demo.register(program);
   train.register(program);
   sweep.register(program);
-  collect.register(program);
   collect.register(program);
   analyze.register(program);
   runs.register(program);
