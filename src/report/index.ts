@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import type { StudyRunData } from '../analysis/study.js';
 import { computeStudyFromData } from '../views/study.js';
 import { interventionSections } from '../analysis/study-interventions.js';
+import { furtherSections } from '../analysis/study-further.js';
 import { type Kernels, loadKernels } from '../engine/index.js';
 import { badInput, failure } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
@@ -100,6 +101,7 @@ export async function writeReport(store: Store, runIds: string[], outDir: string
     : runs.length > 1 ? computeStudyFromData(studyRuns, { K }) : null;
   studyRuns.length = 0; // the study's per-checkpoint arrays are no longer needed
   if (answers) answers.sections.push(...interventionSections(store, kernels, runs.map((r) => r.runId)));
+  if (answers) answers.sections.push(...furtherSections(store, runs.map((r) => r.runId)));
   const ans = answers ? answerFigures(answers, new Set(figures.map((f) => f.name))) : { figures: [], byId: new Map<string, string>() };
   figures.push(...ans.figures);
 
