@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { loadKernels, engineDescription } from '../src/engine/index.js';
+import { loadKernels, engineDetails } from '../src/engine/index.js';
 import { packageRoot } from '../src/engine/native.js';
 import { LATE_CONFIG, type PathResult, makeLateState, runPath } from './training.js';
 
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   const epochs = Number(process.env.BENCH_EPOCHS ?? 100);
   const k = loadKernels();
   console.log(`machine: ${cpuDescription()}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (other work on the machine slows every number below)`);
-  console.log(`engine: ${engineDescription(k)}`);
+  console.log(`engine: ${engineDetails(k)}`);
   if (k.name !== 'native') { console.log('the native engine is not loaded: nothing to measure'); return; }
   // Late-epoch state: the demo preset trained past grokking, here, on this process's path.
   const lateEpochs = Number(process.env.BENCH_LATE_EPOCHS ?? 2000);

@@ -394,6 +394,7 @@ static napi_value ReluBackward(napi_env env, napi_callback_info info) {
   int n; float *pre, *dX; size_t lp, ld;
   if (!get_int(env, argv[0], &n) || !get_f32(env, argv[1], &pre, &lp) || !get_f32(env, argv[2], &dX, &ld)) return NULL;
   if (lp < (size_t)n || ld < (size_t)n) { napi_throw_range_error(env, NULL, "grokbench native: reluBackward operand too small"); return NULL; }
+  #pragma omp parallel for schedule(static) if (n > PAR_MIN)
   for (int i = 0; i < n; i++) dX[i] = pre[i] > 0.0f ? dX[i] : 0.0f;
   return NULL;
 }
@@ -457,7 +458,10 @@ static napi_value ColSum(napi_env env, napi_callback_info info) {
   if (lA < (size_t)M * N || lo < (size_t)N) { napi_throw_range_error(env, NULL, "grokbench native: colSum operand too small"); return NULL; }
   double *s = calloc((size_t)N, sizeof(double));
   if (!s) { napi_throw_error(env, NULL, "grokbench native: out of memory"); return NULL; }
-  for (int i = 0; i < M; i++) { const float *r = A + (size_t)i * N; for (int j = 0; j < N; j++) s[j] += r[j]; }
+  /* Each column's sum runs over the rows in order; threads split the columns (blocks of 64). */
+  const int nb = (N + 63) / 64;
+  #pragma omp parallel for schedule(static) if ((double)M * N > PAR_MIN)
+  for (int blk = 0; blk < nb; blk++) path->colsum(A, M, N, blk * 64, blk * 64 + 64 < N ? blk * 64 + 64 : N, s);
   for (int j = 0; j < N; j++) out[j] = acc ? (float)(out[j] + s[j]) : (float)s[j];
   free(s);
   return NULL;
@@ -478,7 +482,13 @@ static napi_value AdamW(napi_env env, napi_callback_info info) {
   for (size_t r = 0; r + 1 < lr_; r += 2) {
     const size_t s = (size_t)ranges[r], e = (size_t)ranges[r + 1];
     if (e > lP || e > lG || e > lM || e > lV || s > e) { napi_throw_range_error(env, NULL, "grokbench native: adamw range out of bounds"); return NULL; }
-    path->adamw_range(P, G, Mm, Vv, s, e, decay, omb1, fb2, omb2, stepSize, bc2Sqrt, feps);
+    /* Element-wise: chunks of 4096 split across threads. */
+    const long nch = (long)((e - s + 4095) / 4096);
+    #pragma omp parallel for schedule(static) if (e - s > 200000)
+    for (long ch = 0; ch < nch; ch++) {
+      const size_t cs = s + (size_t)ch * 4096, ce = cs + 4096 < e ? cs + 4096 : e;
+      path->adamw_range(P, G, Mm, Vv, cs, ce, decay, omb1, fb2, omb2, stepSize, bc2Sqrt, feps);
+    }
   }
   return NULL;
 }

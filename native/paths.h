@@ -68,6 +68,7 @@ typedef struct {
                       float decay, float omb1, float fb2, float omb2, float stepSize, float bc2Sqrt, float feps);
   double (*fma_peak)(long iters); /* the bench's peak measurement */
   int lanes;                       /* float32 lanes per vector */
+  void (*colsum)(const float *A, int M, int N, int j0, int j1, double *s);
 } Path;
 
 #define GB_PORTABLE 0

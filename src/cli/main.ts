@@ -7,14 +7,14 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GrokbenchError } from '../errors.js';
-import { engineDescription, loadKernels } from '../engine/index.js';
+import { engineDetails, loadKernels } from '../engine/index.js';
 import { packageRoot } from '../engine/native.js';
 import { registerCommands } from './commands.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
   let engine: string;
-  try { engine = engineDescription(loadKernels({ quiet: true })); } catch (e) { engine = (e as Error).message; }
+  try { engine = engineDetails(loadKernels({ quiet: true })); } catch (e) { engine = (e as Error).message; }
   return `grokbench ${pkg.version}\nengine: ${engine}\nnode: ${process.version}`;
 }
 

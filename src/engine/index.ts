@@ -46,8 +46,18 @@ export function loadKernels(opts: { threads?: number; quiet?: boolean } = {}): K
   return cached;
 }
 
-/** A one-line description of the engine in use, e.g. for `--version` and run metadata. */
+/**
+ * The engine as recorded with a run (checkpoint metadata, run.json, the store): `native` or
+ * `typescript (f32)`. It names neither the kernel path nor the thread count, as those do not change
+ * a single bit of the results (the determinism contract in kernels.ts), so a run's files are
+ * byte-identical on every path and thread count.
+ */
 export function engineDescription(k: Kernels): string {
+  return k.name === 'native' ? 'native' : `${k.name} (${k.precision})`;
+}
+
+/** The engine in detail, for `--version` and the bench: the kernel path, why it was chosen, the threads. */
+export function engineDetails(k: Kernels): string {
   const info = (k as { kernelsInfo?: () => { path: string; reason: string } }).kernelsInfo?.();
   return info ? `native (${info.path} kernels, ${info.reason}; ${k.getThreads()} thread(s))` : `${k.name} (${k.precision})`;
 }

@@ -62,7 +62,15 @@ export function runBattery(k: Kernels): BatteryResult {
     outputs.push([`crossEntropy ${N} ${V}`, dl]);
     losses.push(r.lossSum); correct.push(r.correct);
   }
-  const n = 5000, ranges = Int32Array.from([0, 1000, 1500, 5000]);
+  // Sizes past the thresholds at which colSum, reluBackward and AdamW split across threads.
+  {
+    const M = 2500, N = 512, A = rand(M * N, seed++), cs = rand(N, seed++);
+    k.colSum(M, N, A, cs, false);
+    const d = rand(M * N, seed++);
+    k.reluBackward(M * N, A, d);
+    outputs.push(['colSum large', cs], ['reluBackward large', d]);
+  }
+  const n = 305000, ranges = Int32Array.from([0, 1000, 1500, 5000, 5000, 305000]);
   const P = rand(n, seed++), G = rand(n, seed++, 1e-3), M = rand(n, seed++, 1e-4), Vv = rand(n, seed++, 1e-7).map(Math.abs);
   for (let step = 1; step <= 3; step++) k.adamw(ranges, P, G, M, Vv, 1e-3, 0.9, 0.98, 1e-8, 1.0, step);
   outputs.push(['adamw P', P], ['adamw m', M], ['adamw v', Vv]);
