@@ -13,6 +13,7 @@ import { DEFAULT_OPTIONS, listAnalyzers } from '../../src/analysis/analyzer.js';
 import { packageRoot } from '../../src/engine/native.js';
 import { DEFAULTS, runId } from '../../src/model/config.js';
 import { Store } from '../../src/store/store.js';
+import { assertSameStore, checkpointFiles } from '../helpers/stores.js';
 
 const BIN = join(packageRoot(), 'bin', 'grokbench');
 const MODEL = ['--d-model', '16', '--d-mlp', '32', '--n-heads', '2', '--d-head', '8'];
@@ -37,18 +38,6 @@ async function waitFor(what: string, cond: () => boolean, timeoutMs = 60_000): P
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await sleep(20);
   }
-}
-
-/** Checkpoint file names per run directory of a store. */
-function checkpointFiles(store: string): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  const runs = join(store, 'runs');
-  if (!existsSync(runs)) return out;
-  for (const id of readdirSync(runs)) {
-    const d = join(runs, id, 'checkpoints');
-    out.set(id, existsSync(d) ? readdirSync(d).filter((f) => f.endsWith('.safetensors')).sort() : []);
-  }
-  return out;
 }
 
 /** Processes (other than us) whose command line mentions `needle`. */
@@ -176,25 +165,7 @@ test('a sweep stopped by SIGTERM, then killed by SIGKILL, then restarted ends by
     assert.equal(rest.status, 0, rest.stderr);
     assert.ok(JSON.parse(rest.stdout).runs.some((r: { status: string }) => r.status === 'done'));
 
-    const a = Store.open(ref, { readonly: true }), b = Store.open(cut, { readonly: true });
-    try {
-      const ids = a.listRuns().map((r) => r.run_id).sort();
-      assert.equal(ids.length, 4);
-      assert.deepEqual(b.listRuns().map((r) => r.run_id).sort(), ids);
-      for (const id of ids) {
-        const ra = a.getRun(id)!, rb = b.getRun(id)!;
-        assert.deepEqual([rb.status, rb.epochs_done, rb.memorise_epoch, rb.grok_epoch], [ra.status, ra.epochs_done, ra.memorise_epoch, ra.grok_epoch]);
-        assert.deepEqual(b.getMetrics(id), a.getMetrics(id));
-        const ca = a.listCheckpoints(id), cb = b.listCheckpoints(id);
-        assert.deepEqual(cb.map((c) => c.epoch), ca.map((c) => c.epoch));
-        assert.equal(ca.length, 17);
-        for (let i = 0; i < ca.length; i++) {
-          assert.ok(readFileSync(cb[i].path).equals(readFileSync(ca[i].path)), `${id} epoch ${ca[i].epoch} differs`);
-        }
-      }
-      // No stray checkpoint files beyond the indexed ones.
-      assert.deepEqual(checkpointFiles(cut), checkpointFiles(ref));
-    } finally { a.close(); b.close(); }
+    assertSameStore(cut, ref, 4, 17);
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 

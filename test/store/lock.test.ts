@@ -22,8 +22,8 @@ function procState(pid: number): string {
 test('a lock held by a zombie (an exited owner not yet reaped) is taken over', async (t) => {
   if (process.platform !== 'linux') { t.skip('needs /proc (Linux)'); return; }
   const dir = tmp();
-  // sh starts `true` in the background and becomes `sleep`, which never reaps it: a zombie.
-  const holder = spawn('sh', ['-c', 'true & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  // sh starts a short sleep in the background and becomes a long `sleep`, which never reaps the short one when it exits: a zombie.
+  const holder = spawn('sh', ['-c', 'sleep 0.5 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
   try {
     const zombie = await new Promise<number>((resolve) => holder.stdout.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
     const t0 = Date.now();

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/engine/native.js';
-import { Store } from '../../src/store/store.js';
+import { assertSameStore } from '../helpers/stores.js';
 import { readLedger, slurmDir } from '../../src/sweep/slurm.js';
 import { type SlurmCluster, slurmUnavailable, startSlurm } from './slurm-cluster.js';
 
@@ -85,24 +85,7 @@ function squeue(): string {
 }
 
 /** The store's database and checkpoint files equal the local sweep's, byte for byte. */
-function assertSameAsLocal(store: string): void {
-  const a = Store.open(refStore, { readonly: true }), b = Store.open(store, { readonly: true });
-  try {
-    const ids = a.listRuns().map((r) => r.run_id).sort();
-    assert.equal(ids.length, 4);
-    assert.deepEqual(b.listRuns().map((r) => r.run_id).sort(), ids);
-    for (const id of ids) {
-      const ra = a.getRun(id)!, rb = b.getRun(id)!;
-      assert.deepEqual([rb.status, rb.epochs_done, rb.memorise_epoch, rb.grok_epoch], [ra.status, ra.epochs_done, ra.memorise_epoch, ra.grok_epoch]);
-      assert.deepEqual(b.getMetrics(id), a.getMetrics(id), `${id} metrics`);
-      const ca = a.listCheckpoints(id), cb = b.listCheckpoints(id);
-      assert.equal(ca.length, 13);
-      assert.deepEqual(cb.map((c) => c.epoch), ca.map((c) => c.epoch));
-      for (let i = 0; i < ca.length; i++) assert.ok(readFileSync(cb[i].path).equals(readFileSync(ca[i].path)), `${id} epoch ${ca[i].epoch} differs`);
-      assert.deepEqual(checkpointFiles(store, id), checkpointFiles(refStore, id));
-    }
-  } finally { a.close(); b.close(); }
-}
+const assertSameAsLocal = (store: string): void => assertSameStore(store, refStore, 4, 13);
 
 test('a sweep of 4 runs as Slurm array tasks gives checkpoints and metrics byte-identical to the local sweep', { skip: unavailable ?? false }, () => {
   const store = join(work, 'plain');
