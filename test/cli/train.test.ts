@@ -50,7 +50,8 @@ test('train --json prints the DESIGN.md result object; runs and metrics --json h
   assert.equal(res.final.epoch, 20);
   const runs = JSON.parse(cli(['runs', '--store', store, '--json']).stdout);
   assert.equal(runs.length, 1);
-  assert.deepEqual(Object.keys(runs[0]).sort(), ['epochs', 'epochs_done', 'grok_epoch', 'memorise_epoch', 'p', 'run_id', 'seed', 'status']);
+  assert.deepEqual(Object.keys(runs[0]).sort(), ['data_seed', 'epochs', 'epochs_done', 'grok_epoch', 'jitter', 'memorise_epoch', 'outcome', 'p', 'run_id', 'seed', 'status']);
+  assert.equal(runs[0].outcome.performance_classification, 'no_second_descent', 'MIScope class of a 20-epoch run');
   assert.equal(runs[0].status, 'done');
   assert.equal(runs[0].epochs_done, 20);
   const metrics = JSON.parse(cli(['metrics', res.run_id, '--store', store, '--json']).stdout);
