@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """PyTorch's CPU run of the researcher's config, for the drift report of issue 9.
 
-Run with Debian's python3-torch:  /usr/bin/python3 scripts/torch-p113-curve.py [EPOCHS] [OUT_FILE]
+Run with Debian's python3-torch:  /usr/bin/python3 scripts/torch-p113-curve.py [EPOCHS] [OUT_FILE] [P SEED DATA_SEED]
 
 The researcher's published run is p=113, seed 999, data seed 598, frac_train 0.3 at the DESIGN
 defaults, trained by MIScope (TransformerLens 2.x, PyTorch, a GPU). Only its first ten train
@@ -27,7 +27,8 @@ torch.set_num_threads(1)
 EPOCHS = int(sys.argv[1]) if len(sys.argv) > 1 else 200
 OUT = sys.argv[2] if len(sys.argv) > 2 else os.path.join(
     os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures', 'torch-parity', 'p113-s999-d598.json')
-c = {'p': 113, 'dModel': 128, 'nHeads': 4, 'dHead': 32, 'dMlp': 512, 'seed': 999, 'dataSeed': 598,
+P, SEED, DATA_SEED = (int(x) for x in sys.argv[3:6]) if len(sys.argv) > 5 else (113, 999, 598)
+c = {'p': P, 'dModel': 128, 'nHeads': 4, 'dHead': 32, 'dMlp': 512, 'seed': SEED, 'dataSeed': DATA_SEED,
      'fracTrain': 0.3, 'epochs': EPOCHS, 'lr': 1e-3, 'wd': 1.0, 'beta1': 0.9, 'beta2': 0.98, 'eps': 1e-8}
 p = c['p']
 a = torch.arange(p).repeat_interleave(p)

@@ -6,19 +6,21 @@ export { GrokbenchError } from './errors.js';
 // Engine
 export { loadKernels, engineDescription, ReferenceKernels, type Kernels, type Vec } from './engine/index.js';
 // Model, data and checkpoints
-export { DEFAULTS, type ModelConfig, type TrainConfig, runId, validateConfig } from './model/config.js';
+export { DEFAULTS, SETTINGS, type ModelConfig, type TrainConfig, type InitOrder, runId, validateConfig } from './model/config.js';
 export { Params, PARAM_NAMES, paramShapes } from './model/params.js';
 export { computeTables, evaluate, lossAndGrad, makeBatch, mlpActivations } from './model/model.js';
-export { initParams } from './model/init.js';
+export { initParams, INIT_DRAW_ORDER } from './model/init.js';
+export { parseIntervention, readInterventionFile } from './model/interventions.js';
 export { loadCheckpoint, saveCheckpoint, inferModelConfig } from './model/checkpoint.js';
 export { makeSplit, readSplitFile, type Split } from './data/dataset.js';
-export { MT19937, torchRandperm, torchNormal_ } from './data/rng.js';
+export { MT19937, torchRandperm, torchNormal_, ulpJitter } from './data/rng.js';
 // Training and the store
 export { AdamW } from './train/adamw.js';
 export { train, type TrainResult, type Progress } from './train/trainer.js';
 export { Store, type RunRow, type MetricRow, type CheckpointRow } from './store/store.js';
 export { readSafetensorsFile, writeSafetensorsFile } from './store/safetensors.js';
 export { planImport, executeImport } from './store/import.js';
+export { planExport, writeMiscopeVariant } from './store/export.js';
 // Analysis
 export { analyseRuns } from './analysis/pipeline.js';
 export { neuronFourier, coarsenessFromFractions, concentrationFromFractions } from './analysis/coarseness.js';
@@ -26,8 +28,12 @@ export {
   activationMaps, readNeuronFourier, readEmbeddingFourier, coarsenessValues, concentrationValues, summaryStats,
   grokkingTimes, referenceTable, type NeuronFourierRun, type SummaryStats,
 } from './analysis/results.js';
+export { runOutcome, outcomeOfRun, OUTCOME_CLASSES, outcomeGrokked, type RunOutcome, type OutcomeClass } from './analysis/outcome.js';
+export { neuronDynamics, readDynamicsInput, type NeuronDynamics } from './analysis/dynamics.js';
+export { AblationProbe, ablationCurves } from './analysis/ablation.js';
 export { type StudyAnswers } from './analysis/study.js';
 export { computeStudy } from './views/study.js';
 export { loadRunModel, type RunModel } from './views/model.js';
 // Report
 export { writeReport } from './report/index.js';
+export { startServer, type ServeOptions } from './server/app.js';
