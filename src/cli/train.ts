@@ -1,6 +1,6 @@
 /** `grokbench train`: train (or resume) one run. */
 import { type Command, Option } from 'commander';
-import { loadKernels } from '../engine/index.js';
+import { loadKernels, validateThreads } from '../engine/index.js';
 import { type TrainResult, readRunInputs, train } from '../train/trainer.js';
 import { type GlobalOpts, intArg, openStore, printJson, say, storeDirOf, withCommon } from './common.js';
 import { ProgressLine, formatDuration } from './progress.js';
@@ -42,8 +42,9 @@ export function register(program: Command): void {
  * Bad input must not change the store: every setting is validated before the store is opened,
  * and for a store that does not exist yet (nothing to resume) the split and --init-from files too.
  */
-function checkBeforeStore(config: TrainConfig, o: GlobalOpts): void {
+function checkBeforeStore(config: TrainConfig, o: GlobalOpts & { threads?: number }): void {
   validateConfig(config);
+  validateThreads(o.threads);
   if (!existsSync(join(storeDirOf(o), SQLITE_FILE))) readRunInputs(config);
 }
 

@@ -642,7 +642,7 @@ function sectionPredict(d: StudyDetails): StudySection {
     const others = d.predict.filter((r) => !rowsToSay.includes(r));
     if (others.length) {
       parts.push(
-        `Other early epochs: ${others.map((r) => `${r.metric} at ${r.target}: ρ = ${f(r.spearman.statistic, 2)} (p = ${fp(r.spearman.pValue)})`).join('; ')}.`,
+        `Other early epochs: ${others.map((r) => `${r.metric === "concentration" ? "specialization" : r.metric} at ${r.target}: ρ = ${f(r.spearman.statistic, 2)} (p = ${fp(r.spearman.pValue)})`).join('; ')}.`,
       );
     }
     const crit = any.spearman.critical05;

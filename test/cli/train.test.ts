@@ -215,6 +215,7 @@ test('bad settings are refused before the store is opened: a new --store directo
     ['negative jitter', ['--jitter', '-1'], /--jitter/],
     ['gelu', ['--act', 'gelu'], /--act/],
     ['missing init file', ['--init-from', missing], /missing\.safetensors/],
+    ['too many threads', ['--threads', '999'], /--threads must be between 1 and 256/],
   ];
   for (const [what, extra, re] of cases) {
     const store = join(tmp(), 'new-store');
