@@ -29,6 +29,9 @@ import sys
 
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_common import DRAW_ORDER, state_dict_shapes, write_safetensors  # noqa: E402
+
 torch.set_num_threads(1)
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
@@ -82,29 +85,6 @@ write_json('splits.json', {'cases': cases})
 
 
 # ---- initial weights ---------------------------------------------------------------------------
-def state_dict_shapes(p, d, H, dh, m):
-    """TransformerLens' state-dict order and shapes of the one-layer attention+MLP model."""
-    return [
-        ('embed.W_E', [p + 1, d]), ('pos_embed.W_pos', [3, d]),
-        ('blocks.0.attn.W_Q', [H, d, dh]), ('blocks.0.attn.W_K', [H, d, dh]),
-        ('blocks.0.attn.W_V', [H, d, dh]), ('blocks.0.attn.W_O', [H, dh, d]),
-        ('blocks.0.attn.b_Q', [H, dh]), ('blocks.0.attn.b_K', [H, dh]), ('blocks.0.attn.b_V', [H, dh]),
-        ('blocks.0.attn.b_O', [d]),
-        ('blocks.0.mlp.W_in', [d, m]), ('blocks.0.mlp.b_in', [m]),
-        ('blocks.0.mlp.W_out', [m, d]), ('blocks.0.mlp.b_out', [d]),
-        ('unembed.W_U', [d, p]), ('unembed.b_U', [p]),
-    ]
-
-
-# The order in which TransformerLens' named_parameters() yields the W_ tensors.
-DRAW_ORDER = {
-    'tl2': ['embed.W_E', 'pos_embed.W_pos', 'blocks.0.attn.W_Q', 'blocks.0.attn.W_O', 'blocks.0.attn.W_K',
-            'blocks.0.attn.W_V', 'blocks.0.mlp.W_in', 'blocks.0.mlp.W_out', 'unembed.W_U'],
-    'tl1': ['embed.W_E', 'pos_embed.W_pos', 'blocks.0.attn.W_Q', 'blocks.0.attn.W_K', 'blocks.0.attn.W_V',
-            'blocks.0.attn.W_O', 'blocks.0.mlp.W_in', 'blocks.0.mlp.W_out', 'unembed.W_U'],
-}
-
-
 def init_direct(p, seed, d, H, dh, m, order='tl2'):
     torch.manual_seed(seed)
     std = 0.8 / math.sqrt(d)
@@ -126,23 +106,6 @@ def init_transformer_lens(p, seed, d, H, dh, m, order='tl2'):
     sd = model.state_dict()
     out = {name: sd[name].detach().to(torch.float32).contiguous() for name, _ in state_dict_shapes(p, d, H, dh, m)}
     return out, 'transformer_lens.HookedTransformer'
-
-
-def write_safetensors(path, tensors, metadata):
-    header = {'__metadata__': metadata}
-    chunks, off = [], 0
-    for name in sorted(tensors):
-        data = tensors[name].contiguous().numpy().astype('<f4').tobytes()
-        header[name] = {'dtype': 'F32', 'shape': list(tensors[name].shape), 'data_offsets': [off, off + len(data)]}
-        chunks.append(data)
-        off += len(data)
-    hb = json.dumps(header, separators=(',', ':')).encode()
-    hb += b' ' * ((8 - len(hb) % 8) % 8)
-    with open(path, 'wb') as fh:
-        fh.write(struct.pack('<Q', len(hb)))
-        fh.write(hb)
-        for c in chunks:
-            fh.write(c)
 
 
 try:

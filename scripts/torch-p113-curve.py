@@ -18,6 +18,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_common import dataset  # noqa: E402
 import importlib.util  # noqa: E402
 spec = importlib.util.spec_from_file_location('tp', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'torch-parity.py'))
 tp = importlib.util.module_from_spec(spec)
@@ -30,15 +31,7 @@ OUT = sys.argv[2] if len(sys.argv) > 2 else os.path.join(
 P, SEED, DATA_SEED = (int(x) for x in sys.argv[3:6]) if len(sys.argv) > 5 else (113, 999, 598)
 c = {'p': P, 'dModel': 128, 'nHeads': 4, 'dHead': 32, 'dMlp': 512, 'seed': SEED, 'dataSeed': DATA_SEED,
      'fracTrain': 0.3, 'epochs': EPOCHS, 'lr': 1e-3, 'wd': 1.0, 'beta1': 0.9, 'beta2': 0.98, 'eps': 1e-8}
-p = c['p']
-a = torch.arange(p).repeat_interleave(p)
-b = torch.arange(p).repeat(p)
-tokens = torch.stack([a, b, torch.full_like(a, p)], dim=1)
-labels = (a + b) % p
-torch.manual_seed(c['dataSeed'])
-perm = torch.randperm(p * p)
-n_train = int(p * p * c['fracTrain'])
-tr, te = perm[:n_train], perm[n_train:]
+tokens, labels, tr, te = dataset(c['p'], c['dataSeed'], c['fracTrain'])
 rows = tp.train_curve(c, tp.init_params(c), tokens, labels, tr, te)
 with open(OUT, 'w') as fh:
     json.dump({'about': {'made_by': 'scripts/torch-p113-curve.py', 'torch_version': torch.__version__, 'threads': 1},

@@ -33,10 +33,12 @@ import hashlib
 import json
 import math
 import os
-import struct
 import sys
 
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_common import DRAW_ORDER, dataset, state_dict_shapes, write_safetensors  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -52,22 +54,6 @@ OUT = ARGS[0] if ARGS else os.path.join(
     os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures', 'torch-parity', 'curve.json')
 
 
-def state_dict_shapes(p, d, H, dh, m):
-    """TransformerLens' state-dict order and shapes of the one-layer attention+MLP model."""
-    return [
-        ('embed.W_E', [p + 1, d]), ('pos_embed.W_pos', [3, d]),
-        ('blocks.0.attn.W_Q', [H, d, dh]), ('blocks.0.attn.W_K', [H, d, dh]),
-        ('blocks.0.attn.W_V', [H, d, dh]), ('blocks.0.attn.W_O', [H, dh, d]),
-        ('blocks.0.attn.b_Q', [H, dh]), ('blocks.0.attn.b_K', [H, dh]), ('blocks.0.attn.b_V', [H, dh]),
-        ('blocks.0.attn.b_O', [d]),
-        ('blocks.0.mlp.W_in', [d, m]), ('blocks.0.mlp.b_in', [m]),
-        ('blocks.0.mlp.W_out', [m, d]), ('blocks.0.mlp.b_out', [d]),
-        ('unembed.W_U', [d, p]), ('unembed.b_U', [p]),
-    ]
-
-
-TL2_DRAW_ORDER = ['embed.W_E', 'pos_embed.W_pos', 'blocks.0.attn.W_Q', 'blocks.0.attn.W_O', 'blocks.0.attn.W_K',
-                  'blocks.0.attn.W_V', 'blocks.0.mlp.W_in', 'blocks.0.mlp.W_out', 'unembed.W_U']
 PLATEAU_EPOCHS = (1500, 4000)
 PLATEAU_STEPS = 20
 
@@ -77,23 +63,9 @@ def init_params(c):
     std = 0.8 / math.sqrt(c['dModel'])
     out = {name: torch.zeros(shape, dtype=torch.float32)
            for name, shape in state_dict_shapes(c['p'], c['dModel'], c['nHeads'], c['dHead'], c['dMlp'])}
-    for name in TL2_DRAW_ORDER:
+    for name in DRAW_ORDER['tl2']:
         out[name].normal_(0.0, std)
     return out
-
-
-def write_safetensors(path, tensors, metadata):
-    header = {'__metadata__': metadata}
-    chunks, off = [], 0
-    for name in sorted(tensors):
-        data = tensors[name].detach().contiguous().numpy().astype('<f4').tobytes()
-        header[name] = {'dtype': 'F32', 'shape': list(tensors[name].shape), 'data_offsets': [off, off + len(data)]}
-        chunks.append(data)
-        off += len(data)
-    hb = json.dumps(header, separators=(',', ':')).encode()
-    hb += b' ' * ((8 - len(hb) % 8) % 8)
-    with open(path, 'wb') as fh:
-        fh.write(struct.pack('<Q', len(hb)) + hb + b''.join(chunks))
 
 
 def plateau_fixtures(c, init, tokens, labels, tr, out_dir):
@@ -186,15 +158,7 @@ def train_curve(c, init, tokens, labels, tr, te):
 
 def main():
     c = CONFIG
-    p = c['p']
-    a = torch.arange(p).repeat_interleave(p)
-    b = torch.arange(p).repeat(p)
-    tokens = torch.stack([a, b, torch.full_like(a, p)], dim=1)
-    labels = (a + b) % p
-    torch.manual_seed(c['dataSeed'])
-    perm = torch.randperm(p * p)
-    n_train = int(p * p * c['fracTrain'])
-    tr, te = perm[:n_train], perm[n_train:]
+    tokens, labels, tr, te = dataset(c['p'], c['dataSeed'], c['fracTrain'])
 
     init = init_params(c)
     digests = {name: hashlib.sha256(t.contiguous().numpy().astype('<f4').tobytes()).hexdigest()
