@@ -24,7 +24,6 @@ The safetensors files are written with struct/json below (no safetensors package
 import json
 import math
 import os
-import struct
 import sys
 
 import torch
@@ -149,24 +148,6 @@ def tl_forward(sd, tokens, n_heads, d_head):
     return x @ sd['unembed.W_U'] + sd['unembed.b_U']
 
 
-def write_state_dict(path, sd):
-    """safetensors as safetensors.torch.save_file writes a TransformerLens state dict (BOOL mask)."""
-    header, chunks, off = {}, [], 0
-    for name in sorted(sd):
-        t = sd[name].detach().contiguous()
-        if t.dtype == torch.bool:
-            data, dtype = t.numpy().astype('u1').tobytes(), 'BOOL'
-        else:
-            data, dtype = t.numpy().astype('<f4').tobytes(), 'F32'
-        header[name] = {'dtype': dtype, 'shape': list(t.shape), 'data_offsets': [off, off + len(data)]}
-        chunks.append(data)
-        off += len(data)
-    hb = json.dumps(header, separators=(',', ':')).encode()
-    hb += b' ' * ((8 - len(hb) % 8) % 8)
-    with open(path, 'wb') as fh:
-        fh.write(struct.pack('<Q', len(hb)) + hb + b''.join(chunks))
-
-
 def miscope_mini(root, p=11, seed=999, data_seed=598, frac=0.3, d=16, H=2, dh=8, m=32, num_epochs=40,
                  checkpoint_epochs=(0, 1, 5, 10, 20, 39)):
     name = f'modulo_addition_1layer_p{p}_seed{seed}_dseed{data_seed}'
@@ -201,7 +182,7 @@ def miscope_mini(root, p=11, seed=999, data_seed=598, frac=0.3, d=16, H=2, dh=8,
         with torch.inference_mode():
             test_losses.append(loss_fn(tl_forward(sd, dataset[test_idx], H, dh), labels[test_idx]).item())
         if epoch in checkpoint_epochs:
-            write_state_dict(os.path.join(vdir, 'checkpoints', f'checkpoint_epoch_{epoch:05d}.safetensors'),
+            write_safetensors(os.path.join(vdir, 'checkpoints', f'checkpoint_epoch_{epoch:05d}.safetensors'),
                              {**{k: v.detach() for k, v in params.items()}, **buffers})
             saved.append(epoch)
     with open(os.path.join(vdir, 'config.json'), 'w') as fh:

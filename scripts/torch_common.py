@@ -46,12 +46,18 @@ def dataset(p, data_seed, frac):
     return tokens, labels, perm[:n_train], perm[n_train:]
 
 
-def write_safetensors(path, tensors, metadata):
-    header = {'__metadata__': metadata}
+def write_safetensors(path, tensors, metadata=None):
+    """float32 tensors as F32 and bool ones as BOOL (as safetensors.torch.save_file writes a
+    TransformerLens state dict with its mask); no __metadata__ entry when metadata is None."""
+    header = {} if metadata is None else {'__metadata__': metadata}
     chunks, off = [], 0
     for name in sorted(tensors):
-        data = tensors[name].detach().contiguous().numpy().astype('<f4').tobytes()
-        header[name] = {'dtype': 'F32', 'shape': list(tensors[name].shape), 'data_offsets': [off, off + len(data)]}
+        t = tensors[name].detach().contiguous()
+        if t.dtype == torch.bool:
+            data, dtype = t.numpy().astype('u1').tobytes(), 'BOOL'
+        else:
+            data, dtype = t.numpy().astype('<f4').tobytes(), 'F32'
+        header[name] = {'dtype': dtype, 'shape': list(t.shape), 'data_offsets': [off, off + len(data)]}
         chunks.append(data)
         off += len(data)
     hb = json.dumps(header, separators=(',', ':')).encode()
