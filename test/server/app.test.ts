@@ -141,7 +141,8 @@ describe('grokbench serve in a browser', () => {
   });
 
   test('a training job started from the browser appears, progresses live, is analysed and shows its outcome', async () => {
-    const id = await startTrainJob({ p: '13', epochs: '300', checkpointEvery: '50', dMlp: '32', dModel: '16', nHeads: '2', dHead: '8' });
+    // Long enough (several seconds even on an idle machine) for the live epoch to be seen changing.
+    const id = await startTrainJob({ p: '13', epochs: '6000', checkpointEvery: '1000', dMlp: '32', dModel: '16', nHeads: '2', dHead: '8' });
     const job = s.jobs.get(id)!;
     assert.equal(job.kind, 'train');
     const runId = job.runIds[0];
@@ -154,7 +155,7 @@ describe('grokbench serve in a browser', () => {
     }
     await page.waitForSelector(`tr[data-job="${id}"][data-status="done"]`, { timeout: 120_000 });
     assert.ok(seen.size >= 2, `the epoch cell changed live: ${[...seen].join(' | ')}`);
-    await page.waitForSelector(`tr[data-run="${runId}"] td[data-col="epochs_done"]:has-text("300 / 300")`);
+    await page.waitForSelector(`tr[data-run="${runId}"] td[data-col="epochs_done"]:has-text("6000 / 6000")`);
     await page.goto(`${s.url}/run/${runId}`);
     await page.waitForSelector('#outcome-class');
     const store = Store.open(dir, { readonly: true });
