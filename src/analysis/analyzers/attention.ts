@@ -6,8 +6,8 @@
  * vo_dominant, mean_to_a, mean_to_b, mean_to_eq }] }.
  */
 import type { Analyzer, AnalyzerOutput } from '../analyzer.js';
+import { argmax1, f32Tensor as f } from './common.js';
 import { analyseAttention } from '../attention.js';
-import { argmax1 } from './gradient-flow.js';
 
 export const ATTENTION = 'attention';
 
@@ -30,7 +30,6 @@ export const attentionAnalyzer: Analyzer = {
       qk_dominant: argmax1(r.qkFrac.subarray(h * nF, (h + 1) * nF)), vo_dominant: argmax1(r.voFrac.subarray(h * nF, (h + 1) * nF)),
       mean_to_a: r.mean[h * 3], mean_to_b: r.mean[h * 3 + 1], mean_to_eq: r.mean[h * 3 + 2],
     }));
-    const f = (x: Float64Array, shape: number[]) => ({ dtype: 'F32' as const, shape, data: Float32Array.from(x) });
     return {
       summary: { heads },
       tensors: {

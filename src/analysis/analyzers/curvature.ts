@@ -16,6 +16,7 @@
  */
 import { ReferenceKernels } from '../../engine/reference.js';
 import type { Analyzer, AnalyzerOutput, AnalysisOptions } from '../analyzer.js';
+import { f32Tensor } from './common.js';
 import { DEFAULT_FLATNESS, DEFAULT_HESSIAN, flatness, flatnessStats, LossOracle, topHessianEigenvalue, type FlatnessStats } from '../curvature.js';
 import { trainSetOf } from '../train-set.js';
 
@@ -68,7 +69,7 @@ export const curvatureAnalyzer: Analyzer = {
     if (doFlat) {
       const f = flatness(new LossOracle(ctx.kernels, params, ts.batch, ranges));
       Object.assign(summary, { epsilon: f.epsilon, directions: f.deltas.length, ...flatnessStats(f.baseline, f.deltas) });
-      tensors.delta_losses = { dtype: 'F32', shape: [f.deltas.length], data: Float32Array.from(f.deltas) };
+      tensors.delta_losses = f32Tensor(f.deltas, [f.deltas.length]);
     }
     if (doHess) {
       const h = topHessianEigenvalue(new LossOracle(new ReferenceKernels('f64'), params, ts.batch, ranges));
@@ -77,7 +78,7 @@ export const curvatureAnalyzer: Analyzer = {
         second_difference: h.secondDifference, relative_error: h.relativeError, step_agreement: h.stepAgreement, relu_flips: h.reluFlips,
         h: DEFAULT_HESSIAN.h, min_step: h.minStep, max_step: h.maxStep, precision: 'f64',
       };
-      tensors.hessian_eigenvector = { dtype: 'F32', shape: [h.eigenvector.length], data: Float32Array.from(h.eigenvector) };
+      tensors.hessian_eigenvector = f32Tensor(h.eigenvector, [h.eigenvector.length]);
     }
     return { summary, tensors };
   },

@@ -7,6 +7,7 @@
  * neuron_grad: {mean, median, max} }.
  */
 import type { Analyzer, AnalyzerOutput } from '../analyzer.js';
+import { argmax1, f32Tensor } from './common.js';
 import { GRADIENT_SITES, gradientFlow } from '../gradient-flow.js';
 import { median } from '../stats.js';
 import { trainSetOf } from '../train-set.js';
@@ -20,13 +21,6 @@ export interface GradientFlowSummary {
   dominant_frequency?: Record<string, number>;
   neuron_grad?: { mean: number; median: number; max: number };
 }
-
-/** 1-based index of the largest value (a frequency k from an array indexed k−1). */
-export const argmax1 = (xs: ArrayLike<number>): number => {
-  let best = 0;
-  for (let i = 1; i < xs.length; i++) if (xs[i] > xs[best]) best = i;
-  return best + 1;
-};
 
 export const gradientFlowAnalyzer: Analyzer = {
   name: GRADIENT_FLOW,
@@ -48,7 +42,7 @@ export const gradientFlowAnalyzer: Analyzer = {
       dominant_frequency: Object.fromEntries(GRADIENT_SITES.map((site) => [site, argmax1(gf.energy[site])])),
       neuron_grad: { mean: s / m, median: median(gf.neuron), max: mx },
     };
-    const v = (x: Float64Array, n: number) => ({ dtype: 'F32' as const, shape: [n], data: Float32Array.from(x) });
+    const v = (x: Float64Array, n: number) => f32Tensor(x, [n]);
     return {
       summary,
       tensors: {

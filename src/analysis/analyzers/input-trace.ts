@@ -7,6 +7,7 @@
  * cross-checkpoint: input-trace.ts `graduationEpochs` over the stored `correct` tensors.
  */
 import type { Analyzer, AnalyzerOutput } from '../analyzer.js';
+import { f32Tensor } from './common.js';
 import { inputTrace } from '../input-trace.js';
 import { trainIndicesOfRunDir } from '../train-set.js';
 import { dirname } from 'node:path';
@@ -32,7 +33,7 @@ export const inputTraceAnalyzer: Analyzer = {
       accuracy: r.accuracy, test_accuracy: r.testAccuracy, train_accuracy: r.trainAccuracy, mean_confidence: conf / (p * p),
       min_class_accuracy: Math.min(...r.classAccuracy), min_test_class_accuracy: r.testClassAccuracy ? Math.min(...r.testClassAccuracy) : null,
     };
-    const f = (x: Float64Array, n: number) => ({ dtype: 'F32' as const, shape: [n], data: Float32Array.from(x) });
+    const f = (x: Float64Array, n: number) => f32Tensor(x, [n]);
     const tensors: AnalyzerOutput['tensors'] = {
       predictions: { dtype: 'I32', shape: [p * p], data: r.predictions }, correct: { dtype: 'U8', shape: [p * p], data: r.correct },
       confidence: f(r.confidence, p * p), class_accuracy: f(r.classAccuracy, p),

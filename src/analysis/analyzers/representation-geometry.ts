@@ -7,8 +7,8 @@
  * top_frequency the frequency of the largest centroid-variance share.
  */
 import type { Analyzer, AnalyzerOutput } from '../analyzer.js';
+import { argmax1, f32Tensor as f } from './common.js';
 import { GEOMETRY_SITES, representationGeometry } from '../representation-geometry.js';
-import { argmax1 } from './gradient-flow.js';
 
 export const REPRESENTATION_GEOMETRY = 'representation_geometry';
 
@@ -27,7 +27,6 @@ export const representationGeometryAnalyzer: Analyzer = {
     const g = representationGeometry(ctx.kernels, ctx.checkpoint.params);
     const sites: Record<string, SiteGeometrySummary> = {};
     const tensors: AnalyzerOutput['tensors'] = {};
-    const f = (x: Float64Array, shape: number[]) => ({ dtype: 'F32' as const, shape, data: Float32Array.from(x) });
     for (const s of GEOMETRY_SITES) {
       const r = g[s], top = argmax1(r.share);
       sites[s] = {
