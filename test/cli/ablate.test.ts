@@ -1,18 +1,16 @@
 /** `grokbench ablate` through the real command line. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadKernels } from '../../src/engine/index.js';
-import { packageRoot } from '../../src/engine/native.js';
 import { DEFAULTS } from '../../src/model/config.js';
 import { Store } from '../../src/store/store.js';
 import { train } from '../../src/train/trainer.js';
+import { runCli } from '../helpers/cli.js';
 
-const BIN = join(packageRoot(), 'bin', 'grokbench');
-const cli = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+const cli = (args: string[]) => runCli(args);
 
 test('ablate --json reports the selected neurons, unablated and ablated test numbers and three curves; bad input is one line, exit 2', () => {
   const dir = mkdtempSync(join(tmpdir(), 'grokbench-ablate-'));

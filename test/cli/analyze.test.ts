@@ -1,21 +1,16 @@
 /** `grokbench analyze` through the real command line on a tiny store. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packageRoot } from '../../src/engine/native.js';
 import { saveCheckpoint } from '../../src/model/checkpoint.js';
 import { Store } from '../../src/store/store.js';
 import { randomParams, smallConfig } from '../analysis/helpers.js';
+import { TS_ENGINE, runCli } from '../helpers/cli.js';
 
-const BIN = join(packageRoot(), 'bin', 'grokbench');
 
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, GROKBENCH_ENGINE: 'typescript' } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (args: string[]) => runCli(args, TS_ENGINE);
 
 test('analyze analyses all runs once, then nothing new; --json is one document with per-run results', () => {
   const dir = mkdtempSync(join(tmpdir(), 'grokbench-analyze-cli-'));

@@ -1,17 +1,15 @@
 /** `grokbench artifact`: a stored result read back through the command line equals what was written. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packageRoot } from '../../src/engine/native.js';
 import { readSafetensorsFile } from '../../src/store/safetensors.js';
 import { Store } from '../../src/store/store.js';
 import { buildBenchStore } from '../report/bench-store.js';
+import { TS_ENGINE, runCli } from '../helpers/cli.js';
 
-const BIN = join(packageRoot(), 'bin', 'grokbench');
-const cli = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, GROKBENCH_ENGINE: 'typescript' } });
+const cli = (args: string[]) => runCli(args, TS_ENGINE);
 
 test('artifact: the summary and every tensor of a stored artifact, the last epoch by default, any epoch by --epoch; bad names and epochs exit 2 with one line and change nothing', () => {
   const dir = mkdtempSync(join(tmpdir(), 'grokbench-artifact-cli-'));

@@ -1,7 +1,6 @@
 /** `grokbench coarseness FILE` through the real command line. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,17 +8,13 @@ import { activationMaps } from '../../src/analysis/activations.js';
 import { coarsenessFromFractions, neuronFourier } from '../../src/analysis/coarseness.js';
 import { summaryStats } from '../../src/analysis/summary.js';
 import { ReferenceKernels } from '../../src/engine/index.js';
-import { packageRoot } from '../../src/engine/native.js';
 import { paramShapes } from '../../src/model/params.js';
 import { type RawTensor, assembleSafetensors, attentionBuffers, f32Bytes } from '../helpers/independent-safetensors.js';
 import { randomParams, smallConfig } from '../analysis/helpers.js';
+import { TS_ENGINE, runCli } from '../helpers/cli.js';
 
-const BIN = join(packageRoot(), 'bin', 'grokbench');
 
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, GROKBENCH_ENGINE: 'typescript' } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (args: string[]) => runCli(args, TS_ENGINE);
 
 test('coarseness --json of a TransformerLens-style file (written by an independent writer) has exactly the documented fields', () => {
   const dir = mkdtempSync(join(tmpdir(), 'grokbench-coarseness-'));

@@ -4,25 +4,20 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeSplit } from '../../src/data/dataset.js';
-import { packageRoot } from '../../src/engine/native.js';
 import type { ModelConfig } from '../../src/model/config.js';
 import { Params, paramShapes } from '../../src/model/params.js';
 import { type RawTensor, assembleSafetensors, attentionBuffers, f32Bytes, i32Bytes } from '../helpers/independent-safetensors.js';
 import { fillRandom, plainLoss } from '../helpers/plain-model.js';
+import { TS_ENGINE, runCli } from '../helpers/cli.js';
 
-const BIN = join(packageRoot(), 'bin', 'grokbench');
 const CFG: ModelConfig = { p: 5, dModel: 8, nHeads: 2, dHead: 4, dMlp: 16, act: 'relu' };
 
-function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, GROKBENCH_ENGINE: 'typescript' } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (args: string[]) => runCli(args, TS_ENGINE);
 
 function weights(config: ModelConfig, seed: number): Params {
   const params = Params.zeros(config, (n) => new Float32Array(n));

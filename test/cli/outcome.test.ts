@@ -1,20 +1,15 @@
 /** `grokbench outcome` and the outcome in `grokbench runs --json`, through the real command line. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packageRoot } from '../../src/engine/native.js';
 import { Store } from '../../src/store/store.js';
 import { buildBenchStore } from '../report/bench-store.js';
+import { TS_ENGINE, runCli } from '../helpers/cli.js';
 
-const BIN = join(packageRoot(), 'bin', 'grokbench');
 
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, GROKBENCH_ENGINE: 'typescript' } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (args: string[]) => runCli(args, TS_ENGINE);
 
 test('outcome: the variant table per run (class, onset, dynamics, data seed and jitter), stored; runs --json carries it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'grokbench-outcome-cli-'));

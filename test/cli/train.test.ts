@@ -5,22 +5,18 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packageRoot } from '../../src/engine/native.js';
 import Database from 'better-sqlite3';
 import { readSafetensorsFile } from '../../src/store/safetensors.js';
+import { BIN, runCli } from '../helpers/cli.js';
 
-const BIN = join(packageRoot(), 'bin', 'grokbench');
 const SMALL = ['--p', '23', '--d-model', '32', '--d-mlp', '64', '--n-heads', '2', '--d-head', '16', '--threads', '1'];
 
-function cli(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = runCli;
 
 function tmp(): string { return mkdtempSync(join(tmpdir(), 'grokbench-train-')); }
 
