@@ -141,8 +141,9 @@ describe('grokbench serve in a browser', () => {
   });
 
   test('a training job started from the browser appears, progresses live, is analysed and shows its outcome', async () => {
-    // Long enough (several seconds even on an idle machine) for the live epoch to be seen changing.
-    const id = await startTrainJob({ p: '13', epochs: '6000', checkpointEvery: '1000', dMlp: '32', dModel: '16', nHeads: '2', dHead: '8' });
+    // Long enough (about 8 s even on an idle machine; the row's epoch moves at each checkpoint) for the
+    // live epoch to be seen changing.
+    const id = await startTrainJob({ p: '13', epochs: '20000', checkpointEvery: '2000', dMlp: '32', dModel: '16', nHeads: '2', dHead: '8' });
     const job = s.jobs.get(id)!;
     assert.equal(job.kind, 'train');
     const runId = job.runIds[0];
@@ -155,14 +156,14 @@ describe('grokbench serve in a browser', () => {
     }
     await page.waitForSelector(`tr[data-job="${id}"][data-status="done"]`, { timeout: 120_000 });
     assert.ok(seen.size >= 2, `the epoch cell changed live: ${[...seen].join(' | ')}`);
-    await page.waitForSelector(`tr[data-run="${runId}"] td[data-col="epochs_done"]:has-text("6000 / 6000")`);
+    await page.waitForSelector(`tr[data-run="${runId}"] td[data-col="epochs_done"]:has-text("20000 / 20000")`);
     await page.goto(`${s.url}/run/${runId}`);
     await page.waitForSelector('#outcome-class');
     const store = Store.open(dir, { readonly: true });
     try {
       const m = loadRunModel(store, runId, 3);
       assert.equal(await page.textContent('#outcome-class'), m.outcome!.performance_classification);
-      assert.equal(m.epochs.length, 7, 'every checkpoint analysed');
+      assert.equal(m.epochs.length, 11, 'every checkpoint analysed');
     } finally { store.close(); }
     await page.waitForSelector('body[data-grid-ready="1"]');
   });
