@@ -182,26 +182,40 @@ static int gemm_f32(int ta, int tb, int M, int N, int K, float alpha, const floa
       for (int tile = 0; tile < tiles; tile++) {
         if (!Ap || !Ct) continue;
         const int i0 = tile * MR, mr = M - i0 < MR ? M - i0 : MR;
-        /* Pack the A sliver: Ap[k·MR + r] = A(i0 + r, k0 + k), zero rows past M. */
-        for (int k = 0; k < kc; k++) {
-          float *d = Ap + (size_t)k * MR;
-          if (ta) { const float *src = A + (size_t)(k0 + k) * M + i0; for (int r = 0; r < mr; r++) d[r] = src[r]; }
-          for (int r = mr; r < MR; r++) d[r] = 0.0f;
-        }
-        if (!ta) {
-          for (int r = 0; r < mr; r++) {
-            const float *src = A + (size_t)(i0 + r) * K + k0;
-            for (int k = 0; k < kc; k++) Ap[(size_t)k * MR + r] = src[k];
+        /* A full tile reads A in place; the last, partial one from a zero-padded packed sliver. */
+        const float *As; long sk, sr;
+        if (mr == MR) {
+          if (ta) { As = A + (size_t)k0 * M + i0; sk = M; sr = 1; }
+          else { As = A + (size_t)i0 * K + k0; sk = 1; sr = K; }
+        } else {
+          /* Pack the A sliver: Ap[k·MR + r] = A(i0 + r, k0 + k), zero rows past M. */
+          for (int k = 0; k < kc; k++) {
+            float *d = Ap + (size_t)k * MR;
+            if (ta) { const float *src = A + (size_t)(k0 + k) * M + i0; for (int r = 0; r < mr; r++) d[r] = src[r]; }
+            for (int r = mr; r < MR; r++) d[r] = 0.0f;
           }
+          if (!ta) {
+            for (int r = 0; r < mr; r++) {
+              const float *src = A + (size_t)(i0 + r) * K + k0;
+              for (int k = 0; k < kc; k++) Ap[(size_t)k * MR + r] = src[k];
+            }
+          }
+          As = Ap; sk = MR; sr = 1;
         }
         for (int q = 0; q < panels; q++) {
+          const int j0 = q * NR, nr = N - j0 < NR ? N - j0 : NR;
+          const float *Bq = Bp + (size_t)q * K * NR + (size_t)k0 * NR;
+          if (nk == 1 && kc > 0 && mr == MR && nr == NR) {
+            /* A whole tile of C: the micro-kernel applies alpha and beta and stores in place. */
+            path->micro(kc, As, sk, sr, Bq, C + (size_t)i0 * N + j0, N, GB_CHAIN_FINAL, alpha, beta);
+            continue;
+          }
           float *acc; int ldc;
           if (nk > 1) { acc = W + (size_t)i0 * Np + (size_t)q * NR; ldc = Np; }
           else { acc = Ct; ldc = NR; }
-          if (kc > 0) path->micro(kc, Ap, Bp + (size_t)q * K * NR + (size_t)k0 * NR, acc, ldc, kb == 0);
+          if (kc > 0) path->micro(kc, As, sk, sr, Bq, acc, ldc, kb == 0 ? GB_CHAIN_START : GB_CHAIN_RESUME, 1.0f, 0.0f);
           else memset(acc, 0, sizeof(float) * (size_t)MR * NR); /* K = 0: empty chains */
           if (kb == nk - 1) {
-            const int j0 = q * NR, nr = N - j0 < NR ? N - j0 : NR;
             for (int r = 0; r < mr; r++) {
               const float *s = acc + (size_t)r * ldc;
               float *o = C + (size_t)(i0 + r) * N + j0;

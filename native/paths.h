@@ -58,7 +58,7 @@ static inline double exp64(double x) {
 typedef struct {
   const char *name;
   int mr, nr; /* the GEMM micro-kernel's tile */
-  void (*micro)(int kc, const float *Ap, const float *Bp, float *C, int ldc, int first);
+  void (*micro)(int kc, const float *A, long sk, long sr, const float *Bp, float *C, int ldc, int mode, float alpha, float beta);
   double (*ce_row)(const float *o, int V, int t, float *d, double scale, double *e, int *correct);
   void (*mix_rows)(float *out, float *pre, const float *base, const float *const *rows, const float *ws, int nrows, int width, int relu);
   void (*axpy)(float *d, const float *g, float w, int width);
