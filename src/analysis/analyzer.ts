@@ -22,6 +22,7 @@ import { inputTraceAnalyzer } from './analyzers/input-trace.js';
 import { representationGeometryAnalyzer } from './analyzers/representation-geometry.js';
 import { neuronFourierAnalyzer } from './analyzers/neuron-fourier.js';
 import { outcomeAnalyzer } from './analyzers/outcome.js';
+import { parameterTrajectoryAnalyzer } from './analyzers/parameter-trajectory.js';
 
 /** Options every analyzer may read; each declares the ones its results depend on in `params`. */
 export interface AnalysisOptions {
@@ -117,5 +118,6 @@ registerAnalyzer(effectiveDimensionalityAnalyzer);
 registerAnalyzer(attentionAnalyzer);
 registerAnalyzer(inputTraceAnalyzer);
 registerAnalyzer(representationGeometryAnalyzer);
+registerAnalyzer(parameterTrajectoryAnalyzer);
 registerRunAnalyzer(grokkingAnalyzer);
 registerRunAnalyzer(outcomeAnalyzer);

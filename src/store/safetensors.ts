@@ -35,6 +35,8 @@ export interface SafetensorsFile {
   getFloat32(name: string): Float32Array;
   /** A fresh Int32Array of the tensor (I32, I64 within range, U8, I8, I16, U16). */
   getInt32(name: string): Int32Array;
+  /** A fresh Float64Array of the tensor: F64 exactly, any other float dtype as getFloat32 reads it. */
+  getFloat64(name: string): Float64Array;
 }
 
 /** Bytes per element of the dtypes of the safetensors specification. */
@@ -269,7 +271,7 @@ export function decodeSafetensors(buf: Buffer, source: string): SafetensorsFile 
   };
   const view = (e: Entry) => new DataView(buf.buffer, buf.byteOffset + dataStart + e.begin, e.end - e.begin);
 
-  return {
+  const file: SafetensorsFile = {
     metadata,
     names: () => [...entries.keys()].sort(),
     has: (name) => entries.has(name),
@@ -315,6 +317,15 @@ export function decodeSafetensors(buf: Buffer, source: string): SafetensorsFile 
       }
       return out;
     },
+    getFloat64(name) {
+      const e = get(name);
+      if (e.dtype !== 'F64') return Float64Array.from(file.getFloat32(name));
+      const dv = view(e);
+      const count = elementCount(e.shape);
+      const out = new Float64Array(count);
+      for (let i = 0; i < count; i++) out[i] = dv.getFloat64(8 * i, true);
+      return out;
+    },
     getInt32(name) {
       const e = get(name);
       const dv = view(e);
@@ -351,6 +362,7 @@ export function decodeSafetensors(buf: Buffer, source: string): SafetensorsFile 
       return out;
     },
   };
+  return file;
 }
 
 /** Read and decode a safetensors file; a missing or unreadable file is `badInput`. */
