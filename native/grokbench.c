@@ -366,25 +366,16 @@ static napi_value MixTokensBackward(napi_env env, napi_callback_info info) {
     }
   }
   free(gd);
-  /* Phase 3 (parallel over column blocks, samples in order within each): dT[h, tok_j(n)] += w·dOut[n]. */
+  /* Phase 3 (parallel over heads × column blocks, samples in order within each): dT[h, tok_j(n)] += w·dOut[n]. */
   const int BLOCK = 64;
   const int nb = (width + BLOCK - 1) / BLOCK;
-  #pragma omp parallel for schedule(static) if ((double)N * H * width > PAR_MIN)
-  for (int blk = 0; blk < nb; blk++) {
+  #pragma omp parallel for schedule(dynamic, 1) if ((double)N * H * width > PAR_MIN)
+  for (int u = 0; u < H * nb; u++) {
+    const int h = u / nb, blk = u % nb;
     const int c0 = blk * BLOCK, bw = width - c0 < BLOCK ? width - c0 : BLOCK;
-    if (bw == 64) {
-      for (int h = 0; h < H; h++) path->scatter64(dT + (size_t)h * R * width, dOut, N, width, c0, a, b, w, H, h, p);
-      continue;
-    }
-    for (int n = 0; n < N; n++) {
-      const float *g = dOut + (size_t)n * width + c0;
-      for (int h = 0; h < H; h++) {
-        const float *wn = w + ((size_t)n * H + h) * 3;
-        path->axpy(dT + ((size_t)h * R + a[n]) * width + c0, g, wn[0], bw);
-        path->axpy(dT + ((size_t)h * R + p + b[n]) * width + c0, g, wn[1], bw);
-        path->axpy(dT + ((size_t)h * R + 2 * p) * width + c0, g, wn[2], bw);
-      }
-    }
+    float *Th = dT + (size_t)h * R * width;
+    if (bw == 64) path->scatter64(Th, dOut, N, width, c0, a, b, w, H, h, p);
+    else path->scatter_tail(Th, dOut, N, width, c0, bw, a, b, w, H, h, p);
   }
   return NULL;
 }
