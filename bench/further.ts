@@ -3,6 +3,9 @@
  * curvature analyzer at a flatness-only epoch), the projected time of all of them for a
  * 251-checkpoint run (0, 100, …, 25000) on 2 cores, and the cost of the Hessian (float64 Lanczos,
  * at epoch 0 and every 5000) with the accuracy of its finite-difference Hessian-vector products.
+ * The parameter trajectory is run-level (row i of its Gram matrices costs i·P): it is timed for real
+ * on 251 synthetic p=113 checkpoints (initial weights plus a drift), every row in one thread, and
+ * projected to 2 workers as (rows' compute)/2 + (reading all checkpoints, which each worker does once).
  * Run: node dist/bench/further.js  (BENCH_FURTHER_REPS, default 3; BENCH_FURTHER_HESSIAN=0 skips it)
  */
 import { resolve } from 'node:path';
@@ -11,6 +14,10 @@ import { listAnalyzers, DEFAULT_OPTIONS, type CheckpointContext } from '../src/a
 import { activationMaps } from '../src/analysis/activations.js';
 import { LossOracle, topHessianEigenvalue } from '../src/analysis/curvature.js';
 import { CURVATURE, CURVATURE_EVERY, HESSIAN_EVERY } from '../src/analysis/analyzers/curvature.js';
+import { PARAMETER_TRAJECTORY, parameterTrajectoryAnalyzer } from '../src/analysis/analyzers/parameter-trajectory.js';
+import { assembleSymmetric, flattenWeights, trajectoryFromGram, TRAJECTORY_PARTS } from '../src/analysis/parameter-trajectory.js';
+import { loadCheckpoint, saveCheckpoint } from '../src/model/checkpoint.js';
+import { Params } from '../src/model/params.js';
 import { ReferenceKernels } from '../src/engine/reference.js';
 import { Scratch } from '../src/analysis/scratch.js';
 import { makeSplit } from '../src/data/dataset.js';
@@ -27,6 +34,8 @@ export interface FurtherBench {
   perAnalyzerMs: Record<string, number>;
   /** Projected seconds for a 251-checkpoint run (epochs 0..25000 step 100) on 2 cores, Hessian aside. */
   run251s: number;
+  /** The parameter trajectory over 251 checkpoints: all rows in one thread, reading the checkpoints, the run's PCA, and the 2-worker projection (included in run251s). */
+  trajectory: { rowsMs: number; readMs: number; pcaMs: number; twoWorkersS: number };
   hessian: { ms: number; gradients: number; eigenvalue: number; relativeError: number; stepAgreement: number; reluFlips: number; iterations: number; converged: boolean } | null;
 }
 
@@ -44,6 +53,7 @@ export function benchFurther(): FurtherBench {
   const perAnalyzerMs: Record<string, number> = {};
   try {
     for (const a of listAnalyzers()) {
+      if (a.name === PARAMETER_TRAJECTORY) continue;
       let best = Infinity;
       for (let r = 0; r < reps; r++) {
         let acts: Float32Array | undefined;
@@ -62,14 +72,15 @@ export function benchFurther(): FurtherBench {
     const flatN = epochs.filter((e) => e % CURVATURE_EVERY === 0).length;
     let coreMs = 0;
     for (const [n, ms] of Object.entries(perAnalyzerMs)) coreMs += n === CURVATURE ? ms * flatN : ms * epochs.length;
-    const run251s = coreMs / 2 / 1000;
-    if (process.env.BENCH_FURTHER_HESSIAN === '0') return { perAnalyzerMs, run251s, hessian: null };
+    const trajectory = benchTrajectory(dir, params, epochs);
+    const run251s = coreMs / 2 / 1000 + trajectory.twoWorkersS;
+    if (process.env.BENCH_FURTHER_HESSIAN === '0') return { perAnalyzerMs, run251s, trajectory, hessian: null };
     const oracle = new LossOracle(new ReferenceKernels('f64'), params, makeBatch(DEFAULTS.p, Int32Array.from(split.train).sort()), params.trainedRanges(false));
     const t0 = performance.now();
     const h = topHessianEigenvalue(oracle);
     const ms = performance.now() - t0;
     return {
-      perAnalyzerMs, run251s,
+      perAnalyzerMs, run251s, trajectory,
       hessian: { ms, gradients: h.gradients, eigenvalue: h.eigenvalue, relativeError: h.relativeError, stepAgreement: h.stepAgreement, reluFlips: h.reluFlips, iterations: h.iterations, converged: h.converged },
     };
   } finally {
@@ -77,9 +88,53 @@ export function benchFurther(): FurtherBench {
   }
 }
 
+/** 251 checkpoints θ_i = θ_0 + (i/250)·A + (i/250)²·B (A, B ~ 0.05·N(0, 1)); every trajectory row in order, one thread. */
+function benchTrajectory(dir: string, params: Params, epochs: number[]): FurtherBench['trajectory'] {
+  const cpDir = join(dir, 'checkpoints');
+  let state = 12345;
+  const rand = (): number => { state = (state * 1103515245 + 12345) % 2147483648; return state / 2147483648 - 0.5; };
+  const A = Float32Array.from(params.flat, () => 0.1 * rand()), B = Float32Array.from(params.flat, () => 0.1 * rand());
+  const paths = epochs.map((e, i) => {
+    const t = i / (epochs.length - 1);
+    const th = Params.zeros(params.config, (n) => new Float32Array(n));
+    for (let j = 0; j < th.flat.length; j++) th.flat[j] = params.flat[j] + t * A[j] + t * t * B[j];
+    const path = join(cpDir, `epoch-${String(e).padStart(6, '0')}.safetensors`);
+    saveCheckpoint(path, th, { epoch: String(e) });
+    return path;
+  });
+  const k = loadKernels({ threads: 1, quiet: true });
+  const scratch = new Scratch();
+  let t0 = performance.now();
+  for (const path of paths) flattenWeights(loadCheckpoint(path).params);
+  const readMs = performance.now() - t0;
+  const rows: Record<string, Float64Array>[] = [];
+  const steps: Record<string, number[]> = { embedding: [], attention: [], mlp: [] };
+  t0 = performance.now();
+  epochs.forEach((e, i) => {
+    const checkpoint = loadCheckpoint(paths[i]);
+    const out = parameterTrajectoryAnalyzer.analyseCheckpoint({
+      kernels: k, scratch, checkpoint, checkpointPath: paths[i], epoch: e, runId: null, options: DEFAULT_OPTIONS,
+      activations: () => { throw new Error('not used'); },
+    });
+    const row: Record<string, Float64Array> = {};
+    for (const part of TRAJECTORY_PARTS) row[part] = out.tensors[`gram_${part}`].data as Float64Array;
+    rows.push(row);
+    const sq = (out.summary as { step_sq: Record<string, number> | null }).step_sq;
+    if (sq) for (const part of TRAJECTORY_PARTS) steps[part].push(sq[part]);
+  });
+  const rowsMs = performance.now() - t0;
+  t0 = performance.now();
+  const gram = Object.fromEntries(TRAJECTORY_PARTS.map((part) => [part, assembleSymmetric(rows.map((r) => r[part]))])) as Record<(typeof TRAJECTORY_PARTS)[number], Float64Array>;
+  trajectoryFromGram(epochs, gram, steps as Record<(typeof TRAJECTORY_PARTS)[number], number[]>);
+  const pcaMs = performance.now() - t0;
+  return { rowsMs, readMs, pcaMs, twoWorkersS: ((rowsMs - readMs) / 2 + readMs + pcaMs) / 1000 };
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const r = benchFurther();
   for (const [n, ms] of Object.entries(r.perAnalyzerMs)) console.log(`${n.padEnd(26)} ${ms.toFixed(1)} ms/checkpoint (1 thread; curvature: flatness only)`);
+  const tr = r.trajectory;
+  console.log(`${PARAMETER_TRAJECTORY.padEnd(26)} 251 rows ${(tr.rowsMs / 1000).toFixed(1)} s in one thread (reading the 251 checkpoints ${(tr.readMs / 1000).toFixed(1)} s), run PCA ${tr.pcaMs.toFixed(0)} ms; on 2 workers ≈ ${tr.twoWorkersS.toFixed(1)} s`);
   console.log(`all analyzers, 251-checkpoint p=113 run, 2 cores (flatness at 0 and every ${CURVATURE_EVERY}, Hessian aside): ${r.run251s.toFixed(1)} s (target ≤ 60 s)`);
   const h = r.hessian;
   if (h) console.log(`Hessian (float64, at 0 and every ${HESSIAN_EVERY}): ${(h.ms / 1000).toFixed(0)} s each, ${h.iterations} Lanczos steps (converged ${h.converged}), ${h.gradients} gradients, ` +

@@ -10,7 +10,7 @@ import type { Kernels } from '../engine/kernels.js';
 import { badInput } from '../errors.js';
 import type { LoadedCheckpoint } from '../model/checkpoint.js';
 import type { SafetensorsFile, TensorInput } from '../store/safetensors.js';
-import type { MetricRow } from '../store/store.js';
+import type { MetricRow, Store } from '../store/store.js';
 import type { Scratch } from './scratch.js';
 import { embeddingFourierAnalyzer } from './analyzers/embedding-fourier.js';
 import { grokkingAnalyzer } from './analyzers/grokking.js';
@@ -23,6 +23,7 @@ import { representationGeometryAnalyzer } from './analyzers/representation-geome
 import { neuronFourierAnalyzer } from './analyzers/neuron-fourier.js';
 import { outcomeAnalyzer } from './analyzers/outcome.js';
 import { parameterTrajectoryAnalyzer } from './analyzers/parameter-trajectory.js';
+import { effdimCrossoverAnalyzer } from './analyzers/effdim-crossover.js';
 
 /** Options every analyzer may read; each declares the ones its results depend on in `params`. */
 export interface AnalysisOptions {
@@ -72,6 +73,8 @@ export interface RunContext {
   runId: string;
   metrics: MetricRow[];
   options: AnalysisOptions;
+  /** The store, for run analyzers that summarise the run's checkpoint analyses (run after them). */
+  store?: Store;
 }
 
 export interface RunAnalyzer {
@@ -121,3 +124,4 @@ registerAnalyzer(representationGeometryAnalyzer);
 registerAnalyzer(parameterTrajectoryAnalyzer);
 registerRunAnalyzer(grokkingAnalyzer);
 registerRunAnalyzer(outcomeAnalyzer);
+registerRunAnalyzer(effdimCrossoverAnalyzer);

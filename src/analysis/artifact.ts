@@ -49,7 +49,7 @@ export function readStoredArtifact(store: Store, runId: string, name: string, ep
     out.tensors = {};
     for (const t of f.names()) {
       const { dtype, shape } = f.info(t);
-      out.tensors[t] = { dtype, shape, data: Array.from(INTEGER_DTYPES.has(dtype) ? f.getInt32(t) : f.getFloat32(t)) };
+      out.tensors[t] = { dtype, shape, data: Array.from(INTEGER_DTYPES.has(dtype) ? f.getInt32(t) : dtype === 'F64' ? f.getFloat64(t) : f.getFloat32(t)) };
     }
   }
   return out;

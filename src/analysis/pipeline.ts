@@ -161,7 +161,7 @@ export async function analyseRuns(store: Store, runIdsIn: string[], opts: Analys
     const rep = reports.get(runId)!;
     for (const ra of listRunAnalyzers()) {
       if (metrics.length === 0) { rep.runSummaries[ra.name] = null; continue; }
-      const summary = ra.analyseRun({ runId, metrics, options });
+      const summary = ra.analyseRun({ runId, metrics, options, store });
       store.putAnalysis(runId, metrics[metrics.length - 1].epoch, ra.name, ra.params(options), summary);
       rep.runSummaries[ra.name] = summary;
     }
