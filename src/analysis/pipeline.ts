@@ -94,7 +94,8 @@ export interface RunAnalysisReport {
 
 export interface AnalyseResult { runs: RunAnalysisReport[]; tasks: number; jobs: number; seconds: number }
 
-function resolveOptions(opts: AnalyseOptions): AnalysisOptions {
+/** The analysis options with their defaults, checked (one-line badInput). */
+export function resolveOptions(opts: Partial<AnalysisOptions>): AnalysisOptions {
   const o: AnalysisOptions = {
     lowFreqs: opts.lowFreqs ?? DEFAULT_OPTIONS.lowFreqs,
     flatAsZero: opts.flatAsZero ?? DEFAULT_OPTIONS.flatAsZero,
@@ -115,6 +116,29 @@ export async function analyseRuns(store: Store, runIdsIn: string[], opts: Analys
   const runIds = [...new Set(runIdsIn)];
   const options = resolveOptions(opts);
   if (opts.jobs !== undefined && (!Number.isInteger(opts.jobs) || opts.jobs < 1)) throw badInput(`--jobs must be an integer ≥ 1, got ${opts.jobs}`);
+  const { tasks, reports } = planAnalysis(store, runIds, options);
+  const jobs = Math.max(1, Math.min(opts.jobs ?? availableParallelism(), tasks.length));
+  let finished = 0;
+  const record = (task: Task, results: TaskResult[]): void => {
+    for (const r of results) {
+      const a = getAnalyzer(r.analyzer);
+      store.putAnalysis(task.runId, task.epoch, a.name, a.params(options), r.summary, r.path);
+    }
+    const rep = reports.get(task.runId)!;
+    if (results.some((r) => !r.reused)) rep.computed++; else rep.resummarised++;
+    finished++;
+    opts.onProgress?.({ done: finished, total: tasks.length, runId: task.runId, epoch: task.epoch });
+  };
+  await executeTasks(tasks, jobs, record);
+  analyseRunMetrics(store, runIds, options, reports);
+  return { runs: [...reports.values()], tasks: tasks.length, jobs, seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * What analysing these runs would compute: a task per checkpoint that some analyzer has not
+ * analysed with these options (or whose artifact is gone), and a report per run (ids must exist).
+ */
+export function planAnalysis(store: Store, runIds: readonly string[], options: AnalysisOptions): { tasks: Task[]; reports: Map<string, RunAnalysisReport> } {
   const analyzers = listAnalyzers();
   const tasks: Task[] = [];
   const reports = new Map<string, RunAnalysisReport>();
@@ -137,25 +161,21 @@ export async function analyseRuns(store: Store, runIdsIn: string[], opts: Analys
       else tasks.push({ id: tasks.length, runId, epoch: cp.epoch, checkpointPath: cp.path, items, options });
     }
   }
-  const jobs = Math.max(1, Math.min(opts.jobs ?? availableParallelism(), tasks.length));
-  let finished = 0;
-  const record = (task: Task, results: TaskResult[]): void => {
-    for (const r of results) {
-      const a = getAnalyzer(r.analyzer);
-      store.putAnalysis(task.runId, task.epoch, a.name, a.params(options), r.summary, r.path);
-    }
-    const rep = reports.get(task.runId)!;
-    if (results.some((r) => !r.reused)) rep.computed++; else rep.resummarised++;
-    finished++;
-    opts.onProgress?.({ done: finished, total: tasks.length, runId: task.runId, epoch: task.epoch });
-  };
-  if (tasks.length > 0) {
-    if (jobs === 1) {
-      const k = loadKernels();
-      const scratch = new Scratch();
-      for (const t of tasks) record(t, withContext(t, () => runTask(k, t, scratch)));
-    } else await runInWorkers(tasks, jobs, record);
-  }
+  return { tasks, reports };
+}
+
+/** Run the tasks, in this thread (jobs 1) or on `jobs` worker threads; `record` is called in this thread as each finishes. */
+export async function executeTasks(tasks: Task[], jobs: number, record: (t: Task, r: TaskResult[]) => void): Promise<void> {
+  if (tasks.length === 0) return;
+  if (jobs === 1) {
+    const k = loadKernels();
+    const scratch = new Scratch();
+    for (const t of tasks) record(t, withContext(t, () => runTask(k, t, scratch)));
+  } else await runInWorkers(tasks, jobs, record);
+}
+
+/** The run analyzers (grokking time, outcome) over each run's metrics, stored; their summaries go into `reports`. */
+export function analyseRunMetrics(store: Store, runIds: readonly string[], options: AnalysisOptions, reports: Map<string, RunAnalysisReport>): void {
   for (const runId of runIds) {
     const metrics = store.getMetrics(runId);
     const rep = reports.get(runId)!;
@@ -166,7 +186,6 @@ export async function analyseRuns(store: Store, runIdsIn: string[], opts: Analys
       rep.runSummaries[ra.name] = summary;
     }
   }
-  return { runs: [...reports.values()], tasks: tasks.length, jobs, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** Prefix a task's error with its run and epoch. */

@@ -90,6 +90,17 @@ export interface AnalysisRow<S = unknown> {
   path: string | null;
 }
 
+/** An analysis row as the database holds it (`mergeAnalyses`). */
+export interface RawAnalysisRow {
+  epoch: number;
+  analyzer: string;
+  /** canonicalJson of the analyzer's parameters. */
+  params: string;
+  summary_json: string;
+  /** Relative to the store directory, or absolute; null without an artifact. */
+  path: string | null;
+}
+
 const RUN_UPDATABLE: ReadonlySet<string> = new Set([
   'p',
   'seed',
@@ -561,6 +572,32 @@ export class Store {
       summary: JSON.parse(r.summary_json) as S,
       path: r.path === null ? null : this.fromStored(r.path),
     }));
+  }
+
+  /**
+   * Store analysis rows as given (params canonical JSON, summary JSON text, path relative to the
+   * store or absolute) in one transaction, skipping rows already stored identically; the number
+   * written. Used to merge results written by Slurm tasks into their run folders.
+   */
+  mergeAnalyses(runId: string, rows: readonly RawAnalysisRow[]): number {
+    checkRunId(runId);
+    let written = 0;
+    this.guard('merge analysis', () =>
+      this.db.transaction(() => {
+        const get = this.db.prepare('SELECT summary_json, path FROM analysis WHERE run_id = ? AND epoch = ? AND analyzer = ? AND params = ?');
+        const put = this.db.prepare(
+          `INSERT OR REPLACE INTO analysis (run_id, epoch, analyzer, params, summary_json, path) VALUES (?, ?, ?, ?, ?, ?)`,
+        );
+        for (const r of rows) {
+          const path = r.path === null ? null : this.toStored(r.path);
+          const old = get.get(runId, r.epoch, r.analyzer, r.params) as { summary_json: string; path: string | null } | undefined;
+          if (old && old.summary_json === r.summary_json && old.path === path) continue;
+          put.run(runId, r.epoch, r.analyzer, r.params, r.summary_json, path);
+          written++;
+        }
+      }).immediate(),
+    );
+    return written;
   }
 
   /** The epochs already analysed by `analyzer` with exactly these parameters. */

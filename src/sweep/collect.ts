@@ -8,9 +8,10 @@
  * alone; an unchanged one is skipped, so collecting is cheap to repeat.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
+import { failure } from '../errors.js';
 import { type FolderState, PROGRESS_FILE, RunFolderStore } from '../store/run-folder.js';
-import type { RunRow, Store } from '../store/store.js';
+import type { MetricRow, RunRow, Store } from '../store/store.js';
 
 export interface CollectResult {
   /** Runs whose folder was merged now. */
@@ -39,21 +40,73 @@ export function folderRuns(storeDir: string): string[] {
   return readdirSync(runs).filter((id) => !id.startsWith('.') && existsSync(join(runs, id, PROGRESS_FILE))).sort();
 }
 
-/** Merge the folders of `runIds` (default: every run with a folder state) into the database. */
-export function collectRuns(store: Store, runIds?: readonly string[]): CollectResult {
-  const folder = new RunFolderStore(store.dir);
-  const res: CollectResult = { merged: [], unchanged: [], newerInDb: [] };
-  for (const id of runIds ?? folderRuns(store.dir)) {
-    const snap = snapshot(folder, id);
+interface Snapshot { id: string; state: FolderState; metrics: ReturnType<RunFolderStore['getMetrics']> }
+
+/** The folder states of `runIds` (default: every run with one), read and checked before anything is written. */
+export function readRunFolders(storeDir: string, runIds?: readonly string[]): Snapshot[] {
+  const folder = new RunFolderStore(storeDir);
+  const out: Snapshot[] = [];
+  for (const id of runIds ?? folderRuns(storeDir)) {
+    let snap: ReturnType<typeof snapshot>;
+    try {
+      snap = snapshot(folder, id);
+    } catch (err) {
+      throw failure(`run folder ${join(storeDir, 'runs', id)} is damaged: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}; nothing was merged`);
+    }
     if (!snap) continue;
-    const row = pickRow(snap.state.run);
+    checkSnapshot(storeDir, id, snap.state, snap.metrics);
+    out.push({ id, ...snap });
+  }
+  return out;
+}
+
+/** Merge folders read by readRunFolders, one transaction per run. */
+export function applyRunFolders(store: Store, snaps: readonly Snapshot[]): CollectResult {
+  const res: CollectResult = { merged: [], unchanged: [], newerInDb: [] };
+  for (const { id, state, metrics } of snaps) {
+    const row = pickRow(state.run);
     const db = store.getRun(id);
     if (db && sameState(pickRow(db), row)) { res.unchanged.push(id); continue; }
     if (db && db.updated_at > row.updated_at) { res.newerInDb.push(id); continue; }
-    store.replaceRun(row, snap.metrics, snap.state.checkpoints.map((c) => ({ ...c, path: join(store.dir, c.path) })));
+    store.replaceRun(row, metrics, state.checkpoints.map((c) => ({ ...c, path: join(store.dir, c.path) })));
     res.merged.push(id);
   }
   return res;
+}
+
+/**
+ * Merge the folders of `runIds` (default: every run with a folder state) into the database. Every
+ * folder is read and checked first: a damaged one is a one-line failure and nothing is written.
+ */
+export function collectRuns(store: Store, runIds?: readonly string[]): CollectResult {
+  return applyRunFolders(store, readRunFolders(store.dir, runIds));
+}
+
+const STATUSES = new Set(['created', 'training', 'done', 'diverged', 'imported']);
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
+/** A folder state that the database can take as it is: a one-line failure naming the run and the fault otherwise. */
+function checkSnapshot(storeDir: string, id: string, s: FolderState, metrics: readonly MetricRow[]): void {
+  const bad = (why: string): never => { throw failure(`run folder ${join(storeDir, 'runs', id)} is damaged: ${why}; nothing was merged`); };
+  const r = s.run as unknown as Record<string, unknown>;
+  if (r.run_id !== id) bad(`its progress.json is for run ${JSON.stringify(r.run_id)}`);
+  for (const k of ['p', 'seed', 'data_seed', 'epochs', 'epochs_done'] as const) if (!isCount(r[k])) bad(`${k} is ${JSON.stringify(r[k])}, not a count`);
+  for (const k of ['memorise_epoch', 'grok_epoch'] as const) if (r[k] !== null && r[k] !== undefined && !isCount(r[k])) bad(`${k} is ${JSON.stringify(r[k])}`);
+  for (const k of ['config_json', 'engine', 'source', 'created_at', 'updated_at'] as const) if (typeof r[k] !== 'string') bad(`${k} is missing`);
+  if (!STATUSES.has(r.status as string)) bad(`status ${JSON.stringify(r.status)} is unknown`);
+  try { JSON.parse(r.config_json as string); } catch { bad('config_json is not JSON'); }
+  const done = s.run.epochs_done;
+  for (const c of s.checkpoints as unknown as Record<string, unknown>[]) {
+    if (c === null || typeof c !== 'object' || !isCount(c.epoch) || !isCount(c.step) || typeof c.path !== 'string') { bad('a checkpoint entry is malformed'); return; }
+    if ((c.epoch as number) > done) bad(`checkpoint ${c.epoch} is past epochs_done ${done}`);
+    const rel = c.path as string;
+    if (isAbsolute(rel) || rel.split(/[\\/]/).includes('..')) bad(`checkpoint ${c.epoch}'s path ${rel} is outside the store`);
+    if (!existsSync(join(storeDir, rel))) bad(`checkpoint file ${rel} is missing`);
+  }
+  for (const m of metrics) {
+    const okNum = (v: unknown) => typeof v === 'number' || v === null;
+    if (!isCount(m.epoch) || !okNum(m.train_loss) || !okNum(m.train_acc) || !okNum(m.test_loss) || !okNum(m.test_acc)) bad(`a metrics row (epoch ${JSON.stringify(m.epoch)}) is malformed`);
+  }
 }
 
 /**

@@ -53,7 +53,7 @@ export interface SlurmSweepOptions extends SlurmOptions {
 export interface TaskRecord { runId: string; jobId: string; taskId: number; submittedAt: string }
 
 /** Slurm states of a task that is still alive (queued, running or on its way to either). */
-const ALIVE = new Set(['PENDING', 'RUNNING', 'CONFIGURING', 'COMPLETING', 'SUSPENDED', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_FED',
+export const ALIVE: ReadonlySet<string> = new Set(['PENDING', 'RUNNING', 'CONFIGURING', 'COMPLETING', 'SUSPENDED', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_FED',
   'RESIZING', 'SIGNALING', 'STAGE_OUT', 'RESV_DEL_HOLD', 'SPECIAL_EXIT', 'STOPPED']);
 
 /** Run a Slurm command; its stdout, or a one-line failure with its stderr. */
@@ -75,26 +75,28 @@ function sh(word: string): string {
 }
 
 export function slurmDir(storeDir: string): string { return join(storeDir, 'slurm'); }
-function ledgerPath(storeDir: string): string { return join(slurmDir(storeDir), 'tasks.json'); }
+/** The sweep's ledger; `grokbench analyze --executor slurm` keeps its own (ANALYZE_LEDGER). */
+export const SWEEP_LEDGER = 'tasks.json';
+function ledgerPath(storeDir: string, file: string): string { return join(slurmDir(storeDir), file); }
 export function taskLogPath(storeDir: string, t: Pick<TaskRecord, 'jobId' | 'taskId'>): string {
   return join(slurmDir(storeDir), 'logs', `${t.jobId}_${t.taskId}.out`);
 }
 
-/** Every task ever submitted for this store, oldest first. */
-export function readLedger(storeDir: string): TaskRecord[] {
-  const p = ledgerPath(storeDir);
+/** Every task ever submitted for this store (by sweeps, or the ledger `file`), oldest first. */
+export function readLedger<T extends TaskRecord = TaskRecord>(storeDir: string, file = SWEEP_LEDGER): T[] {
+  const p = ledgerPath(storeDir, file);
   if (!existsSync(p)) return [];
   try {
-    const v = JSON.parse(readFileSync(p, 'utf8')) as { tasks?: TaskRecord[] };
+    const v = JSON.parse(readFileSync(p, 'utf8')) as { tasks?: T[] };
     return Array.isArray(v.tasks) ? v.tasks : [];
   } catch {
     throw failure(`${p} is damaged (not JSON); remove it only when no task of this store is queued or running`);
   }
 }
 
-function writeLedger(storeDir: string, tasks: TaskRecord[]): void {
+export function writeLedger(storeDir: string, tasks: readonly TaskRecord[], file = SWEEP_LEDGER): void {
   mkdirSync(slurmDir(storeDir), { recursive: true });
-  writeFileAtomic(ledgerPath(storeDir), JSON.stringify({ tasks }, null, 1) + '\n');
+  writeFileAtomic(ledgerPath(storeDir, file), JSON.stringify({ tasks }, null, 1) + '\n');
 }
 
 /**
