@@ -7,8 +7,9 @@
  * /usr/bin/python3) in every thread and OpenBLAS core-type setting, and the ratios; then the time
  * to analyse a full 251-checkpoint run (bench/analysis.ts), and outcome + neuron dynamics of such a
  * run from its stored artifacts (bench/outcome.ts).
- * Environment: BENCH_EPOCHS (default 100), BENCH_LATE_EPOCHS (default 2000), BENCH_PROCESS_EPOCHS
- * (default 1000; 0 skips), BENCH_TORCH_EPOCHS (default 20), BENCH_SKIP_TORCH=1, BENCH_SKIP_ANALYSIS=1,
+ * Environment: BENCH_EPOCHS (default 100), BENCH_LATE_EPOCHS (default 2000), BENCH_LATE_CHECKPOINTS
+ * (p=113 checkpoint files to time epochs from, see training.ts), BENCH_PROCESS_EPOCHS (default 1000;
+ * 0 skips), BENCH_FULL_RUN=1 (also a whole 25,000-epoch p=113 run, about 8 minutes: its mean ms/epoch), BENCH_TORCH_EPOCHS (default 20), BENCH_SKIP_TORCH=1, BENCH_SKIP_ANALYSIS=1,
  * BENCH_SKIP_OUTCOME=1.
  */
 import { spawnSync } from 'node:child_process';
@@ -71,6 +72,9 @@ async function main(): Promise<void> {
       console.log(`  ${t.threads} thread(s): p=113 default config from init ${t.earlyMs.toFixed(2)} ms/epoch (CPU ${t.earlyCpuMs.toFixed(2)}), ` +
         `GEMMs ${t.gflops.toFixed(0)} GFLOP/s in-loop (${(100 * t.gflops / pk).toFixed(0)} % of peak); ` +
         `demo preset early ${t.lateEarlyMs.toFixed(2)} / late ${t.lateMs.toFixed(2)} ms/epoch (late/early ${(t.lateMs / t.lateEarlyMs).toFixed(2)})`);
+      for (const c of t.checkpoints) {
+        console.log(`    p=113 from ${c.file}: ${c.ms.toFixed(2)} ms/epoch, late/early ${(c.ms / t.earlyMs).toFixed(2)} (target ≤ 1.25; test loss ${c.testLoss.toExponential(2)})`);
+      }
     }
     for (const g of r.gemm) console.log(`    gemm ${g.shape}, ${g.threads} thread(s): ${g.gflops.toFixed(0)} GFLOP/s (${(100 * g.gflops / (peak1 * g.threads)).toFixed(0)} % of peak)`);
   }
@@ -89,6 +93,19 @@ async function main(): Promise<void> {
       if (run.status !== 0) { console.log(`whole process on ${r.path}: failed (${run.stderr.trim().split('\n').pop()})`); continue; }
       whole[r.path] = ms;
       console.log(`whole process, grokbench train --p 113 --epochs ${procEpochs} --threads 2, ${r.path}: ${ms.toFixed(2)} ms/epoch (target ≤ ${r.path === 'avx512' ? 15 : 22})`);
+    }
+  }
+  if (process.env.BENCH_FULL_RUN === '1') {
+    // The mean over a whole run: 25,000 epochs from initialisation through grokking (p=113, seed 999, data seed 598), 2 threads.
+    const store = mkdtempSync(join(os.tmpdir(), 'grokbench-bench-'));
+    const t0 = performance.now();
+    const run = spawnSync(process.execPath, [join(packageRoot(), 'bin', 'grokbench'), 'train', '--p', '113', '--seed', '999', '--epochs', '25000', '--threads', '2', '--store', store, '--json'], { encoding: 'utf8' });
+    const ms = (performance.now() - t0) / 25000;
+    rmSync(store, { recursive: true, force: true });
+    if (run.status !== 0) console.log(`full run: failed (${run.stderr.trim().split('\n').pop()})`);
+    else {
+      const j = JSON.parse(run.stdout) as { grok_epoch: number | null; final: { test_loss: number | null } };
+      console.log(`full run, grokbench train --p 113 --seed 999 --epochs 25000 --threads 2: mean ${ms.toFixed(2)} ms/epoch whole process (grok epoch ${j.grok_epoch}, final test loss ${(j.final.test_loss ?? NaN).toExponential(2)})`);
     }
   }
   const best = Math.min(...results.flatMap((r) => r.threads.map((t) => t.earlyMs)));

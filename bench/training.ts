@@ -6,6 +6,10 @@
  *     from training the demo preset (p=59, groks at about epoch 450) for BENCH_LATE_EPOCHS
  *     (default 2000) epochs in the parent, on its own path: every path gives the same bits, so it
  *     is the state each path would reach itself. Its early epochs are timed the same way;
+ *   - late, p=113 (BENCH_LATE_CHECKPOINTS: comma-separated checkpoint files of a p=113 run at the
+ *     default config, e.g. its epoch-9000 and epoch-25000 weights): ms/epoch of the default config
+ *     continuing from each checkpoint's weights (AdamW moments fresh: the epoch's work does not
+ *     depend on them beyond their subnormals), against the same epochs from initialisation;
  *   - GEMM GFLOP/s of the model's largest products and the machine's peak: core clock measured
  *     with dependent integer adds, one core's FMA throughput measured in registers, and
  *     peak = FMA units × lanes × 2 flops × clock × cores.
@@ -22,6 +26,7 @@ import { Params } from '../src/model/params.js';
 import { initParams } from '../src/model/init.js';
 import { makeSplit } from '../src/data/dataset.js';
 import { AdamW } from '../src/train/adamw.js';
+import { loadCheckpoint } from '../src/model/checkpoint.js';
 
 /** The demo preset (src/cli/demo.ts). */
 export const LATE_CONFIG: TrainConfig = { ...DEFAULTS, p: 59, fracTrain: 0.5, lr: 3e-3, epochs: 1000, checkpointEvery: 50 };
@@ -95,7 +100,8 @@ export function makeLateState(k: Kernels, epochs: number, file: string): { early
 
 export interface PathResult {
   path: string; reason: string;
-  threads: { threads: number; earlyMs: number; earlyCpuMs: number; gflops: number; lateEarlyMs: number; lateMs: number; lateCpuMs: number }[];
+  threads: { threads: number; earlyMs: number; earlyCpuMs: number; gflops: number; lateEarlyMs: number; lateMs: number; lateCpuMs: number;
+    checkpoints: { file: string; ms: number; testLoss: number }[] }[];
   gemm: { shape: string; threads: number; gflops: number }[];
   clockGHz: number; fmaPeak1: number; lanes: number;
 }
@@ -121,7 +127,14 @@ function worker(stateFile: string, epochs: number): PathResult {
     const le = late.time(slow ? 3 : 50);
     late.load(stateFile);
     const ll = late.time(slow ? 3 : 50);
-    res.threads.push({ threads, earlyMs: e.ms, earlyCpuMs: e.cpuMs, gflops: perEpoch / e.ms / 1e6, lateEarlyMs: le.ms, lateMs: ll.ms, lateCpuMs: ll.cpuMs });
+    const checkpoints: { file: string; ms: number; testLoss: number }[] = [];
+    for (const file of (process.env.BENCH_LATE_CHECKPOINTS ?? '').split(',').filter(Boolean)) {
+      const from = new Loop(nk, DEFAULTS);
+      from.params.flat.set(loadCheckpoint(file, from.params.config).params.flat);
+      for (let i = 0; i < 3; i++) from.epoch();
+      checkpoints.push({ file, ms: from.time(slow ? 3 : epochs).ms, testLoss: from.lastTestLoss });
+    }
+    res.threads.push({ threads, earlyMs: e.ms, earlyCpuMs: e.cpuMs, gflops: perEpoch / e.ms / 1e6, lateEarlyMs: le.ms, lateMs: ll.ms, lateCpuMs: ll.cpuMs, checkpoints });
     // The model's largest products (train forward/backward, evaluation) one by one.
     for (const [M, N, K, ta, tb] of [[8939, 113, 512, false, false], [512, 113, 3830, true, false], [3830, 512, 113, false, true], [908, 512, 128, false, false]] as const) {
       const A = new Float32Array(M * K).fill(0.5), B = new Float32Array(K * N).fill(0.25), C = new Float32Array(M * N);
