@@ -22,6 +22,7 @@ import type { CurvatureSummary } from './analyzers/curvature.js';
 import { outcomeGrokked, runOutcome, type RunOutcome } from './outcome.js';
 import { median } from './stats.js';
 import type { Cell, StudySection } from './study.js';
+import { effdimTrajectorySections } from './study-effdim.js';
 
 export const SPECIALISED = 0.7;
 
@@ -158,5 +159,6 @@ export function furtherSections(store: Store, runIds: readonly string[]): StudyS
     const cu = initialCurvature(store, id); if (cu) c.push(cu);
     const am = attentionMatch(store, id, run.p); if (am) a.push(am);
   }
-  return [sectionGradient(g), sectionCurvature(c), sectionAttention(a)].filter((s): s is StudySection => s !== null);
+  return [sectionGradient(g), sectionCurvature(c), sectionAttention(a)].filter((s): s is StudySection => s !== null)
+    .concat(effdimTrajectorySections(store, runIds));
 }

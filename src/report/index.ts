@@ -21,6 +21,7 @@ import type { Store } from '../store/store.js';
 import { disambiguateLabels, isAnalysed, loadRunModel } from '../views/model.js';
 import { toCsv } from '../views/csv.js';
 import { furtherFigures } from './figures/further.js';
+import { moreFurtherFigures } from './figures/further-more.js';
 import { VL_CONFIG, VL_SCHEMA } from '../views/figures/common.js';
 import { frameEpochs } from '../views/figures/distribution.js';
 import { buildViews } from '../views/index.js';
@@ -90,7 +91,7 @@ export async function writeReport(store: Store, runIds: string[], outDir: string
 
   const kernels = loadKernels({ quiet: true });
   const figures = buildFigures(runs, K, kernels);
-  figures.push(...furtherFigures(store, runs));
+  figures.push(...furtherFigures(store, runs), ...moreFurtherFigures(store, runs));
   const galleries: GalleryRun[] = [];
   for (const r of runs) {
     const g = buildGallery(kernels, r, opts.galleryEpochs);
