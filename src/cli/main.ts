@@ -30,7 +30,21 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * A reader that stops early (`grokbench … | head`) closes the pipe: the next write fails with
+ * EPIPE. That is not an error of grokbench: exit at once, quietly, with status 0 (as a program
+ * killed by SIGPIPE would, without the status).
+ */
+export function exitQuietlyOnEpipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
 export async function main(argv: string[]): Promise<void> {
+  exitQuietlyOnEpipe(process.stdout);
+  exitQuietlyOnEpipe(process.stderr);
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {

@@ -15,13 +15,16 @@ export function register(program: Command): void {
       .option('--low-freqs <K>', 'K: coarseness counts frequencies 1..K', intArg('--low-freqs', 1), 3),
   ).action(async (o: ServeOpts) => {
     if (o.port > 65535) throw badInput(`--port must be at most 65535, got ${o.port}`);
+    // '' would mean every address of the machine: say so explicitly (0.0.0.0 or ::) if that is meant.
+    if (o.host.trim() === '' || /[\s/]/.test(o.host)) throw badInput(`--host must be an address or host name of this machine, got '${o.host}'`);
     let s;
     try {
       s = await startServer({ storeDir: storeDirOf(o), port: o.port, host: o.host, lowFreqs: o.lowFreqs });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE') throw badInput(`port ${o.port} on ${o.host} is in use (give --port)`);
-      if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw badInput(`--host ${o.host} is not an address of this machine`);
+      if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL' || code === 'EINVAL') throw badInput(`--host ${o.host} is not an address of this machine`);
+      if (code === 'EACCES') throw badInput(`not allowed to listen on port ${o.port} of ${o.host} (give a --port above 1023)`);
       throw err;
     }
     const line = o.json ? JSON.stringify({ url: s.url, token: s.token, open: s.openUrl }) : `grokbench serve: ${s.openUrl}`;

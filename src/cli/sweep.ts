@@ -28,7 +28,7 @@ export const DEFAULT_REPORT_DIR = './grokbench-report';
 interface SweepOpts extends SettingsOpts, GlobalOpts {
   preset?: string; primes?: number[]; seeds?: number[]; dataSeeds?: number[]; jitters?: number[]; jobs?: number; threadsPerJob?: number;
   out: string; report: boolean; analyze: boolean;
-  executor: string; partition?: string; cpusPerTask?: number; time?: string; sbatchArg?: string[];
+  executor: string; partition?: string; cpusPerTask?: number; time?: string; sbatchArg?: string[]; progressJsonl?: boolean;
 }
 
 /** One run of the final result (`--json` prints `{runs: [these], ...}`). */
@@ -81,6 +81,7 @@ export function register(program: Command): void {
     .addOption(new Option('--executor <name>', 'where runs train: local child processes, or Slurm array tasks').choices(['local', 'slurm']).default('local'))
     .option('--partition <P>', 'Slurm partition of the tasks (--executor slurm)')
     .option('--cpus-per-task <N>', 'Slurm CPUs (engine threads) of each task [1] (--executor slurm)', intArg('--cpus-per-task', 1))
+    .addOption(new Option('--progress-jsonl', "machine-readable progress: one JSON line per run's change on stdout (used by grokbench serve)").hideHelp())
     .option('--time <T>', 'Slurm time limit of each task, e.g. 2:00:00 (a task out of time is resubmitted and resumes) (--executor slurm)')
     .option('--sbatch-arg <arg>', 'an extra sbatch argument, e.g. --sbatch-arg=--qos=long (repeatable) (--executor slurm)', (v: string, prev: string[] = []) => [...prev, v])
     .addHelpText('after', HELP)
@@ -183,7 +184,19 @@ async function sweep(o: SweepOpts): Promise<void> {
       if (!finished) toTrain.push(r);
     }
     const states = [...progress.values()];
-    const display = new SweepDisplay(!!o.json);
+    const display = new SweepDisplay(!!o.json || !!o.progressJsonl);
+    // --progress-jsonl: the plan, then each run's state and epoch (at most every 500 ms per run while it trains).
+    const lastJsonl = new Map<string, number>();
+    const jsonl = (s: RunProgress, force: boolean): void => {
+      if (!o.progressJsonl) return;
+      const now = performance.now();
+      if (!force && now - (lastJsonl.get(s.runId) ?? -Infinity) < 500) return;
+      lastJsonl.set(s.runId, now);
+      process.stdout.write(JSON.stringify({ type: 'run', run_id: s.runId, state: s.state, epoch: s.epoch, epochs: s.epochs, test_acc: s.testAcc }) + '\n');
+    };
+    if (o.progressJsonl) {
+      process.stdout.write(JSON.stringify({ type: 'plan', runs: plan.map((r) => { const s = progress.get(r.runId)!; return { run_id: r.runId, p: r.p, seed: r.seed, data_seed: r.dataSeed, jitter: r.jitter, state: s.state, epoch: s.epoch, epochs: s.epochs }; }) }) + '\n');
+    }
     if (!o.json) {
       const skipped = plan.length - toTrain.length;
       const dims = [`${primes.length} prime(s)`, `${seeds.length} seed(s)`];
@@ -203,6 +216,7 @@ async function sweep(o: SweepOpts): Promise<void> {
         s.rate = 0;
         display.event(`sweep: ${run.runId} ${adopted === true ? 'already queued or running (adopted)' : 'started'}${s.epoch > 0 ? ` (resuming from epoch ${s.epoch})` : ''}`, 'plain');
         display.update(states, jobs, true);
+        jsonl(s, true);
       },
       onProgress: (run: SweepRun, p: ChildProgress) => {
         const s = progress.get(run.runId)!;
@@ -213,6 +227,7 @@ async function sweep(o: SweepOpts): Promise<void> {
         s.epoch = p.epoch;
         if (p.testAcc !== null) s.testAcc = p.testAcc;
         display.update(states, jobs);
+        jsonl(s, false);
       },
       onExit: (run: SweepRun, e: ChildExit) => {
         exits.set(run.runId, e);
@@ -228,6 +243,7 @@ async function sweep(o: SweepOpts): Promise<void> {
           display.event(`grokbench: run ${run.runId} failed: ${e.message ?? 'unknown error'}`, 'important');
         }
         display.update(states, jobs, true);
+        jsonl(s, true);
       },
     };
     const runner = slurm

@@ -2,8 +2,8 @@
  * `grokbench serve`: the researcher's dashboard over one store, on node:http.
  *
  * Pages (one HTML shell each, drawn by server/client.ts with Vega-Lite from the same views as the
- * report): `/` the variant table and the jobs, `/run/RUN` one run, `/compare?runs=A,B` several.
- * API: `/api/runs`, `/api/run/RUN` (read model summary and its views), `/api/run/RUN/maps?epoch=E`
+ * report): `/` the variant table, `/jobs` the jobs (start, progress of each run, cancel, resume), `/run/RUN` one run, `/compare?runs=A,B` several.
+ * API: `/api/runs` (`?fields=basic`: from the runs table alone, drawn first), `/api/run/RUN` (read model summary and its views), `/api/run/RUN/maps?epoch=E`
  * (every neuron's activation map at one checkpoint, binary), `/api/run/RUN/neuron/N?epoch=E`,
  * `/api/compare?runs=…`, `/api/jobs` (GET; POST starts one), `/api/jobs/ID/cancel|resume` (POST),
  * `/api/settings`, `/api/events` (server-sent events: runs' progress and jobs).
@@ -24,6 +24,7 @@ import { palette } from '../views/colormap.js';
 import { buildViews } from '../views/index.js';
 import { checkpointMaps, powerSpectrum, type QuantisedMaps } from '../views/maps.js';
 import { disambiguateLabels, loadRunModel, type RunModel } from '../views/model.js';
+import { runJitter } from '../analysis/outcome.js';
 import { computeStudyFromData } from '../views/study.js';
 import type { Figure } from '../views/types.js';
 import { browserBundles } from '../report/html.js';
@@ -69,7 +70,24 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const K = o.lowFreqs ?? 3;
   const host = o.host ?? '127.0.0.1';
   const token = o.token ?? randomBytes(18).toString('base64url');
-  const store = Store.open(o.storeDir, { create: true });
+  // Bind first: an address or port that cannot be had leaves no store behind.
+  let dispatch: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
+  const server = createServer((req, res) => {
+    if (dispatch) { dispatch(req, res); return; }
+    res.writeHead(503, { 'content-type': 'application/json; charset=utf-8' });
+    res.end(JSON.stringify({ error: 'grokbench: the server is starting' }));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port ?? 8060, host, () => { server.off('error', reject); resolve(); });
+  });
+  let store: Store;
+  try {
+    store = Store.open(o.storeDir, { create: true });
+  } catch (err) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw err;
+  }
   let kernels: Kernels | null = null;
   const kern = (): Kernels => (kernels ??= loadKernels({ quiet: true }));
 
@@ -77,7 +95,8 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const models = new Map<string, { key: string; model: RunModel }>();
   const stamp = (id: string): string => {
     const r = store.getRun(id)!;
-    return `${r.epochs_done}|${r.status}|${r.updated_at}|${store.listCheckpoints(id).length}|${store.getAnalyses(id, 'neuron_fourier').length}`;
+    const c = store.checkpointStamp(id);
+    return `${r.epochs_done}|${r.status}|${r.updated_at}|${c.n}|${c.last}|${store.countAnalyses(id, 'neuron_fourier')}`;
   };
   const model = (id: string): RunModel => {
     if (!RUN_ID.test(id) || !store.getRun(id)) throw new HttpError(404, `no run ${id} in the store`);
@@ -110,7 +129,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   };
   const jobs = new Jobs(store, { onChange: (job) => send('job', job) });
   let lastRuns = '';
-  const runRows = () => store.listRuns().map((r) => ({ run_id: r.run_id, epochs_done: r.epochs_done, epochs: r.epochs, status: r.status, checkpoints: store.listCheckpoints(r.run_id).length }));
+  const runRows = () => store.listRuns().map((r) => ({ run_id: r.run_id, epochs_done: r.epochs_done, epochs: r.epochs, status: r.status, checkpoints: store.checkpointStamp(r.run_id).n }));
   const ticker = setInterval(() => {
     if (clients.size === 0) return;
     try {
@@ -137,6 +156,14 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     };
   });
 
+  /** The home rows from the runs table alone (no read model): the table is drawn with these first. */
+  const basicRows = () => store.listRuns().map((r) => ({
+    run_id: r.run_id, p: r.p, seed: r.seed, data_seed: r.data_seed, jitter: runJitter(r), status: r.status,
+    epochs_done: r.epochs_done, epochs: r.epochs, checkpoints: store.checkpointStamp(r.run_id).n, analysed: null,
+    outcome: null, onset: null, grok_epoch: r.grok_epoch, grok_epoch_acc: null, memorise_epoch: r.memorise_epoch,
+    key_frequencies: [], committed_frequencies: [], final_test_loss: null, basic: true,
+  }));
+
   const figuresJson = (figs: Figure[]) => figs.map((f) => ({ name: f.name, title: f.title, caption: f.caption, spec: f.spec }));
 
   const runJson = (id: string) => {
@@ -156,7 +183,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   };
 
   /** Binary: u32 header length, header JSON, then d_mlp × p² bytes of map indices. */
-  const mapsBinary = (id: string, epochText: string | null): Buffer => {
+  const mapsBinary = (id: string, epochText: string | null): [Buffer, Buffer] => {
     const m = model(id);
     const epoch = Number(epochText);
     if (epochText === null || !Number.isInteger(epoch)) throw new HttpError(400, 'epoch must be an integer');
@@ -171,7 +198,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     }));
     const len = Buffer.alloc(4);
     len.writeUInt32LE(header.length);
-    return Buffer.concat([len, header, Buffer.from(q.indices.buffer, q.indices.byteOffset, q.indices.byteLength)]);
+    return [Buffer.concat([len, header]), Buffer.from(q.indices.buffer, q.indices.byteOffset, q.indices.byteLength)];
   };
 
   const neuronJson = (id: string, nText: string, epochText: string | null) => {
@@ -207,13 +234,13 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     };
   };
 
-  const page = (kind: 'home' | 'run' | 'compare', title: string, shownToken: string, extra: Record<string, string> = {}): string => {
+  const page = (kind: 'home' | 'run' | 'compare' | 'jobs', title: string, shownToken: string, extra: Record<string, string> = {}): string => {
     const data = Object.entries({ page: kind, ...extra }).map(([k, v]) => ` data-${k}="${esc(v)}"`).join('');
     return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <meta name="gb-token" content="${esc(shownToken)}">
 <style>${PAGE_CSS}</style>
 <script src="/static/vega.js"></script><script src="/static/vega-lite.js"></script><script src="/static/vega-embed.js"></script>
-</head><body${data}><header><a href="/" class="home">grokbench</a> <span class="store">${esc(store.dir)}</span> <span id="live" class="live">connecting…</span></header><main id="main"></main>
+</head><body${data}><header><a href="/" class="home">grokbench</a> <nav><a href="/"${kind === 'home' ? ' class="here"' : ''}>runs</a><a href="/jobs" id="nav-jobs"${kind === 'jobs' ? ' class="here"' : ''}>jobs</a></nav> <span class="store">${esc(store.dir)}</span> <span id="live" class="live">connecting…</span></header><main id="main"></main>
 <script src="/static/viridis.js"></script><script src="/app.js"></script></body></html>`;
   };
 
@@ -258,7 +285,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     return v as Record<string, unknown>;
   };
 
-  let port = 0;
+  const port = (server.address() as AddressInfo).port;
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
@@ -305,6 +332,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `method ${req.method} not allowed`);
     if (path === '/') return html(page('home', 'grokbench: runs', pageToken));
     if (seg[0] === 'run' && seg.length === 2) { model(seg[1]); return html(page('run', `grokbench: ${seg[1]}`, pageToken, { run: seg[1] })); }
+    if (path === '/jobs') return html(page('jobs', 'grokbench: jobs', pageToken));
     if (path === '/compare') return html(page('compare', 'grokbench: compare', pageToken, { runs: url.searchParams.get('runs') ?? '' }));
     if (path === '/app.js') { res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }); res.end(CLIENT_JS); return; }
     if (seg[0] === 'static' && seg.length === 2) {
@@ -315,7 +343,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       return;
     }
     if (seg[0] !== 'api') throw new HttpError(404, `no page ${path}`);
-    if (path === '/api/runs') return json(homeRows());
+    if (path === '/api/runs') return json(url.searchParams.get('fields') === 'basic' ? basicRows() : homeRows());
     if (path === '/api/settings') return json(formSettings());
     if (path === '/api/jobs') return json(jobs.list());
     if (path === '/api/compare') return json(compareJson(url.searchParams.get('runs')));
@@ -329,16 +357,17 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     }
     if (seg[1] === 'run' && seg.length === 3) return json(runJson(seg[2]));
     if (seg[1] === 'run' && seg.length === 4 && seg[3] === 'maps') {
-      const buf = mapsBinary(seg[2], url.searchParams.get('epoch'));
-      res.writeHead(200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-store' });
-      res.end(buf);
+      const [head, maps] = mapsBinary(seg[2], url.searchParams.get('epoch'));
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-store', 'content-length': head.length + maps.length });
+      res.write(head);
+      res.end(maps);
       return;
     }
     if (seg[1] === 'run' && seg.length === 5 && seg[3] === 'neuron') return json(neuronJson(seg[2], seg[4], url.searchParams.get('epoch')));
     throw new HttpError(404, `no API ${path}`);
   };
 
-  const server = createServer((req, res) => {
+  dispatch = (req, res) => {
     handle(req, res).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : err instanceof GrokbenchError ? (err.exitCode === 2 ? 400 : 500) : err instanceof URIError ? 400 : 500;
       const msg = (err instanceof Error ? err.message : String(err)).split('\n')[0];
@@ -346,12 +375,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
       res.end(JSON.stringify({ error: `grokbench: ${msg}` }));
     });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port ?? 8060, host, () => resolve());
-  });
-  port = (server.address() as AddressInfo).port;
+  };
   const shownHost = host.includes(':') ? `[${host}]` : host;
   const url = `http://${shownHost}:${port}`;
   return {

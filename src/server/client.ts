@@ -1,7 +1,7 @@
 /**
  * The dashboard's browser code and style (served as /app.js; plain ES5-style JS, no build step).
- * Pages: home (variant table, jobs), run (views, outcome, neuron explorer), compare (overlays and
- * the study's answers). Figures are the views' Vega-Lite specs drawn by vega-embed; neuron maps
+ * Pages: home (variant table), run (views, outcome, neuron explorer), compare (overlays and the
+ * study's answers), jobs (start train/sweep/analyze, each job's and each of its runs' progress). Figures are the views' Vega-Lite specs drawn by vega-embed; neuron maps
  * arrive as bytes (8-bit per cell) and are painted on canvases with the viridis palette.
  */
 export const PAGE_CSS = `
@@ -15,13 +15,17 @@ table.data th { cursor: pointer; background: #f3f5f7; position: sticky; top: 0; 
 tr.training td { background: #fff8e0; } .cls-healthy { color: #1a7f37; } .cls-late_grokker { color: #9a6700; } .cls-degraded, .cls-degraded_rebound, .cls-no_second_descent { color: #b42318; }
 .figs { display: flex; flex-wrap: wrap; gap: 16px; } .fig { border: 1px solid #e3e3e3; padding: 6px; } .fig h3 { font-size: 13px; margin: 0 0 4px; }
 .outcome { border: 1px solid #ccd; background: #f7f8fb; padding: 8px 12px; margin: 8px 0; } .outcome ul { margin: 4px 0; }
-#grid { display: flex; flex-wrap: wrap; gap: 2px; max-width: 1100px; } #grid canvas { width: 40px; height: 40px; image-rendering: pixelated; cursor: pointer; border: 1px solid transparent; }
-#grid canvas.sel { border-color: #e15759; } .explorer { display: flex; gap: 16px; align-items: flex-start; } .detail canvas { image-rendering: pixelated; border: 1px solid #ccc; }
+#grid { position: relative; max-width: 1100px; } #grid canvas { cursor: pointer; display: block; }
+#grid-sel { position: absolute; border: 2px solid #e15759; pointer-events: none; box-sizing: border-box; } .explorer { display: flex; gap: 16px; align-items: flex-start; } .detail canvas { image-rendering: pixelated; border: 1px solid #ccc; }
 .controls { display: flex; gap: 12px; align-items: center; margin: 6px 0; } input[type=range] { width: 420px; }
 form.job { display: flex; flex-wrap: wrap; gap: 8px 14px; align-items: flex-end; background: #f7f8fb; padding: 8px; border: 1px solid #dde; }
 form.job label { display: flex; flex-direction: column; font-size: 11px; color: #555; } form.job input { width: 90px; }
 .error { color: #b42318; } .muted { color: #777; } .answer { border-top: 1px solid #ddd; margin-top: 10px; } .answer h3 { font-size: 14px; }
 button { cursor: pointer; }
+header nav a { color: #dde; margin-right: 12px; text-decoration: none; } header nav a.here { color: #fff; text-decoration: underline; }
+table.runs-progress td { border: 0; padding: 0 6px 0 0; font-size: 11px; } table.runs-progress progress { width: 110px; height: 10px; }
+.state-done, .state-skipped { color: #1a7f37; } .state-failed { color: #b42318; } .state-interrupted { color: #9a6700; } tr.job-interrupted > td { background: #fff4e5; }
+td.cmd { max-width: 380px; white-space: normal !important; font-family: monospace; font-size: 11px; }
 `;
 
 export const CLIENT_JS = String.raw`(function () {
@@ -93,8 +97,15 @@ function home() {
       table.appendChild(tr);
     });
     body.dataset.runs = String(rows.length);
+    // Usable: the variant table drawn with every run (bench/serve.ts reads these); complete: every column filled.
+    if (rows.length === 0 || !rows[0].basic) body.dataset.complete = '1';
+    if (loaded && !body.dataset.homeMs) body.dataset.homeMs = String(Math.round(performance.now()));
+    if (body.dataset.complete === '1' && !body.dataset.homeFullMs) body.dataset.homeFullMs = String(Math.round(performance.now()));
   }
-  var load = throttle(function () { api('/api/runs').then(function (r) { rows = r; render(); }).catch(showError); }, 1500);
+  var loaded = false;
+  var load = throttle(function () { api('/api/runs').then(function (r) { rows = r; loaded = true; render(); }).catch(showError); }, 1500);
+  // First the rows the runs table alone gives (drawn at once, whatever the store's size), then every column.
+  api('/api/runs?fields=basic').then(function (r) { if (!loaded) { rows = r; loaded = true; render(); } }).catch(showError);
   load();
   handlers.runs.push(function (d) {
     var known = {}; rows.forEach(function (r) { known[r.run_id] = r; });
@@ -102,12 +113,24 @@ function home() {
     d.forEach(function (x) { var r = known[x.run_id]; if (r) { r.epochs_done = x.epochs_done; r.status = x.status; } });
     if (changed) load(); else render();
   });
-  handlers.job.push(function () { load(); });
-  jobsPanel();
+  handlers.job.push(function () { load(); jobsLine(); });
+  var jl = el('p', { id: 'jobs-line', class: 'muted' });
+  main.insertBefore(jl, table);
+  function jobsLine() {
+    api('/api/jobs').then(function (js) {
+      var running = js.filter(function (j) { return j.status === 'running'; }).length, interrupted = js.filter(function (j) { return j.status === 'interrupted'; }).length;
+      jl.textContent = '';
+      jl.appendChild(document.createTextNode(running + ' job(s) running' + (interrupted ? ', ' + interrupted + ' interrupted' : '') + ' · '));
+      jl.appendChild(el('a', { href: '/jobs', text: 'jobs: start train, sweep or analyze' }));
+    }).catch(showError);
+  }
+  jobsLine();
 }
 
-function jobsPanel() {
-  main.appendChild(el('h2', { text: 'Jobs' }));
+function jobsPage() {
+  main.appendChild(el('h1', { text: 'Jobs' }));
+  main.appendChild(el('p', { class: 'muted', text: 'train, sweep and analyze on this store, run as grokbench commands by the server; they keep running when this page closes. A job that was running when the server stopped shows as interrupted: resume runs the same command again (training continues from the last checkpoint).' }));
+  main.appendChild(el('h2', { text: 'Start a job' }));
   if (!TOKEN) { main.appendChild(el('p', { class: 'muted', text: 'Read-only: open the URL with the token that grokbench serve printed to start or cancel jobs.' })); }
   var kind = el('select', { name: 'kind', id: 'job-kind' }, el('option', { value: 'train', text: 'train' }), el('option', { value: 'sweep', text: 'sweep' }), el('option', { value: 'analyze', text: 'analyze' }));
   var form = el('form', { class: 'job', id: 'job-form' });
@@ -150,24 +173,46 @@ function jobsPanel() {
   });
   main.appendChild(form);
   var list = el('table', { class: 'data', id: 'jobs' });
+  main.appendChild(el('h2', { text: 'Jobs' }));
   main.appendChild(list);
-  function loadJobs() {
-    api('/api/jobs').then(function (js) {
-      list.textContent = '';
-      list.appendChild(el('tr', null, ...['job', 'kind', 'runs', 'command', 'status', 'progress', 'started', ''].map(function (h) { return el('th', { class: 'l', text: h }); })));
-      js.forEach(function (j) {
-        var act = el('td');
-        if (j.status === 'running') act.appendChild(el('button', { class: 'cancel', text: 'cancel', onclick: function () { post('/api/jobs/' + j.id + '/cancel').then(loadJobs).catch(function (e) { alert(e.message); }); } }));
-        if (j.status === 'interrupted' || j.status === 'failed' || j.status === 'cancelled') act.appendChild(el('button', { class: 'resume', text: 'resume', onclick: function () { post('/api/jobs/' + j.id + '/resume').then(loadJobs).catch(function (e) { alert(e.message); }); } }));
-        var runs = el('td', { class: 'l' });
-        j.runIds.forEach(function (id) { runs.appendChild(el('a', { href: '/run/' + encodeURIComponent(id), text: id })); runs.appendChild(document.createTextNode(' ')); });
-        list.appendChild(el('tr', { 'data-job': j.id, 'data-status': j.status }, el('td', { class: 'l', text: j.id }), el('td', { class: 'l', text: j.kind }), runs,
-          el('td', { class: 'l', text: 'grokbench ' + j.args.join(' ') }), el('td', { class: 'l job-status', text: j.status }), el('td', { class: 'l job-progress', text: j.message }),
-          el('td', { class: 'l', text: j.started.replace('T', ' ').slice(0, 19) }), act));
-      });
-    }).catch(showError);
+  var jobs = [];
+  function when(t) { return t ? t.replace('T', ' ').slice(0, 19) : '–'; }
+  function act(j, what) { post('/api/jobs/' + j.id + '/' + what).then(loadJobs).catch(function (e) { msg.className = 'error'; msg.textContent = e.message; }); }
+  function runsBox(j) {
+    var box = el('td', { class: 'l job-runs' });
+    if (!j.runs || !j.runs.length) { j.runIds.forEach(function (id) { box.appendChild(el('a', { href: '/run/' + encodeURIComponent(id), text: id })); box.appendChild(document.createTextNode(' ')); }); return box; }
+    var t = el('table', { class: 'runs-progress' });
+    j.runs.forEach(function (r) {
+      var bar = el('progress', { max: String(r.epochs || 1), value: String(r.epoch) });
+      t.appendChild(el('tr', { 'data-run': r.run_id, 'data-state': r.state }, el('td', { class: 'l' }, el('a', { href: '/run/' + encodeURIComponent(r.run_id), text: r.run_id })),
+        el('td', { class: 'l run-state state-' + r.state, text: r.state }), el('td', null, bar), el('td', { class: 'run-epoch', text: r.epoch + ' / ' + r.epochs }),
+        el('td', { text: r.test_acc === null || r.test_acc === undefined ? '' : 'test acc ' + (100 * r.test_acc).toFixed(1) + '%' })));
+    });
+    box.appendChild(t);
+    return box;
   }
-  handlers.job.push(loadJobs);
+  function renderJobs() {
+    list.textContent = '';
+    list.appendChild(el('tr', null, ...['job', 'kind', 'command', 'status', 'progress', 'runs', 'started', 'ended', ''].map(function (h) { return el('th', { class: 'l', text: h }); })));
+    if (!jobs.length) list.appendChild(el('tr', null, el('td', { class: 'l muted', colspan: '9', text: 'No jobs yet: start one above.' })));
+    jobs.forEach(function (j) {
+      var a = el('td');
+      if (j.status === 'running') a.appendChild(el('button', { class: 'cancel', text: 'cancel', onclick: function () { act(j, 'cancel'); } }));
+      if (j.status === 'interrupted' || j.status === 'failed' || j.status === 'cancelled') a.appendChild(el('button', { class: 'resume', text: 'resume', onclick: function () { act(j, 'resume'); } }));
+      list.appendChild(el('tr', { 'data-job': j.id, 'data-status': j.status, class: 'job-' + j.status }, el('td', { class: 'l', text: j.id }), el('td', { class: 'l', text: j.kind }),
+        el('td', { class: 'l cmd', text: 'grokbench ' + j.args.join(' ') }), el('td', { class: 'l job-status', text: j.status }), el('td', { class: 'l job-progress', text: j.message }),
+        runsBox(j), el('td', { class: 'l', text: when(j.started) }), el('td', { class: 'l', text: when(j.ended) }), a));
+    });
+    body.dataset.jobs = String(jobs.length);
+  }
+  function loadJobs() { api('/api/jobs').then(function (js) { jobs = js; renderJobs(); }).catch(showError); }
+  // A job's event carries the whole job: replace it in place (progress ticks need no request).
+  var redraw = throttle(renderJobs, 250);
+  handlers.job.push(function (j) {
+    var i = jobs.map(function (x) { return x.id; }).indexOf(j.id);
+    if (i < 0) { loadJobs(); return; }
+    jobs[i] = j; redraw();
+  });
   api('/api/settings').then(function (s) { settings = s; renderFields(); }).catch(showError);
   loadJobs();
 }
@@ -179,6 +224,8 @@ function paint(canvas, bytes, offset, p) {
   ctx.putImageData(img, 0, 0);
 }
 var PAL = (window.VIRIDIS || []).map(function (s) { return s.split(',').map(Number); });
+// The palette as RGBA words in memory order (little-endian: 0xAABBGGRR), for filling ImageData as Uint32.
+var LUT = new Uint32Array(PAL.map(function (c) { return ((255 << 24) | (c[2] << 16) | (c[1] << 8) | c[0]) >>> 0; }));
 function run() {
   var id = body.dataset.run, info = null, epochIdx = 0, sortBy = 'specialization', current = null, selectedNeuron = null;
   var head = el('div'), figs = el('div', { class: 'figs', id: 'figs' });
@@ -250,20 +297,57 @@ function run() {
       if (selectedNeuron !== null) openNeuron(selectedNeuron);
     }).catch(showError);
   }
+  // The grid is one canvas (one texture for the browser to composite, not d_mlp of them): tile k
+  // shows neuron order[k], TILE css px square, nearest-neighbour samples of its p × p map
+  // (pixel x of a tile shows column floor((x + 0.5)·p / T) of the map, T the tile in device px).
+  var TILE = 40, GAP = 2, COLS = Math.floor(1100 / (TILE + GAP)), order = [], atlas = null, selBox = null;
+  function tileAt(ev) {
+    var x = ev.offsetX, y = ev.offsetY, c = Math.floor(x / (TILE + GAP)), r = Math.floor(y / (TILE + GAP));
+    if (x - c * (TILE + GAP) >= TILE || y - r * (TILE + GAP) >= TILE || c >= COLS) return -1;
+    var k = r * COLS + c;
+    return k < order.length ? k : -1;
+  }
+  function placeSel() {
+    var k = selectedNeuron === null ? -1 : order.indexOf(selectedNeuron);
+    if (k < 0) { selBox.style.display = 'none'; return; }
+    selBox.style.display = 'block';
+    selBox.style.left = ((k % COLS) * (TILE + GAP) - 2) + 'px'; selBox.style.top = (Math.floor(k / COLS) * (TILE + GAP) - 2) + 'px';
+    selBox.style.width = selBox.style.height = (TILE + 4) + 'px';
+  }
   function renderGrid() {
     if (!current) return;
-    var h = current.h, p = h.p, order = [];
-    for (var i = 0; i < h.d_mlp; i++) order.push(i);
+    var h = current.h, p = h.p, d = h.d_mlp, bytes = current.bytes, P2 = p * p;
+    order = [];
+    for (var i = 0; i < d; i++) order.push(i);
     if (sortBy !== 'index') { var v = h[sortBy]; order.sort(function (a, b) { var x = v[a] === null ? -1 : v[a], y = v[b] === null ? -1 : v[b]; return y - x || a - b; }); }
-    grid.textContent = '';
-    order.forEach(function (n) {
-      var c = el('canvas', { width: String(p), height: String(p), 'data-neuron': String(n), title: '#' + n + ' coarseness ' + fmt(h.coarseness[n]) + ' · specialization ' + fmt(h.specialization[n]) + ' · k=' + h.dominant[n] });
-      if (n === selectedNeuron) c.className = 'sel';
-      paint(c, current.bytes, n * p * p, p);
-      c.addEventListener('click', function () { selectedNeuron = n; Array.prototype.forEach.call(grid.querySelectorAll('canvas.sel'), function (x) { x.className = ''; }); c.className = 'sel'; openNeuron(n); });
-      grid.appendChild(c);
-    });
-    body.dataset.gridOrder = order.slice(0, 8).join(',');
+    var dpr = window.devicePixelRatio || 1, T = Math.round(TILE * dpr), G = Math.round(GAP * dpr);
+    var cols = Math.min(COLS, d), rows = Math.ceil(d / COLS), W = cols * (T + G) - G, H = rows * (T + G) - G;
+    if (!atlas) {
+      atlas = el('canvas', { id: 'grid-canvas' });
+      selBox = el('div', { id: 'grid-sel' });
+      atlas.addEventListener('mousemove', function (ev) {
+        var k = tileAt(ev), n = order[k], hh = current.h;
+        atlas.title = k < 0 ? '' : '#' + n + ' coarseness ' + fmt(hh.coarseness[n]) + ' · specialization ' + fmt(hh.specialization[n]) + ' · k=' + hh.dominant[n];
+      });
+      atlas.addEventListener('click', function (ev) { var k = tileAt(ev); if (k < 0) return; selectedNeuron = order[k]; placeSel(); openNeuron(selectedNeuron); });
+      grid.appendChild(atlas); grid.appendChild(selBox);
+    }
+    if (atlas.width !== W || atlas.height !== H) { atlas.width = W; atlas.height = H; atlas.style.width = (W / dpr) + 'px'; atlas.style.height = (H / dpr) + 'px'; }
+    var ctx = atlas.getContext('2d'), img = ctx.createImageData(W, H), px = new Uint32Array(img.data.buffer);
+    px.fill(0xffffffff);
+    var s = new Int32Array(T);
+    for (var t = 0; t < T; t++) s[t] = Math.min(p - 1, Math.floor((t + 0.5) * p / T));
+    for (var k = 0; k < d; k++) {
+      var n = order[k], ox = (k % COLS) * (T + G), oy = Math.floor(k / COLS) * (T + G), src = n * P2;
+      for (var y = 0; y < T; y++) {
+        var row = src + s[y] * p, o = (oy + y) * W + ox;
+        for (var x = 0; x < T; x++) px[o + x] = LUT[bytes[row + s[x]]];
+      }
+    }
+    ctx.putImageData(img, 0, 0);
+    atlas.dataset.tile = String(T); atlas.dataset.gap = String(G); atlas.dataset.cols = String(COLS); atlas.dataset.p = String(p);
+    placeSel();
+    body.dataset.gridOrder = order.join(',');
   }
   function openNeuron(n) {
     var epoch = info.epochs[epochIdx];
@@ -324,6 +408,6 @@ function compare() {
   }).catch(showError);
 }
 
-if (PAGE === 'home') home(); else if (PAGE === 'run') run(); else if (PAGE === 'compare') compare();
+if (PAGE === 'home') home(); else if (PAGE === 'run') run(); else if (PAGE === 'compare') compare(); else if (PAGE === 'jobs') jobsPage();
 })();
 `;

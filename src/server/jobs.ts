@@ -38,6 +38,17 @@ export interface Job {
   started: string;
   ended: string | null;
   pid: number | null;
+  /** Each run's progress (a train job's one run; a sweep's every run, from its plan), as the child reports it. */
+  runs?: JobRun[];
+}
+
+/** One run of a job: its state in the job and its last reported epoch. */
+export interface JobRun {
+  run_id: string;
+  state: 'queued' | 'running' | 'done' | 'skipped' | 'failed' | 'interrupted';
+  epoch: number;
+  epochs: number;
+  test_acc: number | null;
 }
 
 /** The settings a browser may set: every row of SETTINGS except file paths. */
@@ -140,7 +151,10 @@ export class Jobs {
       try {
         const saved = JSON.parse(readFileSync(this.file, 'utf8')) as Job[];
         for (const j of saved) {
-          if (j.status === 'running') Object.assign(j, { status: 'interrupted', message: 'the server stopped while this job ran; resume it to continue', pid: null });
+          if (j.status === 'running') {
+            Object.assign(j, { status: 'interrupted', message: 'the server stopped while this job ran; resume it to continue', pid: null });
+            for (const r of j.runs ?? []) if (r.state === 'running' || r.state === 'queued') r.state = 'interrupted';
+          }
           this.jobs.set(j.id, j);
         }
       } catch { /* an unreadable job table starts empty; the file is rewritten on the next change */ }
@@ -200,16 +214,52 @@ export class Jobs {
     for (const c of [...this.children.values(), ...this.analysers.values()]) c.kill('SIGTERM');
   }
 
-  private grokbench(args: string[]): ChildProcess {
+  private grokbench(args: string[], progress = false): ChildProcess {
     const bin = join(packageRoot(), 'bin', 'grokbench');
-    return spawn(process.execPath, [bin, ...args, '--store', this.store.dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    return spawn(process.execPath, [bin, ...args, '--store', this.store.dir, ...(progress ? ['--progress-jsonl'] : [])], { stdio: ['ignore', progress ? 'pipe' : 'ignore', 'pipe'] });
+  }
+
+  /** One line of a child's --progress-jsonl output (train: its epochs; sweep: its plan and each run's changes). */
+  private progressLine(job: Job, line: string): void {
+    let m: { type?: string; run_id?: string; runs?: JobRun[]; state?: JobRun['state']; epoch?: number; epochs?: number; test_acc?: number | null };
+    try { m = JSON.parse(line) as typeof m; } catch { return; } // the sweep's closing table, not progress
+    if (m.type === 'plan' && Array.isArray(m.runs)) {
+      job.runs = m.runs.map((r) => ({ run_id: r.run_id, state: r.state, epoch: r.epoch, epochs: r.epochs, test_acc: null }));
+      job.runIds = job.runs.map((r) => r.run_id);
+      this.changed(job);
+      return;
+    }
+    if ((m.type !== 'progress' && m.type !== 'run') || typeof m.run_id !== 'string') return;
+    job.runs ??= [];
+    let r = job.runs.find((x) => x.run_id === m.run_id);
+    if (!r) { r = { run_id: m.run_id, state: 'running', epoch: 0, epochs: 0, test_acc: null }; job.runs.push(r); }
+    const stateChanged = m.state !== undefined && m.state !== r.state;
+    if (m.state !== undefined) r.state = m.state;
+    if (typeof m.epoch === 'number') r.epoch = m.epoch;
+    if (typeof m.epochs === 'number') r.epochs = m.epochs;
+    if (m.test_acc !== undefined && m.test_acc !== null) r.test_acc = m.test_acc;
+    if (job.kind === 'sweep') {
+      const done = job.runs.filter((x) => x.state === 'done' || x.state === 'skipped').length;
+      job.message = `${done} of ${job.runs.length} run(s) finished`;
+    } else job.message = `epoch ${r.epoch} / ${r.epochs}`;
+    this.changed(job, stateChanged);
   }
 
   private launch(job: Job): void {
-    const child = this.grokbench(job.args);
+    const child = this.grokbench(job.args, job.kind !== 'analyze');
     job.pid = child.pid ?? null;
     job.message = 'running';
+    if (job.kind === 'train') job.runs = [{ run_id: job.runIds[0], state: 'running', epoch: 0, epochs: Number(job.args[job.args.indexOf('--epochs') + 1]) || DEFAULTS.epochs, test_acc: null }];
     this.children.set(job.id, child);
+    if (child.stdout) {
+      let buf = '';
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (s: string) => {
+        buf += s;
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) { this.progressLine(job, buf.slice(0, nl)); buf = buf.slice(nl + 1); }
+      });
+    }
     let lastLine = '';
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (s: string) => {
@@ -220,6 +270,12 @@ export class Jobs {
     child.on('close', (code) => {
       this.children.delete(job.id);
       job.pid = null;
+      // Runs still going when the child ended: finished (train, exit 0), else cut short.
+      for (const r of job.runs ?? []) {
+        if (r.state !== 'running' && r.state !== 'queued') continue;
+        if (code === 0 && job.kind === 'train') Object.assign(r, { state: 'done', epoch: r.epochs });
+        else r.state = code !== 0 && job.status === 'running' && r.state === 'running' ? 'failed' : 'interrupted';
+      }
       if (job.status !== 'running') { this.changed(job); return; }
       if (code !== 0) {
         Object.assign(job, { status: 'failed', message: lastLine || `exit ${code}`, ended: new Date().toISOString() });
@@ -272,9 +328,10 @@ export class Jobs {
     }
   }
 
-  private changed(job: Job): void {
+  /** Tell the browsers; `persist` false for a progress tick (the table is written on every other change). */
+  private changed(job: Job, persist = true): void {
     if (this.closed) return;
-    this.save();
+    if (persist) this.save();
     this.events.onChange(job);
   }
 

@@ -548,6 +548,18 @@ export class Store {
     );
   }
 
+  /** How many analysis rows a run has of one analyzer (cheap: no summary is read). */
+  countAnalyses(runId: string, analyzer: string): number {
+    return this.guard('count analyses', () =>
+      (this.db.prepare('SELECT COUNT(*) AS n FROM analysis WHERE run_id = ? AND analyzer = ?').get(runId, analyzer) as { n: number }).n);
+  }
+
+  /** How many checkpoints a run has and the last one's epoch (cheap: one row). */
+  checkpointStamp(runId: string): { n: number; last: number | null } {
+    return this.guard('count checkpoints', () =>
+      this.db.prepare('SELECT COUNT(*) AS n, MAX(epoch) AS last FROM checkpoints WHERE run_id = ?').get(runId) as { n: number; last: number | null });
+  }
+
   /** An analyzer's results for a run ordered by epoch; all parameter sets if `params` is omitted. */
   getAnalyses<S = unknown>(runId: string, analyzer: string, params?: object): AnalysisRow<S>[] {
     type Raw = { epoch: number; params: string; summary_json: string; path: string | null };

@@ -14,7 +14,7 @@ import type { Kernels } from '../engine/kernels.js';
 import { failure } from '../errors.js';
 import { loadCheckpoint } from '../model/checkpoint.js';
 import { PARAM_NAMES, Params } from '../model/params.js';
-import { neuronMapIndices } from './raster.js';
+import { allNeuronMapIndices } from './raster.js';
 
 /**
  * The same model restricted to some MLP neurons (W_in columns, b_in entries, W_out rows): the
@@ -76,13 +76,7 @@ export interface QuantisedMaps {
 export function checkpointMaps(k: Kernels, path: string, p: number, dMlp: number): QuantisedMaps {
   const ck = loadCheckpoint(path);
   if (ck.config.p !== p || ck.config.dMlp !== dMlp) throw failure(`${path}: checkpoint has p=${ck.config.p}, d_mlp=${ck.config.dMlp}, expected p=${p}, d_mlp=${dMlp}`);
-  const raw = Float32Array.from(activationMaps(k, ck.params));
-  const P2 = p * p;
-  const indices = new Uint8Array(dMlp * P2), min = new Float32Array(dMlp), max = new Float32Array(dMlp);
-  for (let n = 0; n < dMlp; n++) {
-    const q = neuronMapIndices(raw, p, dMlp, n);
-    indices.set(q.indices, n * P2);
-    min[n] = q.min; max[n] = q.max;
-  }
+  const raw = activationMaps(k, ck.params); // a fresh array (no scratch given)
+  const { indices, min, max } = allNeuronMapIndices(raw, p, dMlp);
   return { p, dMlp, indices, min, max, raw };
 }

@@ -84,6 +84,35 @@ export function neuronMapIndices(maps: ArrayLike<number>, p: number, m: number, 
   return { indices, min: lo, max: hi };
 }
 
+/**
+ * Every neuron's map at once, as `neuronMapIndices` gives each (the same bytes): `indices[n·p² + i]`
+ * from maps [p², d_mlp]. The maps are read row by row (contiguous), twice (range, then indices),
+ * instead of one strided pass over all the maps per neuron.
+ */
+export function allNeuronMapIndices(maps: ArrayLike<number>, p: number, m: number): { indices: Uint8Array; min: Float32Array; max: Float32Array } {
+  const P2 = p * p, L = LEVELS - 1, mid = Math.round(0.5 * L);
+  const lo = new Float64Array(m).fill(Infinity), hi = new Float64Array(m).fill(-Infinity);
+  for (let i = 0; i < P2; i++) {
+    const o = i * m;
+    for (let n = 0; n < m; n++) { const v = maps[o + n]; if (v < lo[n]) lo[n] = v; if (v > hi[n]) hi[n] = v; }
+  }
+  const scale = new Float64Array(m);
+  for (let n = 0; n < m; n++) scale[n] = hi[n] > lo[n] ? L / (hi[n] - lo[n]) : 0;
+  const indices = new Uint8Array(m * P2);
+  for (let i = 0; i < P2; i++) {
+    const o = i * m;
+    for (let n = 0; n < m; n++) {
+      const v = maps[o + n], sc = scale[n];
+      let q: number;
+      if (v !== v) q = NO_VALUE_INDEX;
+      else if (sc === 0) q = mid;
+      else { q = Math.round((v - lo[n]) * sc); q = q < 0 ? 0 : q > L ? L : q; }
+      indices[n * P2 + i] = q;
+    }
+  }
+  return { indices, min: Float32Array.from(lo), max: Float32Array.from(hi) };
+}
+
 /** Nearest-neighbour upscaling of an index image by an integer factor. */
 export function upscale(indices: Uint8Array, rows: number, cols: number, f: number): Uint8Array {
   if (f === 1) return indices;

@@ -32,19 +32,26 @@ function alive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch { return false; }
 }
 
-async function jobStatus(id: string): Promise<string | null> {
-  return page.$eval(`tr[data-job="${id}"]`, (tr) => tr.getAttribute('data-status')).catch(() => null);
-}
-
-/** Fill the home page's train form (opening "more settings") and start it; the job's id. */
+/** Fill the jobs page's train form (opening "more settings") and start it; the job's id. */
 async function startTrainJob(fields: Record<string, string>): Promise<string> {
-  await page.goto(s.openUrl);
+  await page.goto(`${s.url}/jobs?token=${TOKEN}`);
   await page.waitForSelector('#job-form input[name="p"]');
   await page.click('#job-form summary');
   for (const [k, v] of Object.entries(fields)) await page.fill(`#job-form input[name="${k}"]`, v);
   await page.click('#job-start');
   await page.waitForSelector('#job-message:has-text("started job")');
   return (await page.textContent('#job-message'))!.replace('started job ', '');
+}
+
+/** The grid's tile of neuron n (one canvas, tiles in the page's sort order): its position and RGBA pixels. */
+async function tile(n: number): Promise<{ x: number; y: number; T: number; dpr: number; pixels: number[] }> {
+  return page.$eval('#grid-canvas', (c, n) => {
+    const canvas = c as HTMLCanvasElement;
+    const k = document.body.dataset.gridOrder!.split(',').indexOf(String(n));
+    const T = Number(canvas.dataset.tile), G = Number(canvas.dataset.gap), C = Number(canvas.dataset.cols);
+    const x = (k % C) * (T + G), y = Math.floor(k / C) * (T + G);
+    return { x, y, T, dpr: window.devicePixelRatio, pixels: Array.from(canvas.getContext('2d')!.getImageData(x, y, T, T).data) };
+  }, n);
 }
 
 async function openServer(): Promise<void> {
@@ -88,7 +95,7 @@ describe('grokbench serve in a browser', () => {
 
   test('home lists every run of the store with its MIScope outcome, sortable and filterable', async () => {
     await page.goto(s.openUrl);
-    await page.waitForSelector('body[data-runs="2"]');
+    await page.waitForSelector('body[data-runs="2"][data-complete="1"]');
     const store = Store.open(dir, { readonly: true });
     try {
       for (const r of store.listRuns()) {
@@ -107,8 +114,8 @@ describe('grokbench serve in a browser', () => {
   test('the epoch slider changes the neuron grid, and clicking a neuron opens its map, spectrum and history', async () => {
     await page.goto(`${s.url}/run/p11-s1-fixture`);
     await page.waitForSelector('body[data-grid-ready="1"]');
-    assert.equal(await page.locator('#grid canvas').count(), 32);
-    const pixels = (n: number) => page.$eval(`#grid canvas[data-neuron="${n}"]`, (c) => Array.from((c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 11, 11).data).join(','));
+    assert.equal((await page.getAttribute('body', 'data-grid-order'))!.split(',').length, 32, 'one tile per neuron');
+    const pixels = async (n: number) => (await tile(n)).pixels.join(',');
     const last = await page.getAttribute('body', 'data-grid-epoch');
     assert.equal(last, '300');
     const before = await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(pixels));
@@ -118,11 +125,19 @@ describe('grokbench serve in a browser', () => {
     assert.ok(before.some((b, i) => b !== after0[i]), 'some neuron map differs between epoch 300 and epoch 0');
     await page.$eval('#epoch-slider', (e) => { (e as HTMLInputElement).value = '15'; e.dispatchEvent(new Event('input')); });
     await page.waitForSelector('body[data-grid-epoch="300"][data-grid-ready="1"]');
-    await page.click('#grid canvas[data-neuron="5"]');
+    const t5 = await tile(5);
+    await page.click('#grid-canvas', { position: { x: (t5.x + t5.T / 2) / t5.dpr, y: (t5.y + t5.T / 2) / t5.dpr } });
     await page.waitForSelector('#detail[data-neuron="5"] #neuron-map');
     assert.match((await page.textContent('#neuron-title'))!, /neuron #5 at epoch 300/);
-    const big = await page.$eval('#neuron-map', (c) => Array.from((c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 11, 11).data).join(','));
-    assert.equal(big, await pixels(5), 'the opened map is the grid tile of that neuron');
+    // The tile is the opened map sampled nearest-neighbour: tile pixel (x, y) = map cell (s(y), s(x)).
+    const expected = await page.$eval('#neuron-map', (c, T) => {
+      const p = (c as HTMLCanvasElement).width, d = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, p, p).data, out: number[] = [];
+      const s = (t: number) => Math.min(p - 1, Math.floor(((t + 0.5) * p) / T));
+      for (let y = 0; y < T; y++) for (let x = 0; x < T; x++) { const i = 4 * (s(y) * p + s(x)); out.push(d[i], d[i + 1], d[i + 2], d[i + 3]); }
+      return out.join(',');
+    }, t5.T);
+    assert.equal(t5.pixels.join(','), expected, 'the opened map is the grid tile of that neuron');
+    assert.equal(await page.$eval('#grid-sel', (e) => (e as HTMLElement).style.display), 'block', 'the clicked tile is outlined');
     await page.waitForSelector('#neuron-history canvas');
     await page.waitForSelector('#neuron-spectrum');
     await shot('serve-run.png');
@@ -147,16 +162,27 @@ describe('grokbench serve in a browser', () => {
     const job = s.jobs.get(id)!;
     assert.equal(job.kind, 'train');
     const runId = job.runIds[0];
-    // Live: the run's row appears and its epoch moves without a reload.
+    // Live on the jobs page: the job's run shows its epoch moving.
+    const jobEpochs = new Set<string>();
+    for (let i = 0; i < 100 && jobEpochs.size < 2 && s.jobs.get(id)!.status === 'running'; i++) {
+      jobEpochs.add((await page.textContent(`tr[data-job="${id}"] tr[data-run="${runId}"] td.run-epoch`).catch(() => '')) ?? '');
+      await page.waitForTimeout(100);
+    }
+    // Live on home: the run's row appears and its epoch moves without a reload.
+    await page.goto(s.url + '/');
     await page.waitForSelector(`tr[data-run="${runId}"]`, { timeout: 120_000 });
     const seen = new Set<string>();
-    for (let i = 0; i < 600 && (await jobStatus(id)) === 'running'; i++) {
+    for (let i = 0; i < 600 && s.jobs.get(id)!.status === 'running'; i++) {
       seen.add((await page.textContent(`tr[data-run="${runId}"] td[data-col="epochs_done"]`).catch(() => '')) ?? '');
       await page.waitForTimeout(200);
     }
-    await page.waitForSelector(`tr[data-job="${id}"][data-status="done"]`, { timeout: 120_000 });
     assert.ok(seen.size >= 2, `the epoch cell changed live: ${[...seen].join(' | ')}`);
-    await page.waitForSelector(`tr[data-run="${runId}"] td[data-col="epochs_done"]:has-text("20000 / 20000")`);
+    assert.ok(jobEpochs.size >= 2 || s.jobs.get(id)!.status !== 'running', `the job's run epoch changed live: ${[...jobEpochs].join(' | ')}`);
+    await page.waitForSelector(`tr[data-run="${runId}"] td[data-col="epochs_done"]:has-text("20000 / 20000")`, { timeout: 120_000 });
+    await page.goto(s.url + '/jobs');
+    await page.waitForSelector(`tr[data-job="${id}"][data-status="done"]`, { timeout: 120_000 });
+    assert.equal(await page.textContent(`tr[data-job="${id}"] tr[data-run="${runId}"] td.run-epoch`), '20000 / 20000');
+    assert.equal(await page.getAttribute(`tr[data-job="${id}"] tr[data-run="${runId}"]`, 'data-state'), 'done');
     await page.goto(`${s.url}/run/${runId}`);
     await page.waitForSelector('#outcome-class');
     const store = Store.open(dir, { readonly: true });
@@ -180,6 +206,7 @@ describe('grokbench serve in a browser', () => {
     assert.ok(!alive(pid), 'the training process is gone');
     await page.reload();
     await page.waitForSelector(`tr[data-job="${id}"][data-status="cancelled"]`);
+    assert.equal(await page.getAttribute(`tr[data-job="${id}"] tr[data-run]`, 'data-state'), 'interrupted', "the cancelled job's run shows as cut short");
     assert.equal(await page.locator('tr[data-job][data-status="done"]').count(), 1, 'the finished job is still listed');
 
     const id2 = await startLong();
@@ -189,14 +216,46 @@ describe('grokbench serve in a browser', () => {
     process.kill(pid2, 'SIGTERM');
     await page.unroute(/.*/);
     await openServer();
-    await page.goto(s.openUrl);
+    await page.goto(`${s.url}/jobs?token=${TOKEN}`);
     await page.waitForSelector(`tr[data-job="${id2}"][data-status="interrupted"]`);
-    await shot('serve-jobs.png');
+    assert.match((await page.textContent(`tr[data-job="${id2}"] td.job-progress`))!, /server stopped/);
     await page.click(`tr[data-job="${id2}"] button.resume`);
     await page.waitForSelector('tr[data-job][data-status="running"]');
     const resumed = s.jobs.list().find((j) => j.status === 'running')!;
     assert.deepEqual(resumed.form, s.jobs.get(id2)!.form);
     s.jobs.cancel(resumed.id);
+  });
+
+  test('a sweep started from the jobs page shows each of its runs progressing, and the nav links the pages', async () => {
+    await page.goto(`${s.url}/?token=${TOKEN}`);
+    await page.click('#nav-jobs');
+    await page.waitForSelector('#job-form input[name="p"]');
+    await page.selectOption('#job-kind', 'sweep');
+    await page.fill('#job-form input[name="primes"]', '11,13');
+    await page.fill('#job-form input[name="seeds"]', '5');
+    await page.click('#job-form summary');
+    for (const [k, v] of Object.entries({ epochs: '3000', checkpointEvery: '1000', dMlp: '16', dModel: '16', nHeads: '2', dHead: '8' })) await page.fill(`#job-form input[name="${k}"]`, v);
+    await page.click('#job-start');
+    await page.waitForSelector('#job-message:has-text("started job")');
+    const id = (await page.textContent('#job-message'))!.replace('started job ', '');
+    // The sweep's plan lists both runs (queued or running) before they finish.
+    await page.waitForSelector(`tr[data-job="${id}"] tr[data-run] >> nth=1`, { timeout: 60_000 });
+    const states = new Set<string>();
+    for (let i = 0; i < 1200 && s.jobs.get(id)!.status === 'running'; i++) {
+      for (const st of await page.$$eval(`tr[data-job="${id}"] tr[data-run]`, (rs) => rs.map((r) => r.getAttribute('data-state')!))) states.add(st);
+      await page.waitForTimeout(100);
+    }
+    await page.waitForSelector(`tr[data-job="${id}"][data-status="done"]`, { timeout: 120_000 });
+    const runs = await page.$$eval(`tr[data-job="${id}"] tr[data-run]`, (rs) => rs.map((r) => [r.getAttribute('data-run'), r.getAttribute('data-state'), r.querySelector('td.run-epoch')!.textContent]));
+    assert.equal(runs.length, 2);
+    for (const [run, state, epoch] of runs) {
+      assert.match(run!, /^p1[13]-s5-/);
+      assert.equal(state, 'done');
+      assert.equal(epoch, '3000 / 3000');
+    }
+    assert.ok(states.has('running') || states.has('queued'), `a run was seen before it finished: ${[...states].join(',')}`);
+    assert.match((await page.textContent(`tr[data-job="${id}"] td.job-progress`))!, /2 of 2 run\(s\) finished|done/);
+    await shot('serve-jobs.png');
   });
 
   test('no console errors and no request left the server', () => {
