@@ -11,7 +11,7 @@ import { badInput } from '../errors.js';
 import { acquireLock } from '../store/lock.js';
 import type { Store } from '../store/store.js';
 import { runAnalysisPlan } from '../sweep/analysis-folder.js';
-import { collectRuns } from '../sweep/collect.js';
+import { collectRuns, folderRuns } from '../sweep/collect.js';
 import { type RunAnalysisExit, SlurmAnalysis } from '../sweep/slurm-analyze.js';
 import { type GlobalOpts, intArg, numArg, openStore, printJson, say, withCommon } from './common.js';
 import { ProgressLine, formatDuration } from './progress.js';
@@ -127,6 +127,13 @@ function printResult(store: Store, o: AnalyzeOpts, res: AnalyseResult, extra: Re
 /** `analyze --executor slurm`: a Slurm task per run with checkpoints to analyse; results merged here. */
 async function analyzeSlurm(store: Store, runArgs: string[], o: AnalyzeOpts, options: ReturnType<typeof resolveOptions>): Promise<void> {
   const t0 = performance.now();
+  // Bad run ids are refused before anything is written: a run is in the database, or in a folder a Slurm task trained.
+  const inFolders = folderRuns(store.dir);
+  for (const r of runArgs) {
+    try { store.resolveRun(r); } catch (err) {
+      if (!inFolders.some((id) => id.startsWith(r))) throw err;
+    }
+  }
   // One Slurm analysis per store at a time (two would submit the same runs twice).
   const lock = acquireLock(join(store.dir, '.analyze.lock'), `store ${store.dir} (a Slurm analysis)`);
   try {
