@@ -12,7 +12,7 @@
  *     of its (sin, cos) rows, as shares (the issue asks for V·W_O, MIScope's analyzer uses V alone).
  */
 import type { Kernels } from '../engine/kernels.js';
-import { computeTables } from '../model/model.js';
+import { computeTables, type Tables } from '../model/model.js';
 import type { Params } from '../model/params.js';
 import { fourierBasis, frequencyCount } from './basis.js';
 import { neuronFourier } from './coarseness.js';
@@ -49,12 +49,19 @@ export function attentionMaps(S: ArrayLike<number>, p: number, H: number): { toA
   return { toA, toB };
 }
 
+/** C [n, m] = A [n, k] · B [k, m] (or Bᵀ with B [m, k]), float64; B is copied row-major first so the inner loop is contiguous. */
 const mul = (A: ArrayLike<number>, B: ArrayLike<number>, n: number, k: number, m: number, transB = false): Float64Array => {
+  const Bk = new Float64Array(k * m);
+  if (transB) { for (let j = 0; j < m; j++) for (let l = 0; l < k; l++) Bk[l * m + j] = B[j * k + l]; } else for (let i = 0; i < k * m; i++) Bk[i] = B[i];
   const C = new Float64Array(n * m);
-  for (let i = 0; i < n; i++) for (let l = 0; l < k; l++) {
-    const x = A[i * k + l];
-    if (x === 0) continue;
-    for (let j = 0; j < m; j++) C[i * m + j] += x * (transB ? B[j * k + l] : B[l * m + j]);
+  for (let i = 0; i < n; i++) {
+    const o = i * m;
+    for (let l = 0; l < k; l++) {
+      const x = A[i * k + l];
+      if (x === 0) continue;
+      const bo = l * m;
+      for (let j = 0; j < m; j++) C[o + j] += x * Bk[bo + j];
+    }
   }
   return C;
 };
@@ -64,10 +71,11 @@ function shares(x: Float64Array): Float64Array {
   return s > 0 ? x.map((v) => v / s) : x;
 }
 
-export function analyseAttention(k: Kernels, params: Params, scratch?: Scratch): AttentionAnalysis {
+/** `tablesIn`: computeTables(k, params) when already computed (shared-forward.ts). */
+export function analyseAttention(k: Kernels, params: Params, scratch?: Scratch, tablesIn?: Tables): AttentionAnalysis {
   const { p, dModel: d, nHeads: H, dHead: dh } = params.config;
   const R = 2 * p + 1, nF = frequencyCount(p);
-  const tables = computeTables(k, params);
+  const tables = tablesIn ?? computeTables(k, params);
   const scores = Float64Array.from(tables.S);
   const { toA, toB } = attentionMaps(scores, p, H);
   const mean = new Float64Array(H * 3);
@@ -89,17 +97,18 @@ export function analyseAttention(k: Kernels, params: Params, scratch?: Scratch):
   const B = fourierBasis(p);
   const WE = params.t['embed.W_E'].subarray(0, p * d);
   const qkFrac = new Float64Array(H * nF), voFrac = new Float64Array(H * nF);
+  // B·QK·Bᵀ = (B·W_E·W_Q)(B·W_E·W_K)ᵀ and B·W_E·W_V·W_O = (B·W_E·W_V)·W_O: B·W_E once, then per head
+  // only the [p, d_head] products, and of B·QK·Bᵀ only the 2 × 2 blocks the shares need.
+  const BWE = mul(B, WE, p, p, d);
   for (let h = 0; h < H; h++) {
     const sl = (name: 'blocks.0.attn.W_Q' | 'blocks.0.attn.W_K' | 'blocks.0.attn.W_V' | 'blocks.0.attn.W_O') => params.t[name].subarray(h * d * dh, (h + 1) * d * dh);
-    const Q = mul(WE, sl('blocks.0.attn.W_Q'), p, d, dh), K = mul(WE, sl('blocks.0.attn.W_K'), p, d, dh);
-    const QK = mul(Q, K, p, dh, p, true);
-    const F = mul(mul(B, QK, p, p, p), B, p, p, p, true);
-    const VO = mul(mul(WE, sl('blocks.0.attn.W_V'), p, d, dh), sl('blocks.0.attn.W_O'), p, dh, d);
-    const G = mul(B, VO, p, p, d);
+    const BQ = mul(BWE, sl('blocks.0.attn.W_Q'), p, d, dh), BK = mul(BWE, sl('blocks.0.attn.W_K'), p, d, dh);
+    const Fxy = (x: number, y: number): number => { let v = 0; for (let j = 0; j < dh; j++) v += BQ[x * dh + j] * BK[y * dh + j]; return v; };
+    const G = mul(mul(BWE, sl('blocks.0.attn.W_V'), p, d, dh), sl('blocks.0.attn.W_O'), p, dh, d);
     const qk = new Float64Array(nF), vo = new Float64Array(nF);
     for (let f = 1; f <= nF; f++) {
       const s = 2 * f - 1, c = 2 * f;
-      qk[f - 1] = Math.sqrt(F[s * p + s] ** 2 + F[s * p + c] ** 2 + F[c * p + s] ** 2 + F[c * p + c] ** 2);
+      qk[f - 1] = Math.sqrt(Fxy(s, s) ** 2 + Fxy(s, c) ** 2 + Fxy(c, s) ** 2 + Fxy(c, c) ** 2);
       let v = 0;
       for (let j = 0; j < d; j++) v += G[s * d + j] ** 2 + G[c * d + j] ** 2;
       vo[f - 1] = Math.sqrt(v);

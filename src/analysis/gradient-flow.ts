@@ -46,10 +46,24 @@ function accumulateBandPower(G: Vec, p: number, cols: number, acc: Float64Array)
 /** The gradient of the mean training loss at `params` (all parameters, Params-shaped). */
 export function trainingGradient(k: Kernels, params: Params, batch: Batch): { grad: Params; loss: number; acc: number } {
   const grad = Params.zeros(params.config, (n) => k.alloc(n));
-  const ws = new Workspace(k, params, batch.n);
-  const gw = new GradWorkspace(k, params, batch.n);
+  const { ws, gw } = workspaces(k, params, batch.n);
   const r = lossAndGrad(k, params, computeTables(k, params), batch, ws, gw, grad);
   return { grad, loss: r.loss, acc: r.acc };
+}
+
+/**
+ * The forward and backward workspaces of a batch size, kept per engine for the next checkpoint of
+ * the same shape (a pipeline worker analyses one run's checkpoints one after the other; fresh
+ * ~30 MB per checkpoint at p=113 cost as much garbage collection as the gradient itself).
+ */
+const kept = new WeakMap<Kernels, { key: string; ws: Workspace; gw: GradWorkspace }>();
+function workspaces(k: Kernels, params: Params, n: number): { ws: Workspace; gw: GradWorkspace } {
+  const c = params.config, key = `${c.p},${c.dModel},${c.nHeads},${c.dHead},${c.dMlp},${n}`;
+  const hit = kept.get(k);
+  if (hit && hit.key === key) return hit;
+  const made = { key, ws: new Workspace(k, params, n), gw: new GradWorkspace(k, params, n) };
+  kept.set(k, made);
+  return made;
 }
 
 export function gradientFlow(k: Kernels, params: Params, batch: Batch): GradientFlow {

@@ -38,10 +38,11 @@ function classAccuracy(p: number, correct: Uint8Array, mask: Uint8Array | null, 
   return { perClass: hit.map((x, c) => (n[c] ? x / n[c] : 0)), overall: t ? h / t : 0 };
 }
 
-export function inputTrace(k: Kernels, params: Params, trainIndices: ArrayLike<number> | null): InputTrace {
+/** `logitsIn`: the logits of all p² pairs when already computed (shared-forward.ts), else evaluated here. */
+export function inputTrace(k: Kernels, params: Params, trainIndices: ArrayLike<number> | null, logitsIn?: ArrayLike<number>): InputTrace {
   const p = params.config.p, N = p * p;
   const batch = makeBatch(p, Int32Array.from({ length: N }, (_, i) => i));
-  const logits = evalLogits(k, params, computeTables(k, params), batch, new Workspace(k, params, N));
+  const logits = logitsIn ?? evalLogits(k, params, computeTables(k, params), batch, new Workspace(k, params, N));
   const predictions = new Int32Array(N), correct = new Uint8Array(N), confidence = new Float64Array(N);
   for (let i = 0; i < N; i++) {
     let best = 0, mx = -Infinity;

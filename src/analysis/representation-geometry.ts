@@ -15,7 +15,7 @@
  *     alignment in the top-2 PCA plane are not computed.
  */
 import type { Kernels } from '../engine/kernels.js';
-import { computeTables, forward, makeBatch, Workspace } from '../model/model.js';
+import { computeTables, forward, makeBatch, Workspace, type Forward } from '../model/model.js';
 import type { Params } from '../model/params.js';
 
 export const GEOMETRY_SITES = ['resid_mid', 'resid_post'] as const;
@@ -84,10 +84,10 @@ export function classGeometry(X: ArrayLike<number>, p: number, d: number): SiteG
 }
 
 /** Both sites' geometry at one set of weights. */
-export function representationGeometry(k: Kernels, params: Params): Record<GeometrySite, SiteGeometry> {
+/** `fwd`: the forward pass over all p² pairs when already computed (shared-forward.ts), else run here. */
+export function representationGeometry(k: Kernels, params: Params, fwd?: Pick<Forward, 'r' | 'f'>): Record<GeometrySite, SiteGeometry> {
   const { p, dModel: d } = params.config;
   const N = p * p;
-  const batch = makeBatch(p, Int32Array.from({ length: N }, (_, i) => i));
-  const f = forward(k, params, computeTables(k, params), batch, new Workspace(k, params, N), false);
+  const f = fwd ?? forward(k, params, computeTables(k, params), makeBatch(p, Int32Array.from({ length: N }, (_, i) => i)), new Workspace(k, params, N), false);
   return { resid_mid: classGeometry(f.r.subarray(0, N * d), p, d), resid_post: classGeometry(f.f.subarray(0, N * d), p, d) };
 }

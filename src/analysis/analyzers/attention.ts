@@ -8,6 +8,7 @@
 import type { Analyzer, AnalyzerOutput } from '../analyzer.js';
 import { argmax1, f32Tensor as f } from './common.js';
 import { analyseAttention } from '../attention.js';
+import { sharedForwardIfDone } from '../shared-forward.js';
 
 export const ATTENTION = 'attention';
 
@@ -24,7 +25,7 @@ export const attentionAnalyzer: Analyzer = {
   analyseCheckpoint(ctx): AnalyzerOutput {
     const { p, nHeads: H } = ctx.checkpoint.config;
     const nF = (p - 1) / 2;
-    const r = analyseAttention(ctx.kernels, ctx.checkpoint.params, ctx.scratch);
+    const r = analyseAttention(ctx.kernels, ctx.checkpoint.params, ctx.scratch, sharedForwardIfDone(ctx)?.tables);
     const heads: AttentionHeadSummary[] = Array.from({ length: H }, (_, h) => ({
       dominant_frequency: r.dominant[h], specialization: r.specialization[h],
       qk_dominant: argmax1(r.qkFrac.subarray(h * nF, (h + 1) * nF)), vo_dominant: argmax1(r.voFrac.subarray(h * nF, (h + 1) * nF)),

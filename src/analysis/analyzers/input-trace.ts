@@ -9,6 +9,7 @@
 import type { Analyzer, AnalyzerOutput } from '../analyzer.js';
 import { f32Tensor } from './common.js';
 import { inputTrace } from '../input-trace.js';
+import { evalLogitsFrom, sharedForward } from '../shared-forward.js';
 import { trainIndicesOfRunDir } from '../train-set.js';
 import { dirname } from 'node:path';
 
@@ -26,7 +27,8 @@ export const inputTraceAnalyzer: Analyzer = {
   analyseCheckpoint(ctx): AnalyzerOutput {
     const p = ctx.checkpoint.config.p;
     const t = ctx.checkpointPath ? trainIndicesOfRunDir(dirname(dirname(ctx.checkpointPath)), p) : null;
-    const r = inputTrace(ctx.kernels, ctx.checkpoint.params, t ? t.indices : null);
+    const logits = evalLogitsFrom(ctx.kernels, ctx.checkpoint.params, sharedForward(ctx), ctx.scratch.vec(ctx.kernels, 'trace.logits', p * p * p));
+    const r = inputTrace(ctx.kernels, ctx.checkpoint.params, t ? t.indices : null, logits);
     let conf = 0;
     for (const c of r.confidence) conf += c;
     const summary: InputTraceSummary = {

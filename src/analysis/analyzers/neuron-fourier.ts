@@ -11,6 +11,7 @@ import { failure } from '../../errors.js';
 import type { SafetensorsFile } from '../../store/safetensors.js';
 import type { Analyzer, AnalysisOptions } from '../analyzer.js';
 import { coarsenessFromFractions, concentrationFromFractions, neuronFourier, type NeuronFourier } from '../coarseness.js';
+import { sharedForward } from '../shared-forward.js';
 import { distributionStats, summaryStats, type DistributionStats, type SummaryStats } from '../summary.js';
 
 export const NEURON_FOURIER = 'neuron_fourier';
@@ -70,7 +71,7 @@ export const neuronFourierAnalyzer: Analyzer = {
   params(opts) { return { version: this.version, low_freqs: opts.lowFreqs, flat_as_zero: opts.flatAsZero }; },
   analyseCheckpoint(ctx) {
     const { p, dMlp: m } = ctx.checkpoint.config;
-    const nf = neuronFourier(ctx.kernels, ctx.activations(), p, m, ctx.scratch);
+    const nf = neuronFourier(ctx.kernels, sharedForward(ctx).post, p, m, ctx.scratch);
     const v = (data: Float32Array) => ({ dtype: 'F32' as const, shape: [m], data });
     return {
       summary: summariseNeuronFourier(nf, ctx.options),

@@ -9,6 +9,7 @@
 import type { Analyzer, AnalyzerOutput } from '../analyzer.js';
 import { argmax1, f32Tensor as f } from './common.js';
 import { GEOMETRY_SITES, representationGeometry } from '../representation-geometry.js';
+import { sharedForward } from '../shared-forward.js';
 
 export const REPRESENTATION_GEOMETRY = 'representation_geometry';
 
@@ -24,7 +25,7 @@ export const representationGeometryAnalyzer: Analyzer = {
   analyseCheckpoint(ctx): AnalyzerOutput {
     const { p, dModel: d } = ctx.checkpoint.config;
     const nF = (p - 1) / 2;
-    const g = representationGeometry(ctx.kernels, ctx.checkpoint.params);
+    const g = representationGeometry(ctx.kernels, ctx.checkpoint.params, sharedForward(ctx));
     const sites: Record<string, SiteGeometrySummary> = {};
     const tensors: AnalyzerOutput['tensors'] = {};
     for (const s of GEOMETRY_SITES) {
