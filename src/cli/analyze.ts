@@ -140,16 +140,24 @@ async function analyzeSlurm(store: Store, runArgs: string[], o: AnalyzeOpts, opt
     // Runs trained by Slurm tasks are in their folders: bring the database up to date first.
     collectRuns(store);
     const ids = runArgs.length ? [...new Set(runArgs.map((r) => store.resolveRun(r).run_id))] : store.listRuns().map((r) => r.run_id);
+    const progress = ProgressLine.for(o);
+    const counts = new Map<string, [number, number]>();
     const runner = new SlurmAnalysis(ids, options, {
       store, bin: join(packageRoot(), 'bin', 'grokbench'), cpusPerTask: o.cpusPerTask ?? 1, maxRunning: o.jobs,
       partition: o.partition, time: o.time, sbatchArgs: o.sbatchArg ?? [],
-      onEvent: (line) => { if (!o.json) process.stderr.write(line + '\n'); },
+      onEvent: (line) => { progress.done(); if (!o.json) process.stderr.write(line + '\n'); },
+      onProgress: (runId, n, total) => {
+        counts.set(runId, [n, total]);
+        const [d, t] = [...counts.values()].reduce(([x, y], [u, v]) => [x + u, y + v], [0, 0]);
+        const el = (performance.now() - t0) / 1000;
+        progress.update(`${bar(d, t)} ${d}/${t} checkpoints analysed by Slurm tasks  ${formatDuration(el)} elapsed`);
+      },
     });
     const onSignal = (sig: NodeJS.Signals): void => { runner.interrupt(sig); };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     let exits: Map<string, RunAnalysisExit>;
-    try { exits = await runner.run(); } finally { process.off('SIGINT', onSignal); process.off('SIGTERM', onSignal); }
+    try { exits = await runner.run(); } finally { process.off('SIGINT', onSignal); process.off('SIGTERM', onSignal); progress.done(); }
     // The report: what is analysed now (by the tasks, and before them); the run analyzers (grokking time, outcome) here, from the metrics.
     const { reports } = planAnalysis(store, ids, options);
     const done = new Map<string, RunAnalysisReport>();

@@ -211,10 +211,21 @@ function startAnalyze(store: string, ...args: string[]) {
 
 const analyzeLedger = (store: string) => readLedger<AnalysisTaskRecord>(store, ANALYZE_LEDGER);
 
+/** The reference store analysed locally (made once, shared by the analysis tests). */
+let localAnalysis: { store: string; json: string } | undefined;
+function analysedLocally(): { store: string; json: string } {
+  if (!localAnalysis) {
+    const store = copyStore(refStore, join(work, 'analyze-local'));
+    const l = analyze(store, '--jobs', '1');
+    assert.equal(l.status, 0, l.stderr);
+    localAnalysis = { store, json: l.stdout };
+  }
+  return localAnalysis;
+}
+
 test('analyze --executor slurm: one array task per run, results identical to a local analysis; run again, nothing is submitted', { skip: unavailable ?? false }, () => {
-  const local = copyStore(refStore, join(work, 'analyze-local'));
-  const l = analyze(local, '--jobs', '1');
-  assert.equal(l.status, 0, l.stderr);
+  const { store: local, json: localJson } = analysedLocally();
+  const l = { stdout: localJson };
   const store = copyStore(refStore, join(work, 'analyze-slurm'));
   const r = analyze(store, '--executor', 'slurm', '--cpus-per-task', '1');
   assert.equal(r.status, 0, r.stderr);
@@ -239,6 +250,26 @@ test('analyze --executor slurm: one array task per run, results identical to a l
   assert.equal(again.status, 0, again.stderr);
   assert.equal(JSON.parse(again.stdout).checkpoints_analysed, 0);
   assert.equal(analyzeLedger(store).length, 4);
+  assertSameAnalysis(store, local, 4 * 13 * 2);
+});
+
+test('Ctrl-C (SIGINT) of analyze --executor slurm cancels its tasks; run again, it analyses everything, identical to local', { skip: unavailable ?? false }, async () => {
+  const { store: local } = analysedLocally();
+  const store = copyStore(refStore, join(work, 'analyze-interrupted'));
+  // Held, so that the tasks are surely still queued when Ctrl-C comes.
+  const a = startAnalyze(store, '--sbatch-arg=--hold');
+  await waitFor('the analysis tasks to be submitted', () => analyzeLedger(store).length === 4);
+  await waitFor('the tasks to be queued', () => squeue().includes('PENDING'));
+  a.child.kill('SIGINT');
+  const end = await a.closed;
+  assert.equal(end.code, 130, a.stderr());
+  assert.match(a.stderr(), /^grokbench: analysis interrupted; run the same command again/m);
+  assert.equal(squeue(), '', 'tasks still queued or running after Ctrl-C');
+  assert.ok(!existsSync(join(store, '.analyze.lock')));
+  const r = analyze(store, '--executor', 'slurm');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).checkpoints_analysed, 4 * 13);
+  assert.equal(analyzeLedger(store).length, 8);
   assertSameAnalysis(store, local, 4 * 13 * 2);
 });
 
