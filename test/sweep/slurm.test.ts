@@ -10,7 +10,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/engine/native.js';
@@ -18,7 +18,7 @@ import { assertSameStore } from '../helpers/stores.js';
 import { readLedger, slurmDir } from '../../src/sweep/slurm.js';
 import { ANALYZE_LEDGER, type AnalysisTaskRecord } from '../../src/sweep/slurm-analyze.js';
 import { RunFolderStore } from '../../src/store/run-folder.js';
-import { assertSameAnalysis } from './analysis-compare.js';
+import { analysisRows, assertSameAnalysis } from './analysis-compare.js';
 import { type SlurmCluster, slurmUnavailable, startSlurm } from './slurm-cluster.js';
 
 const BIN = join(packageRoot(), 'bin', 'grokbench');
@@ -271,6 +271,27 @@ test('Ctrl-C (SIGINT) of analyze --executor slurm cancels its tasks; run again, 
   assert.equal(JSON.parse(r.stdout).checkpoints_analysed, 4 * 13);
   assert.equal(analyzeLedger(store).length, 8);
   assertSameAnalysis(store, local, 4 * 13 * 2);
+});
+
+test('an analysis task that keeps failing (a damaged checkpoint) is retried, then its run is reported failed in one line; what it analysed is kept', { skip: unavailable ?? false }, () => {
+  const store = copyStore(refStore, join(work, 'analyze-failing'));
+  const id = runIds(store).sort()[0];
+  const cp = join(store, 'runs', id, 'checkpoints', 'epoch-000500.safetensors');
+  writeFileSync(cp, readFileSync(cp).subarray(0, 100));
+  const r = analyze(store, id, '--executor', 'slurm');
+  assert.equal(r.status, 1, r.stderr);
+  const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('grokbench: '));
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0], new RegExp(`^grokbench: analysis of run ${id} failed: task \\d+_0 ended \\((?:[A-Z_]+|gone from squeue)\\): ${id} epoch 500: .*; 3 attempt\\(s\\) in a row made no progress$`));
+  assert.deepEqual(JSON.parse(r.stdout).failed.map((f: { run_id: string }) => f.run_id), [id]);
+  // Attempts: the first (epochs 0 and 250 analysed, then the failure), then 3 that made no progress.
+  assert.equal(analyzeLedger(store).filter((t) => t.runId === id).length, 4);
+  // The checkpoints before the damaged one were merged into the database.
+  const { store: local } = analysedLocally();
+  const rows = (dir: string) => analysisRows(dir).filter((x) => x.run_id === id && x.epoch < 500 && x.path !== null);
+  assert.ok(rows(local).length > 0);
+  assert.deepEqual(rows(store), rows(local));
+  assert.equal(squeue(), '');
 });
 
 test('analyze --executor slurm killed while its task is queued: run again, it adopts the task; the task cancelled with scancel mid-way is resubmitted and continues; results identical to local', { skip: unavailable ?? false }, async () => {
