@@ -25,7 +25,8 @@ button { cursor: pointer; }
 header nav a { color: #dde; margin-right: 12px; text-decoration: none; } header nav a.here { color: #fff; text-decoration: underline; }
 table.runs-progress td { border: 0; padding: 0 6px 0 0; font-size: 11px; } table.runs-progress progress { width: 110px; height: 10px; }
 .state-done, .state-skipped { color: #1a7f37; } .state-failed { color: #b42318; } .state-interrupted { color: #9a6700; } tr.job-interrupted > td { background: #fff4e5; }
-td.cmd { max-width: 380px; white-space: normal !important; font-family: monospace; font-size: 11px; }
+td.cmd { min-width: 480px; max-width: 620px; white-space: normal !important; font-family: monospace; font-size: 11px; }
+form.job details[open] { flex-basis: 100%; } form.job details[open] label { display: inline-flex; margin: 0 10px 6px 0; }
 `;
 
 export const CLIENT_JS = String.raw`(function () {
