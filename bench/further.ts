@@ -34,6 +34,8 @@ export interface FurtherBench {
   perAnalyzerMs: Record<string, number>;
   /** Projected seconds for a 251-checkpoint run (epochs 0..25000 step 100) on 2 cores, Hessian aside. */
   run251s: number;
+  /** Drawing the flatness directions, once per worker (included in run251s). */
+  directionsMs: number;
   /** The parameter trajectory over 251 checkpoints: all rows in one thread, reading the checkpoints, the run's PCA, and the 2-worker projection (included in run251s). */
   trajectory: { rowsMs: number; readMs: number; pcaMs: number; twoWorkersS: number };
   hessian: { ms: number; gradients: number; eigenvalue: number; relativeError: number; stepAgreement: number; reluFlips: number; iterations: number; converged: boolean } | null;
@@ -55,6 +57,7 @@ export function benchFurther(): FurtherBench {
     // As in the pipeline, one context per checkpoint shared by every analyzer (in registration order),
     // so the first analyzer that needs the forward pass over all p² pairs pays for it (shared-forward.ts).
     const analyzers = listAnalyzers().filter((a) => a.name !== PARAMETER_TRAJECTORY);
+    let curvatureFirstMs = 0;
     for (const a of analyzers) perAnalyzerMs[a.name] = Infinity;
     for (let r = 0; r < reps; r++) {
       let acts: Float32Array | undefined;
@@ -65,7 +68,9 @@ export function benchFurther(): FurtherBench {
       for (const a of analyzers) {
         const t0 = performance.now();
         a.analyseCheckpoint(ctx);
-        perAnalyzerMs[a.name] = Math.min(perAnalyzerMs[a.name], performance.now() - t0);
+        const ms = performance.now() - t0;
+        if (r === 0 && a.name === CURVATURE) curvatureFirstMs = ms;
+        perAnalyzerMs[a.name] = Math.min(perAnalyzerMs[a.name], ms);
       }
     }
     // 251 checkpoints: every analyzer at each, flatness at 0 and every CURVATURE_EVERY (11 of them).
@@ -73,15 +78,18 @@ export function benchFurther(): FurtherBench {
     const flatN = epochs.filter((e) => e % CURVATURE_EVERY === 0).length;
     let coreMs = 0;
     for (const [n, ms] of Object.entries(perAnalyzerMs)) coreMs += n === CURVATURE ? ms * flatN : ms * epochs.length;
+    // Each of the 2 workers draws the 50 flatness directions once (curvature.ts cachedUnitDirections).
+    const directionsMs = Math.max(0, curvatureFirstMs - perAnalyzerMs[CURVATURE]);
+    coreMs += 2 * directionsMs;
     const trajectory = benchTrajectory(dir, params, epochs);
     const run251s = coreMs / 2 / 1000 + trajectory.twoWorkersS;
-    if (process.env.BENCH_FURTHER_HESSIAN === '0') return { perAnalyzerMs, run251s, trajectory, hessian: null };
+    if (process.env.BENCH_FURTHER_HESSIAN === '0') return { perAnalyzerMs, run251s, directionsMs, trajectory, hessian: null };
     const oracle = new LossOracle(new ReferenceKernels('f64'), params, makeBatch(DEFAULTS.p, Int32Array.from(split.train).sort()), params.trainedRanges(false));
     const t0 = performance.now();
     const h = topHessianEigenvalue(oracle);
     const ms = performance.now() - t0;
     return {
-      perAnalyzerMs, run251s, trajectory,
+      perAnalyzerMs, run251s, directionsMs, trajectory,
       hessian: { ms, gradients: h.gradients, eigenvalue: h.eigenvalue, relativeError: h.relativeError, stepAgreement: h.stepAgreement, reluFlips: h.reluFlips, iterations: h.iterations, converged: h.converged },
     };
   } finally {
@@ -134,6 +142,7 @@ function benchTrajectory(dir: string, params: Params, epochs: number[]): Further
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const r = benchFurther();
   for (const [n, ms] of Object.entries(r.perAnalyzerMs)) console.log(`${n.padEnd(26)} ${ms.toFixed(1)} ms/checkpoint (1 thread; curvature: flatness only)`);
+  console.log(`curvature: drawing the 50 flatness directions ${(r.directionsMs / 1000).toFixed(1)} s once per worker (then cached)`);
   const tr = r.trajectory;
   console.log(`${PARAMETER_TRAJECTORY.padEnd(26)} 251 rows ${(tr.rowsMs / 1000).toFixed(1)} s in one thread (reading the 251 checkpoints ${(tr.readMs / 1000).toFixed(1)} s), run PCA ${tr.pcaMs.toFixed(0)} ms; on 2 workers ≈ ${tr.twoWorkersS.toFixed(1)} s`);
   console.log(`all analyzers, 251-checkpoint p=113 run, 2 cores (flatness at 0 and every ${CURVATURE_EVERY}, Hessian aside): ${r.run251s.toFixed(1)} s (target ≤ 60 s)`);

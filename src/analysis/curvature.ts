@@ -153,11 +153,23 @@ export function* unitDirections(size: number, n: number, seed: number): Generato
   }
 }
 
+/**
+ * The directions of `unitDirections`, kept for the next call with the same arguments: every
+ * flatness checkpoint of a run uses the same 50 directions, and drawing them (PyTorch's normal
+ * generator in TypeScript) costs more than the 51 loss evaluations. One set is kept (50 × n float32).
+ */
+let kept: { key: string; dirs: Float32Array[] } | null = null;
+export function cachedUnitDirections(size: number, n: number, seed: number): Float32Array[] {
+  const key = `${size},${n},${seed}`;
+  if (kept?.key !== key) kept = { key, dirs: Array.from(unitDirections(size, n, seed), (u) => Float32Array.from(u)) };
+  return kept.dirs;
+}
+
 export function flatness(oracle: LossOracle, opts: FlatnessOptions = DEFAULT_FLATNESS): FlatnessResult {
   const baseline = oracle.loss(null, 0);
   const deltas = new Float64Array(opts.directions);
   let i = 0;
-  for (const u of unitDirections(oracle.size, opts.directions, opts.seed)) deltas[i++] = oracle.loss(u, opts.epsilon) - baseline;
+  for (const u of cachedUnitDirections(oracle.size, opts.directions, opts.seed)) deltas[i++] = oracle.loss(u, opts.epsilon) - baseline;
   return { baseline, deltas, epsilon: opts.epsilon };
 }
 
