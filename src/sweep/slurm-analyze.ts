@@ -28,7 +28,6 @@ export interface SlurmAnalysisOptions extends SlurmOptions {
   bin: string;
   pollMs?: number;
   maxFailures?: number;
-  onSubmit?: (line: string) => void;
   onEvent?: (line: string) => void;
   /** A run's checkpoints done so far out of its plan. */
   onProgress?: (runId: string, done: number, total: number) => void;
