@@ -3,8 +3,9 @@
  * path this CPU supports (GROKBENCH_KERNELS=avx512|avx2|portable, each in its own process, as the
  * path is chosen once at load) gives the same bits as the TypeScript reference engine on a battery
  * of kernel calls, at 1, 2 and 3 threads; a 300-epoch p=31 run and its analysis give byte-identical
- * checkpoints, metrics and analysis artifacts on every path and at 1, 2 and 3 threads. A path the
- * CPU lacks is reported as skipped with the reason.
+ * checkpoints, metrics and analysis artifacts on every path and at 1, 2 and 3 threads, and its
+ * checkpoints are the bits recorded in test/fixtures/determinism/p31-300.json on another machine
+ * (same seed, same bits, on every machine). A path the CPU lacks is reported as skipped with the reason.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -80,7 +81,9 @@ function cli(args: string[], env: Record<string, string>): string {
   return r.stdout;
 }
 
-test('a 300-epoch p=31 run and its analysis are byte-identical on every path and at 1, 2 and 3 threads', { skip: native.skip }, (t) => {
+const RECORDED = JSON.parse(readFileSync(join(packageRoot(), 'test', 'fixtures', 'determinism', 'p31-300.json'), 'utf8')) as { recorded_on: string; files: Record<string, string> };
+
+test('a 300-epoch p=31 run and its analysis are byte-identical on every path and at 1, 2 and 3 threads, and its checkpoints are the bits recorded on another machine', { skip: native.skip }, (t) => {
   const supported = PATHS.filter((p) => unsupported(p) === null);
   for (const p of PATHS) if (!supported.includes(p)) t.diagnostic(`path ${p} skipped: ${unsupported(p)}`);
   // Every supported path at 2 threads, and the first one also at 1 and 3.
@@ -96,7 +99,13 @@ test('a 300-epoch p=31 run and its analysis are byte-identical on every path and
       const runs = cli(['runs', '--json', '--store', store], env);
       const got = { files: runFiles(store), metrics, runs, label: `${path}, ${threads} thread(s)` };
       assert.ok(Object.keys(got.files).some((f) => f.includes('checkpoints')) && Object.keys(got.files).some((f) => f.includes('analysis')));
-      if (!reference) reference = got;
+      if (!reference) {
+        reference = got;
+        const prefix = `runs/${trained.run_id}/`;
+        for (const [file, sha] of Object.entries(RECORDED.files)) {
+          assert.equal(got.files[prefix + file], sha, `${file} (${got.label}) differs from the bits recorded on ${RECORDED.recorded_on}`);
+        }
+      }
       else {
         assert.deepEqual(got.files, reference.files, `${got.label} vs ${reference.label}: checkpoints and analysis artifacts`);
         assert.equal(got.metrics, reference.metrics, `${got.label} vs ${reference.label}: metrics`);
