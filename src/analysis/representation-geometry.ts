@@ -35,29 +35,32 @@ export interface SiteGeometry {
 /** The geometry of samples X [p², d] (row a·p + b) grouped by (a + b) mod p. */
 export function classGeometry(X: ArrayLike<number>, p: number, d: number): SiteGeometry {
   const mu = new Float64Array(p * d), cnt = new Float64Array(p);
-  for (let i = 0; i < p * p; i++) {
-    const c = (Math.floor(i / p) + (i % p)) % p;
+  for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) {
+    const c = (a + b) % p, o = (a * p + b) * d, m = c * d;
     cnt[c]++;
-    for (let j = 0; j < d; j++) mu[c * d + j] += X[i * d + j];
+    for (let j = 0; j < d; j++) mu[m + j] += X[o + j];
   }
   for (let c = 0; c < p; c++) for (let j = 0; j < d; j++) mu[c * d + j] /= Math.max(cnt[c], 1);
   const ss = new Float64Array(p);
-  for (let i = 0; i < p * p; i++) {
-    const c = (Math.floor(i / p) + (i % p)) % p;
-    for (let j = 0; j < d; j++) ss[c] += (X[i * d + j] - mu[c * d + j]) ** 2;
+  for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) {
+    const c = (a + b) % p, o = (a * p + b) * d, m = c * d;
+    let acc = 0;
+    for (let j = 0; j < d; j++) { const e = X[o + j] - mu[m + j]; acc += e * e; }
+    ss[c] += acc;
   }
   const v = ss.map((s, c) => s / Math.max(cnt[c], 1));
   const classRadius = v.map(Math.sqrt);
   const mean = new Float64Array(d);
   for (let c = 0; c < p; c++) for (let j = 0; j < d; j++) mean[j] += mu[c * d + j] / p;
   let total = 0;
-  for (let c = 0; c < p; c++) for (let j = 0; j < d; j++) total += (mu[c * d + j] - mean[j]) ** 2;
+  for (let c = 0; c < p; c++) for (let j = 0; j < d; j++) { const e = mu[c * d + j] - mean[j]; total += e * e; }
   let fs = 0, fn = 0, fmin = Infinity;
   for (let r = 0; r < p; r++) for (let s = r + 1; s < p; s++) {
     const w = v[r] + v[s];
     if (!(w > 0)) continue;
     let b = 0;
-    for (let j = 0; j < d; j++) b += (mu[r * d + j] - mu[s * d + j]) ** 2;
+    const ro = r * d, so = s * d;
+    for (let j = 0; j < d; j++) { const e = mu[ro + j] - mu[so + j]; b += e * e; }
     const J = b / w;
     fs += J; fn++; fmin = Math.min(fmin, J);
   }
