@@ -2,8 +2,8 @@
  * `effective_dimensionality` (issue 14 §4): effective-dimensionality.ts per checkpoint.
  * Artifact tensors: sv_<matrix> F32 [n_heads, d_head] for W_Q, W_K, W_V, W_O, F32 [min(rows, cols)]
  * otherwise. Summary: { pr: { W_E: x, …, W_Q: [per head], … } } with PR = (Σσ²)²/Σσ⁴.
- * The run-level crossing (first epoch with PR(W_out) ≤ PR(W_in)) follows from these summaries
- * (not yet computed anywhere).
+ * The run-level crossing (first epoch with PR(W_out) ≤ PR(W_in)) is the run analyzer
+ * effective_dimensionality_crossover (effdim-crossover.ts), computed from these summaries.
  */
 import type { Analyzer, AnalyzerOutput } from '../analyzer.js';
 import { EFFDIM_MATRICES, participationRatio, weightSpectra } from '../effective-dimensionality.js';
