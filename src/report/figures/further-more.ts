@@ -80,7 +80,7 @@ export function trajectoryFigures(store: Store, runs: RunData[]): Figure[] {
       spec: {
         width: 150, height: 160, mark: 'bar',
         encoding: {
-          x: { field: 'component', type: 'ordinal', title: 'PC' }, xOffset: { field: 'run' },
+          x: { field: 'component', type: 'ordinal', title: 'PC', axis: { labelAngle: 0 } }, xOffset: { field: 'run' },
           y: { field: 'ratio', type: 'quantitative', title: 'explained variance ratio', scale: { domain: [0, 1] } }, color: runColour(runs),
         },
       },
