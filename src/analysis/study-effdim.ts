@@ -29,6 +29,8 @@ export function crossoverRow(store: Store, runId: string): CrossoverRow | null {
   return { run_id: runId, cls, cross_over_epoch: cx.cross_over_epoch, grok_epoch: grok, lead };
 }
 
+const runs = (n: number): string => `${n} run${n === 1 ? '' : 's'}`;
+
 export function sectionCrossover(rows: CrossoverRow[]): StudySection | null {
   if (rows.length === 0) return null;
   const both = rows.filter((r) => r.lead !== null);
@@ -39,10 +41,10 @@ export function sectionCrossover(rows: CrossoverRow[]): StudySection | null {
   return {
     id: 'further-effdim-crossover',
     question: 'Does PR(W_out) fall to PR(W_in) before the run groks?',
-    answer: `${rows.length} runs: in ${both.length} with both epochs the crossover comes at or before grokking in ${before}` +
-      (med !== null ? ` (median grokking − crossover: ${med} epochs)` : '') + `; ${noCross.length} runs never cross` +
+    answer: `${runs(rows.length)}: of the ${both.length} with both epochs, the crossover comes at or before grokking in ${before}` +
+      (med !== null ? ` (median grokking − crossover: ${med} epochs)` : '') + `; ${runs(noCross.length)} never cross` +
       (noCross.length ? ` (${noCross.filter((r) => r.grok_epoch === null).length} of them never grok)` : '') +
-      `; ${noGrok.length} runs never grok` + (noGrok.length ? ` (${noGrok.filter((r) => r.cross_over_epoch !== null).length} of them cross)` : '') + '.',
+      `; ${runs(noGrok.length)} never grok` + (noGrok.length ? ` (${noGrok.filter((r) => r.cross_over_epoch !== null).length} of them cross)` : '') + '.',
     figure: 'further-effdim-crossover',
     table: {
       columns: ['run', 'class', 'crossover epoch', 'grokking epoch', 'grokking − crossover'],
