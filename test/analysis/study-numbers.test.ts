@@ -7,8 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyseStudy, blobOverlap, type StudyCheckpoint, type StudyEmbeddingEpoch, type StudyRunData } from '../../src/analysis/study.js';
 import {
-  checkpointMeans, descendingRank, embeddingNumbers, extent, firstCounts, keyOverlapP, leaveOneOutZ, majorityTiming, meanWhere,
-  overlapSummary, placeOf, populationNumbers, predictNumbers, primeNumbers, roundingNumbers, sampleStd, timingCounts,
+  checkpointMeans, criticalNumbers, descendingRank, embeddingNumbers, extent, firstCounts, keyOverlapP, leaveOneOutZ, majorityTiming, meanWhere,
+  overlapSummary, placeOf, populationNumbers, predictNumbers, primeNumbers, roundingNumbers, sampleStd, snapshotRanges,
+  thresholdTableEpochs, timingCounts, timingNumbers, type TimingCounts,
 } from '../../src/analysis/study-numbers.js';
 import type { OutcomeClass } from '../../src/analysis/outcome.js';
 
@@ -498,4 +499,67 @@ test('checkpointMeans: the mean over non-NaN neurons at every step-th checkpoint
   close(m[0].coarseness, 0.3);
   assert.ok(Number.isNaN(m[1].concentration));
   close(m[1].coarseness, 0.6);
+});
+
+test('criticalNumbers and timingNumbers on runs whose three blob neurons all end at frequency 1', () => {
+  // Three grokking runs (blob neurons 0..2 reach 0.9 in frequency 1), one that never grokks (no blobs).
+  const specs: Spec[] = [
+    { p: 97, seed: 1, grok: 1000 },
+    { p: 97, seed: 2, grok: 1500 },
+    { p: 101, seed: 1, grok: 2000 },
+    { p: 101, seed: 2, grok: null },
+  ];
+  const d = analyseStudy(specs.map(makeRun));
+  const c = criticalNumbers(d).coarseness;
+  assert.equal(c.withBlobs, 3);
+  assert.deepEqual(c.finalCounts, [3, 3, 3, 0]);
+  assert.ok(c.frequencies);
+  close(c.frequencies.medianTop, 1);
+  close(c.frequencies.medianTop3, 1);
+  close(c.frequencies.evenShare, 1 / NF);
+  assert.equal(c.frequencies.medianInKeys, null, 'no embedding keys');
+  // Three pairs, each sharing all 3 of 6 neurons: expected 3·3/6 each.
+  assert.ok(c.overlap);
+  assert.deepEqual([c.overlap.pairs, c.overlap.observed], [3, 9]);
+  close(c.overlap.expected, 4.5);
+  // Power against odds ratio 2 of the test P(X ≥ k) ≤ 0.05: only k = 3 (P = 1/C(6, 3) = 0.05) rejects, so 2³/Σ_k C(3,k)C(3,3−k)2^k.
+  close(c.overlap.medianPower, 8 / (1 + 9 * 2 + 9 * 4 + 8), 1e-12);
+  assert.ok(c.grokking);
+  const shares = d.runs.slice(0, 3).map((r) => (r.coarseness.blobs.blobBeforeGrok as number) / 3);
+  close(c.grokking.meanBeforeShare, shares.reduce((a, b) => a + b, 0) / 3);
+
+  const t = timingNumbers(d);
+  assert.deepEqual(t.grokking.map((r) => r.runId), d.runs.slice(0, 3).map((r) => r.runId));
+  assert.deepEqual(t.nonGrokking.map((r) => r.runId), [d.runs[3].runId]);
+  // All 3 one way: 2 · 2^−3.
+  close(t.allOneWayP, 0.25);
+  // Tolerance: max(checkpoint interval 500, 5 % of the grok epoch).
+  assert.deepEqual(t.tolerance, [500, 500, 500, null]);
+  assert.ok(t.metrics);
+  for (const m of ['coarseness', 'concentration'] as const) {
+    const half: TimingCounts = t.metrics[m].half;
+    const cls = d.runs.slice(0, 3).map((r) => r[m].timing.classHalfRise);
+    assert.deepEqual([half.precede, half.coincide, half.follow], (['precede', 'coincide', 'follow'] as const).map((k) => cls.filter((x) => x === k).length));
+    close(half.signP, signTestByEnumeration(half.precede, half.follow), 1e-12);
+  }
+  // With a 25 % share the grok epoch's share wins where it exceeds the interval: 0.25·1000 < 500 < 0.25·3000.
+  const wide = analyseStudy([makeRun({ p: 97, seed: 1, grok: 3000 }), makeRun({ p: 97, seed: 2, grok: 1000 })], { toleranceShare: 0.25 });
+  assert.deepEqual(timingNumbers(wide).tolerance, [750, 500]);
+  assert.equal(timingNumbers(analyseStudy([makeRun({ p: 97, seed: 2, grok: null })])).metrics, null, 'no grokking run');
+});
+
+test('thresholdTableEpochs and snapshotRanges: the common epochs nearest the seed epochs, and per-epoch ranges over runs', () => {
+  const d = analyseStudy([makeRun({ p: 97, seed: 1, grok: 1000 }), makeRun({ p: 97, seed: 2, grok: 2000, early: 0.05 })]);
+  // Checkpoints every 500 to 3000: nearest to 0, 500, 1000, 2000, 5000, ... are 0, 500, 1000, 2000, 3000.
+  const epochs = thresholdTableEpochs(d.threshold);
+  assert.deepEqual(epochs, [0, 500, 1000, 2000, 3000]);
+  const ranges = snapshotRanges(d.runs, epochs);
+  for (const x of ranges.slice(0, 4)) {
+    const vals = d.runs.map((r) => r.snapshots.find((s) => s.epoch === x.epoch)!.meanCoarseness);
+    assert.deepEqual(x.coarseness, { min: Math.min(...vals), max: Math.max(...vals) });
+  }
+  // Snapshots are taken at the seed epochs up to the last (0, 500, 1000, 2000): none at 3000, so no range.
+  assert.deepEqual(ranges[4].coarseness, { min: Infinity, max: -Infinity });
+  // At epoch 0 the second run starts higher (early 0.05 added).
+  assert.ok(ranges[0].coarseness.max > ranges[0].coarseness.min);
 });
