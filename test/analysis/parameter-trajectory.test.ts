@@ -12,6 +12,7 @@ import { analyseRuns } from '../../src/analysis/pipeline.js';
 import { loadCheckpoint, saveCheckpoint } from '../../src/model/checkpoint.js';
 import { Params } from '../../src/model/params.js';
 import { Store } from '../../src/store/store.js';
+import { readSafetensorsFile, writeSafetensorsFile } from '../../src/store/safetensors.js';
 import { normal, randomParams, rng, smallConfig } from './helpers.js';
 
 /** Orthonormal rows (Gram–Schmidt of random vectors). */
@@ -194,6 +195,21 @@ test('parameter_trajectory through the pipeline: stored rows give the float64 PC
     assert.equal(last.epoch, 900);
   } finally {
     store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('F64 artifact tensors (the Gram rows) read back exactly with getFloat64', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'grokbench-f64-'));
+  try {
+    const x = Float64Array.of(1 / 3, Math.PI * 1e10, -(2 ** -40) - 2 ** -80, 0);
+    const path = join(dir, 'a.safetensors');
+    writeSafetensorsFile(path, { g: { dtype: 'F64', shape: [4], data: x }, h: { dtype: 'F32', shape: [2], data: Float32Array.of(0.1, 2) } }, {});
+    const f = readSafetensorsFile(path);
+    assert.deepEqual(Array.from(f.getFloat64('g')), Array.from(x));
+    assert.notEqual(f.getFloat32('g')[0], x[0]);
+    assert.deepEqual(Array.from(f.getFloat64('h')), [Math.fround(0.1), 2]);
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
