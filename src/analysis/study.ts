@@ -17,7 +17,6 @@
  */
 import { badInput } from '../errors.js';
 import { outcomeGrokked, runJitter, runOutcome, type OutcomeClass } from './outcome.js';
-import { correlationPower, fisherPower, fisherTwoSided, overlapPower } from './power.js';
 import type { MetricRow, Store } from '../store/store.js';
 import {
   coarsenessValues,
@@ -39,10 +38,6 @@ import {
   type PermutationOptions,
   type PermutationTestResult,
   randomOverlap,
-  ranks,
-  binomialSf,
-  signTest,
-  std,
 } from './stats.js';
 
 // ---- input ----------------------------------------------------------------------------------
