@@ -16,7 +16,7 @@ import { type Task, planAnalysis } from '../analysis/pipeline.js';
 import { failure } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { collectAnalyses, completedEpochs, optionsKey, readPlan, writePlan } from './analysis-folder.js';
-import { ALIVE, type SlurmOptions, type TaskRecord, readLedger, slurmCommand, submitArray, tailTaskLog, taskLogPath, taskStates, writeLedger } from './slurm.js';
+import { ALIVE, SlurmFollower, type SlurmOptions, type TaskRecord, readLedger, submitArray, tailTaskLog, taskLogPath, taskStates, writeLedger } from './slurm.js';
 
 export const ANALYZE_LEDGER = 'analyze-tasks.json';
 
@@ -50,17 +50,9 @@ interface Tracked {
   state: 'waiting' | 'alive' | 'finished';
 }
 
-export class SlurmAnalysis {
-  private stopping: NodeJS.Signals | null = null;
-  private wake: (() => void) | null = null;
-
-  constructor(private readonly runIds: readonly string[], private readonly options: AnalysisOptions, private readonly o: SlurmAnalysisOptions) {}
-
-  get interrupted(): NodeJS.Signals | null { return this.stopping; }
-
-  interrupt(signal: NodeJS.Signals): void {
-    this.stopping ??= signal;
-    this.wake?.();
+export class SlurmAnalysis extends SlurmFollower {
+  constructor(private readonly runIds: readonly string[], private readonly options: AnalysisOptions, private readonly o: SlurmAnalysisOptions) {
+    super();
   }
 
   /** Analyse the runs; the database holds every result the tasks wrote when it returns. */
@@ -120,8 +112,7 @@ export class SlurmAnalysis {
     submit(tracked.filter((t) => t.state === 'waiting'));
 
     while (!this.stopping && tracked.some((t) => t.state !== 'finished')) {
-      await new Promise<void>((resolve) => { this.wake = resolve; setTimeout(resolve, pollMs); });
-      this.wake = null;
+      await this.pause(pollMs);
       if (this.stopping) break;
       const live = tracked.filter((t) => t.state === 'alive');
       const states = taskStates(live.map((t) => t.task!.jobId));
@@ -160,16 +151,7 @@ export class SlurmAnalysis {
     }
 
     if (this.stopping) {
-      const jobs = [...new Set(tracked.filter((t) => t.state === 'alive').map((t) => t.task!.jobId))];
-      if (jobs.length > 0) {
-        slurmCommand('scancel', jobs, { allowFail: true });
-        const t0 = Date.now();
-        while (Date.now() - t0 < 30_000) {
-          const s = taskStates(jobs);
-          if (s !== null && ![...s.values()].some((x) => ALIVE.has(x))) break;
-          await new Promise((r) => setTimeout(r, 500));
-        }
-      }
+      await this.cancelJobs([...new Set(tracked.filter((t) => t.state === 'alive').map((t) => t.task!.jobId))]);
       for (const t of tracked) if (t.state !== 'finished') { this.completed(t, key); finish(t, 'interrupted'); }
     }
     collectAnalyses(store, this.runIds);

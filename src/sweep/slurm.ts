@@ -190,23 +190,46 @@ interface Tracked {
   state: 'waiting' | 'alive' | 'finished';
 }
 
-export class SlurmSweep {
-  private stopping: NodeJS.Signals | null = null;
+/** What a sweep and an analysis following their Slurm tasks share: stopping on a signal, and waiting between polls. */
+export class SlurmFollower {
+  protected stopping: NodeJS.Signals | null = null;
   private wake: (() => void) | null = null;
+
+  get interrupted(): NodeJS.Signals | null { return this.stopping; }
+
+  /** Stop following, cancel every task (scancel). */
+  interrupt(signal: NodeJS.Signals): void {
+    this.stopping ??= signal;
+    this.wake?.();
+  }
+
+  /** scancel the jobs and wait (bounded, 30 s) until their tasks are gone, so that what they committed is collected. */
+  protected async cancelJobs(jobs: readonly string[]): Promise<void> {
+    if (jobs.length === 0) return;
+    slurmCommand('scancel', [...jobs], { allowFail: true });
+    const t0 = Date.now();
+    while (Date.now() - t0 < 30_000) {
+      const s = taskStates([...jobs]);
+      if (s !== null && ![...s.values()].some((x) => ALIVE.has(x))) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  /** Waits pollMs or until interrupted. */
+  protected async pause(pollMs: number): Promise<void> {
+    await new Promise<void>((resolve) => { this.wake = resolve; setTimeout(resolve, pollMs); });
+    this.wake = null;
+  }
+}
+
+export class SlurmSweep extends SlurmFollower {
   private readonly folder: RunFolderStore;
   private readonly storeDir: string;
 
   constructor(private readonly runs: readonly SweepRun[], private readonly o: SlurmSweepOptions) {
+    super();
     this.storeDir = o.store.dir;
     this.folder = new RunFolderStore(this.storeDir);
-  }
-
-  get interrupted(): NodeJS.Signals | null { return this.stopping; }
-
-  /** Stop following, cancel every task of this sweep (scancel). */
-  interrupt(signal: NodeJS.Signals): void {
-    this.stopping ??= signal;
-    this.wake?.();
   }
 
   private folderDone(run: SweepRun): boolean {
@@ -267,8 +290,7 @@ export class SlurmSweep {
     submit(tracked.filter((t) => t.state === 'waiting'));
 
     while (!this.stopping && tracked.some((t) => t.state !== 'finished')) {
-      await new Promise<void>((resolve) => { this.wake = resolve; setTimeout(resolve, pollMs); });
-      this.wake = null;
+      await this.pause(pollMs);
       if (this.stopping) break;
       const live = tracked.filter((t) => t.state === 'alive');
       const states = taskStates(live.map((t) => t.task!.jobId));
@@ -301,17 +323,7 @@ export class SlurmSweep {
     }
 
     if (this.stopping) {
-      const jobs = [...new Set(tracked.filter((t) => t.state === 'alive').map((t) => t.task!.jobId))];
-      if (jobs.length > 0) {
-        slurmCommand('scancel', jobs, { allowFail: true });
-        // Wait (bounded) until the tasks are gone, so that what they committed is collected.
-        const t0 = Date.now();
-        while (Date.now() - t0 < 30_000) {
-          const s = taskStates(jobs);
-          if (s !== null && ![...s.values()].some((x) => ALIVE.has(x))) break;
-          await new Promise((r) => setTimeout(r, 500));
-        }
-      }
+      await this.cancelJobs([...new Set(tracked.filter((t) => t.state === 'alive').map((t) => t.task!.jobId))]);
       for (const t of tracked) if (t.state !== 'finished') finish(t, { outcome: 'interrupted', code: null, signal: this.stopping, message: null });
     }
     collectRuns(this.o.store, this.runs.map((r) => r.runId));
