@@ -17,16 +17,18 @@ import { VL_CONFIG, VL_SCHEMA, runColour, sig } from './common.js';
 type Row = [string, number, string, number | null];
 
 function lineFigure(runs: RunData[], name: string, title: string, caption: string, rows: Row[], logY: boolean): Figure {
-  const values = rows.map(([run, epoch, series, value]) => ({ run, epoch, series, value }));
+  // A log axis (the gradient norms fall by orders of magnitude after the first epochs) shows only positive values.
+  const values = rows.map(([run, epoch, series, value]) => ({ run, epoch, series, value }))
+    .filter((v) => !logY || (typeof v.value === 'number' && v.value > 0));
   const spec = {
     $schema: VL_SCHEMA, config: VL_CONFIG, data: { values },
-    facet: { row: { field: 'series', type: 'nominal', title: null } },
+    facet: { row: { field: 'series', type: 'nominal', title: null, header: { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontWeight: 'bold' } } },
     resolve: { scale: { y: 'independent' } },
     spec: {
       width: 520, height: 120, mark: { type: 'line', point: values.length < 400 },
       encoding: {
         x: { field: 'epoch', type: 'quantitative', title: 'epoch' },
-        y: { field: 'value', type: 'quantitative', title: null, ...(logY ? { scale: { type: 'symlog' } } : {}) },
+        y: { field: 'value', type: 'quantitative', title: null, ...(logY ? { scale: { type: 'log' } } : {}) },
         color: runColour(runs),
       },
     },
