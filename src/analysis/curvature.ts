@@ -27,6 +27,7 @@
  * inside the difference), and the second difference of the loss along v,
  * (L(θ + η·v) − 2L(θ) + L(θ − η·v)) / η² (which crosses kinks when η exceeds the kink distance).
  */
+import { symmetricEigenJacobi } from './linalg.js';
 import type { Kernels, Vec } from '../engine/kernels.js';
 import { MT19937, torchNormal_ } from '../data/rng.js';
 import { type Batch, computeTables, evaluate, GradWorkspace, lossAndGrad, mlpActivations, type Tables, Workspace } from '../model/model.js';
@@ -233,38 +234,6 @@ export function hessianVector(oracle: LossOracle, v: Float64Array, h: number, ou
   for (let i = 0; i < out.length; i++) out[i] = (out[i] - tmp[i]) * inv;
 }
 
-/** Eigenvalues and eigenvectors (columns of V, row-major n×n) of a small symmetric matrix by cyclic Jacobi. */
-export function symmetricEigen(A: ArrayLike<number>, n: number): { values: Float64Array; vectors: Float64Array } {
-  const a = Float64Array.from(A);
-  const V = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) V[i * n + i] = 1;
-  let scale = 0;
-  for (let i = 0; i < n * n; i++) scale += a[i] * a[i];
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) off += a[i * n + j] ** 2;
-    if (off <= 1e-30 * scale) break;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) {
-      const apq = a[p * n + q];
-      if (apq === 0) continue;
-      const theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
-      const t = (theta >= 0 ? 1 : -1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-      const c = 1 / Math.sqrt(t * t + 1), sn = t * c;
-      for (let r = 0; r < n; r++) {
-        const arp = a[r * n + p], arq = a[r * n + q];
-        a[r * n + p] = c * arp - sn * arq; a[r * n + q] = sn * arp + c * arq;
-      }
-      for (let r = 0; r < n; r++) {
-        const apr = a[p * n + r], aqr = a[q * n + r];
-        a[p * n + r] = c * apr - sn * aqr; a[q * n + r] = sn * apr + c * aqr;
-        const vrp = V[r * n + p], vrq = V[r * n + q];
-        V[r * n + p] = c * vrp - sn * vrq; V[r * n + q] = sn * vrp + c * vrq;
-      }
-    }
-  }
-  return { values: Float64Array.from({ length: n }, (_, i) => a[i * n + i]), vectors: V };
-}
-
 /**
  * The top (algebraically largest) Hessian eigenvalue by the Lanczos iteration with full
  * reorthogonalisation on finite-difference Hessian-vector products (`opts.maxIters` products,
@@ -304,7 +273,7 @@ export function topHessianEigenvalue(oracle: LossOracle, opts: HessianOptions = 
     const m = steps;
     const T = new Float64Array(m * m);
     for (let i = 0; i < m; i++) { T[i * m + i] = alpha[i]; if (i + 1 < m) T[i * m + i + 1] = T[(i + 1) * m + i] = beta[i]; }
-    const { values, vectors } = symmetricEigen(T, m);
+    const { values, vectors } = symmetricEigenJacobi(T, m);
     let it = 0, ib = 0;
     for (let i = 1; i < m; i++) { if (values[i] > values[it]) it = i; if (values[i] < values[ib]) ib = i; }
     top = values[it]; bottom = values[ib];

@@ -19,9 +19,9 @@
  *     from epoch_start on, the chosen MLP neurons' post-activations are replaced by 0 or by their
  *     mean over the batch (training: the train batch, with the gradient through the mean; test
  *     evaluation: the constants of that epoch's training pass).
- *   - `blob_init`: {type, label?, neurons: [n…] | count + seed, frequencies = [1,2,3], seed = 0}:
- *     at epoch 0 the chosen neurons' input weights are set so that their maps are low-frequency
- *     blobs (src/train/interventions.ts).
+ *   - `blob_init`: {type, label?, neurons: [n…] | count + seed, frequencies = [1,2,3], seed = 0,
+ *     scale = 'weight_norm' | 'activation'}: at epoch 0 the chosen neurons' input weights are set
+ *     so that their maps are low-frequency blobs (blobInit below; src/train/interventions.ts).
  * The epoch of a hook is grokbench's: the training step of epoch e starts from W_e (MIScope's
  * training-loop epoch e is the same step).
  */
@@ -29,6 +29,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { badInput } from '../errors.js';
 import type { Kernels, Vec } from '../engine/kernels.js';
+import { symmetricEigensystem } from '../analysis/linalg.js';
 import { computeTables } from './model.js';
 import type { Params } from './params.js';
 
@@ -67,6 +68,13 @@ export interface BlobInitSpec extends NeuronChoice {
   label?: string;
   /** The allowed dominant frequencies; neuron i of the chosen list gets frequencies[i mod length]. */
   frequencies: number[];
+  /**
+   * What of the neuron's own scale the blob keeps: 'weight_norm' (default), the L2 norm of its
+   * W_in column; 'activation', the spread of its pre-activation over all p² pairs, whatever
+   * weights that takes (at a p=59 initialisation about 640× the other columns' norm, which makes
+   * the first AdamW steps throw the logits far off: measured, training then fails to generalise).
+   */
+  scale: 'weight_norm' | 'activation';
 }
 
 export type InterventionSpec = FrequencyGainSpec | AblateSpec | BlobInitSpec;
@@ -122,7 +130,7 @@ function neuronChoice(o: Record<string, unknown>, src: string, dMlp: number): Ne
 const KNOWN_KEYS: Record<InterventionSpec['type'], string[]> = {
   frequency_gain: ['type', 'label', 'target_frequencies', 'gain', 'epoch_start', 'epoch_end', 'ramp_epochs'],
   ablate: ['type', 'label', 'neurons', 'count', 'seed', 'mode', 'epoch_start'],
-  blob_init: ['type', 'label', 'neurons', 'count', 'seed', 'frequencies'],
+  blob_init: ['type', 'label', 'neurons', 'count', 'seed', 'frequencies', 'scale'],
 };
 
 /**
@@ -173,7 +181,9 @@ export function parseIntervention(text: string, src: string, p: number, dMlp: nu
     return { type: t, ...label, ...neuronChoice(r, src, dMlp), mode, epoch_start: intField(r, 'epoch_start', src, 0, MAX_EPOCH, 0) };
   }
   const frequencies = intList(r, 'frequencies', src, 1, nFreq) ?? [1, 2, 3].filter((k) => k <= nFreq);
-  return { type: t, ...label, ...neuronChoice(r, src, dMlp), frequencies };
+  const scale = r.scale ?? 'weight_norm';
+  if (scale !== 'weight_norm' && scale !== 'activation') throw badInput(`${src}: 'scale' must be weight_norm or activation, got ${JSON.stringify(scale)}`);
+  return { type: t, ...label, ...neuronChoice(r, src, dMlp), frequencies, scale };
 }
 
 export interface LoadedIntervention { spec: InterventionSpec; hash: string; file: string }
@@ -370,12 +380,15 @@ export interface BlobNeuron { neuron: number; frequency: number; phase_a: number
  *   pre(a, b) ≈ A·(cos(2πk·a/p + φ) + cos(2πk·b/p + ψ) + 1),
  * a low-frequency blob of frequency k (the relu clips only where both cosines are low). At the
  * last position pre(a, b) = r(a, b)·W_in[:, n] + b_in[n] with r the residual after attention,
- * which does not depend on W_in: so W_in[:, n] = argmin_u Σ (r·u + b_in − target)² + λ‖u‖²
- * (normal equations, float64, λ = 1e-9·trace/d). r is built from the embedding through the
- * attention's per-token tables, so the column is a combination of the embedding's Fourier
- * directions as the attention carries them. A is the standard deviation of the neuron's original
- * pre-activation (so the neuron keeps its scale); k cycles through `frequencies`; φ, ψ are drawn
- * with the spec's seed. Everything else is left as it was.
+ * which does not depend on W_in: so W_in[:, n] = u(λ) = argmin_u Σ (r·u + b_in − target)² + λ‖u‖²
+ * (float64, through the eigendecomposition of rᵀr, so u(λ) is cheap for any λ). r is built from
+ * the embedding through the attention's per-token tables, so the column is a combination of the
+ * embedding's Fourier directions as the attention carries them. A is the standard deviation of the
+ * neuron's original pre-activation; k cycles through `frequencies`; φ, ψ are drawn with the spec's
+ * seed. scale 'weight_norm' (default) takes the smallest λ ≥ λ₀ = 1e-9·trace/d with ‖u(λ)‖ at most
+ * the original column's norm (bisection on log λ; the best blob the neuron's own weight budget
+ * allows); 'activation' takes λ₀ (the closest fit, whatever its norm). Everything else is left as
+ * it was.
  */
 export function blobInit(k: Kernels, params: Params, spec: BlobInitSpec): BlobNeuron[] {
   const { p, dModel: d, nHeads: H, dMlp: m } = params.config;
@@ -386,7 +399,7 @@ export function blobInit(k: Kernels, params: Params, spec: BlobInitSpec): BlobNe
   const w = k.alloc(N * H * 3), r = k.alloc(N * d);
   k.attnWeights(N, H, p, a, b, tables.S, w);
   k.mixTokens(N, H, p, d, a, b, w, tables.O, tables.baseR, r, false, null);
-  // Normal matrix G = rᵀr (+ λI) and its Cholesky factor, float64.
+  // Normal matrix G = rᵀr and its eigendecomposition G = V·diag(s)·Vᵀ, float64.
   const G = new Float64Array(d * d);
   for (let i = 0; i < N; i++) {
     for (let x = 0; x < d; x++) {
@@ -396,16 +409,10 @@ export function blobInit(k: Kernels, params: Params, spec: BlobInitSpec): BlobNe
     }
   }
   let trace = 0;
-  for (let x = 0; x < d; x++) trace += G[x * d + x];
-  for (let x = 0; x < d; x++) G[x * d + x] += 1e-9 * trace / d + 1e-300;
-  const L = new Float64Array(d * d);
-  for (let x = 0; x < d; x++) {
-    for (let y = 0; y <= x; y++) {
-      let s = G[x * d + y];
-      for (let z = 0; z < y; z++) s -= L[x * d + z] * L[y * d + z];
-      L[x * d + y] = x === y ? Math.sqrt(Math.max(s, 1e-300)) : s / L[y * d + y];
-    }
-  }
+  for (let x = 0; x < d; x++) { trace += G[x * d + x]; for (let y = 0; y < x; y++) G[y * d + x] = G[x * d + y]; }
+  const { values, vectors: V } = symmetricEigensystem(G, d);
+  const sv = values.map((x) => Math.max(x, 0));
+  const lambda0 = 1e-9 * trace / d + 1e-300;
   const Win = params.t['blocks.0.mlp.W_in'], bIn = params.t['blocks.0.mlp.b_in'];
   const rand = uniformStream(spec.seed ?? 0);
   const neurons = chosenNeurons(spec, m);
@@ -421,24 +428,33 @@ export function blobInit(k: Kernels, params: Params, spec: BlobInitSpec): BlobNe
       s1 += v; s2 += v * v;
     }
     const amp = Math.sqrt(Math.max(s2 / N - (s1 / N) ** 2, 0)) || 1;
-    // rhs = rᵀ(target − b_in)
+    // rhs = rᵀ(target − b_in), q = Vᵀ·rhs, u(λ) = V·(q / (s + λ)).
     const rhs = new Float64Array(d);
     for (let j = 0; j < N; j++) {
       const t = amp * (Math.cos((2 * Math.PI * freq * a[j]) / p + phaseA) + Math.cos((2 * Math.PI * freq * b[j]) / p + phaseB) + 1) - bIn[n];
       for (let x = 0; x < d; x++) rhs[x] += r[j * d + x] * t;
     }
-    // Solve L Lᵀ u = rhs.
+    const q = new Float64Array(d);
+    for (let i = 0; i < d; i++) { let v = 0; for (let x = 0; x < d; x++) v += V[x * d + i] * rhs[x]; q[i] = v; }
+    const normAt = (lambda: number): number => { let s2 = 0; for (let i = 0; i < d; i++) s2 += (q[i] / (sv[i] + lambda)) ** 2; return Math.sqrt(s2); };
+    let lambda = lambda0;
+    if (spec.scale === 'weight_norm') {
+      let budget = 0;
+      for (let x = 0; x < d; x++) budget += Win[x * m + n] ** 2;
+      budget = Math.sqrt(budget);
+      if (normAt(lambda0) > budget) {
+        let rhsNorm = 0;
+        for (const x of rhs) rhsNorm += x * x;
+        let lo = Math.log(lambda0), hi = Math.log(Math.max(lambda0, Math.sqrt(rhsNorm) / Math.max(budget, 1e-300)));
+        for (let it = 0; it < 200 && hi - lo > 1e-12; it++) {
+          const mid = (lo + hi) / 2;
+          if (normAt(Math.exp(mid)) > budget) lo = mid; else hi = mid;
+        }
+        lambda = Math.exp(hi);
+      }
+    }
     const z = new Float64Array(d);
-    for (let x = 0; x < d; x++) {
-      let v = rhs[x];
-      for (let y = 0; y < x; y++) v -= L[x * d + y] * z[y];
-      z[x] = v / L[x * d + x];
-    }
-    for (let x = d - 1; x >= 0; x--) {
-      let v = z[x];
-      for (let y = x + 1; y < d; y++) v -= L[y * d + x] * z[y];
-      z[x] = v / L[x * d + x];
-    }
+    for (let x = 0; x < d; x++) { let v = 0; for (let i = 0; i < d; i++) v += V[x * d + i] * q[i] / (sv[i] + lambda); z[x] = v; }
     for (let x = 0; x < d; x++) Win[x * m + n] = z[x];
     out.push({ neuron: n, frequency: freq, phase_a: phaseA, phase_b: phaseB });
   });

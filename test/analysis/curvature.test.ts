@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReferenceKernels } from '../../src/engine/reference.js';
-import { flatness, flatnessStats, hessianVector, LossOracle, symmetricEigen, topHessianEigenvalue, unitDirections } from '../../src/analysis/curvature.js';
+import { flatness, flatnessStats, hessianVector, LossOracle, topHessianEigenvalue, unitDirections } from '../../src/analysis/curvature.js';
+import { symmetricEigenJacobi as symmetricEigen } from '../../src/analysis/linalg.js';
 import { makeBatch } from '../../src/model/model.js';
 import type { Params } from '../../src/model/params.js';
 import { f64Params, plainLoss, relClose, tiny } from './further-helpers.js';

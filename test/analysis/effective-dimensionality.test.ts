@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { participationRatio, singularValues, symmetricEigenvalues, weightSpectra } from '../../src/analysis/effective-dimensionality.js';
-import { symmetricEigen } from '../../src/analysis/curvature.js';
+import { symmetricEigenJacobi as symmetricEigen } from '../../src/analysis/linalg.js';
 import { basisRows, f64Params, relClose, tiny } from './further-helpers.js';
 import { rng } from './helpers.js';
 

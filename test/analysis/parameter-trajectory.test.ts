@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { symmetricEigen } from '../../src/analysis/curvature.js';
+import { symmetricEigenJacobi as symmetricEigen, symmetricEigensystem } from '../../src/analysis/linalg.js';
 import {
-  TRAJECTORY_GROUPS, assembleSymmetric, deltaFrom, flattenWeights, gramRow, groupLayout, pcaFromGram, symmetricEigensystem, trajectoryFromGram,
+  TRAJECTORY_GROUPS, assembleSymmetric, deltaFrom, flattenWeights, gramRow, groupLayout, pcaFromGram, trajectoryFromGram,
 } from '../../src/analysis/parameter-trajectory.js';
 import { PARAMETER_TRAJECTORY, readParameterTrajectory } from '../../src/analysis/analyzers/parameter-trajectory.js';
 import { analyseRuns } from '../../src/analysis/pipeline.js';

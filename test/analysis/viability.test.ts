@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { symmetricEigen } from '../../src/analysis/curvature.js';
+import { symmetricEigenJacobi as symmetricEigen } from '../../src/analysis/linalg.js';
 import { aliasRegime, frequencyCompatibility, minCentroidDistance, sumCounts, viability } from '../../src/analysis/viability.js';
 import { makeSplit } from '../../src/data/dataset.js';
 import { packageRoot } from '../../src/engine/native.js';

@@ -192,7 +192,7 @@ test('intervention JSON: defaults filled in, hash ignores key order, bad documen
     '{"type":"frequency_gain","target_frequencies":[1],"gain":{"1":-1},"epoch_start":0,"epoch_end":5}',
     '{"type":"frequency_gain","target_frequencies":[1],"gain":{},"epoch_start":5,"epoch_end":5}',
     '{"type":"frequency_gain","target_frequencies":[1],"gain":{},"epoch_start":0,"epoch_end":5,"ramp_epochs":0}',
-    '{"type":"blob_init","count":3,"frequencies":[9]}', '{"type":"blob_init","count":3,"extra":1}',
+    '{"type":"blob_init","count":3,"frequencies":[9]}', '{"type":"blob_init","count":3,"extra":1}', '{"type":"blob_init","count":3,"scale":"big"}',
   ];
   for (const text of bad) {
     assert.throws(() => parseIntervention(text, 'iv.json', 7, 12), (e: unknown) => e instanceof GrokbenchError && e.exitCode === 2 && !e.message.includes('\n'), text);

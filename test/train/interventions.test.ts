@@ -134,7 +134,28 @@ test('blob_init: the chosen neurons measure at epoch 0 as recorded, with their a
       }
       const a = ck.params.t['blocks.0.mlp.W_in'], b = w.t['blocks.0.mlp.W_in'];
       for (let i = 0; i < a.length; i++) if (!chosen.has(i % 128)) assert.equal(a[i], b[i]);
+      // scale 'weight_norm' (the default): each chosen column keeps (at most) its drawn L2 norm.
+      const colNorm = (W: Float32Array, n: number): number => { let q = 0; for (let x = 0; x < 64; x++) q += W[x * 128 + n] ** 2; return Math.sqrt(q); };
+      for (const n of chosen) assert.ok(colNorm(a, n) <= colNorm(b, n) * (1 + 1e-5), `neuron ${n}: |W_in column| ${colNorm(a, n)} > drawn ${colNorm(b, n)}`);
     });
+  });
+});
+
+test("blob_init scale 'activation': the closest fit to the blob, at more than 5× the weight-norm columns' norm (what 'weight_norm' avoids)", () => {
+  withStore((store, dir) => {
+    const k = loadKernels({ threads: 1 });
+    const config = { ...DEFAULTS, p: 59, epochs: 1, checkpointEvery: 1, dModel: 64, dMlp: 128 };
+    const spec = { type: 'blob_init', count: 16, seed: 7, frequencies: [1, 2, 3] };
+    const byNorm = train(store, k, { ...config, intervention: ivFile(dir, 'n.json', spec) });
+    const byAct = train(store, k, { ...config, intervention: ivFile(dir, 'a.json', { ...spec, scale: 'activation' }) });
+    assert.notEqual(byNorm.run_id, byAct.run_id);
+    const W = (id: string) => loadCheckpoint(store.checkpointPath(id, 0)).params.t['blocks.0.mlp.W_in'];
+    const wn = W(byNorm.run_id), wa = W(byAct.run_id);
+    const rec = JSON.parse(readFileSync(join(store.runDir(byAct.run_id), 'intervention.json'), 'utf8')).epoch0_neurons as { neuron: number }[];
+    const colNorm = (w: Float32Array, n: number): number => { let q = 0; for (let x = 0; x < 64; x++) q += w[x * 128 + n] ** 2; return Math.sqrt(q); };
+    for (const x of rec) {
+      assert.ok(colNorm(wa, x.neuron) > 5 * colNorm(wn, x.neuron), `neuron ${x.neuron}: ${colNorm(wa, x.neuron)} vs ${colNorm(wn, x.neuron)}`);
+    }
   });
 });
 
