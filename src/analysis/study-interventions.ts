@@ -93,7 +93,8 @@ export function sectionAblationCurves(rows: RunAblation[]): StudySection | null 
     figure: 'study-ablation-curves',
     vegaLite: {
       data: { values },
-      facet: { field: 'run', type: 'nominal', title: null, columns: 4 },
+      facet: { field: 'run', type: 'nominal', title: null },
+      columns: 4,
       spec: {
         width: 180, height: 120, mark: { type: 'line' },
         encoding: {
