@@ -12,6 +12,7 @@
  * Activation maps are not part of the model: they come from the checkpoints through the engine
  * (views/maps.ts) when a view needs them.
  */
+import { runLabel } from './labels.js';
 import { badInput } from '../errors.js';
 import { NEURON_FOURIER } from '../analysis/analyzers/neuron-fourier.js';
 import { neuronDynamics, type NeuronDynamics } from '../analysis/dynamics.js';
@@ -97,7 +98,7 @@ export function loadRunModel(store: Store, runId: string, K: number): RunModel {
   const epochs = cps.map((c) => c.epoch);
   const nFreq = (row.p - 1) / 2;
   return {
-    runId, p: row.p, seed: row.seed, label: `p=${row.p}, seed=${row.seed}`,
+    runId, p: row.p, seed: row.seed, label: runLabel({ p: row.p, seed: row.seed, dataSeed: row.data_seed, jitter: runJitter(row) }),
     maxEpoch: Math.max(configuredEpochs(row), metrics.length ? metrics[metrics.length - 1].epoch : 0),
     epochsDone: row.epochs_done, status: row.status,
     grok: grokkingTimes(metrics), metrics,

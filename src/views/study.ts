@@ -3,6 +3,7 @@
  * into questions, plain sentences generated from those numbers (nothing written in by hand), tables
  * and Vega-Lite specs. The report and the dashboard's compare page render the same sections.
  */
+import { runLabel } from './labels.js';
 import type { Store } from '../store/store.js';
 import { badInput } from '../errors.js';
 import type { OutcomeClass } from '../analysis/outcome.js';
@@ -45,9 +46,6 @@ function plural(n: number, one: string, many = one + 's'): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-function runLabel(r: { p: number; seed: number }): string {
-  return `p=${r.p}, seed=${r.seed}`;
-}
 
 // ---- sentences ------------------------------------------------------------------------------
 

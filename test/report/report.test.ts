@@ -73,7 +73,7 @@ function storedSummaries(runId: string): Map<number, NeuronFourierSummary> {
 
 function labelOf(runId: string): string {
   const r = store.getRun(runId)!;
-  return `p=${r.p}, seed=${r.seed}`;
+  return `p=${r.p}, seed=${r.seed}, data seed ${r.data_seed}`;
 }
 
 describe('the report of a small real store', () => {
