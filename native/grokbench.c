@@ -275,26 +275,21 @@ static napi_value MixTokens(napi_env env, napi_callback_info info) {
   }
   if (H > 32) { napi_throw_range_error(env, NULL, "grokbench native: mixTokens supports at most 32 heads"); return NULL; }
   if (!check_tokens(env, a, b, N, p, "grokbench native: mixTokens token index out of range")) return NULL;
-  /* Rows are gathered per sample. Column blocks (to keep a block of the tables in L2 while the
+  /* Whole rows, gathered per sample. Column blocks (to keep a block of the tables in L2 while the
    * samples stream through it) were slower at every width tried (p=113, width 512, 8939 samples,
    * one thread, AMD Zen 5: blocks of 64 2.9 ms, 128 3.3–4.1 ms, 256 2.2 ms, whole rows 1.9 ms):
-   * the per-sample row gathers prefetch well and whole rows mean one parallel region per call. */
-  const int BLOCK = 512;
-  for (int c0 = 0; c0 < width; c0 += BLOCK) {
-    const int bw = width - c0 < BLOCK ? width - c0 : BLOCK;
-    #pragma omp parallel for schedule(static) if ((double)N * H * bw > PAR_MIN)
-    for (int n = 0; n < N; n++) {
-      const float *rows[96]; float ws[96];
-      float *o = out + (size_t)n * width + c0;
-      for (int h = 0; h < H; h++) {
-        const float *wn = w + ((size_t)n * H + h) * 3;
-        rows[3 * h] = T + ((size_t)h * R + a[n]) * width + c0;
-        rows[3 * h + 1] = T + ((size_t)h * R + p + b[n]) * width + c0;
-        rows[3 * h + 2] = T + ((size_t)h * R + 2 * p) * width + c0;
-        ws[3 * h] = wn[0]; ws[3 * h + 1] = wn[1]; ws[3 * h + 2] = wn[2];
-      }
-      path->mix_rows(o, pre ? pre + (size_t)n * width + c0 : NULL, base + c0, rows, ws, 3 * H, bw, relu);
+   * the per-sample row gathers prefetch well, and whole rows mean one parallel region per call. */
+  #pragma omp parallel for schedule(static) if ((double)N * H * width > PAR_MIN)
+  for (int n = 0; n < N; n++) {
+    const float *rows[96]; float ws[96];
+    for (int h = 0; h < H; h++) {
+      const float *wn = w + ((size_t)n * H + h) * 3;
+      rows[3 * h] = T + ((size_t)h * R + a[n]) * width;
+      rows[3 * h + 1] = T + ((size_t)h * R + p + b[n]) * width;
+      rows[3 * h + 2] = T + ((size_t)h * R + 2 * p) * width;
+      ws[3 * h] = wn[0]; ws[3 * h + 1] = wn[1]; ws[3 * h + 2] = wn[2];
     }
+    path->mix_rows(out + (size_t)n * width, pre ? pre + (size_t)n * width : NULL, base, rows, ws, 3 * H, width, relu);
   }
   return NULL;
 }

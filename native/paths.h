@@ -63,7 +63,6 @@ typedef struct {
   void (*mix_rows)(float *out, float *pre, const float *base, const float *const *rows, const float *ws, int nrows, int width, int relu);
   void (*scatter64)(float *Th, const float *dOut, int N, int width, int c0, const int32_t *a, const int32_t *b, const float *w, int H, int h, int p);
   void (*scatter_tail)(float *Th, const float *dOut, int N, int width, int c0, int bw, const int32_t *a, const int32_t *b, const float *w, int H, int h, int p);
-  float (*dot)(const float *x, const float *y, int n);
   void (*dots)(const float *x, const float *const *rows, int nrows, int n, float *out);
   void (*adamw_range)(float *P, const float *G, float *Mm, float *Vv, size_t s, size_t e,
                       float decay, float omb1, float fb2, float omb2, float stepSize, float bc2Sqrt, float feps);
