@@ -111,12 +111,7 @@ export class SlurmAnalysis extends SlurmFollower {
     };
     submit(tracked.filter((t) => t.state === 'waiting'));
 
-    while (!this.stopping && tracked.some((t) => t.state !== 'finished')) {
-      await this.pause(pollMs);
-      if (this.stopping) break;
-      const live = tracked.filter((t) => t.state === 'alive');
-      const states = taskStates(live.map((t) => t.task!.jobId));
-      if (states === null) continue;
+    for await (const { live, states } of this.polls(tracked, pollMs)) {
       const again: Tracked[] = [];
       for (const t of live) {
         const done = this.completed(t, key).size;
@@ -151,7 +146,7 @@ export class SlurmAnalysis extends SlurmFollower {
     }
 
     if (this.stopping) {
-      await this.cancelJobs([...new Set(tracked.filter((t) => t.state === 'alive').map((t) => t.task!.jobId))]);
+      await this.cancelAlive(tracked);
       for (const t of tracked) if (t.state !== 'finished') { this.completed(t, key); finish(t, 'interrupted'); }
     }
     collectAnalyses(store, this.runIds);

@@ -190,7 +190,10 @@ interface Tracked {
   state: 'waiting' | 'alive' | 'finished';
 }
 
-/** What a sweep and an analysis following their Slurm tasks share: stopping on a signal, and waiting between polls. */
+/** A tracked task as the follower sees it. */
+export interface FollowedTask { state: 'waiting' | 'alive' | 'finished'; task: { jobId: string } | null }
+
+/** What a sweep and an analysis following their Slurm tasks share: stopping on a signal, polling squeue, cancelling. */
 export class SlurmFollower {
   protected stopping: NodeJS.Signals | null = null;
   private wake: (() => void) | null = null;
@@ -203,8 +206,20 @@ export class SlurmFollower {
     this.wake?.();
   }
 
-  /** scancel the jobs and wait (bounded, 30 s) until their tasks are gone, so that what they committed is collected. */
-  protected async cancelJobs(jobs: readonly string[]): Promise<void> {
+  /** Every pollMs until interrupted or every task is finished: the tasks alive and squeue's states (a poll squeue cannot answer is skipped). */
+  protected async *polls<T extends FollowedTask>(tracked: readonly T[], pollMs: number): AsyncGenerator<{ live: T[]; states: Map<string, string> }> {
+    while (!this.stopping && tracked.some((t) => t.state !== 'finished')) {
+      await this.pause(pollMs);
+      if (this.stopping) return;
+      const live = tracked.filter((t) => t.state === 'alive');
+      const states = taskStates(live.map((t) => t.task!.jobId));
+      if (states !== null) yield { live, states };
+    }
+  }
+
+  /** scancel the jobs of the tasks still alive and wait (bounded, 30 s) until they are gone, so that what they committed is collected. */
+  protected async cancelAlive(tracked: readonly FollowedTask[]): Promise<void> {
+    const jobs = [...new Set(tracked.filter((t) => t.state === 'alive').map((t) => t.task!.jobId))];
     if (jobs.length === 0) return;
     slurmCommand('scancel', [...jobs], { allowFail: true });
     const t0 = Date.now();
@@ -289,12 +304,7 @@ export class SlurmSweep extends SlurmFollower {
     for (const t of tracked) if (t.state === 'waiting' && this.folderDone(t.run)) finish(t, { outcome: 'ok', code: 0, signal: null, message: null });
     submit(tracked.filter((t) => t.state === 'waiting'));
 
-    while (!this.stopping && tracked.some((t) => t.state !== 'finished')) {
-      await this.pause(pollMs);
-      if (this.stopping) break;
-      const live = tracked.filter((t) => t.state === 'alive');
-      const states = taskStates(live.map((t) => t.task!.jobId));
-      if (states === null) continue; // squeue unavailable for a moment
+    for await (const { live, states } of this.polls(tracked, pollMs)) {
       const again: Tracked[] = [];
       for (const t of live) {
         const row = this.folder.getRun(t.run.runId);
@@ -323,7 +333,7 @@ export class SlurmSweep extends SlurmFollower {
     }
 
     if (this.stopping) {
-      await this.cancelJobs([...new Set(tracked.filter((t) => t.state === 'alive').map((t) => t.task!.jobId))]);
+      await this.cancelAlive(tracked);
       for (const t of tracked) if (t.state !== 'finished') finish(t, { outcome: 'interrupted', code: null, signal: this.stopping, message: null });
     }
     collectRuns(this.o.store, this.runs.map((r) => r.runId));
