@@ -7,12 +7,8 @@
  * AAᵀ (float64, src/analysis/linalg.ts).
  */
 import type { ParamName, Params } from '../model/params.js';
-import { symmetricEigensystem } from './linalg.js';
+import { symmetricEigenvalues } from './linalg.js';
 
-/** Eigenvalues (descending) of a symmetric n×n matrix (row-major). */
-export function symmetricEigenvalues(a: Float64Array, n: number): Float64Array {
-  return symmetricEigensystem(a, n).values;
-}
 
 /** Singular values (descending) of A [rows, cols] (row-major). */
 export function singularValues(A: ArrayLike<number>, rows: number, cols: number): Float64Array {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { participationRatio, singularValues, symmetricEigenvalues, weightSpectra } from '../../src/analysis/effective-dimensionality.js';
-import { symmetricEigenJacobi as symmetricEigen } from '../../src/analysis/linalg.js';
+import { participationRatio, singularValues, weightSpectra } from '../../src/analysis/effective-dimensionality.js';
+import { symmetricEigenJacobi as symmetricEigen, symmetricEigenvalues } from '../../src/analysis/linalg.js';
 import { basisRows, f64Params, relClose, tiny } from './further-helpers.js';
 import { rng } from './helpers.js';
 
