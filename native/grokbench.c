@@ -308,16 +308,12 @@ static napi_value AttnWeights(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (!check_tokens(env, a, b, N, p, "grokbench native: attnWeights token index out of range")) return NULL;
+  /* Chunks of 64 samples, vectorised over (sample, head) pairs within each. */
+  const int chunks = (N + 63) / 64;
   #pragma omp parallel for schedule(static) if ((double)N * H * 64 > PAR_MIN)
-  for (int n = 0; n < N; n++) {
-    for (int h = 0; h < H; h++) {
-      const double x0 = S[h * R + a[n]], x1 = S[h * R + p + b[n]], x2 = S[h * R + 2 * p];
-      const double mx = fmax(x0, fmax(x1, x2));
-      const double e0 = exp64(x0 - mx), e1 = exp64(x1 - mx), e2 = exp64(x2 - mx);
-      const double z = e0 + e1 + e2;
-      float *o = w + ((size_t)n * H + h) * 3;
-      o[0] = (float)(e0 / z); o[1] = (float)(e1 / z); o[2] = (float)(e2 / z);
-    }
+  for (int c = 0; c < chunks; c++) {
+    const int n0 = c * 64, rows = N - n0 < 64 ? N - n0 : 64;
+    path->attn_rows(S, R, p, a + n0, b + n0, rows, H, w + (size_t)n0 * H * 3);
   }
   return NULL;
 }
@@ -365,18 +361,144 @@ static napi_value MixTokensBackward(napi_env env, napi_callback_info info) {
     }
   }
   free(gd);
-  /* Phase 3 (parallel over heads × column blocks, samples in order within each): dT[h, tok_j(n)] += w·dOut[n]. */
-  const int BLOCK = 64;
-  const int nb = (width + BLOCK - 1) / BLOCK;
+  /* Phase 3 (parallel over column blocks, the heads one after another within each, samples in
+   * order within each head): dT[h, tok_j(n)] += w·dOut[n]. A block of dOut's columns (N × 32 floats,
+   * 490 kB at N = 3830) stays in L2 while every head's updates stream it. */
+  const int nb = (width + SCATTER_BW - 1) / SCATTER_BW;
   #pragma omp parallel for schedule(dynamic, 1) if ((double)N * H * width > PAR_MIN)
-  for (int u = 0; u < H * nb; u++) {
-    const int h = u / nb, blk = u % nb;
-    const int c0 = blk * BLOCK, bw = width - c0 < BLOCK ? width - c0 : BLOCK;
-    float *Th = dT + (size_t)h * R * width;
-    if (bw == 64) path->scatter64(Th, dOut, N, width, c0, a, b, w, H, h, p);
-    else path->scatter_tail(Th, dOut, N, width, c0, bw, a, b, w, H, h, p);
+  for (int blk = 0; blk < nb; blk++) {
+    const int c0 = blk * SCATTER_BW, bw = width - c0 < SCATTER_BW ? width - c0 : SCATTER_BW;
+    for (int h = 0; h < H; h++) {
+      float *Th = dT + (size_t)h * R * width;
+      if (bw == SCATTER_BW) path->scatter_blk(Th, dOut, N, width, c0, a, b, w, H, h, p);
+      else path->scatter_tail(Th, dOut, N, width, c0, bw, a, b, w, H, h, p);
+    }
   }
   return NULL;
+}
+
+/*
+ * mlpLoss(N, H, p, m, a, b, S, wOut, P, basePre, postOut, OU, baseU, WoutU, targets, dLogits, scale)
+ *   -> [lossSum, correct]
+ * The model's forward pass from the attention scores to the loss, fused per tile of rows (see
+ * kernels.ts mlpLoss): attention weights, post = relu(mixTokens(P)), logits = mixTokens(OU) +
+ * post·WoutU (the gemm's FMA chains over k = 0..m−1, beta = 1), the cross-entropy. Each tile's
+ * post-activations and logits stay in cache between the steps instead of going through memory; the
+ * operations on every element are those of the separate kernels, so the bits are theirs. wOut and
+ * postOut (N×H×3, N×m) receive w and post when given (the backward pass needs them).
+ */
+static napi_value MlpLoss(napi_env env, napi_callback_info info) {
+  napi_value argv[17];
+  if (!get_args(env, info, 17, argv)) return NULL;
+  int N, H, p, m; int32_t *a, *b, *tg; float *S, *wOut = NULL, *P, *basePre, *postOut = NULL, *OU, *baseU, *WoutU, *dL = NULL;
+  size_t la, lb, lS, lw = 0, lP, lbp, lpo = 0, lOU, lbu, lWU, lt, ldL = 0; double scale;
+  if (!get_int(env, argv[0], &N) || !get_int(env, argv[1], &H) || !get_int(env, argv[2], &p) || !get_int(env, argv[3], &m) ||
+      !get_i32arr(env, argv[4], &a, &la) || !get_i32arr(env, argv[5], &b, &lb) || !get_f32(env, argv[6], &S, &lS)) return NULL;
+  if (!is_null(env, argv[7]) && !get_f32(env, argv[7], &wOut, &lw)) return NULL;
+  if (!get_f32(env, argv[8], &P, &lP) || !get_f32(env, argv[9], &basePre, &lbp)) return NULL;
+  if (!is_null(env, argv[10]) && !get_f32(env, argv[10], &postOut, &lpo)) return NULL;
+  if (!get_f32(env, argv[11], &OU, &lOU) || !get_f32(env, argv[12], &baseU, &lbu) || !get_f32(env, argv[13], &WoutU, &lWU) ||
+      !get_i32arr(env, argv[14], &tg, &lt)) return NULL;
+  if (!is_null(env, argv[15]) && !get_f32(env, argv[15], &dL, &ldL)) return NULL;
+  if (!get_num(env, argv[16], &scale)) return NULL;
+  const int R = 2 * p + 1, V = p;
+  if (N < 0 || H < 1 || p < 1 || m < 1) { napi_throw_range_error(env, NULL, "grokbench native: mlpLoss needs N >= 0 and H, p, m >= 1"); return NULL; }
+  if (la < (size_t)N || lb < (size_t)N || lS < (size_t)H * R || (wOut && lw < (size_t)N * H * 3) || lP < (size_t)H * R * m ||
+      lbp < (size_t)m || (postOut && lpo < (size_t)N * m) || lOU < (size_t)H * R * V || lbu < (size_t)V || lWU < (size_t)m * V ||
+      lt < (size_t)N || (dL && ldL < (size_t)N * V)) {
+    napi_throw_range_error(env, NULL, "grokbench native: mlpLoss operand too small");
+    return NULL;
+  }
+  if (H > 32) { napi_throw_range_error(env, NULL, "grokbench native: mlpLoss supports at most 32 heads"); return NULL; }
+  if (!check_tokens(env, a, b, N, p, "grokbench native: mlpLoss token index out of range")) return NULL;
+  for (int n = 0; n < N; n++) {
+    if (tg[n] < 0 || tg[n] >= V) { napi_throw_range_error(env, NULL, "grokbench native: mlpLoss target index out of range"); return NULL; }
+  }
+  const int MR = path->mr, NR = path->nr;
+  const int Np = (V + NR - 1) / NR * NR, panels = Np / NR;
+  const int RT = MR * ((32 + MR - 1) / MR); /* rows per tile: a whole number of micro-kernel tiles */
+  const int tiles = (N + RT - 1) / RT;
+  float *Bp = aligned_alloc(64, sizeof(float) * (((size_t)m * Np + 15) / 16 * 16));
+  double *rowLoss = malloc(sizeof(double) * (size_t)(N > 0 ? N : 1));
+  int *rowOk = malloc(sizeof(int) * (size_t)(N > 0 ? N : 1));
+  if (!Bp || !rowLoss || !rowOk) { free(Bp); free(rowLoss); free(rowOk); napi_throw_error(env, NULL, "grokbench native: out of memory"); return NULL; }
+  int oom = 0;
+  #pragma omp parallel if ((double)N * m * V > PAR_MIN)
+  {
+    /* Pack WoutU (m×V) in NR-column panels, zero padded, as gemm_f32 packs op(B). */
+    #pragma omp for schedule(static)
+    for (int q = 0; q < panels; q++) {
+      const int j0 = q * NR, nr = V - j0 < NR ? V - j0 : NR;
+      for (int k = 0; k < m; k++) {
+        float *d = Bp + (size_t)q * m * NR + (size_t)k * NR;
+        memcpy(d, WoutU + (size_t)k * V + j0, sizeof(float) * nr);
+        for (int c = nr; c < NR; c++) d[c] = 0.0f;
+      }
+    }
+    float *wt = wOut ? NULL : malloc(sizeof(float) * (size_t)RT * H * 3);
+    float *pt = postOut ? NULL : aligned_alloc(64, sizeof(float) * (((size_t)RT * m + 15) / 16 * 16));
+    float *lt = aligned_alloc(64, sizeof(float) * (size_t)RT * Np);
+    float *Ap = aligned_alloc(64, sizeof(float) * (((size_t)MR * m + 15) / 16 * 16));
+    double *e = aligned_alloc(64, sizeof(double) * (((size_t)V + 7) / 8 * 8));
+    const int ok = (wOut || wt) && (postOut || pt) && lt && Ap && e;
+    if (!ok) {
+      #pragma omp atomic write
+      oom = 1;
+    } else memset(lt, 0, sizeof(float) * (size_t)RT * Np);
+    #pragma omp for schedule(dynamic, 2)
+    for (int tile = 0; tile < tiles; tile++) {
+      if (!ok) continue;
+      const int i0 = tile * RT, rows = N - i0 < RT ? N - i0 : RT;
+      float *w = wOut ? wOut + (size_t)i0 * H * 3 : wt;
+      float *post = postOut ? postOut + (size_t)i0 * m : pt;
+      path->attn_rows(S, R, p, a + i0, b + i0, rows, H, w);
+      for (int r = 0; r < rows; r++) {
+        const int n = i0 + r;
+        const float *rowsP[96], *rowsU[96]; float ws[96];
+        for (int h = 0; h < H; h++) {
+          const size_t ra = (size_t)h * R + a[n], rb = (size_t)h * R + p + b[n], re = (size_t)h * R + 2 * p;
+          rowsP[3 * h] = P + ra * m; rowsP[3 * h + 1] = P + rb * m; rowsP[3 * h + 2] = P + re * m;
+          rowsU[3 * h] = OU + ra * V; rowsU[3 * h + 1] = OU + rb * V; rowsU[3 * h + 2] = OU + re * V;
+          const float *wn = w + ((size_t)r * H + h) * 3;
+          ws[3 * h] = wn[0]; ws[3 * h + 1] = wn[1]; ws[3 * h + 2] = wn[2];
+        }
+        path->mix_rows(post + (size_t)r * m, NULL, basePre, rowsP, ws, 3 * H, m, 1);
+        path->mix_rows(lt + (size_t)r * Np, NULL, baseU, rowsU, ws, 3 * H, V, 0);
+      }
+      for (int s0 = 0; s0 < rows; s0 += MR) {
+        const int mr = rows - s0 < MR ? rows - s0 : MR;
+        const float *As; long sk, sr;
+        if (mr == MR) { As = post + (size_t)s0 * m; sk = 1; sr = m; }
+        else {
+          for (int k = 0; k < m; k++) {
+            float *d = Ap + (size_t)k * MR;
+            for (int r = 0; r < mr; r++) d[r] = post[(size_t)(s0 + r) * m + k];
+            for (int r = mr; r < MR; r++) d[r] = 0.0f;
+          }
+          As = Ap; sk = MR; sr = 1;
+        }
+        for (int q = 0; q < panels; q++)
+          path->micro(m, As, sk, sr, Bp + (size_t)q * m * NR, lt + (size_t)s0 * Np + (size_t)q * NR, Np, GB_CHAIN_FINAL, 1.0f, 1.0f);
+      }
+      for (int r = 0; r < rows; r++) {
+        const int n = i0 + r;
+        rowLoss[n] = path->ce_row(lt + (size_t)r * Np, V, tg[n], dL ? dL + (size_t)n * V : NULL, scale, e, &rowOk[n]);
+      }
+    }
+    free(wt); free(pt); free(lt); free(Ap); free(e);
+  }
+  free(Bp);
+  if (oom) { free(rowLoss); free(rowOk); napi_throw_error(env, NULL, "grokbench native: out of memory"); return NULL; }
+  double lossSum = 0; int correct = 0;
+  for (int n = 0; n < N; n++) { lossSum += rowLoss[n]; correct += rowOk[n]; }
+  free(rowLoss); free(rowOk);
+  napi_value res, x, y;
+  CHECK(napi_create_array_with_length(env, 2, &res));
+  CHECK(napi_create_double(env, lossSum, &x));
+  CHECK(napi_create_int32(env, correct, &y));
+  CHECK(napi_set_element(env, res, 0, x));
+  CHECK(napi_set_element(env, res, 1, y));
+  return res;
 }
 
 /* addRow(M, N, A, row) */
@@ -599,6 +721,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"addRow", NULL, AddRow, NULL, NULL, NULL, napi_default, NULL},
     {"reluBackward", NULL, ReluBackward, NULL, NULL, NULL, napi_default, NULL},
     {"crossEntropy", NULL, CrossEntropy, NULL, NULL, NULL, napi_default, NULL},
+    {"mlpLoss", NULL, MlpLoss, NULL, NULL, NULL, napi_default, NULL},
     {"colSum", NULL, ColSum, NULL, NULL, NULL, napi_default, NULL},
     {"adamw", NULL, AdamW, NULL, NULL, NULL, napi_default, NULL},
     {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_default, NULL},

@@ -102,6 +102,22 @@ export interface Kernels {
   crossEntropy(N: number, V: number, logits: Vec, targets: Int32Array,
                dLogits: Vec | null, scale: number): { lossSum: number; correct: number };
 
+  /**
+   * The model's forward pass from the attention scores to the loss (model.ts), one call for
+   * the training step's forward and for the evaluation. Exactly, bit for bit:
+   *   attnWeights(N, H, p, a, b, S, w)
+   *   mixTokens(N, H, p, m, a, b, w, P, basePre, post, relu = true, null)
+   *   mixTokens(N, H, p, p, a, b, w, OU, baseU, logits, relu = false, null)
+   *   gemm(false, false, N, p, m, 1, post, WoutU, 1, logits)
+   *   crossEntropy(N, p, logits, targets, dLogits, scale)
+   * The native engine fuses the steps per tile of rows, so the post-activations and logits stay
+   * in cache. `wOut` [N, H, 3] and `postOut` [N, m] receive w and post when given; the logits are
+   * not kept. Returns crossEntropy's result.
+   */
+  mlpLoss(N: number, H: number, p: number, m: number, a: Int32Array, b: Int32Array, S: Vec, wOut: Vec | null,
+          P: Vec, basePre: Vec, postOut: Vec | null, OU: Vec, baseU: Vec, WoutU: Vec, targets: Int32Array,
+          dLogits: Vec | null, scale: number): { lossSum: number; correct: number };
+
   /** out[j] (+)= Σ_i A[i, j] for A [M, N]; accumulate when `accumulate`. */
   colSum(M: number, N: number, A: Vec, out: Vec, accumulate: boolean): void;
 

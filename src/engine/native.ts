@@ -18,6 +18,7 @@ interface Addon {
   reluBackward(n: number, pre: Vec, dX: Vec): void;
   crossEntropy(N: number, V: number, logits: Vec, targets: Int32Array, dLogits: Vec | null, scale: number): [number, number];
   colSum(M: number, N: number, A: Vec, out: Vec, accumulate: boolean): void;
+  mlpLoss(...args: unknown[]): [number, number];
   adamw(...args: unknown[]): void;
   setThreads(n: number): void;
   getThreads(): number;
@@ -76,6 +77,12 @@ class NativeKernels implements Kernels {
     return { lossSum, correct };
   }
   colSum(M: number, N: number, A: Vec, out: Vec, accumulate: boolean): void { this.a.colSum(M, N, A, out, accumulate); }
+  mlpLoss(N: number, H: number, p: number, m: number, a: Int32Array, b: Int32Array, S: Vec, wOut: Vec | null,
+          P: Vec, basePre: Vec, postOut: Vec | null, OU: Vec, baseU: Vec, WoutU: Vec, targets: Int32Array,
+          dLogits: Vec | null, scale: number): { lossSum: number; correct: number } {
+    const [lossSum, correct] = this.a.mlpLoss(N, H, p, m, a, b, S, wOut, P, basePre, postOut, OU, baseU, WoutU, targets, dLogits, scale);
+    return { lossSum, correct };
+  }
   adamw(ranges: Int32Array, param: Vec, grad: Vec, m: Vec, v: Vec, lr: number, beta1: number, beta2: number, eps: number, wd: number, step: number): void {
     this.a.adamw(ranges, param, grad, m, v, lr, beta1, beta2, eps, wd, step);
   }

@@ -229,6 +229,19 @@ export class ReferenceKernels implements Kernels {
     return { lossSum, correct };
   }
 
+  mlpLoss(N: number, H: number, p: number, m: number, a: Int32Array, b: Int32Array, S: Vec, wOut: Vec | null,
+          P: Vec, basePre: Vec, postOut: Vec | null, OU: Vec, baseU: Vec, WoutU: Vec, targets: Int32Array,
+          dLogits: Vec | null, scale: number): { lossSum: number; correct: number } {
+    // Every index checked before anything is written, as the native kernel does.
+    checkIndices(a, N, p, 'mlpLoss token'); checkIndices(b, N, p, 'mlpLoss token'); checkIndices(targets, N, p, 'mlpLoss target');
+    const w = wOut ?? this.alloc(N * H * 3), post = postOut ?? this.alloc(N * m), logits = this.alloc(N * p);
+    this.attnWeights(N, H, p, a, b, S, w);
+    this.mixTokens(N, H, p, m, a, b, w, P, basePre, post, true, null);
+    this.mixTokens(N, H, p, p, a, b, w, OU, baseU, logits, false, null);
+    this.gemm(false, false, N, p, m, 1, post, WoutU, 1, logits);
+    return this.crossEntropy(N, p, logits, targets, dLogits, scale);
+  }
+
   colSum(M: number, N: number, A: Vec, out: Vec, accumulate: boolean): void {
     const acc = new Float64Array(N);
     for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) acc[j] += A[i * N + j];

@@ -229,8 +229,12 @@ export function evalLogits(k: Kernels, params: Params, tables: Tables, batch: Ba
 
 /** Mean cross-entropy and accuracy of a batch (no gradients). */
 export function evaluate(k: Kernels, params: Params, tables: Tables, batch: Batch, ws: Workspace, hooks?: Hooks): LossResult {
-  const logits = evalLogits(k, params, tables, batch, ws, hooks);
-  const { lossSum, correct } = k.crossEntropy(batch.n, params.config.p, logits, batch.target, null, 0);
+  const { p, nHeads: H, dMlp: m } = params.config;
+  const { lossSum, correct } = hooks?.ablation
+    ? k.crossEntropy(batch.n, p, evalLogits(k, params, tables, batch, ws, hooks), batch.target, null, 0)
+    // evalLogits and the cross-entropy in one kernel (the same bits; kernels.ts mlpLoss).
+    : k.mlpLoss(batch.n, H, p, m, batch.a, batch.b, tables.S, null, tables.P, tables.basePre, null,
+                tables.OU, tables.baseU, tables.WoutU, batch.target, null, 0);
   return { loss: lossSum / batch.n, acc: correct / batch.n };
 }
 
@@ -259,14 +263,22 @@ export function lossAndGrad(k: Kernels, params: Params, tables: Tables, batch: B
   const R = 2 * p + 1;
   const N = batch.n;
   const t = params.t, g = grad.t;
-  // Forward with the unembedding folded in (as evalLogits), keeping the MLP pre-activations.
-  mlpActivations(k, params, tables, batch, ws, false);
+  // Forward with the unembedding folded in (as evalLogits), keeping the attention weights and
+  // the MLP post-activations: one kernel (kernels.ts mlpLoss) unless an ablation hook intervenes.
   const abl = hooks?.ablation ?? null;
   const keep = abl ? k.alloc(N * abl.neurons.length) : null;
-  if (abl) applyAblation(N, m, ws.post, abl, keep);
-  k.mixTokens(N, H, p, p, batch.a, batch.b, ws.w, tables.OU, tables.baseU, ws.logits, false, null);
-  k.gemm(false, false, N, p, m, 1, ws.post, tables.WoutU, 1, ws.logits);
-  const { lossSum, correct } = k.crossEntropy(N, p, ws.logits, batch.target, gw.dlogits, 1 / N);
+  let res: { lossSum: number; correct: number };
+  if (abl) {
+    mlpActivations(k, params, tables, batch, ws, false);
+    applyAblation(N, m, ws.post, abl, keep);
+    k.mixTokens(N, H, p, p, batch.a, batch.b, ws.w, tables.OU, tables.baseU, ws.logits, false, null);
+    k.gemm(false, false, N, p, m, 1, ws.post, tables.WoutU, 1, ws.logits);
+    res = k.crossEntropy(N, p, ws.logits, batch.target, gw.dlogits, 1 / N);
+  } else {
+    res = k.mlpLoss(N, H, p, m, batch.a, batch.b, tables.S, ws.w, tables.P, tables.basePre, ws.post,
+                    tables.OU, tables.baseU, tables.WoutU, batch.target, gw.dlogits, 1 / N);
+  }
+  const { lossSum, correct } = res;
   const dl = gw.dlogits;
 
   // logits = baseU + Σ_h Σ_j w_hj·OU[h, tok_j] + relu(pre)·WoutU

@@ -84,3 +84,29 @@ test('a full loss and gradient agree between the engines', { skip }, () => {
   assert.ok(Math.abs(a.loss - b.loss) < 1e-5, `${a.loss} vs ${b.loss}`);
   close(a.grad, b.grad, 1e-5, 'gradient');
 });
+
+test('the fused mlpLoss gives, bit for bit, the separate kernels\' weights, activations, loss, accuracy and gradient', { skip }, () => {
+  const k = native!;
+  for (const [N, H, p, m] of [[3830, 4, 113, 512], [77, 3, 13, 40], [9, 1, 5, 600]]) {
+    const R = 2 * p + 1;
+    const a = Int32Array.from({ length: N }, (_, i) => (i * 11) % p), b = Int32Array.from({ length: N }, (_, i) => (i * 5 + 2) % p);
+    const tg = Int32Array.from({ length: N }, (_, i) => (a[i] + b[i]) % p);
+    const S = rand(H * R, 1, 2), P = rand(H * R * m, 2), basePre = rand(m, 3), OU = rand(H * R * p, 4), baseU = rand(p, 5), WoutU = rand(m * p, 6, 0.2);
+    // The separate kernels.
+    const w0 = new Float32Array(N * H * 3), post0 = new Float32Array(N * m), logits = new Float32Array(N * p), dl0 = new Float32Array(N * p);
+    k.attnWeights(N, H, p, a, b, S, w0);
+    k.mixTokens(N, H, p, m, a, b, w0, P, basePre, post0, true, null);
+    k.mixTokens(N, H, p, p, a, b, w0, OU, baseU, logits, false, null);
+    k.gemm(false, false, N, p, m, 1, post0, WoutU, 1, logits);
+    const r0 = k.crossEntropy(N, p, logits, tg, dl0, 1 / N);
+    // Fused, with the training outputs and without.
+    const w1 = new Float32Array(N * H * 3), post1 = new Float32Array(N * m), dl1 = new Float32Array(N * p);
+    const r1 = k.mlpLoss(N, H, p, m, a, b, S, w1, P, basePre, post1, OU, baseU, WoutU, tg, dl1, 1 / N);
+    const r2 = k.mlpLoss(N, H, p, m, a, b, S, null, P, basePre, null, OU, baseU, WoutU, tg, null, 0);
+    assert.deepEqual(w1, w0, `w ${N}`);
+    assert.deepEqual(post1, post0, `post ${N}`);
+    assert.deepEqual(dl1, dl0, `dLogits ${N}`);
+    assert.equal(r1.lossSum, r0.lossSum); assert.equal(r1.correct, r0.correct);
+    assert.equal(r2.lossSum, r0.lossSum); assert.equal(r2.correct, r0.correct);
+  }
+});

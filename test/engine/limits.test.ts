@@ -67,11 +67,20 @@ for (const [name, k, reason] of engines) {
         const dT = new Float32Array(H * R * width), dS = new Float32Array(H * R);
         assert.throws(() => k!.mixTokensBackward(N, H, p, width, a, b, w, T, dOut, dT, dS), RangeError);
         assert.ok(dT.every((x) => x === 0) && dS.every((x) => x === 0), 'mixTokensBackward wrote nothing');
+        const mw = new Float32Array(N * H * 3), post = new Float32Array(N * width), dl = new Float32Array(N * p);
+        const OU = new Float32Array(H * R * p), WoutU = new Float32Array(width * p), tg = new Int32Array(N);
+        assert.throws(() => k!.mlpLoss(N, H, p, width, a, b, S, mw, T, base, post, OU, new Float32Array(p), WoutU, tg, dl, 1), RangeError);
+        assert.ok(mw.every((x) => x === 0) && post.every((x) => x === 0) && dl.every((x) => x === 0), 'mlpLoss wrote nothing');
       }
       const logits = new Float32Array(N * p), d = new Float32Array(N * p);
       const targets = Int32Array.from([0, 1, bad, 3]);
       assert.throws(() => k!.crossEntropy(N, p, logits, targets, d, 1), RangeError);
       assert.ok(d.every((x) => x === 0), 'crossEntropy wrote nothing');
+      const a = Int32Array.from([0, 1, 2, 3]), b = Int32Array.from([3, 2, 1, 0]);
+      const post = new Float32Array(N * width);
+      assert.throws(() => k!.mlpLoss(N, H, p, width, a, b, S, null, T, base, post, new Float32Array(H * R * p), new Float32Array(p),
+        new Float32Array(width * p), targets, d, 1), RangeError);
+      assert.ok(d.every((x) => x === 0) && post.every((x) => x === 0), 'mlpLoss wrote nothing');
     }
   });
 }

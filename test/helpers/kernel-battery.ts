@@ -62,6 +62,22 @@ export function runBattery(k: Kernels): BatteryResult {
     outputs.push([`crossEntropy ${N} ${V}`, dl]);
     losses.push(r.lossSum); correct.push(r.correct);
   }
+  // The fused forward-to-loss kernel: row counts off the tile sizes, widths off the GEMM panels,
+  // m past the K-blocking (512), with and without the training outputs.
+  for (const [N, H, p, m] of [[70, 3, 11, 40], [300, 4, 31, 128], [133, 4, 31, 520], [37, 2, 7, 17], [1000, 4, 59, 512]]) {
+    const R = 2 * p + 1;
+    const a = Int32Array.from({ length: N }, (_, i) => (i * 7) % p), b = Int32Array.from({ length: N }, (_, i) => (i * 3 + 1) % p);
+    const targets = Int32Array.from({ length: N }, (_, i) => (a[i] + b[i]) % p);
+    const S = rand(H * R, seed++, 3), P = rand(H * R * m, seed++), basePre = rand(m, seed++);
+    const OU = rand(H * R * p, seed++), baseU = rand(p, seed++), WoutU = rand(m * p, seed++, 0.3);
+    for (const training of [true, false]) {
+      const w = training ? new Float32Array(N * H * 3) : null, post = training ? new Float32Array(N * m) : null;
+      const dl = training ? new Float32Array(N * p) : null;
+      const r = k.mlpLoss(N, H, p, m, a, b, S, w, P, basePre, post, OU, baseU, WoutU, targets, dl, 1 / N);
+      if (training) outputs.push([`mlpLoss w ${N} ${m}`, w!], [`mlpLoss post ${N} ${m}`, post!], [`mlpLoss dLogits ${N} ${m}`, dl!]);
+      losses.push(r.lossSum); correct.push(r.correct);
+    }
+  }
   // Sizes past the thresholds at which colSum, reluBackward and AdamW split across threads.
   {
     const M = 2500, N = 512, A = rand(M * N, seed++), cs = rand(N, seed++);
