@@ -137,6 +137,62 @@ static int check_tokens(napi_env env, const int32_t *a, const int32_t *b, int N,
   return 1;
 }
 
+/* Packs panel q of op(B) (K×N; B is K×N, or N×K when tb): Bp[k·NR + c] = op(B)(k, q·NR + c), zero past N. */
+static void pack_panel(int tb, int N, int K, const float *B, int q, float *Bp) {
+  const int NR = path->nr, j0 = q * NR, nr = N - j0 < NR ? N - j0 : NR;
+  for (int k = 0; k < K; k++) {
+    float *d = Bp + (size_t)k * NR;
+    if (tb) for (int c = 0; c < nr; c++) d[c] = B[(size_t)(j0 + c) * K + k];
+    else memcpy(d, B + (size_t)k * N + j0, sizeof(float) * nr);
+    for (int c = nr; c < NR; c++) d[c] = 0.0f;
+  }
+}
+
+/*
+ * Rows [0, rows) of C (ldc) = alpha·A·op(B) (+ beta·C) for A row-major (lda) and op(B) (K×N)
+ * packed by pack_panel into Bp (panel q at Bp + q·K·NR): gemm_f32's arithmetic for these rows,
+ * every chain over all K at once (a K-blocked chain stores its float32 value and resumes it, so it
+ * is the same chain). Whole MR×NR tiles are stored by the micro-kernel in place; a last, partial
+ * tile goes through Ct (MR×NR) and gemm_f32's scalar epilogue, its A rows through Ap (MR×K).
+ */
+static void rows_by_panels(const float *A, long lda, int rows, int K, const float *Bp, int N, float *C, long ldc,
+                           float alpha, float beta, float *Ap, float *Ct) {
+  const int MR = path->mr, NR = path->nr, panels = (N + NR - 1) / NR;
+  for (int s0 = 0; s0 < rows; s0 += MR) {
+    const int mr = rows - s0 < MR ? rows - s0 : MR;
+    const float *As; long sk, sr;
+    if (mr == MR) { As = A + (size_t)s0 * lda; sk = 1; sr = lda; }
+    else {
+      for (int k = 0; k < K; k++) {
+        float *d = Ap + (size_t)k * MR;
+        for (int r = 0; r < mr; r++) d[r] = A[(size_t)(s0 + r) * lda + k];
+        for (int r = mr; r < MR; r++) d[r] = 0.0f;
+      }
+      As = Ap; sk = MR; sr = 1;
+    }
+    for (int q = 0; q < panels; q++) {
+      const int j0 = q * NR, nr = N - j0 < NR ? N - j0 : NR;
+      const float *Bq = Bp + (size_t)q * K * NR;
+      float *Cq = C + (size_t)s0 * ldc + j0;
+      if (mr == MR && nr == NR && K > 0) { path->micro(K, As, sk, sr, Bq, Cq, (int)ldc, GB_CHAIN_FINAL, alpha, beta); continue; }
+      if (K > 0) path->micro(K, As, sk, sr, Bq, Ct, NR, GB_CHAIN_START, 1.0f, 0.0f);
+      else memset(Ct, 0, sizeof(float) * (size_t)MR * NR);
+      for (int r = 0; r < mr; r++) {
+        const float *t = Ct + (size_t)r * NR;
+        float *o = Cq + (size_t)r * ldc;
+        if (beta == 0.0f) {
+          if (alpha == 1.0f) memcpy(o, t, sizeof(float) * nr);
+          else for (int c = 0; c < nr; c++) o[c] = alpha * t[c];
+        } else if (alpha == 1.0f) {
+          for (int c = 0; c < nr; c++) o[c] = t[c] + beta * o[c];
+        } else {
+          for (int c = 0; c < nr; c++) o[c] = alpha * t[c] + beta * o[c];
+        }
+      }
+    }
+  }
+}
+
 /*
  * C = alpha·op(A)·op(B) + beta·C (row-major, float32) under the determinism contract of
  * kernels.ts: every element's product is one FMA chain from 0 over k = 0..K−1 in order (the
@@ -160,16 +216,7 @@ static int gemm_f32(int ta, int tb, int M, int N, int K, float alpha, const floa
   {
     /* Pack op(B): panel q holds B(k, q·NR + c) at Bp[q·K·NR + k·NR + c]. */
     #pragma omp for schedule(static)
-    for (int q = 0; q < panels; q++) {
-      float *dst = Bp + (size_t)q * K * NR;
-      const int j0 = q * NR, nr = N - j0 < NR ? N - j0 : NR;
-      for (int k = 0; k < K; k++) {
-        float *d = dst + (size_t)k * NR;
-        if (tb) for (int c = 0; c < nr; c++) d[c] = B[(size_t)(j0 + c) * K + k];
-        else memcpy(d, B + (size_t)k * N + j0, sizeof(float) * nr);
-        for (int c = nr; c < NR; c++) d[c] = 0.0f;
-      }
-    }
+    for (int q = 0; q < panels; q++) pack_panel(tb, N, K, B, q, Bp + (size_t)q * K * NR);
     float *Ap = aligned_alloc(64, sizeof(float) * (size_t)MR * GEMM_KC);
     float *Ct = aligned_alloc(64, sizeof(float) * (size_t)MR * NR);
     if (!Ap || !Ct) {
@@ -256,6 +303,26 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * mixTokens for `rows` consecutive samples (a, b, w offset to the first; out and pre rows ldo
+ * apart): each sample's row through mix_rows, its rows per head [a-row, b-row, "=" row].
+ */
+static void mix_span(int rows, int H, int p, int width, const int32_t *a, const int32_t *b, const float *w,
+                     const float *T, const float *base, float *out, long ldo, float *pre, int relu) {
+  const int R = 2 * p + 1;
+  const float *trows[96]; float ws[96];
+  for (int r = 0; r < rows; r++) {
+    for (int h = 0; h < H; h++) {
+      const float *wn = w + ((size_t)r * H + h) * 3;
+      trows[3 * h] = T + ((size_t)h * R + a[r]) * width;
+      trows[3 * h + 1] = T + ((size_t)h * R + p + b[r]) * width;
+      trows[3 * h + 2] = T + ((size_t)h * R + 2 * p) * width;
+      ws[3 * h] = wn[0]; ws[3 * h + 1] = wn[1]; ws[3 * h + 2] = wn[2];
+    }
+    path->mix_rows(out + (size_t)r * ldo, pre ? pre + (size_t)r * ldo : NULL, base, trows, ws, 3 * H, width, relu);
+  }
+}
+
 /* mixTokens(N, H, p, width, a, b, w, tables, base, out, relu, preOut) */
 static napi_value MixTokens(napi_env env, napi_callback_info info) {
   napi_value argv[12];
@@ -275,21 +342,16 @@ static napi_value MixTokens(napi_env env, napi_callback_info info) {
   }
   if (H > 32) { napi_throw_range_error(env, NULL, "grokbench native: mixTokens supports at most 32 heads"); return NULL; }
   if (!check_tokens(env, a, b, N, p, "grokbench native: mixTokens token index out of range")) return NULL;
-  /* Whole rows, gathered per sample. Column blocks (to keep a block of the tables in L2 while the
-   * samples stream through it) were slower at every width tried (p=113, width 512, 8939 samples,
-   * one thread, AMD Zen 5: blocks of 64 2.9 ms, 128 3.3–4.1 ms, 256 2.2 ms, whole rows 1.9 ms):
-   * the per-sample row gathers prefetch well, and whole rows mean one parallel region per call. */
+  /* Whole rows (column blocks, to keep a block of the tables in L2 while the samples stream
+   * through it, were slower at every width tried: p=113, width 512, 8939 samples, one thread, AMD
+   * Zen 5: blocks of 64 2.9 ms, 128 3.3–4.1 ms, 256 2.2 ms, whole rows 1.9 ms), chunks of 64
+   * samples split across threads. */
+  const int chunks = (N + 63) / 64;
   #pragma omp parallel for schedule(static) if ((double)N * H * width > PAR_MIN)
-  for (int n = 0; n < N; n++) {
-    const float *rows[96]; float ws[96];
-    for (int h = 0; h < H; h++) {
-      const float *wn = w + ((size_t)n * H + h) * 3;
-      rows[3 * h] = T + ((size_t)h * R + a[n]) * width;
-      rows[3 * h + 1] = T + ((size_t)h * R + p + b[n]) * width;
-      rows[3 * h + 2] = T + ((size_t)h * R + 2 * p) * width;
-      ws[3 * h] = wn[0]; ws[3 * h + 1] = wn[1]; ws[3 * h + 2] = wn[2];
-    }
-    path->mix_rows(out + (size_t)n * width, pre ? pre + (size_t)n * width : NULL, base, rows, ws, 3 * H, width, relu);
+  for (int c = 0; c < chunks; c++) {
+    const int n0 = c * 64, rows = N - n0 < 64 ? N - n0 : 64;
+    mix_span(rows, H, p, width, a + n0, b + n0, w + (size_t)n0 * H * 3, T, base, out + (size_t)n0 * width, width,
+             pre ? pre + (size_t)n0 * width : NULL, relu);
   }
   return NULL;
 }
@@ -316,6 +378,45 @@ static napi_value AttnWeights(napi_env env, napi_callback_info info) {
     path->attn_rows(S, R, p, a + n0, b + n0, rows, H, w + (size_t)n0 * H * 3);
   }
   return NULL;
+}
+
+/* s[j] += Σ_i A[i, j] (A [M, N]), each column's sum over the rows in order in float64; threads split the columns (blocks of 64). */
+static void col_sums(const float *A, int M, int N, double *s) {
+  const int nb = (N + 63) / 64;
+  #pragma omp parallel for schedule(static) if ((double)M * N > PAR_MIN)
+  for (int blk = 0; blk < nb; blk++) path->colsum(A, M, N, blk * 64, blk * 64 + 64 < N ? blk * 64 + 64 : N, s);
+}
+
+/*
+ * mixTokensBackward after its dot products gd[n, h, j] = dOut[n]·T[h, tok_j(n)]: the softmax
+ * backward into dS (serial, in sample order), then dT[h, tok_j(n)] += w·dOut[n].
+ */
+static void mix_backward_scatter(int N, int H, int p, int width, const int32_t *a, const int32_t *b, const float *w,
+                                 const float *dOut, const float *gd, float *dT, float *dS) {
+  const int R = 2 * p + 1;
+  /* Phase 2 (serial, in sample order): the softmax backward into dS. */
+  for (int n = 0; n < N; n++) {
+    for (int h = 0; h < H; h++) {
+      const float *wn = w + ((size_t)n * H + h) * 3, *gn = gd + ((size_t)n * H + h) * 3;
+      const float s = wn[0] * gn[0] + wn[1] * gn[1] + wn[2] * gn[2];
+      dS[(size_t)h * R + a[n]] += wn[0] * (gn[0] - s);
+      dS[(size_t)h * R + p + b[n]] += wn[1] * (gn[1] - s);
+      dS[(size_t)h * R + 2 * p] += wn[2] * (gn[2] - s);
+    }
+  }
+  /* Phase 3 (parallel over column blocks of SCATTER_BW, the heads one after another within each,
+   * samples in order within each head): dT[h, tok_j(n)] += w·dOut[n]. Consecutive heads stream the
+   * same block of dOut's columns. */
+  const int nb = (width + SCATTER_BW - 1) / SCATTER_BW;
+  #pragma omp parallel for schedule(dynamic, 1) if ((double)N * H * width > PAR_MIN)
+  for (int blk = 0; blk < nb; blk++) {
+    const int c0 = blk * SCATTER_BW, bw = width - c0 < SCATTER_BW ? width - c0 : SCATTER_BW;
+    for (int h = 0; h < H; h++) {
+      float *Th = dT + (size_t)h * R * width;
+      if (bw == SCATTER_BW) path->scatter_blk(Th, dOut, N, width, c0, a, b, w, H, h, p);
+      else path->scatter_tail(Th, dOut, N, width, c0, bw, a, b, w, H, h, p);
+    }
+  }
 }
 
 /* mixTokensBackward(N, H, p, width, a, b, w, tables, dOut, dTables, dS) */
@@ -350,30 +451,8 @@ static napi_value MixTokensBackward(napi_env env, napi_callback_info info) {
     }
     path->dots(g, rows, 3 * H, width, gd + (size_t)n * H * 3);
   }
-  /* Phase 2 (serial, in sample order): the softmax backward into dS. */
-  for (int n = 0; n < N; n++) {
-    for (int h = 0; h < H; h++) {
-      const float *wn = w + ((size_t)n * H + h) * 3, *gn = gd + ((size_t)n * H + h) * 3;
-      const float s = wn[0] * gn[0] + wn[1] * gn[1] + wn[2] * gn[2];
-      dS[(size_t)h * R + a[n]] += wn[0] * (gn[0] - s);
-      dS[(size_t)h * R + p + b[n]] += wn[1] * (gn[1] - s);
-      dS[(size_t)h * R + 2 * p] += wn[2] * (gn[2] - s);
-    }
-  }
+  mix_backward_scatter(N, H, p, width, a, b, w, dOut, gd, dT, dS);
   free(gd);
-  /* Phase 3 (parallel over column blocks, the heads one after another within each, samples in
-   * order within each head): dT[h, tok_j(n)] += w·dOut[n]. A block of dOut's columns (N × 32 floats,
-   * 490 kB at N = 3830) stays in L2 while every head's updates stream it. */
-  const int nb = (width + SCATTER_BW - 1) / SCATTER_BW;
-  #pragma omp parallel for schedule(dynamic, 1) if ((double)N * H * width > PAR_MIN)
-  for (int blk = 0; blk < nb; blk++) {
-    const int c0 = blk * SCATTER_BW, bw = width - c0 < SCATTER_BW ? width - c0 : SCATTER_BW;
-    for (int h = 0; h < H; h++) {
-      float *Th = dT + (size_t)h * R * width;
-      if (bw == SCATTER_BW) path->scatter_blk(Th, dOut, N, width, c0, a, b, w, H, h, p);
-      else path->scatter_tail(Th, dOut, N, width, c0, bw, a, b, w, H, h, p);
-    }
-  }
   return NULL;
 }
 
@@ -427,20 +506,14 @@ static napi_value MlpLoss(napi_env env, napi_callback_info info) {
   {
     /* Pack WoutU (m×V) in NR-column panels, zero padded, as gemm_f32 packs op(B). */
     #pragma omp for schedule(static)
-    for (int q = 0; q < panels; q++) {
-      const int j0 = q * NR, nr = V - j0 < NR ? V - j0 : NR;
-      for (int k = 0; k < m; k++) {
-        float *d = Bp + (size_t)q * m * NR + (size_t)k * NR;
-        memcpy(d, WoutU + (size_t)k * V + j0, sizeof(float) * nr);
-        for (int c = nr; c < NR; c++) d[c] = 0.0f;
-      }
-    }
+    for (int q = 0; q < panels; q++) pack_panel(0, V, m, WoutU, q, Bp + (size_t)q * m * NR);
     float *wt = wOut ? NULL : malloc(sizeof(float) * (size_t)RT * H * 3);
     float *pt = postOut ? NULL : aligned_alloc(64, sizeof(float) * (((size_t)RT * m + 15) / 16 * 16));
     float *lt = aligned_alloc(64, sizeof(float) * (size_t)RT * Np);
     float *Ap = aligned_alloc(64, sizeof(float) * (((size_t)MR * m + 15) / 16 * 16));
+    float *Ct = aligned_alloc(64, sizeof(float) * (size_t)MR * NR);
     double *e = aligned_alloc(64, sizeof(double) * (((size_t)V + 7) / 8 * 8));
-    const int ok = (wOut || wt) && (postOut || pt) && lt && Ap && e;
+    const int ok = (wOut || wt) && (postOut || pt) && lt && Ap && Ct && e;
     if (!ok) {
       #pragma omp atomic write
       oom = 1;
@@ -452,40 +525,16 @@ static napi_value MlpLoss(napi_env env, napi_callback_info info) {
       float *w = wOut ? wOut + (size_t)i0 * H * 3 : wt;
       float *post = postOut ? postOut + (size_t)i0 * m : pt;
       path->attn_rows(S, R, p, a + i0, b + i0, rows, H, w);
-      for (int r = 0; r < rows; r++) {
-        const int n = i0 + r;
-        const float *rowsP[96], *rowsU[96]; float ws[96];
-        for (int h = 0; h < H; h++) {
-          const size_t ra = (size_t)h * R + a[n], rb = (size_t)h * R + p + b[n], re = (size_t)h * R + 2 * p;
-          rowsP[3 * h] = P + ra * m; rowsP[3 * h + 1] = P + rb * m; rowsP[3 * h + 2] = P + re * m;
-          rowsU[3 * h] = OU + ra * V; rowsU[3 * h + 1] = OU + rb * V; rowsU[3 * h + 2] = OU + re * V;
-          const float *wn = w + ((size_t)r * H + h) * 3;
-          ws[3 * h] = wn[0]; ws[3 * h + 1] = wn[1]; ws[3 * h + 2] = wn[2];
-        }
-        path->mix_rows(post + (size_t)r * m, NULL, basePre, rowsP, ws, 3 * H, m, 1);
-        path->mix_rows(lt + (size_t)r * Np, NULL, baseU, rowsU, ws, 3 * H, V, 0);
-      }
-      for (int s0 = 0; s0 < rows; s0 += MR) {
-        const int mr = rows - s0 < MR ? rows - s0 : MR;
-        const float *As; long sk, sr;
-        if (mr == MR) { As = post + (size_t)s0 * m; sk = 1; sr = m; }
-        else {
-          for (int k = 0; k < m; k++) {
-            float *d = Ap + (size_t)k * MR;
-            for (int r = 0; r < mr; r++) d[r] = post[(size_t)(s0 + r) * m + k];
-            for (int r = mr; r < MR; r++) d[r] = 0.0f;
-          }
-          As = Ap; sk = MR; sr = 1;
-        }
-        for (int q = 0; q < panels; q++)
-          path->micro(m, As, sk, sr, Bp + (size_t)q * m * NR, lt + (size_t)s0 * Np + (size_t)q * NR, Np, GB_CHAIN_FINAL, 1.0f, 1.0f);
-      }
+      mix_span(rows, H, p, m, a + i0, b + i0, w, P, basePre, post, m, NULL, 1);
+      mix_span(rows, H, p, V, a + i0, b + i0, w, OU, baseU, lt, Np, NULL, 0);
+      /* logits += post·WoutU, over the padded width Np (the pad columns are scratch). */
+      rows_by_panels(post, m, rows, m, Bp, Np, lt, Np, 1.0f, 1.0f, Ap, Ct);
       for (int r = 0; r < rows; r++) {
         const int n = i0 + r;
         rowLoss[n] = path->ce_row(lt + (size_t)r * Np, V, tg[n], dL ? dL + (size_t)n * V : NULL, scale, e, &rowOk[n]);
       }
     }
-    free(wt); free(pt); free(lt); free(Ap); free(e);
+    free(wt); free(pt); free(lt); free(Ap); free(Ct); free(e);
   }
   free(Bp);
   if (oom) { free(rowLoss); free(rowOk); napi_throw_error(env, NULL, "grokbench native: out of memory"); return NULL; }
@@ -499,6 +548,87 @@ static napi_value MlpLoss(napi_env env, napi_callback_info info) {
   CHECK(napi_set_element(env, res, 0, x));
   CHECK(napi_set_element(env, res, 1, y));
   return res;
+}
+
+/* dX[i] = pre[i] > 0 ? dX[i] : 0 for i < n (reluBackward). */
+static void relu_mask(const float *restrict pre, float *restrict dX, size_t n) {
+  for (size_t i = 0; i < n; i++) dX[i] = pre[i] > 0.0f ? dX[i] : 0.0f;
+}
+
+/*
+ * mlpBackward(N, H, p, m, a, b, w, P, post, dLogits, WoutU, dpre, dP, dS, dBasePre)
+ * The MLP's share of the backward pass (see kernels.ts mlpBackward), bit for bit:
+ *   gemm(false, true, N, m, p, 1, dLogits, WoutU, 0, dpre); reluBackward(N·m, post, dpre);
+ *   mixTokensBackward(N, H, p, m, a, b, w, P, dpre, dP, dS); colSum(N, m, dpre, dBasePre, false)
+ * with the GEMM, the relu mask and the dot products of mixTokensBackward fused per tile of rows
+ * (the tile of dpre stays in cache between them).
+ */
+static napi_value MlpBackward(napi_env env, napi_callback_info info) {
+  napi_value argv[15];
+  if (!get_args(env, info, 15, argv)) return NULL;
+  int N, H, p, m; int32_t *a, *b; float *w, *P, *post, *dl, *WoutU, *dpre, *dP, *dS, *dBasePre;
+  size_t la, lb, lw, lP, lpo, ldl, lWU, ldp, ldP, ldS, ldb;
+  if (!get_int(env, argv[0], &N) || !get_int(env, argv[1], &H) || !get_int(env, argv[2], &p) || !get_int(env, argv[3], &m) ||
+      !get_i32arr(env, argv[4], &a, &la) || !get_i32arr(env, argv[5], &b, &lb) || !get_f32(env, argv[6], &w, &lw) ||
+      !get_f32(env, argv[7], &P, &lP) || !get_f32(env, argv[8], &post, &lpo) || !get_f32(env, argv[9], &dl, &ldl) ||
+      !get_f32(env, argv[10], &WoutU, &lWU) || !get_f32(env, argv[11], &dpre, &ldp) || !get_f32(env, argv[12], &dP, &ldP) ||
+      !get_f32(env, argv[13], &dS, &ldS) || !get_f32(env, argv[14], &dBasePre, &ldb)) return NULL;
+  const int R = 2 * p + 1;
+  if (N < 0 || H < 1 || p < 1 || m < 1) { napi_throw_range_error(env, NULL, "grokbench native: mlpBackward needs N >= 0 and H, p, m >= 1"); return NULL; }
+  if (la < (size_t)N || lb < (size_t)N || lw < (size_t)N * H * 3 || lP < (size_t)H * R * m || lpo < (size_t)N * m ||
+      ldl < (size_t)N * p || lWU < (size_t)m * p || ldp < (size_t)N * m || ldP < (size_t)H * R * m || ldS < (size_t)H * R || ldb < (size_t)m) {
+    napi_throw_range_error(env, NULL, "grokbench native: mlpBackward operand too small");
+    return NULL;
+  }
+  if (H > 32) { napi_throw_range_error(env, NULL, "grokbench native: mlpBackward supports at most 32 heads"); return NULL; }
+  if (!check_tokens(env, a, b, N, p, "grokbench native: mlpBackward token index out of range")) return NULL;
+  const int MR = path->mr, NR = path->nr, panels = (m + NR - 1) / NR;
+  const int RT = MR * ((32 + MR - 1) / MR);
+  const int tiles = (N + RT - 1) / RT;
+  float *Bp = aligned_alloc(64, sizeof(float) * (((size_t)p * panels * NR + 15) / 16 * 16));
+  float *gd = malloc(sizeof(float) * ((size_t)N * H * 3 + 1));
+  double *s = calloc((size_t)m, sizeof(double));
+  if (!Bp || !gd || !s) { free(Bp); free(gd); free(s); napi_throw_error(env, NULL, "grokbench native: out of memory"); return NULL; }
+  int oom = 0;
+  #pragma omp parallel if ((double)N * m * p > PAR_MIN)
+  {
+    /* op(B) = WoutUᵀ (p×m), packed as gemm_f32 packs it. */
+    #pragma omp for schedule(static)
+    for (int q = 0; q < panels; q++) pack_panel(1, m, p, WoutU, q, Bp + (size_t)q * p * NR);
+    float *Ap = aligned_alloc(64, sizeof(float) * (((size_t)MR * p + 15) / 16 * 16));
+    float *Ct = aligned_alloc(64, sizeof(float) * (size_t)MR * NR);
+    if (!Ap || !Ct) {
+      #pragma omp atomic write
+      oom = 1;
+    }
+    #pragma omp for schedule(dynamic, 2)
+    for (int tile = 0; tile < tiles; tile++) {
+      if (!Ap || !Ct) continue;
+      const int i0 = tile * RT, rows = N - i0 < RT ? N - i0 : RT;
+      float *dp = dpre + (size_t)i0 * m;
+      rows_by_panels(dl + (size_t)i0 * p, p, rows, p, Bp, m, dp, m, 1.0f, 0.0f, Ap, Ct);
+      relu_mask(post + (size_t)i0 * m, dp, (size_t)rows * m);
+      for (int r = 0; r < rows; r++) {
+        const int n = i0 + r;
+        const float *trows[96];
+        for (int h = 0; h < H; h++) {
+          trows[3 * h] = P + ((size_t)h * R + a[n]) * m;
+          trows[3 * h + 1] = P + ((size_t)h * R + p + b[n]) * m;
+          trows[3 * h + 2] = P + ((size_t)h * R + 2 * p) * m;
+        }
+        path->dots(dp + (size_t)r * m, trows, 3 * H, m, gd + (size_t)n * H * 3);
+      }
+    }
+    free(Ap); free(Ct);
+  }
+  free(Bp);
+  if (oom) { free(gd); free(s); napi_throw_error(env, NULL, "grokbench native: out of memory"); return NULL; }
+  mix_backward_scatter(N, H, p, m, a, b, w, dpre, gd, dP, dS);
+  free(gd);
+  col_sums(dpre, N, m, s);
+  for (int j = 0; j < m; j++) dBasePre[j] = (float)s[j];
+  free(s);
+  return NULL;
 }
 
 /* addRow(M, N, A, row) */
@@ -584,10 +714,7 @@ static napi_value ColSum(napi_env env, napi_callback_info info) {
   if (lA < (size_t)M * N || lo < (size_t)N) { napi_throw_range_error(env, NULL, "grokbench native: colSum operand too small"); return NULL; }
   double *s = calloc((size_t)N, sizeof(double));
   if (!s) { napi_throw_error(env, NULL, "grokbench native: out of memory"); return NULL; }
-  /* Each column's sum runs over the rows in order; threads split the columns (blocks of 64). */
-  const int nb = (N + 63) / 64;
-  #pragma omp parallel for schedule(static) if ((double)M * N > PAR_MIN)
-  for (int blk = 0; blk < nb; blk++) path->colsum(A, M, N, blk * 64, blk * 64 + 64 < N ? blk * 64 + 64 : N, s);
+  col_sums(A, M, N, s);
   for (int j = 0; j < N; j++) out[j] = acc ? (float)(out[j] + s[j]) : (float)s[j];
   free(s);
   return NULL;
@@ -722,6 +849,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"reluBackward", NULL, ReluBackward, NULL, NULL, NULL, napi_default, NULL},
     {"crossEntropy", NULL, CrossEntropy, NULL, NULL, NULL, napi_default, NULL},
     {"mlpLoss", NULL, MlpLoss, NULL, NULL, NULL, napi_default, NULL},
+    {"mlpBackward", NULL, MlpBackward, NULL, NULL, NULL, napi_default, NULL},
     {"colSum", NULL, ColSum, NULL, NULL, NULL, napi_default, NULL},
     {"adamw", NULL, AdamW, NULL, NULL, NULL, napi_default, NULL},
     {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_default, NULL},

@@ -10,7 +10,6 @@ import os from 'node:os';
 import { analyseRuns } from '../analysis/pipeline.js';
 import { coarsenessValues, concentrationValues, readNeuronFourier, summaryStats } from '../analysis/results.js';
 import { DEFAULTS, type TrainConfig } from '../model/config.js';
-import { writeReport } from '../report/index.js';
 import { type GlobalOpts, openStore, printJson, say, withCommon } from './common.js';
 import { ProgressLine } from './progress.js';
 import { trainWithProgress } from './train.js';
@@ -46,6 +45,7 @@ export function register(program: Command): void {
         };
         const summaries = [at(first), at(last)];
         const out = resolve(o.out);
+        const { writeReport } = await import('../report/index.js');
         const rep = await writeReport(store, [r.run_id], out, { title: `grokbench demo: ${r.run_id}` });
         const reportPath = resolve(out, 'report.html');
         if (o.json) {

@@ -1,7 +1,6 @@
 /** `grokbench report [RUN…] --out DIR`: figures, data and one self-contained HTML file. */
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
-import { writeReport } from '../report/index.js';
 import { type GlobalOpts, intArg, intListArg, openStore, printJson, say, withCommon } from './common.js';
 
 interface ReportOpts extends GlobalOpts { out: string; lowFreqs: number; epochs?: number[] }
@@ -17,6 +16,7 @@ export function register(program: Command): void {
   ).action(async (runs: string[], o: ReportOpts) => {
     const store = openStore(o, { create: false });
     try {
+      const { writeReport } = await import('../report/index.js'); // Vega loads only here
       const r = await writeReport(store, runs, o.out, { lowFreqs: o.lowFreqs, galleryEpochs: o.epochs });
       const out = resolve(o.out);
       if (o.json) printJson({ out, files: r.files, seconds: Number(r.seconds.toFixed(2)) });

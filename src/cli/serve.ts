@@ -1,7 +1,6 @@
 /** `grokbench serve [--store DIR] [--port 8060] [--host 127.0.0.1]`: the dashboard (server/app.ts). */
 import type { Command } from 'commander';
 import { badInput } from '../errors.js';
-import { startServer } from '../server/app.js';
 import { type GlobalOpts, intArg, storeDirOf, withCommon } from './common.js';
 
 interface ServeOpts extends GlobalOpts { port: number; host: string; lowFreqs: number }
@@ -19,6 +18,7 @@ export function register(program: Command): void {
     if (o.host.trim() === '' || /[\s/]/.test(o.host)) throw badInput(`--host must be an address or host name of this machine, got '${o.host}'`);
     let s;
     try {
+      const { startServer } = await import('../server/app.js'); // the views and Vega load only for serve
       s = await startServer({ storeDir: storeDirOf(o), port: o.port, host: o.host, lowFreqs: o.lowFreqs });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;

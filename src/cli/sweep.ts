@@ -11,7 +11,6 @@ import { analyseRuns } from '../analysis/pipeline.js';
 import { packageRoot } from '../engine/native.js';
 import { badInput, GrokbenchError } from '../errors.js';
 import { DEFAULTS } from '../model/config.js';
-import { writeReport } from '../report/index.js';
 import type { Store } from '../store/store.js';
 import type { Lock } from '../store/lock.js';
 import { SWEEP_PRESETS, type SweepRun, defaultParallelism, planSweep, resolveGrid } from '../sweep/plan.js';
@@ -333,6 +332,7 @@ async function analyseAndReport(store: Store, results: SweepRunResult[], o: Swee
   if (!o.report) return null;
   const out = resolve(o.out);
   if (!o.json) process.stderr.write(`sweep: writing the report of ${ids.length} run(s) to ${out} ...\n`);
+  const { writeReport } = await import('../report/index.js'); // Vega loads only when a report is written
   await writeReport(store, ids, out, {});
   return join(out, 'report.html');
 }

@@ -118,6 +118,19 @@ export interface Kernels {
           P: Vec, basePre: Vec, postOut: Vec | null, OU: Vec, baseU: Vec, WoutU: Vec, targets: Int32Array,
           dLogits: Vec | null, scale: number): { lossSum: number; correct: number };
 
+  /**
+   * The MLP's share of the backward pass (model.ts lossAndGrad), from the logits' gradient to the
+   * gradients of the MLP tables. Exactly, bit for bit:
+   *   gemm(false, true, N, m, p, 1, dLogits, WoutU, 0, dpre)
+   *   reluBackward(N·m, post, dpre)
+   *   mixTokensBackward(N, H, p, m, a, b, w, P, dpre, dP, dS)   (accumulating into dP and dS)
+   *   colSum(N, m, dpre, dBasePre, false)
+   * The native engine fuses the GEMM, the relu mask and mixTokensBackward's dot products per tile
+   * of rows.
+   */
+  mlpBackward(N: number, H: number, p: number, m: number, a: Int32Array, b: Int32Array, w: Vec, P: Vec, post: Vec,
+              dLogits: Vec, WoutU: Vec, dpre: Vec, dP: Vec, dS: Vec, dBasePre: Vec): void;
+
   /** out[j] (+)= Σ_i A[i, j] for A [M, N]; accumulate when `accumulate`. */
   colSum(M: number, N: number, A: Vec, out: Vec, accumulate: boolean): void;
 

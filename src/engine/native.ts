@@ -19,6 +19,7 @@ interface Addon {
   crossEntropy(N: number, V: number, logits: Vec, targets: Int32Array, dLogits: Vec | null, scale: number): [number, number];
   colSum(M: number, N: number, A: Vec, out: Vec, accumulate: boolean): void;
   mlpLoss(...args: unknown[]): [number, number];
+  mlpBackward(...args: unknown[]): void;
   adamw(...args: unknown[]): void;
   setThreads(n: number): void;
   getThreads(): number;
@@ -82,6 +83,10 @@ class NativeKernels implements Kernels {
           dLogits: Vec | null, scale: number): { lossSum: number; correct: number } {
     const [lossSum, correct] = this.a.mlpLoss(N, H, p, m, a, b, S, wOut, P, basePre, postOut, OU, baseU, WoutU, targets, dLogits, scale);
     return { lossSum, correct };
+  }
+  mlpBackward(N: number, H: number, p: number, m: number, a: Int32Array, b: Int32Array, w: Vec, P: Vec, post: Vec,
+              dLogits: Vec, WoutU: Vec, dpre: Vec, dP: Vec, dS: Vec, dBasePre: Vec): void {
+    this.a.mlpBackward(N, H, p, m, a, b, w, P, post, dLogits, WoutU, dpre, dP, dS, dBasePre);
   }
   adamw(ranges: Int32Array, param: Vec, grad: Vec, m: Vec, v: Vec, lr: number, beta1: number, beta2: number, eps: number, wd: number, step: number): void {
     this.a.adamw(ranges, param, grad, m, v, lr, beta1, beta2, eps, wd, step);

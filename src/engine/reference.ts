@@ -242,6 +242,15 @@ export class ReferenceKernels implements Kernels {
     return this.crossEntropy(N, p, logits, targets, dLogits, scale);
   }
 
+  mlpBackward(N: number, H: number, p: number, m: number, a: Int32Array, b: Int32Array, w: Vec, P: Vec, post: Vec,
+              dLogits: Vec, WoutU: Vec, dpre: Vec, dP: Vec, dS: Vec, dBasePre: Vec): void {
+    checkIndices(a, N, p, 'mlpBackward token'); checkIndices(b, N, p, 'mlpBackward token');
+    this.gemm(false, true, N, m, p, 1, dLogits, WoutU, 0, dpre);
+    this.reluBackward(N * m, post, dpre);
+    this.mixTokensBackward(N, H, p, m, a, b, w, P, dpre, dP, dS);
+    this.colSum(N, m, dpre, dBasePre, false);
+  }
+
   colSum(M: number, N: number, A: Vec, out: Vec, accumulate: boolean): void {
     const acc = new Float64Array(N);
     for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) acc[j] += A[i * N + j];

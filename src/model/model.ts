@@ -283,17 +283,21 @@ export function lossAndGrad(k: Kernels, params: Params, tables: Tables, batch: B
 
   // logits = baseU + Σ_h Σ_j w_hj·OU[h, tok_j] + relu(pre)·WoutU
   k.gemm(true, false, m, p, N, 1, ws.post, dl, 0, gw.dWoutU);
-  k.gemm(false, true, N, m, p, 1, dl, tables.WoutU, 0, gw.dpre);
-  if (abl) ablationBackward(N, m, gw.dpre, abl, keep!);
-  k.reluBackward(N * m, ws.post, gw.dpre); // post > 0 exactly where pre > 0
   const dBaseU = g['unembed.b_U'];
   k.colSum(N, p, dl, dBaseU, false);
   gw.dOU.fill(0); gw.dS.fill(0); gw.dP.fill(0);
   k.mixTokensBackward(N, H, p, p, batch.a, batch.b, ws.w, tables.OU, dl, gw.dOU, gw.dS);
-  // pre = basePre + Σ_h Σ_j w_hj·P[h, tok_j]
-  k.mixTokensBackward(N, H, p, m, batch.a, batch.b, ws.w, tables.P, gw.dpre, gw.dP, gw.dS);
+  // post = relu(pre), pre = basePre + Σ_h Σ_j w_hj·P[h, tok_j]; relu' is post > 0 (exactly where pre > 0).
   const dBasePre = gw.dBasePre;
-  k.colSum(N, m, gw.dpre, dBasePre, false);
+  if (abl) {
+    k.gemm(false, true, N, m, p, 1, dl, tables.WoutU, 0, gw.dpre);
+    ablationBackward(N, m, gw.dpre, abl, keep!);
+    k.reluBackward(N * m, ws.post, gw.dpre);
+    k.mixTokensBackward(N, H, p, m, batch.a, batch.b, ws.w, tables.P, gw.dpre, gw.dP, gw.dS);
+    k.colSum(N, m, gw.dpre, dBasePre, false);
+  } else {
+    k.mlpBackward(N, H, p, m, batch.a, batch.b, ws.w, tables.P, ws.post, dl, tables.WoutU, gw.dpre, gw.dP, gw.dS, dBasePre);
+  }
   g['blocks.0.mlp.b_in'].set(dBasePre);
 
   // The folded tables back to the weights:
