@@ -380,11 +380,11 @@ static napi_value AttnWeights(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* s[j] += Σ_i A[i, j] (A [M, N]), each column's sum over the rows in order in float64; threads split the columns (blocks of 64). */
-static void col_sums(const float *A, int M, int N, double *s) {
+/* s[j] += Σ_i A[i, j] (A [M, N], rows lda apart), each column's sum over the rows in order in float64; threads split the columns (blocks of 64). */
+static void col_sums(const float *A, int M, int N, long lda, double *s) {
   const int nb = (N + 63) / 64;
   #pragma omp parallel for schedule(static) if ((double)M * N > PAR_MIN)
-  for (int blk = 0; blk < nb; blk++) path->colsum(A, M, N, blk * 64, blk * 64 + 64 < N ? blk * 64 + 64 : N, s);
+  for (int blk = 0; blk < nb; blk++) path->colsum(A, M, lda, blk * 64, blk * 64 + 64 < N ? blk * 64 + 64 : N, s);
 }
 
 /*
@@ -392,7 +392,7 @@ static void col_sums(const float *A, int M, int N, double *s) {
  * backward into dS (serial, in sample order), then dT[h, tok_j(n)] += w·dOut[n].
  */
 static void mix_backward_scatter(int N, int H, int p, int width, const int32_t *a, const int32_t *b, const float *w,
-                                 const float *dOut, const float *gd, float *dT, float *dS) {
+                                 const float *dOut, long ldo, const float *gd, float *dT, float *dS) {
   const int R = 2 * p + 1;
   /* Phase 2 (serial, in sample order): the softmax backward into dS. */
   for (int n = 0; n < N; n++) {
@@ -413,8 +413,8 @@ static void mix_backward_scatter(int N, int H, int p, int width, const int32_t *
     const int c0 = blk * SCATTER_BW, bw = width - c0 < SCATTER_BW ? width - c0 : SCATTER_BW;
     for (int h = 0; h < H; h++) {
       float *Th = dT + (size_t)h * R * width;
-      if (bw == SCATTER_BW) path->scatter_blk(Th, dOut, N, width, c0, a, b, w, H, h, p);
-      else path->scatter_tail(Th, dOut, N, width, c0, bw, a, b, w, H, h, p);
+      if (bw == SCATTER_BW) path->scatter_blk(Th, dOut, N, ldo, width, c0, a, b, w, H, h, p);
+      else path->scatter_tail(Th, dOut, N, ldo, width, c0, bw, a, b, w, H, h, p);
     }
   }
 }
@@ -451,7 +451,7 @@ static napi_value MixTokensBackward(napi_env env, napi_callback_info info) {
     }
     path->dots(g, rows, 3 * H, width, gd + (size_t)n * H * 3);
   }
-  mix_backward_scatter(N, H, p, width, a, b, w, dOut, gd, dT, dS);
+  mix_backward_scatter(N, H, p, width, a, b, w, dOut, width, gd, dT, dS);
   free(gd);
   return NULL;
 }
@@ -497,6 +497,9 @@ static napi_value MlpLoss(napi_env env, napi_callback_info info) {
   const int Np = (V + NR - 1) / NR * NR, panels = Np / NR;
   const int RT = MR * ((32 + MR - 1) / MR); /* rows per tile: a whole number of micro-kernel tiles */
   const int tiles = (N + RT - 1) / RT;
+  /* The local post tile's rows are 64 bytes longer than m floats (see mlpBackward: 4 kB aliasing
+   * between its stores and the loads of the table rows). */
+  const long ldt = postOut ? m : m + 16;
   float *Bp = aligned_alloc(64, sizeof(float) * (((size_t)m * Np + 15) / 16 * 16));
   double *rowLoss = malloc(sizeof(double) * (size_t)(N > 0 ? N : 1));
   int *rowOk = malloc(sizeof(int) * (size_t)(N > 0 ? N : 1));
@@ -508,7 +511,7 @@ static napi_value MlpLoss(napi_env env, napi_callback_info info) {
     #pragma omp for schedule(static)
     for (int q = 0; q < panels; q++) pack_panel(0, V, m, WoutU, q, Bp + (size_t)q * m * NR);
     float *wt = wOut ? NULL : malloc(sizeof(float) * (size_t)RT * H * 3);
-    float *pt = postOut ? NULL : aligned_alloc(64, sizeof(float) * (((size_t)RT * m + 15) / 16 * 16));
+    float *pt = postOut ? NULL : aligned_alloc(64, sizeof(float) * (((size_t)RT * ldt + 15) / 16 * 16));
     float *lt = aligned_alloc(64, sizeof(float) * (size_t)RT * Np);
     float *Ap = aligned_alloc(64, sizeof(float) * (((size_t)MR * m + 15) / 16 * 16));
     float *Ct = aligned_alloc(64, sizeof(float) * (size_t)MR * NR);
@@ -525,10 +528,10 @@ static napi_value MlpLoss(napi_env env, napi_callback_info info) {
       float *w = wOut ? wOut + (size_t)i0 * H * 3 : wt;
       float *post = postOut ? postOut + (size_t)i0 * m : pt;
       path->attn_rows(S, R, p, a + i0, b + i0, rows, H, w);
-      mix_span(rows, H, p, m, a + i0, b + i0, w, P, basePre, post, m, NULL, 1);
+      mix_span(rows, H, p, m, a + i0, b + i0, w, P, basePre, post, ldt, NULL, 1);
       mix_span(rows, H, p, V, a + i0, b + i0, w, OU, baseU, lt, Np, NULL, 0);
       /* logits += post·WoutU, over the padded width Np (the pad columns are scratch). */
-      rows_by_panels(post, m, rows, m, Bp, Np, lt, Np, 1.0f, 1.0f, Ap, Ct);
+      rows_by_panels(post, ldt, rows, m, Bp, Np, lt, Np, 1.0f, 1.0f, Ap, Ct);
       for (int r = 0; r < rows; r++) {
         const int n = i0 + r;
         rowLoss[n] = path->ce_row(lt + (size_t)r * Np, V, tg[n], dL ? dL + (size_t)n * V : NULL, scale, e, &rowOk[n]);
@@ -556,7 +559,7 @@ static void relu_mask(const float *restrict pre, float *restrict dX, size_t n) {
 }
 
 /*
- * mlpBackward(N, H, p, m, a, b, w, P, post, dLogits, WoutU, dpre, dP, dS, dBasePre)
+ * mlpBackward(N, H, p, m, a, b, w, P, post, dLogits, WoutU, dpre|null, dP, dS, dBasePre)
  * The MLP's share of the backward pass (see kernels.ts mlpBackward), bit for bit:
  *   gemm(false, true, N, m, p, 1, dLogits, WoutU, 0, dpre); reluBackward(N·m, post, dpre);
  *   mixTokensBackward(N, H, p, m, a, b, w, P, dpre, dP, dS); colSum(N, m, dpre, dBasePre, false)
@@ -566,17 +569,17 @@ static void relu_mask(const float *restrict pre, float *restrict dX, size_t n) {
 static napi_value MlpBackward(napi_env env, napi_callback_info info) {
   napi_value argv[15];
   if (!get_args(env, info, 15, argv)) return NULL;
-  int N, H, p, m; int32_t *a, *b; float *w, *P, *post, *dl, *WoutU, *dpre, *dP, *dS, *dBasePre;
-  size_t la, lb, lw, lP, lpo, ldl, lWU, ldp, ldP, ldS, ldb;
+  int N, H, p, m; int32_t *a, *b; float *w, *P, *post, *dl, *WoutU, *dpre = NULL, *dP, *dS, *dBasePre;
+  size_t la, lb, lw, lP, lpo, ldl, lWU, ldp = 0, ldP, ldS, ldb;
   if (!get_int(env, argv[0], &N) || !get_int(env, argv[1], &H) || !get_int(env, argv[2], &p) || !get_int(env, argv[3], &m) ||
       !get_i32arr(env, argv[4], &a, &la) || !get_i32arr(env, argv[5], &b, &lb) || !get_f32(env, argv[6], &w, &lw) ||
       !get_f32(env, argv[7], &P, &lP) || !get_f32(env, argv[8], &post, &lpo) || !get_f32(env, argv[9], &dl, &ldl) ||
-      !get_f32(env, argv[10], &WoutU, &lWU) || !get_f32(env, argv[11], &dpre, &ldp) || !get_f32(env, argv[12], &dP, &ldP) ||
+      !get_f32(env, argv[10], &WoutU, &lWU) || (!is_null(env, argv[11]) && !get_f32(env, argv[11], &dpre, &ldp)) || !get_f32(env, argv[12], &dP, &ldP) ||
       !get_f32(env, argv[13], &dS, &ldS) || !get_f32(env, argv[14], &dBasePre, &ldb)) return NULL;
   const int R = 2 * p + 1;
   if (N < 0 || H < 1 || p < 1 || m < 1) { napi_throw_range_error(env, NULL, "grokbench native: mlpBackward needs N >= 0 and H, p, m >= 1"); return NULL; }
   if (la < (size_t)N || lb < (size_t)N || lw < (size_t)N * H * 3 || lP < (size_t)H * R * m || lpo < (size_t)N * m ||
-      ldl < (size_t)N * p || lWU < (size_t)m * p || ldp < (size_t)N * m || ldP < (size_t)H * R * m || ldS < (size_t)H * R || ldb < (size_t)m) {
+      ldl < (size_t)N * p || lWU < (size_t)m * p || (dpre && ldp < (size_t)N * m) || ldP < (size_t)H * R * m || ldS < (size_t)H * R || ldb < (size_t)m) {
     napi_throw_range_error(env, NULL, "grokbench native: mlpBackward operand too small");
     return NULL;
   }
@@ -587,8 +590,13 @@ static napi_value MlpBackward(napi_env env, napi_callback_info info) {
   const int tiles = (N + RT - 1) / RT;
   float *Bp = aligned_alloc(64, sizeof(float) * (((size_t)p * panels * NR + 15) / 16 * 16));
   float *gd = malloc(sizeof(float) * ((size_t)N * H * 3 + 1));
+  /* dpre in a scratch whose rows are 64 bytes longer than m floats: rows m·4 = 2 kB apart put every
+   * row's same column at the same 4 kB offset as the table rows the scatter updates, and loads
+   * of dpre then wait on unrelated stores to the tables (4 kB aliasing). */
+  const long ldq = m + 16;
+  float *dq = aligned_alloc(64, sizeof(float) * (((size_t)(N > 0 ? N : 1) * ldq + 15) / 16 * 16));
   double *s = calloc((size_t)m, sizeof(double));
-  if (!Bp || !gd || !s) { free(Bp); free(gd); free(s); napi_throw_error(env, NULL, "grokbench native: out of memory"); return NULL; }
+  if (!Bp || !gd || !s || !dq) { free(Bp); free(gd); free(s); free(dq); napi_throw_error(env, NULL, "grokbench native: out of memory"); return NULL; }
   int oom = 0;
   #pragma omp parallel if ((double)N * m * p > PAR_MIN)
   {
@@ -605,9 +613,9 @@ static napi_value MlpBackward(napi_env env, napi_callback_info info) {
     for (int tile = 0; tile < tiles; tile++) {
       if (!Ap || !Ct) continue;
       const int i0 = tile * RT, rows = N - i0 < RT ? N - i0 : RT;
-      float *dp = dpre + (size_t)i0 * m;
-      rows_by_panels(dl + (size_t)i0 * p, p, rows, p, Bp, m, dp, m, 1.0f, 0.0f, Ap, Ct);
-      relu_mask(post + (size_t)i0 * m, dp, (size_t)rows * m);
+      float *dp = dq + (size_t)i0 * ldq;
+      rows_by_panels(dl + (size_t)i0 * p, p, rows, p, Bp, m, dp, ldq, 1.0f, 0.0f, Ap, Ct);
+      for (int r = 0; r < rows; r++) relu_mask(post + (size_t)(i0 + r) * m, dp + (size_t)r * ldq, (size_t)m);
       for (int r = 0; r < rows; r++) {
         const int n = i0 + r;
         const float *trows[96];
@@ -616,16 +624,18 @@ static napi_value MlpBackward(napi_env env, napi_callback_info info) {
           trows[3 * h + 1] = P + ((size_t)h * R + p + b[n]) * m;
           trows[3 * h + 2] = P + ((size_t)h * R + 2 * p) * m;
         }
-        path->dots(dp + (size_t)r * m, trows, 3 * H, m, gd + (size_t)n * H * 3);
+        path->dots(dp + (size_t)r * ldq, trows, 3 * H, m, gd + (size_t)n * H * 3);
       }
     }
     free(Ap); free(Ct);
   }
   free(Bp);
-  if (oom) { free(gd); free(s); napi_throw_error(env, NULL, "grokbench native: out of memory"); return NULL; }
-  mix_backward_scatter(N, H, p, m, a, b, w, dpre, gd, dP, dS);
+  if (oom) { free(gd); free(s); free(dq); napi_throw_error(env, NULL, "grokbench native: out of memory"); return NULL; }
+  mix_backward_scatter(N, H, p, m, a, b, w, dq, ldq, gd, dP, dS);
   free(gd);
-  col_sums(dpre, N, m, s);
+  col_sums(dq, N, m, ldq, s);
+  if (dpre) for (int n = 0; n < N; n++) memcpy(dpre + (size_t)n * m, dq + (size_t)n * ldq, sizeof(float) * m);
+  free(dq);
   for (int j = 0; j < m; j++) dBasePre[j] = (float)s[j];
   free(s);
   return NULL;
@@ -714,7 +724,7 @@ static napi_value ColSum(napi_env env, napi_callback_info info) {
   if (lA < (size_t)M * N || lo < (size_t)N) { napi_throw_range_error(env, NULL, "grokbench native: colSum operand too small"); return NULL; }
   double *s = calloc((size_t)N, sizeof(double));
   if (!s) { napi_throw_error(env, NULL, "grokbench native: out of memory"); return NULL; }
-  col_sums(A, M, N, s);
+  col_sums(A, M, N, N, s);
   for (int j = 0; j < N; j++) out[j] = acc ? (float)(out[j] + s[j]) : (float)s[j];
   free(s);
   return NULL;

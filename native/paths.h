@@ -61,14 +61,14 @@ typedef struct {
   void (*micro)(int kc, const float *A, long sk, long sr, const float *Bp, float *C, int ldc, int mode, float alpha, float beta);
   double (*ce_row)(const float *o, int V, int t, float *d, double scale, double *e, int *correct);
   void (*mix_rows)(float *out, float *pre, const float *base, const float *const *rows, const float *ws, int nrows, int width, int relu);
-  void (*scatter_blk)(float *Th, const float *dOut, int N, int width, int c0, const int32_t *a, const int32_t *b, const float *w, int H, int h, int p);
-  void (*scatter_tail)(float *Th, const float *dOut, int N, int width, int c0, int bw, const int32_t *a, const int32_t *b, const float *w, int H, int h, int p);
+  void (*scatter_blk)(float *Th, const float *dOut, int N, long ldo, int width, int c0, const int32_t *a, const int32_t *b, const float *w, int H, int h, int p);
+  void (*scatter_tail)(float *Th, const float *dOut, int N, long ldo, int width, int c0, int bw, const int32_t *a, const int32_t *b, const float *w, int H, int h, int p);
   void (*dots)(const float *x, const float *const *rows, int nrows, int n, float *out);
   void (*adamw_range)(float *P, const float *G, float *Mm, float *Vv, size_t s, size_t e,
                       float decay, float omb1, float fb2, float omb2, float stepSize, float bc2Sqrt, float feps);
   double (*fma_peak)(long iters); /* the bench's peak measurement */
   int lanes;                       /* float32 lanes per vector */
-  void (*colsum)(const float *A, int M, int N, int j0, int j1, double *s);
+  void (*colsum)(const float *A, int M, long lda, int j0, int j1, double *s);
   void (*attn_rows)(const float *S, int R, int p, const int32_t *a, const int32_t *b, int rows, int H, float *w);
 } Path;
 

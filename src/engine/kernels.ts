@@ -126,10 +126,11 @@ export interface Kernels {
    *   mixTokensBackward(N, H, p, m, a, b, w, P, dpre, dP, dS)   (accumulating into dP and dS)
    *   colSum(N, m, dpre, dBasePre, false)
    * The native engine fuses the GEMM, the relu mask and mixTokensBackward's dot products per tile
-   * of rows.
+   * of rows. `dpre` [N, m] receives the gradient of the pre-activations when given; the native
+   * engine keeps it in a scratch of its own otherwise.
    */
   mlpBackward(N: number, H: number, p: number, m: number, a: Int32Array, b: Int32Array, w: Vec, P: Vec, post: Vec,
-              dLogits: Vec, WoutU: Vec, dpre: Vec, dP: Vec, dS: Vec, dBasePre: Vec): void;
+              dLogits: Vec, WoutU: Vec, dpre: Vec | null, dP: Vec, dS: Vec, dBasePre: Vec): void;
 
   /** out[j] (+)= Σ_i A[i, j] for A [M, N]; accumulate when `accumulate`. */
   colSum(M: number, N: number, A: Vec, out: Vec, accumulate: boolean): void;

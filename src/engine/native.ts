@@ -85,7 +85,7 @@ class NativeKernels implements Kernels {
     return { lossSum, correct };
   }
   mlpBackward(N: number, H: number, p: number, m: number, a: Int32Array, b: Int32Array, w: Vec, P: Vec, post: Vec,
-              dLogits: Vec, WoutU: Vec, dpre: Vec, dP: Vec, dS: Vec, dBasePre: Vec): void {
+              dLogits: Vec, WoutU: Vec, dpre: Vec | null, dP: Vec, dS: Vec, dBasePre: Vec): void {
     this.a.mlpBackward(N, H, p, m, a, b, w, P, post, dLogits, WoutU, dpre, dP, dS, dBasePre);
   }
   adamw(ranges: Int32Array, param: Vec, grad: Vec, m: Vec, v: Vec, lr: number, beta1: number, beta2: number, eps: number, wd: number, step: number): void {

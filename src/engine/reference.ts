@@ -243,8 +243,9 @@ export class ReferenceKernels implements Kernels {
   }
 
   mlpBackward(N: number, H: number, p: number, m: number, a: Int32Array, b: Int32Array, w: Vec, P: Vec, post: Vec,
-              dLogits: Vec, WoutU: Vec, dpre: Vec, dP: Vec, dS: Vec, dBasePre: Vec): void {
+              dLogits: Vec, WoutU: Vec, dpreOut: Vec | null, dP: Vec, dS: Vec, dBasePre: Vec): void {
     checkIndices(a, N, p, 'mlpBackward token'); checkIndices(b, N, p, 'mlpBackward token');
+    const dpre = dpreOut ?? this.alloc(N * m);
     this.gemm(false, true, N, m, p, 1, dLogits, WoutU, 0, dpre);
     this.reluBackward(N * m, post, dpre);
     this.mixTokensBackward(N, H, p, m, a, b, w, P, dpre, dP, dS);

@@ -296,7 +296,7 @@ export function lossAndGrad(k: Kernels, params: Params, tables: Tables, batch: B
     k.mixTokensBackward(N, H, p, m, batch.a, batch.b, ws.w, tables.P, gw.dpre, gw.dP, gw.dS);
     k.colSum(N, m, gw.dpre, dBasePre, false);
   } else {
-    k.mlpBackward(N, H, p, m, batch.a, batch.b, ws.w, tables.P, ws.post, dl, tables.WoutU, gw.dpre, gw.dP, gw.dS, dBasePre);
+    k.mlpBackward(N, H, p, m, batch.a, batch.b, ws.w, tables.P, ws.post, dl, tables.WoutU, null, gw.dP, gw.dS, dBasePre);
   }
   g['blocks.0.mlp.b_in'].set(dBasePre);
 

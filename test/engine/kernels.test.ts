@@ -85,7 +85,7 @@ test('a full loss and gradient agree between the engines', { skip }, () => {
   close(a.grad, b.grad, 1e-5, 'gradient');
 });
 
-test('the fused mlpLoss gives, bit for bit, the separate kernels\' weights, activations, loss, accuracy and gradient', { skip }, () => {
+test('the fused mlpLoss and mlpBackward give, bit for bit, the separate kernels\' weights, activations, loss, accuracy and gradients', { skip }, () => {
   const k = native!;
   for (const [N, H, p, m] of [[3830, 4, 113, 512], [77, 3, 13, 40], [9, 1, 5, 600]]) {
     const R = 2 * p + 1;
@@ -108,5 +108,19 @@ test('the fused mlpLoss gives, bit for bit, the separate kernels\' weights, acti
     assert.deepEqual(dl1, dl0, `dLogits ${N}`);
     assert.equal(r1.lossSum, r0.lossSum); assert.equal(r1.correct, r0.correct);
     assert.equal(r2.lossSum, r0.lossSum); assert.equal(r2.correct, r0.correct);
+    // The backward: the separate kernels, then mlpBackward with dpre kept and without.
+    const dpre0 = new Float32Array(N * m), dP0 = new Float32Array(H * R * m), dS0 = rand(H * R, 7, 0.1), db0 = new Float32Array(m);
+    k.gemm(false, true, N, m, p, 1, dl0, WoutU, 0, dpre0);
+    k.reluBackward(N * m, post0, dpre0);
+    k.mixTokensBackward(N, H, p, m, a, b, w0, P, dpre0, dP0, dS0);
+    k.colSum(N, m, dpre0, db0, false);
+    for (const keep of [true, false]) {
+      const dpre1 = keep ? new Float32Array(N * m) : null, dP1 = new Float32Array(H * R * m), dS1 = rand(H * R, 7, 0.1), db1 = new Float32Array(m);
+      k.mlpBackward(N, H, p, m, a, b, w1, P, post1, dl1, WoutU, dpre1, dP1, dS1, db1);
+      if (dpre1) assert.deepEqual(dpre1, dpre0, `dpre ${N}`);
+      assert.deepEqual(dP1, dP0, `dP ${N} ${keep}`);
+      assert.deepEqual(dS1, dS0, `dS ${N} ${keep}`);
+      assert.deepEqual(db1, db0, `dBasePre ${N} ${keep}`);
+    }
   }
 });

@@ -71,6 +71,9 @@ for (const [name, k, reason] of engines) {
         const OU = new Float32Array(H * R * p), WoutU = new Float32Array(width * p), tg = new Int32Array(N);
         assert.throws(() => k!.mlpLoss(N, H, p, width, a, b, S, mw, T, base, post, OU, new Float32Array(p), WoutU, tg, dl, 1), RangeError);
         assert.ok(mw.every((x) => x === 0) && post.every((x) => x === 0) && dl.every((x) => x === 0), 'mlpLoss wrote nothing');
+        const dpre = new Float32Array(N * width), dP = new Float32Array(H * R * width), dS2 = new Float32Array(H * R), db = new Float32Array(width);
+        assert.throws(() => k!.mlpBackward(N, H, p, width, a, b, w, T, post, dl, WoutU, dpre, dP, dS2, db), RangeError);
+        assert.ok([dpre, dP, dS2, db].every((v) => v.every((x) => x === 0)), 'mlpBackward wrote nothing');
       }
       const logits = new Float32Array(N * p), d = new Float32Array(N * p);
       const targets = Int32Array.from([0, 1, bad, 3]);

@@ -76,6 +76,14 @@ export function runBattery(k: Kernels): BatteryResult {
       const r = k.mlpLoss(N, H, p, m, a, b, S, w, P, basePre, post, OU, baseU, WoutU, targets, dl, 1 / N);
       if (training) outputs.push([`mlpLoss w ${N} ${m}`, w!], [`mlpLoss post ${N} ${m}`, post!], [`mlpLoss dLogits ${N} ${m}`, dl!]);
       losses.push(r.lossSum); correct.push(r.correct);
+      if (!training) continue;
+      // ... and its backward, from these outputs (dpre kept and not).
+      for (const keep of [true, false]) {
+        const dpre = keep ? new Float32Array(N * m) : null, dP = rand(H * R * m, seed++, 0.1), dS = rand(H * R, seed++, 0.1), db = new Float32Array(m);
+        k.mlpBackward(N, H, p, m, a, b, w!, P, post!, dl!, WoutU, dpre, dP, dS, db);
+        outputs.push([`mlpBackward dP ${N} ${m} ${keep}`, dP], [`mlpBackward dS ${N} ${m} ${keep}`, dS], [`mlpBackward dBasePre ${N} ${m} ${keep}`, db]);
+        if (dpre) outputs.push([`mlpBackward dpre ${N} ${m}`, dpre]);
+      }
     }
   }
   // Sizes past the thresholds at which colSum, reluBackward and AdamW split across threads.
