@@ -153,11 +153,19 @@ static void pack_panel(int tb, int N, int K, const float *B, int q, float *Bp) {
  * packed by pack_panel into Bp (panel q at Bp + q·K·NR): gemm_f32's arithmetic for these rows,
  * every chain over all K at once (a K-blocked chain stores its float32 value and resumes it, so it
  * is the same chain). Whole MR×NR tiles are stored by the micro-kernel in place; a last, partial
- * tile goes through Ct (MR×NR) and gemm_f32's scalar epilogue, its A rows through Ap (MR×K).
+ * tile goes through Ct (MR×NR) and gemm_f32's scalar epilogue, its A rows through Ap (MR×K). C's
+ * columns up to Nw ≥ N may be written (scratch past N): a last panel narrower than NR is then
+ * stored in place too. A last panel of one column goes through col_rows.
  */
-static void rows_by_panels(const float *A, long lda, int rows, int K, const float *Bp, int N, float *C, long ldc,
+static void rows_by_panels(const float *A, long lda, int rows, int K, const float *Bp, int N, int Nw, float *C, long ldc,
                            float alpha, float beta, float *Ap, float *Ct) {
-  const int MR = path->mr, NR = path->nr, panels = (N + NR - 1) / NR;
+  const int MR = path->mr, NR = path->nr;
+  int panels = (N + NR - 1) / NR;
+  /* A last panel with one column: that column alone, in scalar chains (col_rows). */
+  if (N % NR == 1 && NR > 1) {
+    panels--;
+    path->col_rows(rows, K, A, lda, Bp + (size_t)panels * K * NR, 0, C + (size_t)panels * NR, ldc, alpha, beta);
+  }
   for (int s0 = 0; s0 < rows; s0 += MR) {
     const int mr = rows - s0 < MR ? rows - s0 : MR;
     const float *As; long sk, sr;
@@ -174,7 +182,7 @@ static void rows_by_panels(const float *A, long lda, int rows, int K, const floa
       const int j0 = q * NR, nr = N - j0 < NR ? N - j0 : NR;
       const float *Bq = Bp + (size_t)q * K * NR;
       float *Cq = C + (size_t)s0 * ldc + j0;
-      if (mr == MR && nr == NR && K > 0) { path->micro(K, As, sk, sr, Bq, Cq, (int)ldc, GB_CHAIN_FINAL, alpha, beta); continue; }
+      if (mr == MR && j0 + NR <= Nw && K > 0) { path->micro(K, As, sk, sr, Bq, Cq, (int)ldc, GB_CHAIN_FINAL, alpha, beta); continue; }
       if (K > 0) path->micro(K, As, sk, sr, Bq, Ct, NR, GB_CHAIN_START, 1.0f, 0.0f);
       else memset(Ct, 0, sizeof(float) * (size_t)MR * NR);
       for (int r = 0; r < mr; r++) {
@@ -530,8 +538,8 @@ static napi_value MlpLoss(napi_env env, napi_callback_info info) {
       path->attn_rows(S, R, p, a + i0, b + i0, rows, H, w);
       mix_span(rows, H, p, m, a + i0, b + i0, w, P, basePre, post, ldt, NULL, 1);
       mix_span(rows, H, p, V, a + i0, b + i0, w, OU, baseU, lt, Np, NULL, 0);
-      /* logits += post·WoutU, over the padded width Np (the pad columns are scratch). */
-      rows_by_panels(post, ldt, rows, m, Bp, Np, lt, Np, 1.0f, 1.0f, Ap, Ct);
+      /* logits += post·WoutU (columns up to the padded width Np are scratch). */
+      rows_by_panels(post, ldt, rows, m, Bp, V, Np, lt, Np, 1.0f, 1.0f, Ap, Ct);
       for (int r = 0; r < rows; r++) {
         const int n = i0 + r;
         rowLoss[n] = path->ce_row(lt + (size_t)r * Np, V, tg[n], dL ? dL + (size_t)n * V : NULL, scale, e, &rowOk[n]);
@@ -614,7 +622,7 @@ static napi_value MlpBackward(napi_env env, napi_callback_info info) {
       if (!Ap || !Ct) continue;
       const int i0 = tile * RT, rows = N - i0 < RT ? N - i0 : RT;
       float *dp = dq + (size_t)i0 * ldq;
-      rows_by_panels(dl + (size_t)i0 * p, p, rows, p, Bp, m, dp, ldq, 1.0f, 0.0f, Ap, Ct);
+      rows_by_panels(dl + (size_t)i0 * p, p, rows, p, Bp, m, m, dp, ldq, 1.0f, 0.0f, Ap, Ct);
       for (int r = 0; r < rows; r++) relu_mask(post + (size_t)(i0 + r) * m, dp + (size_t)r * ldq, (size_t)m);
       for (int r = 0; r < rows; r++) {
         const int n = i0 + r;

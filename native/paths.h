@@ -70,6 +70,7 @@ typedef struct {
   int lanes;                       /* float32 lanes per vector */
   void (*colsum)(const float *A, int M, long lda, int j0, int j1, double *s);
   void (*attn_rows)(const float *S, int R, int p, const int32_t *a, const int32_t *b, int rows, int H, float *w);
+  void (*col_rows)(int rows, int K, const float *A, long lda, const float *Bp, int c, float *C, long ldc, float alpha, float beta);
 } Path;
 
 #define GB_PORTABLE 0
