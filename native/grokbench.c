@@ -331,6 +331,53 @@ static void mix_span(int rows, int H, int p, int width, const int32_t *a, const 
   }
 }
 
+/*
+ * gemmBatch([[ta, tb, M, N, K, alpha, A, B, beta, C], …]): independent GEMMs (no C is another
+ * call's operand or C), each computed as gemm() computes it (the same bits), the calls split across
+ * threads, one thread each: the model's per-head products are too small to split one of them.
+ */
+typedef struct { int ta, tb, M, N, K; float alpha, beta; const float *A, *B; float *C; } GemmCall;
+static napi_value GemmBatch(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv)) return NULL;
+  uint32_t n;
+  bool isArray;
+  if (napi_is_array(env, argv[0], &isArray) != napi_ok || !isArray || napi_get_array_length(env, argv[0], &n) != napi_ok) {
+    napi_throw_type_error(env, NULL, "grokbench native: gemmBatch expects an array of calls");
+    return NULL;
+  }
+  GemmCall *calls = malloc(sizeof(GemmCall) * (n > 0 ? n : 1));
+  if (!calls) { napi_throw_error(env, NULL, "grokbench native: out of memory"); return NULL; }
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value c, v[10]; uint32_t len = 0;
+    if (napi_get_element(env, argv[0], i, &c) != napi_ok || napi_get_array_length(env, c, &len) != napi_ok || len != 10) {
+      free(calls); napi_throw_type_error(env, NULL, "grokbench native: gemmBatch call must be [ta, tb, M, N, K, alpha, A, B, beta, C]"); return NULL;
+    }
+    for (uint32_t j = 0; j < 10; j++) if (napi_get_element(env, c, j, &v[j]) != napi_ok) { free(calls); return NULL; }
+    GemmCall *g = &calls[i]; double alpha, beta; float *A, *B, *C; size_t la, lb, lc;
+    if (!get_bool(env, v[0], &g->ta) || !get_bool(env, v[1], &g->tb) || !get_int(env, v[2], &g->M) || !get_int(env, v[3], &g->N) ||
+        !get_int(env, v[4], &g->K) || !get_num(env, v[5], &alpha) || !get_f32(env, v[6], &A, &la) || !get_f32(env, v[7], &B, &lb) ||
+        !get_num(env, v[8], &beta) || !get_f32(env, v[9], &C, &lc)) { free(calls); return NULL; }
+    if ((size_t)g->M * g->K > la || (size_t)g->K * g->N > lb || (size_t)g->M * g->N > lc) {
+      free(calls); napi_throw_range_error(env, NULL, "grokbench native: gemm operand too small"); return NULL;
+    }
+    g->alpha = (float)alpha; g->beta = (float)beta; g->A = A; g->B = B; g->C = C;
+  }
+  int failed = 0;
+  #pragma omp parallel for schedule(dynamic, 1) if (n > 1)
+  for (uint32_t i = 0; i < n; i++) {
+    const GemmCall *g = &calls[i];
+    if (g->M == 0 || g->N == 0) continue;
+    if (gemm_f32(g->ta, g->tb, g->M, g->N, g->K, g->alpha, g->A, g->B, g->beta, g->C) != 0) {
+      #pragma omp atomic write
+      failed = 1;
+    }
+  }
+  free(calls);
+  if (failed) napi_throw_error(env, NULL, "grokbench native: out of memory");
+  return NULL;
+}
+
 /* mixTokens(N, H, p, width, a, b, w, tables, base, out, relu, preOut) */
 static napi_value MixTokens(napi_env env, napi_callback_info info) {
   napi_value argv[12];
@@ -860,6 +907,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   if (path_error) { napi_throw_error(env, NULL, path_error); return NULL; }
   napi_property_descriptor d[] = {
     {"gemm", NULL, Gemm, NULL, NULL, NULL, napi_default, NULL},
+    {"gemmBatch", NULL, GemmBatch, NULL, NULL, NULL, napi_default, NULL},
     {"mixTokens", NULL, MixTokens, NULL, NULL, NULL, napi_default, NULL},
     {"attnWeights", NULL, AttnWeights, NULL, NULL, NULL, napi_default, NULL},
     {"mixTokensBackward", NULL, MixTokensBackward, NULL, NULL, NULL, napi_default, NULL},

@@ -32,6 +32,9 @@ export type Vec = Float32Array | Float64Array;
 
 export type Precision = 'f32' | 'f64';
 
+/** One gemm() call's arguments, for gemmBatch: [transA, transB, M, N, K, alpha, A, B, beta, C]. */
+export type GemmCall = [boolean, boolean, number, number, number, number, Vec, Vec, number, Vec];
+
 /** The most threads an engine runs (`--threads` is validated against it). */
 export const MAX_THREADS = 256;
 
@@ -52,6 +55,12 @@ export interface Kernels {
    */
   gemm(transA: boolean, transB: boolean, M: number, N: number, K: number,
        alpha: number, A: Vec, B: Vec, beta: number, C: Vec): void;
+
+  /**
+   * Independent GEMMs (no call's C is another call's A, B or C), each exactly as gemm() computes
+   * it; the native engine runs them side by side on its threads, one thread each.
+   */
+  gemmBatch(calls: GemmCall[]): void;
 
   /**
    * Attention mixing at the last position of the 3-token model (see model/forward.ts).

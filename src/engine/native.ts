@@ -7,10 +7,11 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Kernels, Vec } from './kernels.js';
+import type { GemmCall, Kernels, Vec } from './kernels.js';
 
 interface Addon {
   gemm(ta: boolean, tb: boolean, M: number, N: number, K: number, alpha: number, A: Vec, B: Vec, beta: number, C: Vec): void;
+  gemmBatch(calls: GemmCall[]): void;
   mixTokens(...args: unknown[]): void;
   attnWeights(...args: unknown[]): void;
   mixTokensBackward(...args: unknown[]): void;
@@ -62,6 +63,7 @@ class NativeKernels implements Kernels {
   gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number, A: Vec, B: Vec, beta: number, C: Vec): void {
     this.a.gemm(transA, transB, M, N, K, alpha, A, B, beta, C);
   }
+  gemmBatch(calls: GemmCall[]): void { this.a.gemmBatch(calls); }
   mixTokens(N: number, H: number, p: number, width: number, a: Int32Array, b: Int32Array, w: Vec, tables: Vec, base: Vec, out: Vec, relu: boolean, preOut: Vec | null): void {
     this.a.mixTokens(N, H, p, width, a, b, w, tables, base, out, relu, preOut);
   }

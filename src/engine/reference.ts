@@ -3,7 +3,7 @@
  * oracle in tests (also in float64, for gradient checks) and the fallback when the native addon
  * is missing.
  */
-import { type Kernels, MAX_THREADS, type Precision, type Vec } from './kernels.js';
+import { type GemmCall, type Kernels, MAX_THREADS, type Precision, type Vec } from './kernels.js';
 
 /** The powers 2^-n for n = 0..1022 (exact). */
 const POW2_NEG = (() => {
@@ -82,6 +82,10 @@ export class ReferenceKernels implements Kernels {
     if (!(Number.isInteger(n) && n >= 1 && n <= MAX_THREADS)) throw new RangeError(`grokbench: threads must be between 1 and ${MAX_THREADS}, got ${n}`);
   }
   getThreads(): number { return 1; }
+
+  gemmBatch(calls: GemmCall[]): void {
+    for (const c of calls) this.gemm(...c);
+  }
 
   gemm(transA: boolean, transB: boolean, M: number, N: number, K: number,
        alpha: number, A: Vec, B: Vec, beta: number, C: Vec): void {

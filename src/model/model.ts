@@ -11,7 +11,7 @@
  *     (kernels.attnWeights, kernels.mixTokens), then the MLP output and the unembedding as GEMMs.
  * The result equals the plain three-position model up to float rounding (test/model).
  */
-import type { Kernels, Vec } from '../engine/kernels.js';
+import type { GemmCall, Kernels, Vec } from '../engine/kernels.js';
 import type { Params } from './params.js';
 import type { AblationHook, Hooks } from './interventions.js';
 
@@ -76,25 +76,25 @@ export function computeTables(k: Kernels, params: Params, reuse?: Tables, hooks?
   const S = buf('S', H * R), O = buf('O', H * R * d), P = buf('P', H * R * m);
   const scale = 1 / Math.sqrt(dh);
   const Win = t['blocks.0.mlp.W_in'];
+  // Per head: q = x2·W_Q + b_Q, K = X·W_K + b_K, V = X·W_V + b_V, then S = K·q/√dh and O = V·W_O;
+  // the heads' products are independent, so each step runs for all heads at once (gemmBatch).
+  const head = (x: Vec, n: number, h: number): Vec => x.subarray(h * n, (h + 1) * n);
+  const qkv: GemmCall[] = [], so: GemmCall[] = [];
   for (let h = 0; h < H; h++) {
-    const Kh = K.subarray(h * R * dh, (h + 1) * R * dh), Vh = V.subarray(h * R * dh, (h + 1) * R * dh);
-    const qh = q.subarray(h * dh, (h + 1) * dh);
-    const WQ = t['blocks.0.attn.W_Q'].subarray(h * d * dh, (h + 1) * d * dh);
-    const WK = t['blocks.0.attn.W_K'].subarray(h * d * dh, (h + 1) * d * dh);
-    const WV = t['blocks.0.attn.W_V'].subarray(h * d * dh, (h + 1) * d * dh);
-    const WO = t['blocks.0.attn.W_O'].subarray(h * dh * d, (h + 1) * dh * d);
-    const bQ = t['blocks.0.attn.b_Q'].subarray(h * dh, (h + 1) * dh);
-    const bK = t['blocks.0.attn.b_K'].subarray(h * dh, (h + 1) * dh);
-    const bV = t['blocks.0.attn.b_V'].subarray(h * dh, (h + 1) * dh);
-    qh.set(bQ);
-    k.gemm(false, false, 1, dh, d, 1, x2, WQ, 1, qh);
-    k.gemm(false, false, R, dh, d, 1, X, WK, 0, Kh);
-    k.addRow(R, dh, Kh, bK);
-    k.gemm(false, false, R, dh, d, 1, X, WV, 0, Vh);
-    k.addRow(R, dh, Vh, bV);
-    k.gemm(false, false, R, 1, dh, scale, Kh, qh, 0, S.subarray(h * R, (h + 1) * R));
-    k.gemm(false, false, R, d, dh, 1, Vh, WO, 0, O.subarray(h * R * d, (h + 1) * R * d));
+    const Kh = head(K, R * dh, h), Vh = head(V, R * dh, h), qh = head(q, dh, h);
+    qh.set(head(t['blocks.0.attn.b_Q'], dh, h));
+    qkv.push([false, false, 1, dh, d, 1, x2, head(t['blocks.0.attn.W_Q'], d * dh, h), 1, qh],
+             [false, false, R, dh, d, 1, X, head(t['blocks.0.attn.W_K'], d * dh, h), 0, Kh],
+             [false, false, R, dh, d, 1, X, head(t['blocks.0.attn.W_V'], d * dh, h), 0, Vh]);
+    so.push([false, false, R, 1, dh, scale, Kh, qh, 0, head(S, R, h)],
+            [false, false, R, d, dh, 1, Vh, head(t['blocks.0.attn.W_O'], dh * d, h), 0, head(O, R * d, h)]);
   }
+  k.gemmBatch(qkv);
+  for (let h = 0; h < H; h++) {
+    k.addRow(R, dh, head(K, R * dh, h), head(t['blocks.0.attn.b_K'], dh, h));
+    k.addRow(R, dh, head(V, R * dh, h), head(t['blocks.0.attn.b_V'], dh, h));
+  }
+  k.gemmBatch(so);
   // Intervention hook on the attention output (x' = x·M): every row of O, and b_O (below).
   const M = hooks?.attnOut ?? null;
   if (M) mapRows(k, H * R, d, O, M, false);
@@ -241,15 +241,18 @@ export function evaluate(k: Kernels, params: Params, tables: Tables, batch: Batc
 /** Gradient scratch for the backward pass. */
 export class GradWorkspace {
   readonly dlogits: Vec; readonly dpre: Vec; readonly dP: Vec; readonly dOU: Vec; readonly dWoutU: Vec;
-  readonly dO: Vec; readonly dS: Vec; readonly dV: Vec; readonly dK: Vec; readonly dX: Vec; readonly dq: Vec;
+  readonly dO: Vec; readonly dS: Vec; readonly dX: Vec;
+  /** Per head: dV, dK [H, R, dh], dq [H, dh], and their contributions to dX (cV, cK [H, R, d]) and to its last row (cq [H, d]). */
+  readonly dV: Vec; readonly dK: Vec; readonly dq: Vec; readonly cV: Vec; readonly cK: Vec; readonly cq: Vec;
   readonly colTmp: Vec; readonly dBasePre: Vec;
   constructor(k: Kernels, params: Params, n: number) {
     const { p, dModel: d, nHeads: H, dHead: dh, dMlp: m } = params.config;
     const R = 2 * p + 1;
     this.dlogits = k.alloc(n * p); this.dpre = k.alloc(n * m); this.dP = k.alloc(H * R * m);
     this.dOU = k.alloc(H * R * p); this.dWoutU = k.alloc(m * p); this.dBasePre = k.alloc(m);
-    this.dO = k.alloc(H * R * d); this.dS = k.alloc(H * R); this.dV = k.alloc(R * dh); this.dK = k.alloc(R * dh);
-    this.dX = k.alloc(R * d); this.dq = k.alloc(dh); this.colTmp = k.alloc(Math.max(d, m, p));
+    this.dO = k.alloc(H * R * d); this.dS = k.alloc(H * R); this.dX = k.alloc(R * d); this.colTmp = k.alloc(Math.max(d, m, p));
+    this.dV = k.alloc(H * R * dh); this.dK = k.alloc(H * R * dh); this.dq = k.alloc(H * dh);
+    this.cV = k.alloc(H * R * d); this.cK = k.alloc(H * R * d); this.cq = k.alloc(H * d);
   }
 }
 
@@ -330,30 +333,38 @@ export function lossAndGrad(k: Kernels, params: Params, tables: Tables, batch: B
   const dx2 = dX.subarray(2 * p * d, R * d);
   for (let j = 0; j < d; j++) dx2[j] = dBase[j];
   const scale = 1 / Math.sqrt(dh);
+  // The heads' products are independent: each step runs for all heads at once (gemmBatch). Their
+  // contributions to dX go to per-head buffers first and are added in the order (head by head:
+  // V's, K's, then q's) in which a beta = 1 gemm would have accumulated them, with the same float
+  // adds (acc + dX), so the bits are those of the head-by-head loop.
+  const head = (x: Vec, n: number, h: number): Vec => x.subarray(h * n, (h + 1) * n);
+  const first: GemmCall[] = [], second: GemmCall[] = [];
   for (let h = 0; h < H; h++) {
-    const sl = (x: Vec, n: number): Vec => x.subarray(h * n, (h + 1) * n);
-    const Vh = sl(tables.V, R * dh), Kh = sl(tables.K, R * dh), qh = sl(tables.q, dh);
-    const dOh = sl(gw.dO, R * d), dSh = sl(gw.dS, R);
-    const WO = sl(t['blocks.0.attn.W_O'], dh * d), WV = sl(t['blocks.0.attn.W_V'], d * dh);
-    const WK = sl(t['blocks.0.attn.W_K'], d * dh), WQ = sl(t['blocks.0.attn.W_Q'], d * dh);
-    // O = V·W_O
-    k.gemm(true, false, dh, d, R, 1, Vh, dOh, 0, sl(g['blocks.0.attn.W_O'], dh * d));
-    k.gemm(false, true, R, dh, d, 1, dOh, WO, 0, gw.dV);
-    // V = X·W_V + b_V
-    k.gemm(true, false, d, dh, R, 1, tables.X, gw.dV, 0, sl(g['blocks.0.attn.W_V'], d * dh));
-    k.colSum(R, dh, gw.dV, sl(g['blocks.0.attn.b_V'], dh), false);
-    k.gemm(false, true, R, d, dh, 1, gw.dV, WV, 1, dX);
-    // S = K·q·scale  →  dK = dS ⊗ q·scale,  dq = Kᵀ·dS·scale
-    k.gemm(false, false, R, dh, 1, scale, dSh, qh, 0, gw.dK);
-    k.gemm(true, false, dh, 1, R, scale, Kh, dSh, 0, gw.dq);
-    // K = X·W_K + b_K
-    k.gemm(true, false, d, dh, R, 1, tables.X, gw.dK, 0, sl(g['blocks.0.attn.W_K'], d * dh));
-    k.colSum(R, dh, gw.dK, sl(g['blocks.0.attn.b_K'], dh), false);
-    k.gemm(false, true, R, d, dh, 1, gw.dK, WK, 1, dX);
-    // q = x2·W_Q + b_Q
-    k.gemm(true, false, d, dh, 1, 1, x2, gw.dq, 0, sl(g['blocks.0.attn.W_Q'], d * dh));
-    sl(g['blocks.0.attn.b_Q'], dh).set(gw.dq);
-    k.gemm(false, true, 1, d, dh, 1, gw.dq, WQ, 1, dx2);
+    const Vh = head(tables.V, R * dh, h), Kh = head(tables.K, R * dh, h), qh = head(tables.q, dh, h);
+    const dOh = head(gw.dO, R * d, h), dSh = head(gw.dS, R, h);
+    const dV = head(gw.dV, R * dh, h), dK = head(gw.dK, R * dh, h), dq = head(gw.dq, dh, h);
+    // O = V·W_O;  S = K·q·scale  →  dK = dS ⊗ q·scale,  dq = Kᵀ·dS·scale
+    first.push([true, false, dh, d, R, 1, Vh, dOh, 0, head(g['blocks.0.attn.W_O'], dh * d, h)],
+               [false, true, R, dh, d, 1, dOh, head(t['blocks.0.attn.W_O'], dh * d, h), 0, dV],
+               [false, false, R, dh, 1, scale, dSh, qh, 0, dK],
+               [true, false, dh, 1, R, scale, Kh, dSh, 0, dq]);
+    // V = X·W_V + b_V;  K = X·W_K + b_K;  q = x2·W_Q + b_Q
+    second.push([true, false, d, dh, R, 1, tables.X, dV, 0, head(g['blocks.0.attn.W_V'], d * dh, h)],
+                [false, true, R, d, dh, 1, dV, head(t['blocks.0.attn.W_V'], d * dh, h), 0, head(gw.cV, R * d, h)],
+                [true, false, d, dh, R, 1, tables.X, dK, 0, head(g['blocks.0.attn.W_K'], d * dh, h)],
+                [false, true, R, d, dh, 1, dK, head(t['blocks.0.attn.W_K'], d * dh, h), 0, head(gw.cK, R * d, h)],
+                [true, false, d, dh, 1, 1, x2, dq, 0, head(g['blocks.0.attn.W_Q'], d * dh, h)],
+                [false, true, 1, d, dh, 1, dq, head(t['blocks.0.attn.W_Q'], d * dh, h), 0, head(gw.cq, d, h)]);
+  }
+  k.gemmBatch(first);
+  k.gemmBatch(second);
+  for (let h = 0; h < H; h++) {
+    k.colSum(R, dh, head(gw.dV, R * dh, h), head(g['blocks.0.attn.b_V'], dh, h), false);
+    k.colSum(R, dh, head(gw.dK, R * dh, h), head(g['blocks.0.attn.b_K'], dh, h), false);
+    head(g['blocks.0.attn.b_Q'], dh, h).set(head(gw.dq, dh, h));
+    k.addRow(1, R * d, dX, head(gw.cV, R * d, h));
+    k.addRow(1, R * d, dX, head(gw.cK, R * d, h));
+    k.addRow(1, d, dx2, head(gw.cq, d, h));
   }
 
   // X rows: W_E[tok] + W_pos[pos].
