@@ -80,11 +80,14 @@ class Loop {
   }
 }
 
-/** Counts the flops of the engine's GEMMs. */
+/** Counts the flops of the engine's GEMMs, including those inside gemmBatch and the fused mlpLoss and mlpBackward. */
 function counting(k: Kernels): { k: Kernels; flops: () => number } {
   let flops = 0;
   const wrapped = Object.create(k) as Kernels;
   wrapped.gemm = (ta, tb, M, N, K, alpha, A, B, beta, C) => { flops += 2 * M * N * K; k.gemm(ta, tb, M, N, K, alpha, A, B, beta, C); };
+  wrapped.gemmBatch = (calls) => { for (const c of calls) flops += 2 * c[2] * c[3] * c[4]; k.gemmBatch(calls); };
+  wrapped.mlpLoss = (...args) => { flops += 2 * args[0] * args[2] * args[3]; return k.mlpLoss(...args); };
+  wrapped.mlpBackward = (...args) => { flops += 2 * args[0] * args[2] * args[3]; k.mlpBackward(...args); };
   return { k: wrapped, flops: () => flops };
 }
 

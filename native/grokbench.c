@@ -315,16 +315,16 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
  * mixTokens for `rows` consecutive samples (a, b, w offset to the first; out and pre rows ldo
  * apart): each sample's row through mix_rows, its rows per head [a-row, b-row, "=" row].
  */
-static void mix_span(int rows, int H, int p, int width, const int32_t *a, const int32_t *b, const float *w,
+static void mix_span(int rows, int H, int p, int width, long ldT, const int32_t *a, const int32_t *b, const float *w,
                      const float *T, const float *base, float *out, long ldo, float *pre, int relu) {
   const int R = 2 * p + 1;
   const float *trows[96]; float ws[96];
   for (int r = 0; r < rows; r++) {
     for (int h = 0; h < H; h++) {
       const float *wn = w + ((size_t)r * H + h) * 3;
-      trows[3 * h] = T + ((size_t)h * R + a[r]) * width;
-      trows[3 * h + 1] = T + ((size_t)h * R + p + b[r]) * width;
-      trows[3 * h + 2] = T + ((size_t)h * R + 2 * p) * width;
+      trows[3 * h] = T + ((size_t)h * R + a[r]) * ldT;
+      trows[3 * h + 1] = T + ((size_t)h * R + p + b[r]) * ldT;
+      trows[3 * h + 2] = T + ((size_t)h * R + 2 * p) * ldT;
       ws[3 * h] = wn[0]; ws[3 * h + 1] = wn[1]; ws[3 * h + 2] = wn[2];
     }
     path->mix_rows(out + (size_t)r * ldo, pre ? pre + (size_t)r * ldo : NULL, base, trows, ws, 3 * H, width, relu);
@@ -405,7 +405,7 @@ static napi_value MixTokens(napi_env env, napi_callback_info info) {
   #pragma omp parallel for schedule(static) if ((double)N * H * width > PAR_MIN)
   for (int c = 0; c < chunks; c++) {
     const int n0 = c * 64, rows = N - n0 < 64 ? N - n0 : 64;
-    mix_span(rows, H, p, width, a + n0, b + n0, w + (size_t)n0 * H * 3, T, base, out + (size_t)n0 * width, width,
+    mix_span(rows, H, p, width, width, a + n0, b + n0, w + (size_t)n0 * H * 3, T, base, out + (size_t)n0 * width, width,
              pre ? pre + (size_t)n0 * width : NULL, relu);
   }
   return NULL;
@@ -552,26 +552,31 @@ static napi_value MlpLoss(napi_env env, napi_callback_info info) {
   const int Np = (V + NR - 1) / NR * NR, panels = Np / NR;
   const int RT = MR * ((32 + MR - 1) / MR); /* rows per tile: a whole number of micro-kernel tiles */
   const int tiles = (N + RT - 1) / RT;
-  /* The local post tile's rows are 64 bytes longer than m floats (see mlpBackward: 4 kB aliasing
-   * between its stores and the loads of the table rows). */
-  const long ldt = postOut ? m : m + 16;
+  /* P (copied) and the local post tile have rows 64 bytes longer than m floats: with rows m·4 =
+   * 2 kB apart, the same column of every row the mix reads and writes falls in the same few L1
+   * sets (12 rows per sample already fill a set's 12 ways) and the post stores alias the table
+   * loads 4 kB apart (see mlpBackward). The train pass copies each post row out to postOut. */
+  const long ldt = m + 16;
+  float *Pp = aligned_alloc(64, sizeof(float) * (((size_t)H * R * ldt + 15) / 16 * 16));
   float *Bp = aligned_alloc(64, sizeof(float) * (((size_t)m * Np + 15) / 16 * 16));
   double *rowLoss = malloc(sizeof(double) * (size_t)(N > 0 ? N : 1));
   int *rowOk = malloc(sizeof(int) * (size_t)(N > 0 ? N : 1));
-  if (!Bp || !rowLoss || !rowOk) { free(Bp); free(rowLoss); free(rowOk); napi_throw_error(env, NULL, "grokbench native: out of memory"); return NULL; }
+  if (!Bp || !Pp || !rowLoss || !rowOk) { free(Bp); free(Pp); free(rowLoss); free(rowOk); napi_throw_error(env, NULL, "grokbench native: out of memory"); return NULL; }
   int oom = 0;
   #pragma omp parallel if ((double)N * m * V > PAR_MIN)
   {
-    /* Pack WoutU (m×V) in NR-column panels, zero padded, as gemm_f32 packs op(B). */
-    #pragma omp for schedule(static)
+    /* Pack WoutU (m×V) in NR-column panels, zero padded, as gemm_f32 packs op(B); copy P's rows ldt apart. */
+    #pragma omp for schedule(static) nowait
     for (int q = 0; q < panels; q++) pack_panel(0, V, m, WoutU, q, Bp + (size_t)q * m * NR);
+    #pragma omp for schedule(static)
+    for (int r = 0; r < H * R; r++) memcpy(Pp + (size_t)r * ldt, P + (size_t)r * m, sizeof(float) * m);
     float *wt = wOut ? NULL : malloc(sizeof(float) * (size_t)RT * H * 3);
-    float *pt = postOut ? NULL : aligned_alloc(64, sizeof(float) * (((size_t)RT * ldt + 15) / 16 * 16));
+    float *pt = aligned_alloc(64, sizeof(float) * (((size_t)RT * ldt + 15) / 16 * 16));
     float *lt = aligned_alloc(64, sizeof(float) * (size_t)RT * Np);
     float *Ap = aligned_alloc(64, sizeof(float) * (((size_t)MR * m + 15) / 16 * 16));
     float *Ct = aligned_alloc(64, sizeof(float) * (size_t)MR * NR);
     double *e = aligned_alloc(64, sizeof(double) * (((size_t)V + 7) / 8 * 8));
-    const int ok = (wOut || wt) && (postOut || pt) && lt && Ap && Ct && e;
+    const int ok = (wOut || wt) && pt && lt && Ap && Ct && e;
     if (!ok) {
       #pragma omp atomic write
       oom = 1;
@@ -581,20 +586,21 @@ static napi_value MlpLoss(napi_env env, napi_callback_info info) {
       if (!ok) continue;
       const int i0 = tile * RT, rows = N - i0 < RT ? N - i0 : RT;
       float *w = wOut ? wOut + (size_t)i0 * H * 3 : wt;
-      float *post = postOut ? postOut + (size_t)i0 * m : pt;
+      float *post = pt;
       path->attn_rows(S, R, p, a + i0, b + i0, rows, H, w);
-      mix_span(rows, H, p, m, a + i0, b + i0, w, P, basePre, post, ldt, NULL, 1);
-      mix_span(rows, H, p, V, a + i0, b + i0, w, OU, baseU, lt, Np, NULL, 0);
+      mix_span(rows, H, p, m, ldt, a + i0, b + i0, w, Pp, basePre, post, ldt, NULL, 1);
+      mix_span(rows, H, p, V, V, a + i0, b + i0, w, OU, baseU, lt, Np, NULL, 0);
       /* logits += post·WoutU (columns up to the padded width Np are scratch). */
       rows_by_panels(post, ldt, rows, m, Bp, V, Np, lt, Np, 1.0f, 1.0f, Ap, Ct);
       for (int r = 0; r < rows; r++) {
         const int n = i0 + r;
         rowLoss[n] = path->ce_row(lt + (size_t)r * Np, V, tg[n], dL ? dL + (size_t)n * V : NULL, scale, e, &rowOk[n]);
+        if (postOut) memcpy(postOut + (size_t)n * m, post + (size_t)r * ldt, sizeof(float) * m);
       }
     }
     free(wt); free(pt); free(lt); free(Ap); free(Ct); free(e);
   }
-  free(Bp);
+  free(Bp); free(Pp);
   if (oom) { free(rowLoss); free(rowOk); napi_throw_error(env, NULL, "grokbench native: out of memory"); return NULL; }
   double lossSum = 0; int correct = 0;
   for (int n = 0; n < N; n++) { lossSum += rowLoss[n]; correct += rowOk[n]; }
