@@ -27,6 +27,10 @@
  *   does not depend on the vector width; per-sample work split across threads by samples or
  *   columns, sums over samples in sample order; the cross-entropy's exp is exp64 (below), the
  *   attention softmax's too. Only log/log1p/sqrt/pow come from libm (sqrt is exact).
+ * - fused kernels (mlpLoss, mlpBackward, gemmBatch): exactly the operations of the kernels they
+ *   stand for, in the same order per element (tested bit for bit against them); only where the
+ *   intermediate values live (cache-sized tiles, padded scratch rows) and which thread computes
+ *   which whole rows or whole GEMMs differ.
  */
 export type Vec = Float32Array | Float64Array;
 
