@@ -72,6 +72,26 @@ export function firstLine(err: unknown): string {
 }
 
 /**
+ * Put the database in WAL mode (a property of the file, kept once set). Switching a new file needs
+ * its exclusive lock, and SQLite answers SQLITE_BUSY at once, without the busy timeout, when
+ * another process holds a lock at that moment: two `grokbench train` children of a sweep opening a
+ * fresh store together made one of them fail. So retry for up to 5 s, as the busy timeout would.
+ */
+function useWal(db: Db): void {
+  const deadline = Date.now() + 5000;
+  for (let wait = 5; ; wait = Math.min(wait * 2, 100)) {
+    try {
+      if (String(db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') db.pragma('journal_mode = WAL');
+      return;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if ((code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') || Date.now() > deadline) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, wait);
+    }
+  }
+}
+
+/**
  * Open the SQLite file. A writable connection sets WAL mode and creates the schema if missing;
  * a read-only one requires the file and the schema to exist already.
  */
@@ -85,7 +105,7 @@ export function openDatabase(file: string, opts: { readonly: boolean }): Db {
   try {
     db.pragma('busy_timeout = 5000');
     if (!opts.readonly) {
-      db.pragma('journal_mode = WAL');
+      useWal(db);
       // FULL: a commit is on disk before the files written after it (the resume file) can be.
       db.pragma('synchronous = FULL');
       db.transaction(() => {
