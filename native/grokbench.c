@@ -137,6 +137,64 @@ static int check_tokens(napi_env env, const int32_t *a, const int32_t *b, int N,
   return 1;
 }
 
+/* Targets: t[n] must lie in [0, V) (a class index); throws a RangeError. */
+static int check_targets(napi_env env, const int32_t *t, int N, int V, const char *msg) {
+  for (int n = 0; n < N; n++) {
+    if (t[n] < 0 || t[n] >= V) { napi_throw_range_error(env, NULL, msg); return 0; }
+  }
+  return 1;
+}
+
+/*
+ * The rows of a per-token table T ([H, 2p+1, ·], rows ldT apart) that sample (an, bn) mixes, in
+ * the kernels' order: per head h, [a-row, b-row, "=" row] at rows[3h], rows[3h + 1], rows[3h + 2].
+ */
+static void token_rows(const float *T, long ldT, int H, int p, int an, int bn, const float **rows) {
+  const size_t R = 2 * (size_t)p + 1;
+  for (int h = 0; h < H; h++) {
+    rows[3 * h] = T + (h * R + an) * ldT;
+    rows[3 * h + 1] = T + (h * R + p + bn) * ldT;
+    rows[3 * h + 2] = T + (h * R + 2 * p) * ldT;
+  }
+}
+
+/*
+ * The cross-entropy's result from per-row losses and hits: [Σ loss (in row order, the same for
+ * every thread count), number correct]. Frees both arrays.
+ */
+static napi_value loss_result(napi_env env, int N, double *rowLoss, int *rowOk) {
+  double lossSum = 0; int correct = 0;
+  for (int n = 0; n < N; n++) { lossSum += rowLoss[n]; correct += rowOk[n]; }
+  free(rowLoss); free(rowOk);
+  napi_value res, x, y;
+  CHECK(napi_create_array_with_length(env, 2, &res));
+  CHECK(napi_create_double(env, lossSum, &x));
+  CHECK(napi_create_int32(env, correct, &y));
+  CHECK(napi_set_element(env, res, 0, x));
+  CHECK(napi_set_element(env, res, 1, y));
+  return res;
+}
+
+/*
+ * Stores an MR×NR accumulator tile t (rows ldt apart), mr rows and nr columns of it, into C (rows
+ * ldc apart) as the GEMM's epilogue: C = alpha·t (skipped for alpha = 1), + beta·C unless beta = 0,
+ * each a float32 operation (the micro-kernel's GB_CHAIN_FINAL does the same in registers).
+ */
+static void store_tile(const float *t, long ldt, float *C, long ldc, int mr, int nr, float alpha, float beta) {
+  for (int r = 0; r < mr; r++) {
+    const float *s = t + (size_t)r * ldt;
+    float *o = C + (size_t)r * ldc;
+    if (beta == 0.0f) {
+      if (alpha == 1.0f) memcpy(o, s, sizeof(float) * nr);
+      else for (int c = 0; c < nr; c++) o[c] = alpha * s[c];
+    } else if (alpha == 1.0f) {
+      for (int c = 0; c < nr; c++) o[c] = s[c] + beta * o[c];
+    } else {
+      for (int c = 0; c < nr; c++) o[c] = alpha * s[c] + beta * o[c];
+    }
+  }
+}
+
 /* Packs panel q of op(B) (K×N; B is K×N, or N×K when tb): Bp[k·NR + c] = op(B)(k, q·NR + c), zero past N. */
 static void pack_panel(int tb, int N, int K, const float *B, int q, float *Bp) {
   const int NR = path->nr, j0 = q * NR, nr = N - j0 < NR ? N - j0 : NR;
@@ -153,7 +211,7 @@ static void pack_panel(int tb, int N, int K, const float *B, int q, float *Bp) {
  * packed by pack_panel into Bp (panel q at Bp + q·K·NR): gemm_f32's arithmetic for these rows,
  * every chain over all K at once (a K-blocked chain stores its float32 value and resumes it, so it
  * is the same chain). Whole MR×NR tiles are stored by the micro-kernel in place; a last, partial
- * tile goes through Ct (MR×NR) and gemm_f32's scalar epilogue, its A rows through Ap (MR×K). C's
+ * tile goes through Ct (MR×NR) and store_tile, its A rows through Ap (MR×K). C's
  * columns up to Nw ≥ N may be written (scratch past N): a last panel narrower than NR is then
  * stored in place too. A last panel of one column goes through col_rows.
  */
@@ -185,18 +243,7 @@ static void rows_by_panels(const float *A, long lda, int rows, int K, const floa
       if (mr == MR && j0 + NR <= Nw && K > 0) { path->micro(K, As, sk, sr, Bq, Cq, (int)ldc, GB_CHAIN_FINAL, alpha, beta); continue; }
       if (K > 0) path->micro(K, As, sk, sr, Bq, Ct, NR, GB_CHAIN_START, 1.0f, 0.0f);
       else memset(Ct, 0, sizeof(float) * (size_t)MR * NR);
-      for (int r = 0; r < mr; r++) {
-        const float *t = Ct + (size_t)r * NR;
-        float *o = Cq + (size_t)r * ldc;
-        if (beta == 0.0f) {
-          if (alpha == 1.0f) memcpy(o, t, sizeof(float) * nr);
-          else for (int c = 0; c < nr; c++) o[c] = alpha * t[c];
-        } else if (alpha == 1.0f) {
-          for (int c = 0; c < nr; c++) o[c] = t[c] + beta * o[c];
-        } else {
-          for (int c = 0; c < nr; c++) o[c] = alpha * t[c] + beta * o[c];
-        }
-      }
+      store_tile(Ct, NR, Cq, ldc, mr, nr, alpha, beta);
     }
   }
 }
@@ -270,20 +317,7 @@ static int gemm_f32(int ta, int tb, int M, int N, int K, float alpha, const floa
           else { acc = Ct; ldc = NR; }
           if (kc > 0) path->micro(kc, As, sk, sr, Bq, acc, ldc, kb == 0 ? GB_CHAIN_START : GB_CHAIN_RESUME, 1.0f, 0.0f);
           else memset(acc, 0, sizeof(float) * (size_t)MR * NR); /* K = 0: empty chains */
-          if (kb == nk - 1) {
-            for (int r = 0; r < mr; r++) {
-              const float *s = acc + (size_t)r * ldc;
-              float *o = C + (size_t)(i0 + r) * N + j0;
-              if (beta == 0.0f) {
-                if (alpha == 1.0f) memcpy(o, s, sizeof(float) * nr);
-                else for (int c = 0; c < nr; c++) o[c] = alpha * s[c];
-              } else if (alpha == 1.0f) {
-                for (int c = 0; c < nr; c++) o[c] = s[c] + beta * o[c];
-              } else {
-                for (int c = 0; c < nr; c++) o[c] = alpha * s[c] + beta * o[c];
-              }
-            }
-          }
+          if (kb == nk - 1) store_tile(acc, ldc, C + (size_t)i0 * N + j0, N, mr, nr, alpha, beta);
         }
       }
     }
@@ -317,17 +351,11 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
  */
 static void mix_span(int rows, int H, int p, int width, long ldT, const int32_t *a, const int32_t *b, const float *w,
                      const float *T, const float *base, float *out, long ldo, float *pre, int relu) {
-  const int R = 2 * p + 1;
-  const float *trows[96]; float ws[96];
+  const float *trows[96];
   for (int r = 0; r < rows; r++) {
-    for (int h = 0; h < H; h++) {
-      const float *wn = w + ((size_t)r * H + h) * 3;
-      trows[3 * h] = T + ((size_t)h * R + a[r]) * ldT;
-      trows[3 * h + 1] = T + ((size_t)h * R + p + b[r]) * ldT;
-      trows[3 * h + 2] = T + ((size_t)h * R + 2 * p) * ldT;
-      ws[3 * h] = wn[0]; ws[3 * h + 1] = wn[1]; ws[3 * h + 2] = wn[2];
-    }
-    path->mix_rows(out + (size_t)r * ldo, pre ? pre + (size_t)r * ldo : NULL, base, trows, ws, 3 * H, width, relu);
+    token_rows(T, ldT, H, p, a[r], b[r], trows);
+    /* w's row [H, 3] is the weights in trows' order. */
+    path->mix_rows(out + (size_t)r * ldo, pre ? pre + (size_t)r * ldo : NULL, base, trows, w + (size_t)r * H * 3, 3 * H, width, relu);
   }
 }
 
@@ -499,11 +527,7 @@ static napi_value MixTokensBackward(napi_env env, napi_callback_info info) {
   for (int n = 0; n < N; n++) {
     const float *g = dOut + (size_t)n * width;
     const float *rows[96];
-    for (int h = 0; h < H; h++) {
-      rows[3 * h] = T + ((size_t)h * R + a[n]) * width;
-      rows[3 * h + 1] = T + ((size_t)h * R + p + b[n]) * width;
-      rows[3 * h + 2] = T + ((size_t)h * R + 2 * p) * width;
-    }
+    token_rows(T, width, H, p, a[n], b[n], rows);
     path->dots(g, rows, 3 * H, width, gd + (size_t)n * H * 3);
   }
   mix_backward_scatter(N, H, p, width, a, b, w, dOut, width, gd, dT, dS);
@@ -545,9 +569,7 @@ static napi_value MlpLoss(napi_env env, napi_callback_info info) {
   }
   if (H > 32) { napi_throw_range_error(env, NULL, "grokbench native: mlpLoss supports at most 32 heads"); return NULL; }
   if (!check_tokens(env, a, b, N, p, "grokbench native: mlpLoss token index out of range")) return NULL;
-  for (int n = 0; n < N; n++) {
-    if (tg[n] < 0 || tg[n] >= V) { napi_throw_range_error(env, NULL, "grokbench native: mlpLoss target index out of range"); return NULL; }
-  }
+  if (!check_targets(env, tg, N, V, "grokbench native: mlpLoss target index out of range")) return NULL;
   const int MR = path->mr, NR = path->nr;
   const int Np = (V + NR - 1) / NR * NR, panels = Np / NR;
   const int RT = MR * ((32 + MR - 1) / MR); /* rows per tile: a whole number of micro-kernel tiles */
@@ -602,16 +624,7 @@ static napi_value MlpLoss(napi_env env, napi_callback_info info) {
   }
   free(Bp); free(Pp);
   if (oom) { free(rowLoss); free(rowOk); napi_throw_error(env, NULL, "grokbench native: out of memory"); return NULL; }
-  double lossSum = 0; int correct = 0;
-  for (int n = 0; n < N; n++) { lossSum += rowLoss[n]; correct += rowOk[n]; }
-  free(rowLoss); free(rowOk);
-  napi_value res, x, y;
-  CHECK(napi_create_array_with_length(env, 2, &res));
-  CHECK(napi_create_double(env, lossSum, &x));
-  CHECK(napi_create_int32(env, correct, &y));
-  CHECK(napi_set_element(env, res, 0, x));
-  CHECK(napi_set_element(env, res, 1, y));
-  return res;
+  return loss_result(env, N, rowLoss, rowOk);
 }
 
 /* dX[i] = pre[i] > 0 ? dX[i] : 0 for i < n (reluBackward). */
@@ -680,11 +693,7 @@ static napi_value MlpBackward(napi_env env, napi_callback_info info) {
       for (int r = 0; r < rows; r++) {
         const int n = i0 + r;
         const float *trows[96];
-        for (int h = 0; h < H; h++) {
-          trows[3 * h] = P + ((size_t)h * R + a[n]) * m;
-          trows[3 * h + 1] = P + ((size_t)h * R + p + b[n]) * m;
-          trows[3 * h + 2] = P + ((size_t)h * R + 2 * p) * m;
-        }
+        token_rows(P, m, H, p, a[n], b[n], trows);
         path->dots(dp + (size_t)r * ldq, trows, 3 * H, m, gd + (size_t)n * H * 3);
       }
     }
@@ -739,9 +748,7 @@ static napi_value CrossEntropy(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "grokbench native: crossEntropy operand too small");
     return NULL;
   }
-  for (int n = 0; n < N; n++) {
-    if (tg[n] < 0 || tg[n] >= V) { napi_throw_range_error(env, NULL, "grokbench native: crossEntropy target index out of range"); return NULL; }
-  }
+  if (!check_targets(env, tg, N, V, "grokbench native: crossEntropy target index out of range")) return NULL;
   /* Row losses go to an array and are added in row order afterwards, so the sum is the same for
    * every thread count; the number correct is an integer. Scratch is per thread, on the heap. */
   double *rowLoss = malloc(sizeof(double) * (size_t)(N > 0 ? N : 1));
@@ -763,16 +770,7 @@ static napi_value CrossEntropy(napi_env env, napi_callback_info info) {
     free(e);
   }
   if (oom) { free(rowLoss); free(rowOk); napi_throw_error(env, NULL, "grokbench native: out of memory"); return NULL; }
-  double lossSum = 0; int correct = 0;
-  for (int n = 0; n < N; n++) { lossSum += rowLoss[n]; correct += rowOk[n]; }
-  free(rowLoss); free(rowOk);
-  napi_value res, x, y;
-  CHECK(napi_create_array_with_length(env, 2, &res));
-  CHECK(napi_create_double(env, lossSum, &x));
-  CHECK(napi_create_int32(env, correct, &y));
-  CHECK(napi_set_element(env, res, 0, x));
-  CHECK(napi_set_element(env, res, 1, y));
-  return res;
+  return loss_result(env, N, rowLoss, rowOk);
 }
 
 /* colSum(M, N, A, out, accumulate) */

@@ -34,6 +34,11 @@ export function makeBatch(p: number, indices: ArrayLike<number>): Batch {
   return { n, a, b, target };
 }
 
+/** Head h's block of a per-head array laid out [H, n]. */
+function head(x: Vec, n: number, h: number): Vec {
+  return x.subarray(h * n, (h + 1) * n);
+}
+
 /** Per-token tables of one set of weights (shared by every batch evaluated at those weights). */
 export interface Tables {
   /** Inputs per token row: [2p+1, d] */
@@ -78,7 +83,6 @@ export function computeTables(k: Kernels, params: Params, reuse?: Tables, hooks?
   const Win = t['blocks.0.mlp.W_in'];
   // Per head: q = x2·W_Q + b_Q, K = X·W_K + b_K, V = X·W_V + b_V, then S = K·q/√dh and O = V·W_O;
   // the heads' products are independent, so each step runs for all heads at once (gemmBatch).
-  const head = (x: Vec, n: number, h: number): Vec => x.subarray(h * n, (h + 1) * n);
   const qkv: GemmCall[] = [], so: GemmCall[] = [];
   for (let h = 0; h < H; h++) {
     const Kh = head(K, R * dh, h), Vh = head(V, R * dh, h), qh = head(q, dh, h);
@@ -337,7 +341,6 @@ export function lossAndGrad(k: Kernels, params: Params, tables: Tables, batch: B
   // contributions to dX go to per-head buffers first and are added in the order (head by head:
   // V's, K's, then q's) in which a beta = 1 gemm would have accumulated them, with the same float
   // adds (acc + dX), so the bits are those of the head-by-head loop.
-  const head = (x: Vec, n: number, h: number): Vec => x.subarray(h * n, (h + 1) * n);
   const first: GemmCall[] = [], second: GemmCall[] = [];
   for (let h = 0; h < H; h++) {
     const Vh = head(tables.V, R * dh, h), Kh = head(tables.K, R * dh, h), qh = head(tables.q, dh, h);
