@@ -13,18 +13,22 @@
  * BENCH_SKIP_OUTCOME=1.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { loadKernels, engineDetails } from '../src/engine/index.js';
-import { packageRoot } from '../src/engine/native.js';
-import { LATE_CONFIG, type PathResult, makeLateState, runPath } from './training.js';
+import { ADDON_PATH, packageRoot } from '../src/engine/native.js';
+import { DEFAULTS } from '../src/model/config.js';
+import { LATE_CONFIG, type LateState, type PathResult, makeLateState, runPath } from './training.js';
 
 /** The CPU's model name and vector features, from /proc/cpuinfo. */
 function cpuDescription(): string {
   try {
     const info = readFileSync('/proc/cpuinfo', 'utf8');
-    const model = /model name\s*:\s*(.*)/.exec(info)?.[1] ?? 'unknown CPU';
+    const vendor = /vendor_id\s*:\s*(.*)/.exec(info)?.[1] ?? 'unknown vendor';
+    const family = /cpu family\s*:\s*(.*)/.exec(info)?.[1], modelNo = /model\s*:\s*(\d+)/.exec(info)?.[1];
+    const model = `${vendor} ${/model name\s*:\s*(.*)/.exec(info)?.[1] ?? 'unknown CPU'} (family ${family ?? '?'}, model ${modelNo ?? '?'})`;
     const flags = /flags\s*:\s*(.*)/.exec(info)?.[1].split(' ') ?? [];
     return `${model}, ${os.availableParallelism()} core(s), ${['avx512f', 'avx2', 'fma'].filter((f) => flags.includes(f)).join(' ') || 'no AVX'}`;
   } catch { return `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} core(s)`; }
@@ -47,17 +51,26 @@ async function main(): Promise<void> {
   console.log(`machine: ${cpuDescription()}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (other work on the machine slows every number below)`);
   console.log(`engine: ${engineDetails(k)}`);
   if (k.name !== 'native') { console.log('the native engine is not loaded: nothing to measure'); return; }
-  // Late-epoch state: the demo preset trained past grokking, here, on this process's path.
+  // Late-epoch states: runs past grokking, with the AdamW moments they had.
   const lateEpochs = Number(process.env.BENCH_LATE_EPOCHS ?? 2000);
-  const stateDir = mkdtempSync(join(os.tmpdir(), 'grokbench-bench-'));
-  const stateFile = join(stateDir, 'late.bin');
+  const p113Epochs = Number(process.env.BENCH_LATE_P113_EPOCHS ?? 12000);
+  const build = createHash('sha256').update(readFileSync(ADDON_PATH)).digest('hex').slice(0, 12);
+  const cache = join(os.homedir(), '.cache', 'grokbench', 'bench');
+  const states: LateState[] = [{ name: `demo preset (p=${LATE_CONFIG.p}) at epoch ${lateEpochs}`, config: LATE_CONFIG, epochs: lateEpochs, file: join(cache, `late-p59-e${lateEpochs}-${build}.safetensors`) }];
+  const given = (process.env.BENCH_LATE_RESUME ?? '').split(',').filter(Boolean);
+  for (const file of given) states.push({ name: `p=113 from ${file}`, config: DEFAULTS, epochs: -1, file });
+  if (given.length === 0 && p113Epochs > 0) {
+    states.push({ name: `p=113 default config (seed ${DEFAULTS.seed}, data seed ${DEFAULTS.dataSeed}) at epoch ${p113Epochs}`, config: DEFAULTS, epochs: p113Epochs, file: join(cache, `late-p113-e${p113Epochs}-${build}.safetensors`) });
+  }
   k.setThreads(2);
-  const late = makeLateState(k, lateEpochs, stateFile);
-  console.log(`late state: demo preset (p=${LATE_CONFIG.p}) trained ${lateEpochs} epochs here (test loss at the end ${late.testLoss.toExponential(2)}); ` +
-    `2 threads, this path: epochs 0–100 ${late.earlyMs.toFixed(2)} ms/epoch, epochs ${lateEpochs - 100}–${lateEpochs} ${late.lateMs.toFixed(2)} ms/epoch (late/early ${(late.lateMs / late.earlyMs).toFixed(2)})`);
+  for (const st of states.filter((x) => x.epochs >= 0)) {
+    const t0 = performance.now();
+    const r = makeLateState(k, st);
+    console.log(`late state: ${st.name}, test loss ${r.testLoss.toExponential(2)} (${r.cached ? `cached in ${st.file}` : `trained here in ${((performance.now() - t0) / 1000).toFixed(0)} s, kept in ${st.file}`})`);
+  }
   const results: PathResult[] = [];
   for (const path of ['avx512', 'avx2', 'portable']) {
-    const r = runPath(path, stateFile, epochs);
+    const r = runPath(path, states, epochs);
     if ('skipped' in r) { console.log(`path ${path}: skipped (${r.skipped})`); continue; }
     results.push(r);
     // Peak = FMA units × lanes × 2 flops × clock, the units read off the measured throughput. The
@@ -73,15 +86,13 @@ async function main(): Promise<void> {
         : `scalar fmaf (a libm routine on baseline x86-64) ${r.fmaPeak1.toFixed(1)} GFLOP/s in a loop of 12 chains; no hardware peak`));
     for (const t of r.threads) {
       console.log(`  ${t.threads} thread(s): p=113 default config from init ${t.earlyMs.toFixed(2)} ms/epoch (CPU ${t.earlyCpuMs.toFixed(2)}), ` +
-        `GEMMs ${t.gflops.toFixed(0)} GFLOP/s in-loop${ofPeak(t.gflops, t.threads)}; ` +
-        `demo preset early ${t.lateEarlyMs.toFixed(2)} / late ${t.lateMs.toFixed(2)} ms/epoch (late/early ${(t.lateMs / t.lateEarlyMs).toFixed(2)})`);
-      for (const c of t.checkpoints) {
-        console.log(`    p=113 from ${c.file}: ${c.ms.toFixed(2)} ms/epoch, late/early ${(c.ms / t.earlyMs).toFixed(2)} (target ≤ 1.25; test loss ${c.testLoss.toExponential(2)})`);
+        `GEMMs ${t.gflops.toFixed(0)} GFLOP/s in-loop (the epoch's ${(t.flopsPerEpoch / 1e9).toFixed(2)} GFLOP of GEMM over the whole epoch)${ofPeak(t.gflops, t.threads)}`);
+      for (const l of t.late) {
+        console.log(`    late: ${l.name}: from init ${l.earlyMs.toFixed(2)} / late ${l.lateMs.toFixed(2)} ms/epoch, late/early ${(l.lateMs / l.earlyMs).toFixed(2)} (target ≤ 1.1; test loss ${l.testLoss.toExponential(2)})`);
       }
     }
     for (const g of r.gemm) console.log(`    gemm ${g.shape}, ${g.threads} thread(s): ${g.gflops.toFixed(0)} GFLOP/s${ofPeak(g.gflops, g.threads)}`);
   }
-  rmSync(stateDir, { recursive: true, force: true });
   // Whole process: grokbench train --epochs N at p=113 with 2 threads, startup and checkpoints included.
   const procEpochs = Number(process.env.BENCH_PROCESS_EPOCHS ?? 1000);
   const whole: Record<string, number> = {};

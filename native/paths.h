@@ -54,6 +54,18 @@ static inline double exp64(double x) {
   return p * s;
 }
 
+/*
+ * The cross-entropy's gradient flush (determinism contract, kernels.ts): a float32 value whose
+ * magnitude is below 2^-126 (a subnormal; the smallest normal float32 is FLT_MIN = 2^-126) becomes
+ * +0, so no float32 subnormal reaches the backward GEMMs (on Intel cores every FMA reading one
+ * takes a microcode assist). Done on the value's bits, the same in every path and the scalar
+ * tail, never through the CPU's FTZ/DAZ modes. NaN and infinities pass unchanged.
+ */
+static inline float flush_tiny(float x) {
+  uint32_t u; memcpy(&u, &x, sizeof u);
+  return (u & 0x7fffffffu) < 0x00800000u ? 0.0f : x;
+}
+
 /* One path's kernels. */
 typedef struct {
   const char *name;

@@ -27,6 +27,16 @@
  *   does not depend on the vector width; per-sample work split across threads by samples or
  *   columns, sums over samples in sample order; the cross-entropy's exp is exp64 (below), the
  *   attention softmax's too. Only log/log1p/sqrt/pow come from libm (sqrt is exact).
+ * - subnormals: no float32 subnormal is formed by the engine's own arithmetic and passed on. The
+ *   one place where they formed in training is the cross-entropy's gradient: once a sample's logit
+ *   margins pass ~87, its wrong classes' d_j = e_j·s fall below 2^-126, and every FMA of the
+ *   backward GEMMs that reads one costs a microcode assist on Intel cores (5–9× slower late
+ *   epochs). So crossEntropy (and mlpLoss, which ends in it) flushes each float32 gradient value
+ *   below 2^-126 in magnitude to +0, on the value's bits, identically on every path, in the scalar
+ *   tail and in the TypeScript reference (float32 and float64 alike), never through the CPU's
+ *   FTZ/DAZ modes (they differ by path, thread and architecture). The flushed terms are < 2^-126
+ *   against gradients of ~1e-8. test/engine/subnormals.test.ts counts subnormals in every array
+ *   every kernel reads or writes over a late state, on every path, and asserts none.
  * - fused kernels (mlpLoss, mlpBackward, gemmBatch): exactly the operations of the kernels they
  *   stand for, in the same order per element (tested bit for bit against them); only where the
  *   intermediate values live (cache-sized tiles, padded scratch rows) and which thread computes
@@ -38,6 +48,9 @@ export type Precision = 'f32' | 'f64';
 
 /** One gemm() call's arguments, for gemmBatch: [transA, transB, M, N, K, alpha, A, B, beta, C]. */
 export type GemmCall = [boolean, boolean, number, number, number, number, Vec, Vec, number, Vec];
+
+/** The smallest normal float32, 2^-126: the engine's gradients below it in magnitude are flushed to +0. */
+export const FLT32_MIN_NORMAL = 2 ** -126;
 
 /** The most threads an engine runs (`--threads` is validated against it). */
 export const MAX_THREADS = 256;
@@ -106,11 +119,11 @@ export interface Kernels {
    * so that per-sample losses of 1e-10 keep full relative precision. Returns the sum of the row
    * losses, added in row order (the same for every thread count), and the number of rows whose
    * argmax equals the target (first maximum wins). If dLogits is given it receives
-   *   d_j = round_f32(e_j · s) for j ≠ t,  d_t = round_f32(−rest · s),  s = scale / z,
+   *   d_j = flush(round_f32(e_j · s)) for j ≠ t,  d_t = flush(round_f32(−rest · s)),  s = scale / z,
    * the float32 rounding of the float64 value (within 1 ulp of round_f32(scale·e_j/z): s carries
-   * one extra float64 rounding). No float32 exp and no cancellation: the correct-class gradient
-   * −scale·rest/z keeps its relative precision at any loss, and no float32 subnormal is formed
-   * except where the result itself is below 2^-126.
+   * one extra float64 rounding), then flush(x) = +0 where |x| < 2^-126 (FLT32_MIN_NORMAL), else x:
+   * see "Subnormals" in the determinism contract. No float32 exp and no cancellation: the
+   * correct-class gradient −scale·rest/z keeps its relative precision at any loss.
    */
   crossEntropy(N: number, V: number, logits: Vec, targets: Int32Array,
                dLogits: Vec | null, scale: number): { lossSum: number; correct: number };

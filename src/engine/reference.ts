@@ -3,7 +3,7 @@
  * oracle in tests (also in float64, for gradient checks) and the fallback when the native addon
  * is missing.
  */
-import { type GemmCall, type Kernels, MAX_THREADS, type Precision, type Vec } from './kernels.js';
+import { FLT32_MIN_NORMAL, type GemmCall, type Kernels, MAX_THREADS, type Precision, type Vec } from './kernels.js';
 
 /** The powers 2^-n for n = 0..1022 (exact). */
 const POW2_NEG = (() => {
@@ -228,6 +228,8 @@ export class ReferenceKernels implements Kernels {
         const s = scale / z;
         for (let j = 0; j < V; j++) dLogits[o + j] = e[j] * s;
         dLogits[o + t] = -rest * s;
+        // The flush of the determinism contract: after the rounding to the array's precision.
+        for (let j = 0; j < V; j++) if (Math.abs(dLogits[o + j]) < FLT32_MIN_NORMAL) dLogits[o + j] = 0;
       }
     }
     return { lossSum, correct };

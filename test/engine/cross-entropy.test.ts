@@ -38,6 +38,8 @@ function oracle(row: Float32Array, t: number, scale: number): { loss: number; d:
   // −log(e_t / z): log1p(rest) when e_t = 1, else log z − (l_t − m); both exact identities.
   const loss = e[t] === 1 ? Math.log1p(rest) : Math.log(z) - (row[t] - m);
   const d = Float32Array.from(e, (ej, j) => (j === t ? -scale * rest / z : scale * ej / z));
+  // The contract's flush: float32 values below 2^-126 in magnitude are +0.
+  for (let j = 0; j < V; j++) if (Math.abs(d[j]) < 2 ** -126) d[j] = 0;
   return { loss, d };
 }
 
@@ -60,6 +62,12 @@ function rows(V: number): { logits: Float32Array; targets: Int32Array; kind: str
       tg.push(t); kinds.push(`loss≈${loss}`);
     }
   }
+  // Margins of 76–90: the wrong classes' gradients straddle 2^-126 (flushed below it).
+  for (const margin of [76, 79, 82, 85, 88, 90]) {
+    const t = (r * 37) % V;
+    for (let j = 0; j < V; j++) out.push(j === t ? 2.5 : 2.5 - margin + 3 * jitter[r * V + j]);
+    tg.push(t); kinds.push(`margin≈${margin}`); r++;
+  }
   for (let k = 0; k < 8; k++, r++) {
     for (let j = 0; j < V; j++) out.push(4 * jitter[r * V + j]);
     tg.push((r * 11) % V); kinds.push('ordinary');
@@ -68,12 +76,12 @@ function rows(V: number): { logits: Float32Array; targets: Int32Array; kind: str
 }
 
 for (const [name, k, reason] of engines) {
-  test(`${name} cross-entropy: dLogits within 1 float32 ulp of the float64 value and the loss within 1e-12 relative, at per-sample losses 1e-6…1e-10`,
+  test(`${name} cross-entropy: dLogits within 1 float32 ulp of the float64 value (+0 below 2^-126) and the loss within 1e-12 relative, at per-sample losses 1e-6…1e-10 and margins to 90`,
     { skip: k ? false : `native engine not loaded: ${reason}` }, () => {
       const V = 113, scale = 1 / 3830;
       const { logits, targets, kind } = rows(V);
       const N = targets.length;
-      let tiny = 0;
+      let tiny = 0, flushed = 0, kept = 0;
       for (let n = 0; n < N; n++) {
         const row = logits.subarray(n * V, (n + 1) * V);
         const want = oracle(row, targets[n], scale);
@@ -82,10 +90,16 @@ for (const [name, k, reason] of engines) {
         if (kind[n] !== 'ordinary') { assert.equal(correct, 1); if (want.loss < 1e-8) tiny++; }
         assert.ok(Math.abs(lossSum - want.loss) <= 1e-12 * want.loss, `${kind[n]} row ${n}: loss ${lossSum} vs ${want.loss}`);
         for (let j = 0; j < V; j++) {
+          if (kind[n].startsWith('margin') && j !== targets[n]) {
+            const exact = scale * Math.exp(row[j] - row[targets[n]]);
+            if (exact < 0.99 * 2 ** -126) { flushed++; assert.ok(Object.is(d[j], 0), `${kind[n]} row ${n} j=${j}: ${d[j]} (exact ${exact}) is not flushed to +0`); }
+            else if (exact > 1.01 * 2 ** -126) kept++;
+          }
           assert.ok(ulps(d[j], want.d[j]) <= 1, `${kind[n]} row ${n} j=${j}${j === targets[n] ? ' (target)' : ''}: ${d[j]} vs ${want.d[j]}`);
         }
       }
       assert.ok(tiny >= 8, 'the rows reach per-sample losses below 1e-8');
+      assert.ok(flushed > 50 && kept > 50, `the margin rows straddle 2^-126 (${flushed} flushed, ${kept} kept)`);
     });
 }
 

@@ -55,7 +55,7 @@ export function runBattery(k: Kernels): BatteryResult {
     k.colSum(N, width, A, cs, true);
     outputs.push([`addRow ${width}`, A], [`reluBackward ${width}`, d], [`colSum ${width}`, cs]);
   }
-  for (const [N, V, spread] of [[100, 113, 8], [3000, 113, 30], [64, 13, 5], [50, 31, 60]]) {
+  for (const [N, V, spread] of [[100, 113, 8], [3000, 113, 30], [64, 13, 5], [50, 31, 60], [200, 113, 120], [40, 9, 150]]) {
     const logits = rand(N * V, seed++, spread), targets = Int32Array.from({ length: N }, (_, i) => (i * 5) % V);
     const dl = new Float32Array(N * V);
     const r = k.crossEntropy(N, V, logits, targets, dl, 1 / N);
