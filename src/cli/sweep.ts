@@ -13,7 +13,7 @@ import { badInput, GrokbenchError } from '../errors.js';
 import { DEFAULTS } from '../model/config.js';
 import type { Store } from '../store/store.js';
 import type { Lock } from '../store/lock.js';
-import { SWEEP_PRESETS, type SweepRun, defaultParallelism, planSweep, resolveGrid } from '../sweep/plan.js';
+import { SWEEP_PRESETS, type SweepRun, defaultParallelism, planGrid, resolveGrid } from '../sweep/plan.js';
 import { type RunProgress, statusBlock, statusLine } from '../sweep/progress.js';
 import { type ChildExit, type ChildProgress, SweepRunner } from '../sweep/runner.js';
 import { SlurmSweep } from '../sweep/slurm.js';
@@ -42,9 +42,11 @@ export interface SweepRunResult {
 const HELP = `
 Runs: every prime × seed × data seed × jitter, each a \`grokbench train\` child process with the
 same settings (flags you leave out take the DESIGN.md defaults; --preset seed-experiment =
---primes 97,101,109,113 --seeds 485,999; --preset miscope-30 = --primes 59,97,101,109,113
---seeds 485,999 --data-seeds 42,598,999 --checkpoint-schedule miscope; explicit flags override
-a preset).
+--primes 97,101,109,113 --seeds 485,999; --preset miscope-30 = MIScope's 30 variants (a list,
+not a grid: p59 s485/ds42,598,999 s999/ds598,999; p89 s999/ds598; p97, p103, p107, p127
+s485,999/ds598; p101, p113 s485,999/ds42,598,999; p109 s485/ds42,598,999 s999/ds598) with
+--checkpoint-schedule miscope; explicit flags override a preset, and with miscope-30 --primes,
+--seeds and --data-seeds pick among its variants).
 
 Parallelism (default): with R runs on C cores (this machine: ${os.availableParallelism()}), --jobs C --threads-per-job 1
 when R ≥ C — one single-threaded run per core, because a multi-threaded run slows down badly
@@ -146,7 +148,7 @@ async function sweep(o: SweepOpts): Promise<void> {
   // Everything the user typed is checked before anything starts.
   const grid = resolveGrid(o);
   const { primes, seeds } = grid;
-  const plan = planSweep(primes, seeds, settingsToConfig(o, grid.settings), grid.dataSeeds, grid.jitters);
+  const plan = planGrid(grid, settingsToConfig(o, grid.settings));
   if (o.threads !== undefined && o.threadsPerJob !== undefined && o.threads !== o.threadsPerJob) {
     throw badInput(`--threads ${o.threads} and --threads-per-job ${o.threadsPerJob} disagree (they mean the same here)`);
   }
@@ -198,8 +200,8 @@ async function sweep(o: SweepOpts): Promise<void> {
     }
     if (!o.json) {
       const skipped = plan.length - toTrain.length;
-      const dims = [`${primes.length} prime(s)`, `${seeds.length} seed(s)`];
-      if (grid.dataSeeds) dims.push(`${grid.dataSeeds.length} data seed(s)`);
+      const dims = grid.variants ? [`${grid.variants.length} listed variant(s)`] : [`${primes.length} prime(s)`, `${seeds.length} seed(s)`];
+      if (grid.dataSeeds && !grid.variants) dims.push(`${grid.dataSeeds.length} data seed(s)`);
       if (grid.jitters) dims.push(`${grid.jitters.length} jitter(s)`);
       display.event(`sweep: ${plan.length} run(s) (${dims.join(' × ')}), ${slurm ? `as Slurm tasks of ${threadsPerJob} CPU(s)` : `${jobs} at a time with ${threadsPerJob} thread(s) each`}` +
         `${skipped ? `; ${skipped} already finished` : ''}; store ${storeDir}`);

@@ -5,25 +5,55 @@
 import { badInput } from '../errors.js';
 import { type TrainConfig, configArgs, runId, validateConfig } from '../model/config.js';
 
-/** A named sweep: its grid lists and settings (explicit flags override both). */
+/** One variant of a listed sweep: a prime, a model seed and a data seed. */
+export interface Variant { p: number; seed: number; dataSeed: number }
+
+/**
+ * A named sweep: a grid (every prime × seed × data seed × jitter) or an explicit list of
+ * variants, and settings (explicit flags override both; with a list, --primes, --seeds and
+ * --data-seeds pick the listed variants that have them).
+ */
 export interface SweepPreset {
   primes: readonly number[];
   seeds: readonly number[];
   dataSeeds?: readonly number[];
   jitters?: readonly number[];
+  /** The variants themselves, when the sweep is not a full grid. */
+  variants?: readonly Variant[];
   settings?: Partial<TrainConfig>;
   about: string;
 }
+
+const v = (p: number, seed: number, dataSeeds: number[]): Variant[] => dataSeeds.map((dataSeed) => ({ p, seed, dataSeed }));
+
+/**
+ * MIScope's 30 variants: the runs its research notebooks load as "30 variants"
+ * (roaringsurfdev/training-dynamics-workbench), as p/seed/data seed.
+ */
+export const MISCOPE_30: readonly Variant[] = [
+  ...v(59, 485, [42, 598, 999]), ...v(59, 999, [598, 999]),
+  ...v(89, 999, [598]),
+  ...v(97, 485, [598]), ...v(97, 999, [598]),
+  ...v(101, 485, [42, 598, 999]), ...v(101, 999, [42, 598, 999]),
+  ...v(103, 485, [598]), ...v(103, 999, [598]),
+  ...v(107, 485, [598]), ...v(107, 999, [598]),
+  ...v(109, 485, [42, 598, 999]), ...v(109, 999, [598]),
+  ...v(113, 485, [42, 598, 999]), ...v(113, 999, [42, 598, 999]),
+  ...v(127, 485, [598]), ...v(127, 999, [598]),
+];
+
+const uniqSorted = (xs: number[]): number[] => [...new Set(xs)].sort((a, b) => a - b);
 
 /** Named sweeps: `--preset NAME` gives the grid; settings stay at their defaults unless the preset or a flag sets them. */
 export const SWEEP_PRESETS: Readonly<Record<string, SweepPreset>> = {
   'seed-experiment': {
     primes: [97, 101, 109, 113], seeds: [485, 999],
-    about: "the researcher's 8 runs: p ∈ {97, 101, 109, 113} × seed ∈ {485, 999} at the DESIGN.md defaults",
+    about: "the researcher's 8 runs: p ∈ {97, 101, 109, 113} × seed ∈ {485, 999} at the defaults (data seed 598)",
   },
   'miscope-30': {
-    primes: [59, 97, 101, 109, 113], seeds: [485, 999], dataSeeds: [42, 598, 999], settings: { checkpointSchedule: 'miscope' },
-    about: "MIScope's 30 variants: p ∈ {59, 97, 101, 109, 113} × seed ∈ {485, 999} × data seed ∈ {42, 598, 999}, MIScope's checkpoint schedule",
+    primes: uniqSorted(MISCOPE_30.map((x) => x.p)), seeds: uniqSorted(MISCOPE_30.map((x) => x.seed)),
+    dataSeeds: uniqSorted(MISCOPE_30.map((x) => x.dataSeed)), variants: MISCOPE_30, settings: { checkpointSchedule: 'miscope' },
+    about: "MIScope's 30 variants (its notebooks' \"30 variants\": p ∈ {59, 89, 97, 101, 103, 107, 109, 113, 127}, seeds 485 and 999, data seeds 42, 598, 999; not a full grid), 25,000 epochs on MIScope's checkpoint schedule",
   },
 };
 
@@ -44,12 +74,15 @@ export interface SweepGrid {
   jitters: number[] | null;
   /** The preset's settings (under the flags the user gave). */
   settings: Partial<TrainConfig>;
+  /** A listed preset's variants (those with the primes, seeds and data seeds above), else null: the full grid. */
+  variants: Variant[] | null;
 }
 
 /** The grid from a preset, overridden by explicit lists; one-line badInput on any problem. */
 export function resolveGrid(opts: { preset?: string; primes?: number[]; seeds?: number[]; dataSeeds?: number[]; jitters?: number[] }): SweepGrid {
   let { primes, seeds, dataSeeds, jitters } = opts;
   let settings: Partial<TrainConfig> = {};
+  let listed: readonly Variant[] | null = null;
   if (opts.preset !== undefined) {
     const pre = SWEEP_PRESETS[opts.preset];
     if (!pre) throw badInput(`unknown preset '${opts.preset}' (known: ${Object.keys(SWEEP_PRESETS).join(', ')})`);
@@ -58,11 +91,26 @@ export function resolveGrid(opts: { preset?: string; primes?: number[]; seeds?: 
     if (pre.dataSeeds) dataSeeds ??= [...pre.dataSeeds];
     if (pre.jitters) jitters ??= [...pre.jitters];
     settings = { ...pre.settings };
+    listed = pre.variants ?? null;
   }
   if (!primes || primes.length === 0) throw badInput('--primes is required (or --preset seed-experiment)');
   if (!seeds || seeds.length === 0) throw badInput('--seeds is required (or --preset seed-experiment)');
   const uniq = (xs: number[] | undefined): number[] | null => (xs && xs.length > 0 ? [...new Set(xs)] : null);
-  return { primes: [...new Set(primes)], seeds: [...new Set(seeds)], dataSeeds: uniq(dataSeeds), jitters: uniq(jitters), settings };
+  const grid = { primes: [...new Set(primes)], seeds: [...new Set(seeds)], dataSeeds: uniq(dataSeeds), jitters: uniq(jitters), settings };
+  if (!listed) return { ...grid, variants: null };
+  const ds = grid.dataSeeds;
+  const variants = listed.filter((x) => grid.primes.includes(x.p) && grid.seeds.includes(x.seed) && (!ds || ds.includes(x.dataSeed)));
+  if (variants.length === 0) throw badInput(`--preset ${opts.preset} has no variant with those --primes, --seeds and --data-seeds`);
+  return { ...grid, variants };
+}
+
+/** The sweep's runs: a listed preset's variants, else every prime × seed × data seed (each × jitter). */
+export function planGrid(grid: SweepGrid, template: TrainConfig): SweepRun[] {
+  if (!grid.variants) return planSweep(grid.primes, grid.seeds, template, grid.dataSeeds, grid.jitters);
+  const runs: SweepRun[] = [];
+  // One variant at a time through planSweep: the same validation and messages as a grid.
+  for (const x of grid.variants) runs.push(...planSweep([x.p], [x.seed], template, [x.dataSeed], grid.jitters));
+  return runs;
 }
 
 /**

@@ -4,14 +4,14 @@ import { Command } from 'commander';
 import { addSettings, settingsToConfig } from '../../src/cli/settings.js';
 import { GrokbenchError } from '../../src/errors.js';
 import { DEFAULTS, type TrainConfig, runId } from '../../src/model/config.js';
-import { defaultParallelism, planSweep, resolveGrid, trainArgs } from '../../src/sweep/plan.js';
+import { defaultParallelism, planGrid, planSweep, resolveGrid, trainArgs } from '../../src/sweep/plan.js';
 
 function badInputMatching(re: RegExp) {
   return (err: unknown) => err instanceof GrokbenchError && err.exitCode === 2 && re.test(err.message) && !err.message.includes('\n');
 }
 
 test('the preset gives the seed experiment grid, and explicit --primes/--seeds override it', () => {
-  const grid = (primes: number[], seeds: number[]) => ({ primes, seeds, dataSeeds: null, jitters: null, settings: {} });
+  const grid = (primes: number[], seeds: number[]) => ({ primes, seeds, dataSeeds: null, jitters: null, settings: {}, variants: null });
   assert.deepEqual(resolveGrid({ preset: 'seed-experiment' }), grid([97, 101, 109, 113], [485, 999]));
   assert.deepEqual(resolveGrid({ preset: 'seed-experiment', primes: [11] }), grid([11], [485, 999]));
   assert.deepEqual(resolveGrid({ primes: [13, 11, 13], seeds: [2, 2, 1] }), grid([13, 11], [2, 1]));
@@ -89,14 +89,35 @@ test('a sweep runs every prime × seed × data seed × jitter, jitters innermost
   assert.throws(() => planSweep([11], [1], DEFAULTS, null, [-1]), badInputMatching(/^--jitters: -1 must be at least 0/));
 });
 
-test("the miscope-30 preset: 5 primes × 2 seeds × 3 data seeds on MIScope's checkpoint schedule", () => {
+test("the miscope-30 preset is exactly MIScope's 30 variants (p/seed/data seed), at 25,000 epochs on MIScope's checkpoint schedule", () => {
+  // The list as the researcher's notebooks load it, written out here independently of plan.ts.
+  const want = [
+    '59/485/42', '59/485/598', '59/485/999', '59/999/598', '59/999/999',
+    '89/999/598',
+    '97/485/598', '97/999/598',
+    '101/485/42', '101/485/598', '101/485/999', '101/999/42', '101/999/598', '101/999/999',
+    '103/485/598', '103/999/598',
+    '107/485/598', '107/999/598',
+    '109/485/42', '109/485/598', '109/485/999', '109/999/598',
+    '113/485/42', '113/485/598', '113/485/999', '113/999/42', '113/999/598', '113/999/999',
+    '127/485/598', '127/999/598',
+  ];
   const g = resolveGrid({ preset: 'miscope-30' });
-  assert.deepEqual([g.primes, g.seeds, g.dataSeeds, g.jitters], [[59, 97, 101, 109, 113], [485, 999], [42, 598, 999], null]);
-  const runs = planSweep(g.primes, g.seeds, settingsToConfig({}, g.settings), g.dataSeeds, g.jitters);
-  assert.equal(runs.length, 30);
+  const runs = planGrid(g, settingsToConfig({}, g.settings));
+  assert.deepEqual(runs.map((r) => `${r.p}/${r.seed}/${r.dataSeed}`), want);
   assert.equal(new Set(runs.map((r) => r.runId)).size, 30);
-  for (const r of runs) assert.equal(r.config.checkpointSchedule, 'miscope');
+  for (const r of runs) {
+    assert.equal(r.config.checkpointSchedule, 'miscope');
+    assert.equal(r.config.epochs, 25000);
+    assert.equal(r.jitter, 0);
+    assert.equal(r.runId, runId({ ...DEFAULTS, checkpointSchedule: 'miscope', p: r.p, seed: r.seed, dataSeed: r.dataSeed }));
+  }
   // An explicit flag beats the preset's setting.
   assert.equal(settingsToConfig({ checkpointSchedule: '0:100:10' }, g.settings).checkpointSchedule, '0:100:10');
-  assert.deepEqual(resolveGrid({ preset: 'miscope-30', dataSeeds: [7], jitters: [0, 1] }).dataSeeds, [7]);
+  // --primes, --seeds and --data-seeds pick among the listed variants; none left is an error.
+  const pick = (o: Parameters<typeof resolveGrid>[0]) => planGrid(resolveGrid({ preset: 'miscope-30', ...o }), DEFAULTS).map((r) => `${r.p}/${r.seed}/${r.dataSeed}`);
+  assert.deepEqual(pick({ primes: [113] }), want.filter((x) => x.startsWith('113/')));
+  assert.deepEqual(pick({ primes: [59, 97], dataSeeds: [598] }), ['59/485/598', '59/999/598', '97/485/598', '97/999/598']);
+  assert.deepEqual(pick({ primes: [89], seeds: [999], jitters: [0, 1] }).length, 2);
+  assert.throws(() => resolveGrid({ preset: 'miscope-30', primes: [89], seeds: [485] }), badInputMatching(/no variant/));
 });
