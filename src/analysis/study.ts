@@ -16,10 +16,10 @@
  * moves first).
  */
 import { badInput } from '../errors.js';
+import { coarsenessFromFractions } from './coarseness.js';
 import { outcomeGrokked, runJitter, runOutcome, type OutcomeClass } from './outcome.js';
 import type { MetricRow, Store } from '../store/store.js';
 import {
-  coarsenessValues,
   concentrationValues,
   grokkingTimes,
   readEmbeddingFourier,
@@ -1030,49 +1030,81 @@ export function analyseStudy(runs: readonly StudyRunData[], options: StudyOption
 
 // ---- loader ---------------------------------------------------------------------------------
 
-/** One run's data from the store, reduced to what the study needs. */
-export function loadStudyRun(store: Store, runId: string, opts: StudyOptions = {}): StudyRunData {
+/**
+ * What the study is built from, per run: the run's identity, its metrics, and per analysed
+ * checkpoint the frequency fractions of the first `lowK` frequencies ([lowK, d_mlp], frac[(k−1)·d_mlp + n]),
+ * the flat flags, the concentration and the dominant frequency; the embedding spectra. Read from the
+ * store (loadStudyRun) or from a committed run record (store/record.ts): the same study either way.
+ */
+export interface StudyRunSource {
+  runId: string; p: number; seed: number; dataSeed: number; jitter: number; epochs: number; dMlp: number; nFreq: number;
+  /** How many leading frequencies `checkpoints[].frac` holds (coarseness for K ≤ lowK). */
+  lowK: number;
+  checkpoints: { epoch: number; frac: ArrayLike<number>; flat: ArrayLike<number>; concentration: ArrayLike<number>; dominant: ArrayLike<number> }[];
+  metrics: MetricRow[];
+  embedding: StudyEmbeddingEpoch[];
+}
+
+/** The study's view of one run, from its source (pure). */
+export function studyRunFromSource(src: StudyRunSource, opts: StudyOptions = {}): StudyRunData {
   const o = resolveOptions(opts);
-  const row = store.getRun(runId);
-  if (!row) throw badInput(`no run ${runId} in store ${store.dir}`);
-  const nf = readNeuronFourier(store, runId);
-  if (nf.epochs.length === 0) throw badInput(`run ${runId} has no analysed checkpoints (run grokbench analyze first)`);
-  const checkpoints: StudyCheckpoint[] = nf.epochs.map((e) => {
-    const conc = concentrationValues(e, nf.nFreq, nf.dMlp);
+  if (src.checkpoints.length === 0) throw badInput(`run ${src.runId} has no analysed checkpoints (run grokbench analyze first)`);
+  if (o.maxK > src.lowK && src.lowK < src.nFreq) throw badInput(`run ${src.runId}: the study asks coarseness up to K = ${o.maxK}, its record holds K ≤ ${src.lowK}`);
+  const m = src.dMlp;
+  const checkpoints: StudyCheckpoint[] = src.checkpoints.map((e) => {
+    const conc = Float64Array.from(e.concentration);
     if (o.flatAsZero) for (let i = 0; i < conc.length; i++) if (Number.isNaN(conc[i])) conc[i] = 0;
     return {
       epoch: e.epoch,
-      coarseness: Array.from({ length: o.maxK }, (_, k) => coarsenessValues(e, nf.nFreq, nf.dMlp, k + 1, o.flatAsZero)),
+      coarseness: Array.from({ length: o.maxK }, (_, k) => coarsenessFromFractions(e.frac, e.flat, Math.min(src.lowK, src.nFreq), m, k + 1, o.flatAsZero)),
       concentration: conc,
-      dominantFrequency: Int32Array.from(e.dominantFrequency),
+      dominantFrequency: Int32Array.from(e.dominant),
     };
   });
   checkpoints.sort((a, b) => a.epoch - b.epoch);
-  const metrics: MetricRow[] = store.getMetrics(runId);
+  const metrics = src.metrics;
   const times = grokkingTimes(metrics);
   const outcome = metrics.length ? runOutcome(metrics) : null;
-  const jitter = runJitter(row);
-  const embedding: StudyEmbeddingEpoch[] = readEmbeddingFourier(store, runId)
-    .map((x) => ({ epoch: x.epoch, norms: Float64Array.from(x.norms), keyFrequencies: Array.from(x.keyFrequencies), gini: x.gini }))
-    .sort((a, b) => a.epoch - b.epoch);
   return {
-    runId,
-    p: nf.p,
-    seed: row.seed,
-    dMlp: nf.dMlp,
-    nFreq: nf.nFreq,
-    epochs: row.epochs,
+    runId: src.runId,
+    p: src.p,
+    seed: src.seed,
+    dMlp: m,
+    nFreq: src.nFreq,
+    epochs: src.epochs,
     grokEpoch: times.grok_epoch,
     grokEpochAcc: times.grok_epoch_acc,
     memoriseEpoch: times.memorise_epoch,
     checkpoints,
     testLoss: metrics
-      .filter((m) => m.test_loss !== null && Number.isFinite(m.test_loss))
-      .map((m) => ({ epoch: m.epoch, loss: m.test_loss as number })),
-    embedding,
+      .filter((x) => x.test_loss !== null && Number.isFinite(x.test_loss))
+      .map((x) => ({ epoch: x.epoch, loss: x.test_loss as number })),
+    embedding: [...src.embedding].sort((a, b) => a.epoch - b.epoch),
     outcome: outcome?.performance_classification ?? null,
     onset: outcome?.second_descent_onset_epoch ?? null,
-    dataSeed: row.data_seed,
-    jitter,
+    dataSeed: src.dataSeed,
+    jitter: src.jitter,
   };
+}
+
+/** One run's study source from the store. */
+export function studyRunSource(store: Store, runId: string): StudyRunSource {
+  const row = store.getRun(runId);
+  if (!row) throw badInput(`no run ${runId} in store ${store.dir}`);
+  const nf = readNeuronFourier(store, runId);
+  return {
+    runId, p: nf.p, seed: row.seed, dataSeed: row.data_seed, jitter: runJitter(row), epochs: row.epochs, dMlp: nf.dMlp, nFreq: nf.nFreq,
+    lowK: nf.nFreq,
+    checkpoints: nf.epochs.map((e) => ({
+      epoch: e.epoch, frac: e.frac, flat: e.flat, concentration: concentrationValues(e, nf.nFreq, nf.dMlp), dominant: e.dominantFrequency,
+    })),
+    metrics: store.getMetrics(runId),
+    embedding: readEmbeddingFourier(store, runId)
+      .map((x) => ({ epoch: x.epoch, norms: Float64Array.from(x.norms), keyFrequencies: Array.from(x.keyFrequencies), gini: x.gini })),
+  };
+}
+
+/** One run's data from the store, reduced to what the study needs. */
+export function loadStudyRun(store: Store, runId: string, opts: StudyOptions = {}): StudyRunData {
+  return studyRunFromSource(studyRunSource(store, runId), opts);
 }

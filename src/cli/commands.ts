@@ -16,6 +16,7 @@ import * as interventionCheck from './intervention-check.js';
 import * as outcome from './outcome.js';
 import * as viability from './viability.js';
 import * as artifact from './artifact.js';
+import * as record from './record.js';
 
 export function registerCommands(program: Command): void {
   demo.register(program);
@@ -25,6 +26,7 @@ export function registerCommands(program: Command): void {
   analyze.register(program);
   runs.register(program);
   outcome.register(program);
+  record.register(program);
   importCmd.register(program);
   exportCmd.register(program);
   coarseness.register(program);

@@ -13,6 +13,7 @@ import { badInput, GrokbenchError } from '../errors.js';
 import { DEFAULTS } from '../model/config.js';
 import type { Store } from '../store/store.js';
 import type { Lock } from '../store/lock.js';
+import { recordedRunIds } from '../analysis/record.js';
 import { SWEEP_PRESETS, type SweepRun, defaultParallelism, planGrid, resolveGrid } from '../sweep/plan.js';
 import { type RunProgress, statusBlock, statusLine } from '../sweep/progress.js';
 import { type ChildExit, type ChildProgress, SweepRunner } from '../sweep/runner.js';
@@ -26,15 +27,15 @@ export const DEFAULT_REPORT_DIR = './grokbench-report';
 
 interface SweepOpts extends SettingsOpts, GlobalOpts {
   preset?: string; primes?: number[]; seeds?: number[]; dataSeeds?: number[]; jitters?: number[]; jobs?: number; threadsPerJob?: number;
-  out: string; report: boolean; analyze: boolean;
+  out: string; report: boolean; analyze: boolean; records?: string;
   executor: string; partition?: string; cpusPerTask?: number; time?: string; sbatchArg?: string[]; progressJsonl?: boolean;
 }
 
 /** One run of the final result (`--json` prints `{runs: [these], ...}`). */
 export interface SweepRunResult {
   run_id: string; p: number; seed: number; data_seed: number; jitter: number;
-  /** 'done' (trained now), 'already-done' (finished before this sweep), 'failed', 'interrupted', 'not-started'. */
-  status: 'done' | 'already-done' | 'failed' | 'interrupted' | 'not-started';
+  /** 'done' (trained now), 'already-done' (finished before this sweep), 'recorded' (its record is in --records), 'failed', 'interrupted', 'not-started'. */
+  status: 'done' | 'already-done' | 'recorded' | 'failed' | 'interrupted' | 'not-started';
   epochs_done: number; epochs: number; memorise_epoch: number | null; grok_epoch: number | null;
   final_test_acc: number | null; wall_s: number; error?: string;
 }
@@ -79,6 +80,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'report directory', DEFAULT_REPORT_DIR)
     .option('--no-report', 'do not write the report (still analyse)')
     .option('--no-analyze', 'neither analyse nor write the report')
+    .option('--records <dir>', 'skip the runs whose record (grokbench record) is in DIR: finished on another machine or day')
     .addOption(new Option('--executor <name>', 'where runs train: local child processes, or Slurm array tasks').choices(['local', 'slurm']).default('local'))
     .option('--partition <P>', 'Slurm partition of the tasks (--executor slurm)')
     .option('--cpus-per-task <N>', 'Slurm CPUs (engine threads) of each task [1] (--executor slurm)', intArg('--cpus-per-task', 1))
@@ -175,9 +177,11 @@ async function sweep(o: SweepOpts): Promise<void> {
     if (slurm) collectRuns(store, plan.map((r) => r.runId));
     const progress = new Map<string, RunProgress>();
     const toTrain: SweepRun[] = [];
+    // --records: runs whose record is committed there were finished elsewhere (a study built up over machines).
+    const recorded = o.records ? recordedRunIds(resolve(o.records)) : new Set<string>();
     for (const r of plan) {
       const row = store.getRun(r.runId);
-      const finished = row !== undefined && row.status === 'done' && row.epochs_done >= r.config.epochs;
+      const finished = recorded.has(r.runId) || (row !== undefined && row.status === 'done' && row.epochs_done >= r.config.epochs);
       progress.set(r.runId, {
         runId: r.runId, p: r.p, seed: r.seed, state: finished ? 'skipped' : 'queued',
         epoch: finished ? r.config.epochs : Math.min(row?.epochs_done ?? 0, r.config.epochs), epochs: r.config.epochs, testAcc: null, rate: 0,
@@ -274,7 +278,7 @@ async function sweep(o: SweepOpts): Promise<void> {
       const row = store.getRun(r.runId);
       const s = progress.get(r.runId)!;
       const e = exits.get(r.runId);
-      const status: SweepRunResult['status'] = s.state === 'skipped' ? 'already-done' : s.state === 'done' ? 'done'
+      const status: SweepRunResult['status'] = s.state === 'skipped' ? (recorded.has(r.runId) && !(row?.status === 'done' && row.epochs_done >= r.config.epochs) ? 'recorded' : 'already-done') : s.state === 'done' ? 'done'
         : s.state === 'failed' ? 'failed' : s.state === 'interrupted' ? 'interrupted' : 'not-started';
       const res: SweepRunResult = {
         run_id: r.runId, p: r.p, seed: r.seed, data_seed: r.dataSeed, jitter: r.jitter, status, epochs_done: row?.epochs_done ?? 0, epochs: r.config.epochs,
@@ -318,7 +322,7 @@ async function sweep(o: SweepOpts): Promise<void> {
 
 /** Analyse the sweep's runs (every run with a checkpoint) and write the report; its path, or null with --no-report. */
 async function analyseAndReport(store: Store, results: SweepRunResult[], o: SweepOpts, threads: number): Promise<string | null> {
-  const ids = results.filter((r) => store.listCheckpoints(r.run_id).length > 0).map((r) => r.run_id);
+  const ids = results.filter((r) => r.status !== 'recorded' && store.listCheckpoints(r.run_id).length > 0).map((r) => r.run_id);
   if (ids.length === 0) return null;
   const bar = ProgressLine.for(o);
   const t0 = performance.now();
