@@ -8,15 +8,17 @@
  *       OUT/answers.json and OUT/figures/*.png. The same records give the same bytes.
  */
 import type { Command } from 'commander';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { badInput } from '../errors.js';
-import { readRecords, recordOfRun, recordStudySource, recordVariantRow, writeRecord, type RunRecord } from '../analysis/record.js';
+import { readRecord, readRecords, recordOfRun, recordStudySource, recordVariantRow, writeRecord, type RunRecord } from '../analysis/record.js';
 import { studyRunFromSource, type StudyAnswers } from '../analysis/study.js';
 import { outcomeGrokked, type OutcomeClass } from '../analysis/outcome.js';
 import { computeStudyFromData } from '../views/study.js';
 import { writeFileAtomic } from '../store/atomic.js';
-import { type GlobalOpts, openStore, printJson, say, withCommon } from './common.js';
+import { type GlobalOpts, intArg, openStore, printJson, say, withCommon } from './common.js';
+import { trainWithProgress } from './train.js';
 
 const CLASSES: OutcomeClass[] = ['healthy', 'late_grokker', 'degraded', 'degraded_rebound', 'no_second_descent'];
 
@@ -71,7 +73,43 @@ export function studyReadme(recs: RunRecord[], rows: ReturnType<typeof recordVar
   return L.join('\n') + '\n';
 }
 
+/** Retrains a record's run in a fresh store and compares its final weights and outcome with the record's. */
+function verifyRecord(file: string, o: { threads?: number; json?: boolean }): void {
+  const rec = readRecord(resolve(file));
+  const dir = mkdtempSync(join(os.tmpdir(), 'grokbench-verify-'));
+  try {
+    const t0 = performance.now();
+    const store = openStore({ store: dir }, { create: true });
+    try {
+      trainWithProgress(store, rec.run.config, { store: dir, json: true, threads: o.threads });
+      const again = recordOfRun(store, rec.run.run_id);
+      const got = recordVariantRow({ ...again, neurons: rec.neurons, key_frequencies: rec.key_frequencies });
+      const want = recordVariantRow(rec);
+      const checks = {
+        run_id: again.run.run_id === rec.run.run_id,
+        split_sha256: again.split_sha256 === rec.split_sha256,
+        final_weights_sha256: again.final_weights_sha256 === rec.final_weights_sha256,
+        metrics: JSON.stringify(again.metrics) === JSON.stringify(rec.metrics),
+        outcome: JSON.stringify(got.outcome) === JSON.stringify(want.outcome),
+      };
+      const ok = Object.values(checks).every(Boolean);
+      const res = { record: resolve(file), run_id: rec.run.run_id, ok, checks, final_weights_sha256: again.final_weights_sha256,
+        class: got.outcome?.performance_classification ?? null, seconds: Math.round((performance.now() - t0) / 100) / 10 };
+      if (o.json) printJson(res);
+      else process.stdout.write(`${rec.run.run_id}: ${ok ? 'same' : 'DIFFERENT'} (${Object.entries(checks).map(([k, v]) => `${k} ${v ? 'same' : 'differs'}`).join(', ')}; class ${res.class}; ${res.seconds} s)\n`);
+      if (!ok) process.exitCode = 1;
+    } finally { store.close(); }
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+}
+
 export function register(program: Command): void {
+  program.command('verify-record')
+    .argument('<record>', 'a run record file (<run_id>.json.gz)')
+    .option('--threads <T>', 'engine threads', intArg('--threads', 1))
+    .option('--json', 'print the result as JSON')
+    .description('retrain a recorded run in a temporary store: the same split, every epoch\'s metrics, final weights (SHA-256) and outcome? Exit 1 if not')
+    .action((file: string, o: { threads?: number; json?: boolean }) => verifyRecord(file, o));
+
   withCommon(
     program.command('record')
       .argument('[runs...]', 'run ids or unique prefixes (default: every finished, analysed run)')

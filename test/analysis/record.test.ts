@@ -86,3 +86,29 @@ test('docs/miscope-30 (README, outcomes.json, answers.json) is exactly what grok
       rmSync(out, { recursive: true, force: true });
     }
   });
+
+test('verify-record retrains a recorded run and finds the same split, metrics, final weights and outcome; a changed record is reported (exit 1)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'grokbench-verify-record-'));
+  try {
+    const store = join(dir, 'store');
+    const t = cli(['train', '--p', '11', '--seed', '3', '--epochs', '300', '--d-model', '16', '--d-mlp', '32', '--n-heads', '2', '--d-head', '8', '--checkpoint-every', '100', '--store', store, '--json']);
+    assert.equal(t.status, 0, t.stderr);
+    const id = (JSON.parse(t.stdout) as { run_id: string }).run_id;
+    const s = Store.open(store);
+    const file = writeRecord(join(dir, 'records'), recordOfRun(s, id));
+    s.close();
+    const ok = cli(['verify-record', file, '--json']);
+    assert.equal(ok.status, 0, ok.stderr);
+    const res = JSON.parse(ok.stdout) as { ok: boolean; checks: Record<string, boolean> };
+    assert.deepEqual(res.checks, { run_id: true, split_sha256: true, final_weights_sha256: true, metrics: true, outcome: true });
+    const rec = readRecord(file);
+    rec.final_weights_sha256 = '0'.repeat(64);
+    rec.metrics.test_loss[200] = 0.5;
+    const bad = writeRecord(join(dir, 'changed'), rec);
+    const r = cli(['verify-record', bad]);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stdout, /DIFFERENT .*final_weights_sha256 differs, metrics differs/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
