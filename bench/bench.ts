@@ -7,8 +7,8 @@
  * /usr/bin/python3) in every thread and OpenBLAS core-type setting, and the ratios; then the time
  * to analyse a full 251-checkpoint run (bench/analysis.ts), and outcome + neuron dynamics of such a
  * run from its stored artifacts (bench/outcome.ts).
- * Environment: BENCH_EPOCHS (default 100), BENCH_LATE_EPOCHS (default 2000), BENCH_LATE_CHECKPOINTS
- * (p=113 checkpoint files to time epochs from, see training.ts), BENCH_PROCESS_EPOCHS (default 1000;
+ * Environment: BENCH_EPOCHS (default 100), BENCH_LATE_EPOCHS (default 2000), BENCH_LATE_P113_EPOCHS (default 12000), BENCH_LATE_RESUME
+ * (late states, see training.ts), BENCH_PROCESS_EPOCHS (default 1000;
  * 0 skips), BENCH_FULL_RUN=1 (also a whole 25,000-epoch p=113 run, about 8 minutes: its mean ms/epoch), BENCH_TORCH_EPOCHS (default 20), BENCH_SKIP_TORCH=1, BENCH_SKIP_ANALYSIS=1,
  * BENCH_SKIP_OUTCOME=1.
  */
