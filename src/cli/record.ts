@@ -8,7 +8,7 @@
  *       OUT/answers.json and OUT/figures/*.png. The same records give the same bytes.
  */
 import type { Command } from 'commander';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { badInput } from '../errors.js';
@@ -32,9 +32,10 @@ const exp = (x: number | null | undefined): string => (x === null || x === undef
 const cell = (c: unknown): string => (c === null || c === undefined ? '–' : typeof c === 'number' ? (Number.isInteger(c) ? String(c) : Number(c.toPrecision(4)).toString()) : String(c)).replace(/\|/g, '\\|');
 
 /** The README of a study rebuilt from records (deterministic: nothing from the clock or the machine it runs on). */
-export function studyReadme(recs: RunRecord[], rows: ReturnType<typeof recordVariantRow>[], answers: StudyAnswers, figures: Map<string, string>, title: string, missing: string[]): string {
+export function studyReadme(recs: RunRecord[], rows: ReturnType<typeof recordVariantRow>[], answers: StudyAnswers, figures: Map<string, string>, title: string, missing: string[], intro = ''): string {
   const L: string[] = [];
   L.push(`# ${title}`, '');
+  if (intro.trim()) L.push(intro.trim(), '');
   L.push(`Rebuilt from ${recs.length} committed run records (\`records/\`) by \`grokbench study --records records --out .\`; ` +
     'no store and no weights are needed. Every number and sentence below is computed from the records; ' +
     'epochs are grokbench\'s (after e optimiser steps; MIScope labels the same test loss e − 1).', '');
@@ -146,10 +147,11 @@ export function register(program: Command): void {
     .requiredOption('--records <dir>', 'records folder (grokbench record --out)')
     .requiredOption('--out <dir>', 'output folder: README.md, outcomes.json, answers.json, figures/')
     .option('--title <text>', 'the README\'s title', 'A study rebuilt from run records')
+    .option('--intro <file>', 'markdown put under the title as it is (how the runs were made, …)')
     .option('--expect <list>', 'comma-separated run ids the study is meant to cover: those without a record are listed as not yet trained')
     .option('--json', 'print what was written as JSON')
     .description('rebuild the cross-run study (the seed\'s questions), the variant table and outcomes.json from committed run records alone')
-    .action(async (o: { records: string; out: string; title: string; expect?: string; json?: boolean }) => {
+    .action(async (o: { records: string; out: string; title: string; intro?: string; expect?: string; json?: boolean }) => {
       const recs = readRecords(resolve(o.records))
         .sort((a, b) => a.run.p - b.run.p || a.run.seed - b.run.seed || a.run.data_seed - b.run.data_seed || a.run.jitter - b.run.jitter);
       if (recs.length === 0) throw badInput(`no run records in ${o.records}`);
@@ -171,7 +173,11 @@ export function register(program: Command): void {
       const write = (name: string, text: string): void => { writeFileAtomic(join(out, name), text); files.push(join(out, name)); };
       write('outcomes.json', JSON.stringify(rows, null, 2) + '\n');
       write('answers.json', JSON.stringify(answers, (_k, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v), 2) + '\n');
-      write('README.md', studyReadme(recs, rows, answers, byId, o.title, missing));
+      let intro = '';
+      if (o.intro) {
+        try { intro = readFileSync(resolve(o.intro), 'utf8'); } catch (err) { throw badInput(`--intro ${o.intro}: ${(err as Error).message.split('\n')[0]}`); }
+      }
+      write('README.md', studyReadme(recs, rows, answers, byId, o.title, missing, intro));
       if (o.json) printJson({ out, runs: recs.length, files });
       else process.stdout.write(`${join(out, 'README.md')}\n`);
     });

@@ -76,7 +76,7 @@ test('docs/miscope-30 (README, outcomes.json, answers.json) is exactly what grok
     const out = mkdtempSync(join(tmpdir(), 'grokbench-m30-'));
     try {
       const committed = JSON.parse(readFileSync(join(M30, 'study-command.json'), 'utf8')) as string[];
-      const args = committed.map((a) => (a === '{records}' ? join(M30, 'records') : a === '{out}' ? out : a));
+      const args = committed.map((a) => a.replace('{dir}', M30).replace('{out}', out));
       const r = cli(args);
       assert.equal(r.status, 0, r.stderr);
       for (const f of ['outcomes.json', 'answers.json', 'README.md']) {
