@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyseRuns } from '../src/analysis/pipeline.js';
 import { saveCheckpoint } from '../src/model/checkpoint.js';
-import { DEFAULTS } from '../src/model/config.js';
+import { DEFAULTS } from '../src/config/config.js';
 import { makeSplit } from '../src/data/dataset.js';
 import { initParams } from '../src/model/init.js';
 import { Store } from '../src/store/store.js';

@@ -19,7 +19,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { loadKernels, engineDetails } from '../src/engine/index.js';
 import { ADDON_PATH, packageRoot } from '../src/engine/native.js';
-import { DEFAULTS } from '../src/model/config.js';
+import { DEFAULTS } from '../src/config/config.js';
 import { LATE_CONFIG, type LateState, type PathResult, makeLateState, runPath } from './training.js';
 
 /** The CPU's model name and vector features, from /proc/cpuinfo. */

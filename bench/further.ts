@@ -3,9 +3,9 @@
  * curvature analyzer at a flatness-only epoch), the projected time of all of them for a
  * 251-checkpoint run (0, 100, …, 25000) on 2 cores, and the cost of the Hessian (float64 Lanczos,
  * at epoch 0 and every 5000) with the accuracy of its finite-difference Hessian-vector products.
- * The parameter trajectory is run-level (row i of its Gram matrices costs i·P): it is timed for real
- * on 251 synthetic p=113 checkpoints (initial weights plus a drift), every row in one thread, and
- * projected to 2 workers as (rows' compute)/2 + (reading all checkpoints, which each worker does once).
+ * The parameter trajectory is cross-epoch (row i of its Gram matrices costs i·P): it is timed for
+ * real on 251 synthetic p=113 checkpoints (initial weights plus a drift), one pass in one thread, as
+ * the pipeline runs it after the checkpoint analyzers.
  * BENCH_FURTHER_E2E=1 also runs the real pipeline (analyseRuns, 2 workers) on 251 synthetic p=113
  * checkpoints at epochs 50, 150, …, 25050 (none a multiple of 5000, so no Hessian) with flatness at
  * every 1250 epochs (10 checkpoints; the default stride gives 11 on a 0, 100, … run) and reports its
@@ -14,21 +14,22 @@
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { listAnalyzers, DEFAULT_OPTIONS, type CheckpointContext } from '../src/analysis/analyzer.js';
-import { activationMaps } from '../src/analysis/activations.js';
-import { LossOracle, topHessianEigenvalue } from '../src/analysis/curvature.js';
+import { DEFAULT_OPTIONS, type CheckpointContext } from '../src/analysis/protocol/analyzer.js';
+import { listAnalyzers } from '../src/analysis/registry.js';
+import { activationMaps } from '../src/analysis/library/activations.js';
+import { LossOracle, topHessianEigenvalue } from '../src/analysis/library/curvature.js';
 import { CURVATURE, CURVATURE_EVERY, HESSIAN_EVERY } from '../src/analysis/analyzers/curvature.js';
 import { PARAMETER_TRAJECTORY, parameterTrajectoryAnalyzer } from '../src/analysis/analyzers/parameter-trajectory.js';
-import { assembleSymmetric, flattenWeights, trajectoryFromGram, TRAJECTORY_PARTS } from '../src/analysis/parameter-trajectory.js';
+import { assembleSymmetric, flattenWeights, trajectoryFromGram, TRAJECTORY_PARTS } from '../src/analysis/library/parameter-trajectory.js';
 import { loadCheckpoint, saveCheckpoint } from '../src/model/checkpoint.js';
 import { Params } from '../src/model/params.js';
 import { analyseRuns } from '../src/analysis/pipeline.js';
 import { Store } from '../src/store/store.js';
 import { ReferenceKernels } from '../src/engine/reference.js';
-import { Scratch } from '../src/analysis/scratch.js';
+import { Scratch } from '../src/analysis/library/scratch.js';
 import { makeSplit } from '../src/data/dataset.js';
 import { loadKernels } from '../src/engine/index.js';
-import { DEFAULTS } from '../src/model/config.js';
+import { DEFAULTS } from '../src/config/config.js';
 import { initParams } from '../src/model/init.js';
 import { makeBatch } from '../src/model/model.js';
 import type { LoadedCheckpoint } from '../src/model/checkpoint.js';
@@ -45,8 +46,8 @@ export interface FurtherBench {
   run251CpuS: number;
   /** Drawing the flatness directions, once per worker (included in run251s). */
   directionsMs: number;
-  /** The parameter trajectory over 251 checkpoints: all rows in one thread, reading the checkpoints, the run's PCA, and the 2-worker projection (included in run251s). */
-  trajectory: { rowsMs: number; readMs: number; pcaMs: number; twoWorkersS: number; rowsCpuMs: number; twoWorkersCpuS: number };
+  /** The parameter trajectory over 251 checkpoints: the cross-epoch pass (reading every checkpoint once, all rows) in one thread, reading alone, the run's PCA (included in run251s). */
+  trajectory: { rowsMs: number; readMs: number; pcaMs: number; runS: number; rowsCpuMs: number; runCpuS: number };
   hessian: { ms: number; gradients: number; eigenvalue: number; relativeError: number; stepAgreement: number; reluFlips: number; iterations: number; converged: boolean } | null;
 }
 
@@ -94,8 +95,8 @@ export function benchFurther(): FurtherBench {
     let coreCpuMs = 2 * Math.max(0, curvatureFirstCpuMs - perAnalyzerCpuMs[CURVATURE]);
     for (const [n, ms] of Object.entries(perAnalyzerCpuMs)) coreCpuMs += n === CURVATURE ? ms * flatN : ms * epochs.length;
     const trajectory = benchTrajectory(dir, params, epochs);
-    const run251s = coreMs / 2 / 1000 + trajectory.twoWorkersS;
-    const run251CpuS = coreCpuMs / 2 / 1000 + trajectory.twoWorkersCpuS;
+    const run251s = coreMs / 2 / 1000 + trajectory.runS;
+    const run251CpuS = coreCpuMs / 2 / 1000 + trajectory.runCpuS;
     if (process.env.BENCH_FURTHER_HESSIAN === '0') return { perAnalyzerMs, perAnalyzerCpuMs, run251s, run251CpuS, directionsMs, trajectory, hessian: null };
     const oracle = new LossOracle(new ReferenceKernels('f64'), params, makeBatch(DEFAULTS.p, Int32Array.from(split.train).sort()), params.trainedRanges(false));
     const t0 = performance.now();
@@ -124,8 +125,6 @@ function benchTrajectory(dir: string, params: Params, epochs: number[]): Further
     saveCheckpoint(path, th, { epoch: String(e) });
     return path;
   });
-  const k = loadKernels({ threads: 1, quiet: true });
-  const scratch = new Scratch();
   let t0 = performance.now();
   for (const path of paths) flattenWeights(loadCheckpoint(path).params);
   const readMs = performance.now() - t0;
@@ -133,12 +132,11 @@ function benchTrajectory(dir: string, params: Params, epochs: number[]): Further
   const steps: Record<string, number[]> = { embedding: [], attention: [], mlp: [] };
   t0 = performance.now();
   const c0 = process.cpuUsage();
-  epochs.forEach((e, i) => {
-    const checkpoint = loadCheckpoint(paths[i]);
-    const out = parameterTrajectoryAnalyzer.analyseCheckpoint({
-      kernels: k, scratch, checkpoint, checkpointPath: paths[i], epoch: e, runId: null, options: DEFAULT_OPTIONS,
-      activations: () => { throw new Error('not used'); },
-    });
+  // The cross-epoch analyzer as the pipeline calls it: one pass over the checkpoints, in this thread.
+  const store = Store.open(join(dir, 'store'));
+  parameterTrajectoryAnalyzer.analyseEpochs({
+    runId: 'bench', checkpoints: epochs.map((epoch, i) => ({ epoch, path: paths[i] })), todo: new Set(epochs), options: DEFAULT_OPTIONS, store,
+  }, (_epoch, out) => {
     const row: Record<string, Float64Array> = {};
     for (const part of TRAJECTORY_PARTS) row[part] = out.tensors[`gram_${part}`].data as Float64Array;
     rows.push(row);
@@ -147,14 +145,12 @@ function benchTrajectory(dir: string, params: Params, epochs: number[]): Further
   });
   const rowsMs = performance.now() - t0;
   const cu = process.cpuUsage(c0), rowsCpuMs = (cu.user + cu.system) / 1000;
+  store.close();
   t0 = performance.now();
   const gram = Object.fromEntries(TRAJECTORY_PARTS.map((part) => [part, assembleSymmetric(rows.map((r) => r[part]))])) as Record<(typeof TRAJECTORY_PARTS)[number], Float64Array>;
   trajectoryFromGram(epochs, gram, steps as Record<(typeof TRAJECTORY_PARTS)[number], number[]>);
   const pcaMs = performance.now() - t0;
-  return {
-    rowsMs, readMs, pcaMs, twoWorkersS: ((rowsMs - readMs) / 2 + readMs + pcaMs) / 1000,
-    rowsCpuMs, twoWorkersCpuS: ((rowsCpuMs - readMs) / 2 + readMs + pcaMs) / 1000,
-  };
+  return { rowsMs, readMs, pcaMs, runS: (rowsMs + pcaMs) / 1000, rowsCpuMs, runCpuS: (rowsCpuMs + pcaMs) / 1000 };
 }
 
 /** The real pipeline, 2 workers, on 251 synthetic p=113 checkpoints (see the header). */
@@ -198,7 +194,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   for (const [n, ms] of Object.entries(r.perAnalyzerMs)) console.log(`${n.padEnd(26)} ${ms.toFixed(1)} ms/checkpoint, CPU ${r.perAnalyzerCpuMs[n].toFixed(1)} ms (1 thread; curvature: flatness only)`);
   console.log(`curvature: drawing the 50 flatness directions ${(r.directionsMs / 1000).toFixed(1)} s once per worker (then cached)`);
   const tr = r.trajectory;
-  console.log(`${PARAMETER_TRAJECTORY.padEnd(26)} 251 rows ${(tr.rowsMs / 1000).toFixed(1)} s in one thread (reading the 251 checkpoints ${(tr.readMs / 1000).toFixed(1)} s), run PCA ${tr.pcaMs.toFixed(0)} ms; on 2 workers ≈ ${tr.twoWorkersS.toFixed(1)} s`);
+  console.log(`${PARAMETER_TRAJECTORY.padEnd(26)} 251 rows in one cross-epoch pass ${(tr.rowsMs / 1000).toFixed(1)} s, one thread (of which reading the 251 checkpoints ≈ ${(tr.readMs / 1000).toFixed(1)} s), run PCA ${tr.pcaMs.toFixed(0)} ms`);
   console.log(`all analyzers, 251-checkpoint p=113 run, 2 cores (flatness at 0 and every ${CURVATURE_EVERY}, Hessian aside): ${r.run251s.toFixed(1)} s wall, ${r.run251CpuS.toFixed(1)} s from CPU times (target ≤ 60 s)`);
   const h = r.hessian;
   if (h) console.log(`Hessian (float64, at 0 and every ${HESSIAN_EVERY}): ${(h.ms / 1000).toFixed(0)} s each, ${h.iterations} Lanczos steps (converged ${h.converged}), ${h.gradients} gradients, ` +

@@ -1,5 +1,5 @@
 """PyTorch baseline for `npm run bench`: the same model and optimiser as grokbench's default run
-(DESIGN.md §1), written the way the researcher's workbench runs it (TransformerLens-style plain
+(docs/design.md §1), written the way the researcher's workbench runs it (TransformerLens-style plain
 three-position model, full-batch AdamW, test evaluation every epoch), on the CPU.
 
 With MODEL = tables, the fair baseline instead: grokbench's own algorithm (per-token tables, only
@@ -16,7 +16,7 @@ import torch
 
 epochs = int(sys.argv[1]) if len(sys.argv) > 1 else 30
 threads = int(sys.argv[2]) if len(sys.argv) > 2 else 1
-torch.set_num_threads(threads)  # fastest here: 1 torch thread, OpenBLAS keeps its own (DESIGN.md §8)
+torch.set_num_threads(threads)  # fastest here: 1 torch thread, OpenBLAS keeps its own (docs/design.md §8)
 torch.manual_seed(999)
 p, d, H, dh, m = 113, 128, 4, 32, 512
 std = 0.8 / math.sqrt(d)

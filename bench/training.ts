@@ -22,7 +22,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadNative, type NativeKernels } from '../src/engine/native.js';
 import type { Kernels } from '../src/engine/kernels.js';
-import { DEFAULTS, type TrainConfig } from '../src/model/config.js';
+import { DEFAULTS, type TrainConfig } from '../src/config/config.js';
 import { EpochLoop } from '../src/train/loop.js';
 
 /** The demo preset (src/cli/demo.ts). */

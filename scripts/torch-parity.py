@@ -3,7 +3,7 @@
 
 Run with Debian's python3-torch:   /usr/bin/python3 scripts/torch-parity.py [--self-spread] [OUT_FILE]
 
-It trains a small config of the one-layer model (DESIGN.md §1) in PyTorch, written here on its
+It trains a small config of the one-layer model (docs/design.md §1) in PyTorch, written here on its
 own (float32, TransformerLens' parameter layout: W_Q/W_K/W_V [H, d_model, d_head], W_O
 [H, d_head, d_model], ...):
   - init: torch.manual_seed(seed), then normal_(0, 0.8/sqrt(d_model)) on every W_ tensor in

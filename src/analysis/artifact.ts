@@ -5,10 +5,11 @@
  * options when there is one, else the last stored row of that epoch.
  */
 import { existsSync } from 'node:fs';
-import { badInput, failure } from '../errors.js';
-import { readSafetensorsFile } from '../store/safetensors.js';
+import { badInput, failure } from '../core/errors.js';
+import { readSafetensorsFile } from '../io/safetensors.js';
 import type { Store } from '../store/store.js';
-import { DEFAULT_OPTIONS, listAnalyzers, listRunAnalyzers } from './analyzer.js';
+import { DEFAULT_OPTIONS } from './protocol/analyzer.js';
+import { listAnalyzers, listCrossEpochAnalyzers, listRunAnalyzers } from './registry.js';
 
 export interface ArtifactTensor { dtype: string; shape: number[]; data: number[] }
 
@@ -26,7 +27,7 @@ export interface StoredArtifact {
 const INTEGER_DTYPES = new Set(['I8', 'I16', 'I32', 'I64', 'U8', 'U16', 'U32', 'BOOL']);
 
 export function readStoredArtifact(store: Store, runId: string, name: string, epoch?: number): StoredArtifact {
-  const known = [...listAnalyzers(), ...listRunAnalyzers()];
+  const known = [...listAnalyzers(), ...listCrossEpochAnalyzers(), ...listRunAnalyzers()];
   const a = known.find((x) => x.name === name);
   const all = store.getAnalyses(runId, name);
   if (!a && all.length === 0) throw badInput(`unknown artifact ${name} (known: ${known.map((x) => x.name).join(', ')})`);

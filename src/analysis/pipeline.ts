@@ -6,7 +6,8 @@
  * stored, so a kill at any instant loses at most the tasks in flight and a second call resumes.
  * When an artifact of the same analyzer version already exists (only the options changed, e.g.
  * --low-freqs), the summary is re-derived from it instead of recomputing the checkpoint.
- * Run analyzers (grokking time) then run on each run's metrics.
+ * Cross-epoch analyzers then read each run's checkpoints in order (in this thread), and run
+ * analyzers (grokking time, outcome) run on each run's metrics and stored rows.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -14,17 +15,15 @@ import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { loadKernels } from '../engine/index.js';
 import type { Kernels } from '../engine/kernels.js';
-import { GrokbenchError, badInput, failure } from '../errors.js';
+import { GrokbenchError, badInput, failure } from '../core/errors.js';
 import { loadCheckpoint } from '../model/checkpoint.js';
-import { removeStaleTemps } from '../store/atomic.js';
-import { readSafetensorsFile, writeSafetensorsFile } from '../store/safetensors.js';
+import { removeStaleTemps } from '../core/atomic.js';
+import { readSafetensorsFile, writeSafetensorsFile } from '../io/safetensors.js';
 import type { Store } from '../store/store.js';
-import { activationMaps } from './activations.js';
-import { Scratch } from './scratch.js';
-import {
-  type AnalysisOptions, type CheckpointContext, DEFAULT_OPTIONS, artifactFileName, artifactMetadata, getAnalyzer,
-  listAnalyzers, listRunAnalyzers,
-} from './analyzer.js';
+import { activationMaps } from './library/activations.js';
+import { Scratch } from './library/scratch.js';
+import { type AnalysisOptions, type AnalyzerOutput, type CheckpointContext, DEFAULT_OPTIONS, artifactFileName, artifactMetadata } from './protocol/analyzer.js';
+import { getAnalyzer, listAnalyzers, listCrossEpochAnalyzers, listRunAnalyzers } from './registry.js';
 
 export interface TaskItem { analyzer: string; artifactPath: string; tryReuse: boolean }
 export interface Task { id: number; runId: string; epoch: number; checkpointPath: string; items: TaskItem[]; options: AnalysisOptions }
@@ -66,7 +65,7 @@ export function runTask(k: Kernels, task: Task, scratch = new Scratch()): TaskRe
     try { mkdirSync(dirname(item.artifactPath), { recursive: true }); } catch (err) {
       throw failure(`cannot create ${dirname(item.artifactPath)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
-    writeSafetensorsFile(item.artifactPath, res.tensors, artifactMetadata(a, ctx));
+    writeSafetensorsFile(item.artifactPath, res.tensors, artifactMetadata(a, { p: checkpoint.config.p, epoch: task.epoch, runId: task.runId }));
     out.push({ analyzer: a.name, summary: res.summary, path: item.artifactPath, reused: false });
   }
   return out;
@@ -130,6 +129,7 @@ export async function analyseRuns(store: Store, runIdsIn: string[], opts: Analys
     opts.onProgress?.({ done: finished, total: tasks.length, runId: task.runId, epoch: task.epoch });
   };
   await executeTasks(tasks, jobs, record);
+  analyseCrossEpoch(store, runIds, options);
   analyseRunMetrics(store, runIds, options, reports);
   return { runs: [...reports.values()], tasks: tasks.length, jobs, seconds: (performance.now() - t0) / 1000 };
 }
@@ -172,6 +172,38 @@ export async function executeTasks(tasks: Task[], jobs: number, record: (t: Task
     const scratch = new Scratch();
     for (const t of tasks) record(t, withContext(t, () => runTask(k, t, scratch)));
   } else await runInWorkers(tasks, jobs, record);
+}
+
+/**
+ * The cross-epoch analyzers over each run's checkpoints in epoch order (in this thread, after the
+ * checkpoint analyzers): each writes an artifact and a row for every checkpoint it has not analysed
+ * with these options (or whose artifact is gone), each as soon as it is computed.
+ */
+export function analyseCrossEpoch(store: Store, runIds: readonly string[], options: AnalysisOptions): void {
+  for (const runId of runIds) {
+    const checkpoints = store.listCheckpoints(runId).map((c) => ({ epoch: c.epoch, path: c.path })).sort((a, b) => a.epoch - b.epoch);
+    if (checkpoints.length === 0) continue;
+    for (const a of listCrossEpochAnalyzers()) {
+      const params = a.params(options);
+      const done = store.analysedEpochs(runId, a.name, params);
+      const todo = new Set(checkpoints.filter((c) => !(done.has(c.epoch) && existsSync(artifactPath(store, runId, a.name, c.epoch)))).map((c) => c.epoch));
+      if (todo.size === 0) continue;
+      removeStaleTemps(join(store.analysisDir(runId), a.name));
+      const p = store.getRun(runId)!.p;
+      const emit = (epoch: number, res: AnalyzerOutput): void => {
+        const path = artifactPath(store, runId, a.name, epoch);
+        try { mkdirSync(dirname(path), { recursive: true }); } catch (err) {
+          throw failure(`cannot create ${dirname(path)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+        }
+        writeSafetensorsFile(path, res.tensors, artifactMetadata(a, { p, epoch, runId }));
+        store.putAnalysis(runId, epoch, a.name, params, res.summary, path);
+      };
+      try { a.analyseEpochs({ runId, checkpoints, todo, options, store }, emit); } catch (err) {
+        const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
+        throw new GrokbenchError(`${runId} ${a.name}: ${msg}`, err instanceof GrokbenchError ? err.exitCode : 1);
+      }
+    }
+  }
 }
 
 /** The run analyzers (grokking time, outcome) over each run's metrics, stored; their summaries go into `reports`. */

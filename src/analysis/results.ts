@@ -3,17 +3,17 @@
  * the store (SQLite rows and artifacts written by `grokbench analyze`) and never computes a model.
  */
 import { existsSync } from 'node:fs';
-import { badInput, failure } from '../errors.js';
-import { readSafetensorsFile } from '../store/safetensors.js';
+import { badInput, failure } from '../core/errors.js';
+import { readSafetensorsFile } from '../io/safetensors.js';
 import type { AnalysisRow, Store } from '../store/store.js';
 import { EMBEDDING_FOURIER, type EmbeddingFourierSummary } from './analyzers/embedding-fourier.js';
 import { NEURON_FOURIER, readNeuronFourierArtifact } from './analyzers/neuron-fourier.js';
-import { coarsenessFromFractions, concentrationFromFractions } from './coarseness.js';
+import { coarsenessFromFractions, concentrationFromFractions } from './library/coarseness.js';
 
-export { activationMaps } from './activations.js';
-export { grokkingTimes, type GrokkingTimes } from './grokking.js';
-export { referenceTable, type ReferenceRow } from './reference-table.js';
-export { summaryStats, distributionStats, type SummaryStats, type DistributionStats } from './summary.js';
+export { activationMaps } from './library/activations.js';
+export { grokkingTimes, type GrokkingTimes } from '../metrics/grokking.js';
+export { referenceTable, type ReferenceRow } from './library/reference-table.js';
+export { summaryStats, distributionStats, type SummaryStats, type DistributionStats } from '../math/summary.js';
 
 export interface NeuronFourierEpoch {
   epoch: number;
@@ -31,10 +31,14 @@ export interface NeuronFourierEpoch {
 
 export interface NeuronFourierRun { runId: string; p: number; dMlp: number; nFreq: number; epochs: NeuronFourierEpoch[] }
 
-/** One row per epoch (analyses with different options share one artifact). */
+/**
+ * The rows with an artifact, one per epoch: the store keeps one row per checkpoint and analyzer
+ * (Store.putAnalysis replaces a row under other params); a store written before that rule may hold
+ * several, and then the one written last (the highest rowid, which getAnalyses returns last) wins.
+ */
 function latestPerEpoch<S>(rows: AnalysisRow<S>[]): AnalysisRow<S>[] {
   const byEpoch = new Map<number, AnalysisRow<S>>();
-  for (const r of rows) if (r.path !== null && !byEpoch.has(r.epoch)) byEpoch.set(r.epoch, r);
+  for (const r of rows) if (r.path !== null) byEpoch.set(r.epoch, r);
   return [...byEpoch.values()].sort((x, y) => x.epoch - y.epoch);
 }
 

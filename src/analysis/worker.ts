@@ -1,9 +1,9 @@
 /** A worker thread of the analysis pipeline: its own engine (one BLAS thread), one task at a time. */
 import { parentPort } from 'node:worker_threads';
 import { loadKernels } from '../engine/index.js';
-import { GrokbenchError } from '../errors.js';
+import { GrokbenchError } from '../core/errors.js';
 import { type Task, runTask } from './pipeline.js';
-import { Scratch } from './scratch.js';
+import { Scratch } from './library/scratch.js';
 
 const port = parentPort!;
 const kernels = loadKernels({ threads: 1, quiet: true });

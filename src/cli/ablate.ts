@@ -1,17 +1,17 @@
 /**
  * `grokbench ablate RUN --epoch E --neurons SEL`: the test loss and accuracy of a checkpoint with
- * chosen MLP neurons ablated, and the ablation curves (src/analysis/ablation.ts).
+ * chosen MLP neurons ablated, and the ablation curves (src/analysis/library/ablation.ts).
  */
 import { type Command, Option } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   type AblationCurves, type AblationMeasure, type AblationMode, AblationProbe, ablationCurves, parseNeuronSelector, selectNeurons,
-} from '../analysis/ablation.js';
+} from '../analysis/library/ablation.js';
 import { parseSplitJson } from '../data/dataset.js';
 import { loadKernels } from '../engine/index.js';
 import type { Kernels } from '../engine/kernels.js';
-import { badInput } from '../errors.js';
+import { badInput } from '../core/errors.js';
 import { loadCheckpoint } from '../model/checkpoint.js';
 import { makeBatch } from '../model/model.js';
 import type { Store } from '../store/store.js';

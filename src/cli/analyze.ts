@@ -2,12 +2,12 @@
 import { type Command, Option } from 'commander';
 import os from 'node:os';
 import { join } from 'node:path';
-import { listAnalyzers } from '../analysis/analyzer.js';
+import { listAnalyzers } from '../analysis/registry.js';
 import type { NeuronFourierSummary } from '../analysis/analyzers/neuron-fourier.js';
 import type { EmbeddingFourierSummary } from '../analysis/analyzers/embedding-fourier.js';
-import { type AnalyseOptions, type AnalyseResult, type RunAnalysisReport, analyseRunMetrics, analyseRuns, planAnalysis, resolveOptions } from '../analysis/pipeline.js';
+import { type AnalyseOptions, type AnalyseResult, type RunAnalysisReport, analyseCrossEpoch, analyseRunMetrics, analyseRuns, planAnalysis, resolveOptions } from '../analysis/pipeline.js';
 import { packageRoot } from '../engine/native.js';
-import { badInput } from '../errors.js';
+import { badInput } from '../core/errors.js';
 import { acquireLock } from '../store/lock.js';
 import type { Store } from '../store/store.js';
 import { runAnalysisPlan } from '../sweep/analysis-folder.js';
@@ -173,6 +173,11 @@ async function analyzeSlurm(store: Store, runArgs: string[], o: AnalyzeOpts, opt
       process.exitCode = 128 + (os.constants.signals[runner.interrupted] ?? 2);
       return;
     }
+    // The cross-epoch analyzers, here: of a run whose tasks failed (a damaged checkpoint, reported above) they keep the rows
+    // before the checkpoint that fails them, as its tasks did.
+    const failedIds = new Set(failed.map((f) => f.runId));
+    analyseCrossEpoch(store, ids.filter((id) => !failedIds.has(id)), options);
+    for (const id of failedIds) { try { analyseCrossEpoch(store, [id], options); } catch { /* its failure is reported already */ } }
     analyseRunMetrics(store, ids, options, done);
     const tasks = [...exits.values()].reduce((n, e) => n + e.checkpoints, 0);
     const jobs = [...exits.values()].filter((e) => e.outcome !== 'nothing-to-do').length;

@@ -1,8 +1,8 @@
 /** `grokbench coarseness FILE.safetensors`: per-neuron coarseness and the summary of one checkpoint. */
 import type { Command } from 'commander';
-import { activationMaps } from '../analysis/activations.js';
-import { coarsenessFromFractions, concentrationFromFractions, neuronFourier } from '../analysis/coarseness.js';
-import { summaryStats } from '../analysis/summary.js';
+import { activationMaps } from '../analysis/library/activations.js';
+import { coarsenessFromFractions, concentrationFromFractions, neuronFourier } from '../analysis/library/coarseness.js';
+import { summaryStats } from '../math/summary.js';
 import { loadKernels } from '../engine/index.js';
 import { loadCheckpoint } from '../model/checkpoint.js';
 import { type GlobalOpts, intArg, printJson, withCommon } from './common.js';

@@ -4,7 +4,7 @@
  * Every folder is read and checked before anything is written; each run is one transaction.
  */
 import type { Command } from 'commander';
-import { badInput } from '../errors.js';
+import { badInput } from '../core/errors.js';
 import { applyAnalyses, readAnalyses, runsWithResults } from '../sweep/analysis-folder.js';
 import { applyRunFolders, folderRuns, readRunFolders } from '../sweep/collect.js';
 import { type GlobalOpts, openStore, printJson, say, withCommon } from './common.js';

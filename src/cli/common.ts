@@ -28,11 +28,6 @@ export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 }
 
-/** Whether live (rewriting) progress lines should be drawn: stderr is a TTY and not --json. */
-export function liveProgress(opts: GlobalOpts): boolean {
-  return !opts.json && process.stderr.isTTY === true;
-}
-
 /** Human messages go to stderr when --json is set (stdout carries only the JSON), else stdout. */
 export function say(opts: GlobalOpts, line: string): void {
   (opts.json ? process.stderr : process.stdout).write(line + '\n');

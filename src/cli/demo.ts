@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import os from 'node:os';
 import { analyseRuns } from '../analysis/pipeline.js';
 import { coarsenessValues, concentrationValues, readNeuronFourier, summaryStats } from '../analysis/results.js';
-import { DEFAULTS, type TrainConfig } from '../model/config.js';
+import { DEFAULTS, type TrainConfig } from '../config/config.js';
 import { type GlobalOpts, openStore, printJson, say, withCommon } from './common.js';
 import { ProgressLine } from './progress.js';
 import { trainWithProgress } from './train.js';

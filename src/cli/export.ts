@@ -1,7 +1,7 @@
-/** `grokbench export RUN… --miscope DIR`: runs as MIScope variant folders (src/store/export.ts). */
+/** `grokbench export RUN… --miscope DIR`: runs as MIScope variant folders (src/interop/export.ts). */
 import type { Command } from 'commander';
-import { badInput } from '../errors.js';
-import { type ExportResult, planExport, writeMiscopeVariant } from '../store/export.js';
+import { badInput } from '../core/errors.js';
+import { type ExportResult, planExport, writeMiscopeVariant } from '../interop/export.js';
 import { type GlobalOpts, openStore, printJson, say, withCommon } from './common.js';
 
 interface ExportOpts extends GlobalOpts { miscope?: string }

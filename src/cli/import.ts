@@ -2,8 +2,8 @@
 import type { Command } from 'commander';
 import os from 'node:os';
 import { engineDescription, loadKernels } from '../engine/index.js';
-import { failure } from '../errors.js';
-import { type ImportResult, type StagedImport, checkNotInStore, describeMismatch, planImport, stageImport } from '../store/import.js';
+import { failure } from '../core/errors.js';
+import { type ImportResult, type StagedImport, checkNotInStore, describeMismatch, planImport, stageImport } from '../interop/import.js';
 import { type GlobalOpts, openStore, printJson, say, withCommon } from './common.js';
 import { ProgressLine } from './progress.js';
 

@@ -1,13 +1,13 @@
 /**
  * `grokbench intervention-check RUN [--epoch E]`: the per-frequency RMS of the attention output of a
- * frequency_gain run's checkpoint, without and with the hook (src/analysis/intervention-check.ts).
+ * frequency_gain run's checkpoint, without and with the hook (src/analysis/library/intervention-check.ts).
  */
 import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { interventionCheck } from '../analysis/intervention-check.js';
+import { interventionCheck } from '../analysis/library/intervention-check.js';
 import { loadKernels } from '../engine/index.js';
-import { badInput } from '../errors.js';
+import { badInput } from '../core/errors.js';
 import { loadCheckpoint } from '../model/checkpoint.js';
 import type { InterventionSpec } from '../model/interventions.js';
 import { type GlobalOpts, intArg, openStore, printJson, withCommon } from './common.js';

@@ -6,7 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GrokbenchError } from '../errors.js';
+import { GrokbenchError } from '../core/errors.js';
 import { engineDetails, loadKernels } from '../engine/index.js';
 import { packageRoot } from '../engine/native.js';
 import { registerCommands } from './commands.js';

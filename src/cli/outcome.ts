@@ -6,7 +6,8 @@
  */
 import type { Command } from 'commander';
 import { dynamicsSummary, neuronDynamics, readDynamicsInput } from '../analysis/dynamics.js';
-import { outcomeOfRun, runJitter, storeOutcome, type RunOutcome } from '../analysis/outcome.js';
+import { runJitter, type RunOutcome } from '../metrics/outcome.js';
+import { outcomeOfRun, storeOutcome } from '../analysis/outcome.js';
 import type { RunRow, Store } from '../store/store.js';
 import { type GlobalOpts, openStore, printJson, withCommon } from './common.js';
 

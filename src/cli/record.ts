@@ -11,12 +11,12 @@ import type { Command } from 'commander';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
-import { badInput } from '../errors.js';
-import { readRecord, readRecords, recordOfRun, recordStudySource, recordVariantRow, writeRecord, type RunRecord } from '../analysis/record.js';
-import { studyRunFromSource, type StudyAnswers } from '../analysis/study.js';
-import { outcomeGrokked, type OutcomeClass } from '../analysis/outcome.js';
-import { computeStudyFromData } from '../views/study.js';
-import { writeFileAtomic } from '../store/atomic.js';
+import { badInput } from '../core/errors.js';
+import { readRecord, readRecords, recordOfRun, recordStudySource, recordVariantRow, writeRecord, type RunRecord } from '../study/record.js';
+import { studyRunFromSource, type StudyAnswers } from '../study/study.js';
+import { outcomeGrokked, type OutcomeClass } from '../metrics/outcome.js';
+import { computeStudyFromData } from '../study/sections.js';
+import { writeFileAtomic } from '../core/atomic.js';
 import { type GlobalOpts, intArg, openStore, printJson, say, withCommon } from './common.js';
 import { trainWithProgress } from './train.js';
 

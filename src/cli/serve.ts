@@ -1,6 +1,6 @@
 /** `grokbench serve [--store DIR] [--port 8060] [--host 127.0.0.1]`: the dashboard (server/app.ts). */
 import type { Command } from 'commander';
-import { badInput } from '../errors.js';
+import { badInput } from '../core/errors.js';
 import { type GlobalOpts, intArg, storeDirOf, withCommon } from './common.js';
 
 interface ServeOpts extends GlobalOpts { port: number; host: string; lowFreqs: number }

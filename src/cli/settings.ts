@@ -1,10 +1,10 @@
 /**
- * The training settings flags (DESIGN.md §1), shared by `train`, `sweep` and `demo`: made from
- * the settings table (src/model/config.ts SETTINGS), one flag per row.
+ * The training settings flags (docs/design.md §1), shared by `train`, `sweep` and `demo`: made from
+ * the settings table (src/config/config.ts SETTINGS), one flag per row.
  */
 import { type Command, Option } from 'commander';
 import { resolve } from 'node:path';
-import { DEFAULTS, SETTING_KEYS, type Setting, type SettingKey, type TrainConfig, settingOf } from '../model/config.js';
+import { DEFAULTS, SETTING_KEYS, type Setting, type SettingKey, type TrainConfig, settingOf } from '../config/config.js';
 import { intArg, numArg } from './common.js';
 
 /** Parsed flags: one optional value per setting (commander's camelCase of the flag is the key). */

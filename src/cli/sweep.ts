@@ -9,11 +9,11 @@ import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { analyseRuns } from '../analysis/pipeline.js';
 import { packageRoot } from '../engine/native.js';
-import { badInput, GrokbenchError } from '../errors.js';
-import { DEFAULTS } from '../model/config.js';
+import { badInput, GrokbenchError } from '../core/errors.js';
+import { DEFAULTS } from '../config/config.js';
 import type { Store } from '../store/store.js';
 import type { Lock } from '../store/lock.js';
-import { recordedRunIds } from '../analysis/record.js';
+import { recordedRunIds } from '../study/record.js';
 import { SWEEP_PRESETS, type SweepRun, defaultParallelism, planGrid, resolveGrid } from '../sweep/plan.js';
 import { type RunProgress, statusBlock, statusLine } from '../sweep/progress.js';
 import { type ChildExit, type ChildProgress, SweepRunner } from '../sweep/runner.js';
@@ -42,7 +42,7 @@ export interface SweepRunResult {
 
 const HELP = `
 Runs: every prime × seed × data seed × jitter, each a \`grokbench train\` child process with the
-same settings (flags you leave out take the DESIGN.md defaults; --preset seed-experiment =
+same settings (flags you leave out take the docs/design.md defaults; --preset seed-experiment =
 --primes 97,101,109,113 --seeds 485,999; --preset miscope-30 = MIScope's 30 variants (a list,
 not a grid: p59 s485/ds42,598,999 s999/ds598,999; p89 s999/ds598; p97, p103, p107, p127
 s485,999/ds598; p101, p113 s485,999/ds42,598,999; p109 s485/ds42,598,999 s999/ds598) with

@@ -5,11 +5,11 @@ import { type TrainResult, readRunInputs, train } from '../train/trainer.js';
 import { type GlobalOpts, intArg, openStore, printJson, say, storeDirOf, withCommon } from './common.js';
 import { ProgressLine, formatDuration } from './progress.js';
 import { type SettingsOpts, addSettings, settingsToConfig } from './settings.js';
-import { type TrainConfig, validateConfig } from '../model/config.js';
+import { type TrainConfig, validateConfig } from '../config/config.js';
 import { SQLITE_FILE } from '../store/store.js';
 import { RunFolderStore, type TrainStore } from '../store/run-folder.js';
 import { existsSync } from 'node:fs';
-import { failure } from '../errors.js';
+import { failure } from '../core/errors.js';
 import { join } from 'node:path';
 import os from 'node:os';
 

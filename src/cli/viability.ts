@@ -4,10 +4,10 @@
  * distance, and per frequency the data compatibility of the seeded split (--data-seed, --frac-train).
  */
 import type { Command } from 'commander';
-import { viability } from '../analysis/viability.js';
+import { viability } from '../analysis/library/viability.js';
 import { makeSplit } from '../data/dataset.js';
-import { badInput } from '../errors.js';
-import { DEFAULTS, isPrime } from '../model/config.js';
+import { badInput } from '../core/errors.js';
+import { DEFAULTS, isPrime } from '../config/config.js';
 import { type GlobalOpts, intArg, intListArg, numArg, printJson, withCommon } from './common.js';
 
 interface ViabilityOpts extends GlobalOpts { p: number; freqs: number[]; dataSeed: number; fracTrain: number }

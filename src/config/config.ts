@@ -1,5 +1,5 @@
 /**
- * The model and training configuration (DESIGN.md §1): ONE table of settings (`SETTINGS`) from
+ * The model and training configuration (docs/design.md §1): ONE table of settings (`SETTINGS`) from
  * which everything else is made — the config type, the defaults, validation, the run's identity
  * (run id), the command-line flags (src/cli/settings.ts) and a sweep's child arguments
  * (src/sweep/plan.ts). A new setting is one new row here.
@@ -9,26 +9,15 @@
  * limit p ≤ 2000 is lower).
  */
 import { createHash } from 'node:crypto';
-import { badInput } from '../errors.js';
-import { parseCheckpointSchedule } from '../train/schedule.js';
-import { interventionRunId, readInterventionFile } from './interventions.js';
+import { badInput } from '../core/errors.js';
+import { parseCheckpointSchedule } from './schedule.js';
+import { interventionRunId, readInterventionFile } from '../model/interventions.js';
 
-export interface ModelConfig {
-  p: number;
-  dModel: number;
-  nHeads: number;
-  dHead: number;
-  dMlp: number;
-  act: 'relu' | 'gelu';
-}
-
-/**
- * The order in which TransformerLens draws the W_ tensors from the seeded generator:
- * `tl2` (TransformerLens ≥ 2, the researcher's: W_E, W_pos, W_Q, W_O, W_K, W_V, W_in, W_out, W_U)
- * or `tl1` (TransformerLens 1.x: W_Q, W_K, W_V, W_O).
- */
-export type InitOrder = 'tl2' | 'tl1';
-export const INIT_ORDERS: readonly InitOrder[] = ['tl2', 'tl1'];
+export type { ModelConfig } from '../model/params.js';
+export { INIT_ORDERS, type InitOrder } from '../model/init.js';
+import { INIT_ORDERS } from '../model/init.js';
+import type { ModelConfig } from '../model/params.js';
+import type { InitOrder } from '../model/init.js';
 
 /** How a setting is written on the command line and checked. */
 export type SettingKind = 'int' | 'number' | 'flag' | 'choice' | 'path' | 'schedule';

@@ -13,7 +13,7 @@
  * - `start:end:step,…`: Python's range(start, end, step) of each part (end excluded), in
  *   grokbench epochs; parts may overlap. Epochs beyond the run's length are ignored.
  */
-import { badInput } from '../errors.js';
+import { badInput } from '../core/errors.js';
 
 /** MIScope's checkpoint label ranges [start, end, step) (its default_checkpoint_epochs). */
 export const MISCOPE_LABEL_RANGES: readonly (readonly [number, number, number])[] = [

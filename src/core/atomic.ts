@@ -15,8 +15,8 @@ import {
 } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import { failure } from '../errors.js';
-import { describeOsError } from './lock.js';
+import { failure } from './errors.js';
+import { describeOsError } from './errors.js';
 
 /** Temp files look like `.<target name>.<pid>.<8 hex digits>.tmp`. */
 const TEMP_PATTERN = /^\..*\.(\d+)\.[0-9a-f]{8}\.tmp$/;

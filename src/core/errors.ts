@@ -19,3 +19,11 @@ export function badInput(message: string): GrokbenchError {
 export function failure(message: string): GrokbenchError {
   return new GrokbenchError(message, 1);
 }
+
+/** An OS error as `<message> (<CODE>)`, one line. */
+export function describeOsError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const code = (err as NodeJS.ErrnoException).code;
+  const msg = err.message.split('\n')[0].replace(/^[A-Z]+: /, '');
+  return code && !msg.includes(code) ? `${msg} (${code})` : msg;
+}

@@ -1,5 +1,5 @@
 /**
- * The modular-addition dataset's split (DESIGN.md §1): pair index i = a·p + b over all p² pairs.
+ * The modular-addition dataset's split (docs/design.md §1): pair index i = a·p + b over all p² pairs.
  *
  * The seeded split is PyTorch's, as the researcher's workbench (MIScope) draws it:
  * `torch.manual_seed(data_seed); perm = torch.randperm(p*p)`, the first floor(p²·frac_train)
@@ -10,8 +10,8 @@
  * Every problem with such a file is a one-line `badInput`.
  */
 import { readFileSync } from 'node:fs';
-import { badInput } from '../errors.js';
-import { MT19937, torchRandperm } from './rng.js';
+import { badInput } from '../core/errors.js';
+import { MT19937, torchRandperm } from '../core/rng.js';
 
 export interface Split {
   /** Train pair indices (a·p + b), in their drawn (or given) order. */

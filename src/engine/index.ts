@@ -3,7 +3,7 @@
  * one clear warning on stderr (once per process). `GROKBENCH_ENGINE=typescript` forces the
  * fallback; `GROKBENCH_ENGINE=native` makes a missing addon an error.
  */
-import { badInput, failure } from '../errors.js';
+import { badInput, failure } from '../core/errors.js';
 import { type Kernels, MAX_THREADS } from './kernels.js';
 import { loadNative } from './native.js';
 import { ReferenceKernels } from './reference.js';

@@ -12,7 +12,7 @@
  *     config.json     MIScope's build_config_dict keys, plus a `grokbench` block (run id, every
  *                     setting, the epoch convention)
  *
- * Epochs are converted to MIScope's label convention (src/store/miscope.ts): MIScope's label L
+ * Epochs are converted to MIScope's label convention (src/interop/miscope.ts): MIScope's label L
  * holds the weights after L + 1 optimiser steps, train_losses[L] is the train loss of the weights
  * after L steps and test_losses[L] the test loss after L + 1 steps. So grokbench's epoch e (after e
  * steps) is label e − 1: its checkpoint is checkpoint_epoch_{e−1}, train_losses[e] = train loss of
@@ -25,12 +25,12 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { badInput, failure } from '../errors.js';
-import { DEFAULTS, type TrainConfig } from '../model/config.js';
+import { badInput, failure } from '../core/errors.js';
+import { DEFAULTS, type TrainConfig } from '../config/config.js';
 import { loadCheckpoint, paramTensors } from '../model/checkpoint.js';
-import { fsyncDir, writeFileAtomic } from './atomic.js';
-import { writeSafetensorsFile } from './safetensors.js';
-import type { Store } from './store.js';
+import { fsyncDir, writeFileAtomic } from '../core/atomic.js';
+import { writeSafetensorsFile } from '../io/safetensors.js';
+import type { Store } from '../store/store.js';
 
 /** MIScope's family of this model and its variant folder pattern (model_families/modulo_addition_1layer/family.json). */
 export const MISCOPE_FAMILY = 'modulo_addition_1layer';

@@ -8,7 +8,7 @@
  *      is its metadata `epoch`, else the number in its name; its step is metadata `step`, else
  *      the epoch. Metrics come from `--metrics metrics.csv`, and with `--split` the train/test
  *      loss and accuracy of every checkpoint are computed here.
- *  (b) MIScope variant folders, or a folder of them (src/store/miscope.ts): each becomes a run
+ *  (b) MIScope variant folders, or a folder of them (src/interop/miscope.ts): each becomes a run
  *      with its checkpoints, per-epoch losses, split and settings; accuracies (and losses, as a
  *      check against MIScope's records) are computed at every checkpoint. The epoch is MIScope's
  *      label e; the checkpoint's step is e + 1 (MIScope saves after the optimiser step).
@@ -21,18 +21,18 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { badInput, failure } from '../errors.js';
+import { badInput, failure } from '../core/errors.js';
 import { type Split, makeSplit, readSplitFile } from '../data/dataset.js';
 import type { Kernels } from '../engine/kernels.js';
-import { DEFAULTS, type ModelConfig, type TrainConfig } from '../model/config.js';
+import { DEFAULTS, type ModelConfig, type TrainConfig } from '../config/config.js';
 import { type LoadedCheckpoint, inferModelConfig, paramsFromSafetensors, saveCheckpoint } from '../model/checkpoint.js';
 import { Workspace, computeTables, evaluate, makeBatch } from '../model/model.js';
 import { PARAM_NAMES } from '../model/params.js';
-import { fsyncDir, writeFileAtomic } from './atomic.js';
+import { fsyncDir, writeFileAtomic } from '../core/atomic.js';
 import { type MiscopeVariant, findMiscopeVariants, miscopeRunId, readMiscopeVariant } from './miscope.js';
-import { readSafetensorsFile } from './safetensors.js';
-import { type CheckpointInput, type MetricRow, type RunRow, type Store, checkRunId } from './store.js';
-import { grokkingTimes } from '../analysis/grokking.js';
+import { readSafetensorsFile } from '../io/safetensors.js';
+import { type CheckpointInput, type MetricRow, type RunRow, type Store, checkRunId } from '../store/store.js';
+import { grokkingTimes } from '../metrics/grokking.js';
 
 /** The dtypes accepted for parameters. */
 const PARAM_DTYPES = new Set(['F32', 'F16', 'BF16', 'F64']);

@@ -16,11 +16,11 @@
  * researcher's) and records the step count e + 1 beside it.
  *
  * This module only reads and validates the folder's JSON files and lists its checkpoints; it
- * does not open the checkpoints (src/store/import.ts does). Errors are one-line `badInput`s.
+ * does not open the checkpoints (src/interop/import.ts does). Errors are one-line `badInput`s.
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { badInput } from '../errors.js';
+import { badInput } from '../core/errors.js';
 import { type Split, splitFromIndices } from '../data/dataset.js';
 
 /** The settings of a variant, from config.json (and its folder name where config.json is silent). */

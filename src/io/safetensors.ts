@@ -11,8 +11,8 @@
  * `<source>: <what is wrong>`.
  */
 import { readFileSync } from 'node:fs';
-import { badInput, failure } from '../errors.js';
-import { writeFileAtomic } from './atomic.js';
+import { badInput, failure } from '../core/errors.js';
+import { writeFileAtomic } from '../core/atomic.js';
 
 /** Dtypes this module writes. */
 export type WritableDtype = 'F32' | 'F64' | 'I32' | 'I64' | 'U8' | 'BOOL';
@@ -35,9 +35,12 @@ export interface SafetensorsFile {
   getFloat32(name: string): Float32Array;
   /** A fresh Int32Array of the tensor (I32, I64 within range, U8, I8, I16, U16). */
   getInt32(name: string): Int32Array;
-  /** A fresh Float64Array of the tensor: F64 exactly, any other float dtype as getFloat32 reads it. */
+  /** A fresh Float64Array of the tensor: F64, I32, U32 and I64 (within ±2^53) exactly, any other dtype as getFloat32 reads it. */
   getFloat64(name: string): Float64Array;
 }
+
+/** The largest integer magnitude a float64 holds exactly (2^53). */
+const MAX_EXACT = 2n ** 53n;
 
 /** Bytes per element of the dtypes of the safetensors specification. */
 const DTYPE_SIZE: Readonly<Record<string, number>> = {
@@ -319,12 +322,30 @@ export function decodeSafetensors(buf: Buffer, source: string): SafetensorsFile 
     },
     getFloat64(name) {
       const e = get(name);
-      if (e.dtype !== 'F64') return Float64Array.from(file.getFloat32(name));
       const dv = view(e);
       const count = elementCount(e.shape);
       const out = new Float64Array(count);
-      for (let i = 0; i < count; i++) out[i] = dv.getFloat64(8 * i, true);
-      return out;
+      switch (e.dtype) {
+        case 'F64':
+          for (let i = 0; i < count; i++) out[i] = dv.getFloat64(8 * i, true);
+          return out;
+        case 'I32':
+          for (let i = 0; i < count; i++) out[i] = dv.getInt32(4 * i, true);
+          return out;
+        case 'U32':
+          for (let i = 0; i < count; i++) out[i] = dv.getUint32(4 * i, true);
+          return out;
+        case 'I64':
+          for (let i = 0; i < count; i++) {
+            const v = dv.getBigInt64(8 * i, true);
+            if (v < -MAX_EXACT || v > MAX_EXACT) throw fail(`tensor ${name} has value ${v} at index ${i}, beyond 2^53 (not exact as a float64)`);
+            out[i] = Number(v);
+          }
+          return out;
+        default:
+          out.set(file.getFloat32(name));
+          return out;
+      }
     },
     getInt32(name) {
       const e = get(name);

@@ -1,9 +1,9 @@
 /**
- * The modular Fourier basis of DESIGN.md §3 for odd p: a p × p orthonormal matrix B, row-major.
+ * The modular Fourier basis of docs/design.md §3 for odd p: a p × p orthonormal matrix B, row-major.
  * Row 0 is the constant; for k = 1..(p−1)/2 row 2k−1 is sin(2πk·x/p) and row 2k is cos(2πk·x/p),
  * x = 0..p−1; every row is scaled to unit L2 norm.
  */
-import { badInput } from '../errors.js';
+import { badInput } from '../core/errors.js';
 
 /** Number of non-constant frequencies, (p−1)/2. */
 export function frequencyCount(p: number): number {

@@ -1,5 +1,5 @@
 /**
- * Summary statistics of per-neuron values (DESIGN.md §4), matching numpy: population std,
+ * Summary statistics of per-neuron values (docs/design.md §4), matching numpy: population std,
  * percentiles with linear interpolation (numpy's default, including its lerp), np.median,
  * np.histogram on a fixed range (uniform bins, last bin closed, values outside ignored), strict `>`
  * counts. NaN marks a flat neuron: it is left out of everything and counted in num_flat_neurons.
@@ -124,7 +124,7 @@ export function distributionStats(values: ArrayLike<number>, opts: { bins?: numb
   };
 }
 
-/** DESIGN.md §4 summary of per-neuron coarseness values (NaN = flat neuron). */
+/** docs/design.md §4 summary of per-neuron coarseness values (NaN = flat neuron). */
 export function summaryStats(values: ArrayLike<number>): SummaryStats {
   const d = distributionStats(values, { bins: 20, range: [0, 1], thresholds: [0.5, 0.6, 0.7, 0.8] });
   let low = 0, mid = 0, high = 0;

@@ -1,5 +1,5 @@
 /**
- * Grokking time from a run's per-epoch metrics (DESIGN.md §5). Epochs without a test evaluation
+ * Grokking time from a run's per-epoch metrics (docs/design.md §5). Epochs without a test evaluation
  * (test fields null) are skipped by the test-based times; a time that is never reached is null.
  *   grok_epoch      first epoch with test loss < grokLoss (default 0.01)
  *   grok_epoch_acc  first epoch with test accuracy ≥ 0.99
@@ -7,7 +7,7 @@
  *   acc_half_epoch  first epoch with test accuracy > 0.5
  *   stays_below     whether every evaluated test loss after grok_epoch stays < grokLoss (null if no grok)
  */
-import type { MetricRow } from '../store/store.js';
+import type { MetricRow } from './metric-row.js';
 
 export interface GrokkingTimes {
   grok_epoch: number | null;

@@ -30,9 +30,9 @@
  * test-based epochs are then resolved to n (`test_eval_every`), and "onset 0" means onset at the
  * first evaluated epoch. Epochs without a test evaluation, and NaN losses, are skipped.
  */
-import type { MetricRow, RunRow, Store } from '../store/store.js';
+import type { MetricRow } from './metric-row.js';
 import { grokkingTimes } from './grokking.js';
-import { runKeyFrequencies, type RunKeyFrequencies } from './viability.js';
+import type { RunKeyFrequencies } from '../analysis/library/viability.js';
 
 /** MIScope's thresholds (variant_analysis_summary.py module constants). */
 export const OUTCOME_RULES = {
@@ -188,21 +188,6 @@ export function runOutcome(metrics: readonly MetricRow[], convention: EpochConve
 /** The epoch convention of a stored run: MIScope's labels for runs imported from MIScope folders. */
 export function epochConventionOf(run: { source: string }): EpochConvention {
   return run.source === 'miscope' ? 'miscope_label' : 'steps';
-}
-
-/** The outcome of a stored run, computed from its stored metrics (null when it has none). */
-export function outcomeOfRun(store: Store, run: RunRow): RunOutcome | null {
-  const metrics = store.getMetrics(run.run_id);
-  return metrics.length ? { ...runOutcome(metrics, epochConventionOf(run)), key_frequencies: runKeyFrequencies(store, run.run_id, run.p) } : null;
-}
-
-/** Compute a run's outcome and store it (analyzer `outcome`, at the run's last metrics epoch). */
-export function storeOutcome(store: Store, run: RunRow): RunOutcome | null {
-  const metrics = store.getMetrics(run.run_id);
-  if (metrics.length === 0) return null;
-  const o: RunOutcome = { ...runOutcome(metrics, epochConventionOf(run)), key_frequencies: runKeyFrequencies(store, run.run_id, run.p) };
-  store.putAnalysis(run.run_id, metrics[metrics.length - 1].epoch, OUTCOME, OUTCOME_PARAMS, o);
-  return o;
 }
 
 /** The name and parameters under which outcomes are stored in the analysis table. */

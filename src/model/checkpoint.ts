@@ -4,9 +4,9 @@
  * checkpoints written elsewhere (TransformerLens, the researcher's workbench) load too; tensors
  * that TransformerLens keeps beside the parameters (`blocks.0.attn.mask`, `...IGNORE`) are ignored.
  */
-import { badInput } from '../errors.js';
-import { type SafetensorsFile, readSafetensorsFile, writeSafetensorsFile, type TensorInput } from '../store/safetensors.js';
-import type { ModelConfig } from './config.js';
+import { badInput } from '../core/errors.js';
+import { type SafetensorsFile, readSafetensorsFile, writeSafetensorsFile, type TensorInput } from '../io/safetensors.js';
+import type { ModelConfig } from './params.js';
 import { PARAM_NAMES, Params, paramShapes } from './params.js';
 
 /** Tensors TransformerLens stores in a state dict that are buffers, not parameters. */

@@ -8,11 +8,19 @@
  *     W_Q and W_O, then Attention registers W_K and W_V, so the draws are
  *     W_E, W_pos, W_Q, W_O, W_K, W_V, W_in, W_out, W_U;
  *   - `tl1` (TransformerLens 1.x): W_E, W_pos, W_Q, W_K, W_V, W_O, W_in, W_out, W_U.
- * With grokbench's PyTorch generator (src/data/rng.ts) the result is PyTorch's to the bit.
+ * With grokbench's PyTorch generator (src/core/rng.ts) the result is PyTorch's to the bit.
  */
-import { MT19937, torchNormal_ } from '../data/rng.js';
-import type { InitOrder, ModelConfig } from './config.js';
+import { MT19937, torchNormal_ } from '../core/rng.js';
+import type { ModelConfig } from './params.js';
 import { Params, type ParamName } from './params.js';
+
+/**
+ * The order in which TransformerLens draws the W_ tensors from the seeded generator:
+ * `tl2` (TransformerLens ≥ 2, the researcher's: W_E, W_pos, W_Q, W_O, W_K, W_V, W_in, W_out, W_U)
+ * or `tl1` (TransformerLens 1.x: W_Q, W_K, W_V, W_O).
+ */
+export type InitOrder = 'tl2' | 'tl1';
+export const INIT_ORDERS: readonly InitOrder[] = ['tl2', 'tl1'];
 
 /** TransformerLens' `initializer_range` for the gpt2 init: 0.8/√d_model. */
 export function initStd(dModel: number): number {

@@ -27,10 +27,11 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { badInput } from '../errors.js';
+import { badInput } from '../core/errors.js';
 import type { Kernels, Vec } from '../engine/kernels.js';
-import { symmetricEigensystem } from '../analysis/linalg.js';
+import { symmetricEigensystem } from '../math/linalg.js';
 import { computeTables } from './model.js';
+export { ablationHook, type AblationHook, type Hooks } from './hooks.js';
 import type { Params } from './params.js';
 
 /** MIScope's MIN_GAIN: gains below it are raised to it (no hard zeroing). */
@@ -342,33 +343,6 @@ export function frequencyRms(x: ArrayLike<number>, n: number, dirs: FrequencyDir
     out[k] = Math.sqrt(s / Math.max(1, n));
   }
   return out;
-}
-
-/** Neurons whose post-activations are replaced by constants (zero, or their mean over the batch). */
-export interface AblationHook {
-  neurons: Int32Array;
-  mode: 'zero' | 'mean';
-  /**
-   * The constants used for each listed neuron. With mode 'mean': set by the training pass (the
-   * train-batch mean, `fixed` false) or given (`fixed` true: evaluation and analysis use them as they are).
-   */
-  values: Float64Array;
-  fixed: boolean;
-}
-
-/** What the model's passes take: all optional; an absent hook leaves the pass exactly as without hooks. */
-export interface Hooks {
-  /** d × d matrix M applied to every attention-output row (x' = x·M), in the engine's precision. */
-  attnOut?: Vec | null;
-  ablation?: AblationHook | null;
-}
-
-/** An ablation hook for a list of neurons; mean values from `means` (a [m] array) when given. */
-export function ablationHook(neurons: ArrayLike<number>, mode: 'zero' | 'mean', means?: ArrayLike<number>): AblationHook {
-  const idx = Int32Array.from(neurons);
-  const values = new Float64Array(idx.length);
-  if (mode === 'mean' && means) for (let i = 0; i < idx.length; i++) values[i] = means[idx[i]];
-  return { neurons: idx, mode, values, fixed: mode === 'zero' || means !== undefined };
 }
 
 /** What blob_init did to one neuron: its frequency and phases (the measured values are added by the trainer). */

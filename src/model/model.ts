@@ -1,5 +1,5 @@
 /**
- * The one-layer grokking transformer (DESIGN.md §1), forward and backward side by side.
+ * The one-layer grokking transformer (docs/design.md §1), forward and backward side by side.
  *
  * Tokens are [a, b, =]. Only the last position reaches the loss, so everything is computed at
  * position 2, exactly:
@@ -13,7 +13,7 @@
  */
 import type { GemmCall, Kernels, Vec } from '../engine/kernels.js';
 import type { Params } from './params.js';
-import type { AblationHook, Hooks } from './interventions.js';
+import type { AblationHook, Hooks } from './hooks.js';
 
 /** A batch of pairs (a, b) with targets (a + b) mod p. */
 export interface Batch {

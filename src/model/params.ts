@@ -2,8 +2,17 @@
  * The model's parameters under their TransformerLens names, stored in one flat array
  * (state-dict order) with a named view per tensor, so that the optimiser runs over one buffer.
  */
-import type { ModelConfig } from './config.js';
 import type { Vec } from '../engine/kernels.js';
+
+/** The model's shape: the modulus and the widths (the settings table in config/config.ts holds the rest). */
+export interface ModelConfig {
+  p: number;
+  dModel: number;
+  nHeads: number;
+  dHead: number;
+  dMlp: number;
+  act: 'relu' | 'gelu';
+}
 
 export const PARAM_NAMES = [
   'embed.W_E', 'pos_embed.W_pos',
@@ -15,7 +24,7 @@ export const PARAM_NAMES = [
 
 export type ParamName = (typeof PARAM_NAMES)[number];
 
-/** Shapes of every parameter for a config (DESIGN.md §1), in state-dict order. */
+/** Shapes of every parameter for a config (docs/design.md §1), in state-dict order. */
 export function paramShapes(c: ModelConfig): { name: ParamName; shape: number[] }[] {
   const { p, dModel: d, nHeads: H, dHead: dh, dMlp: m } = c;
   const shapes: Record<ParamName, number[]> = {

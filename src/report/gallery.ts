@@ -4,16 +4,16 @@
  * computed from the checkpoint through the engine, each labelled with index, coarseness, dominant
  * frequency and its share, with the 2-D power spectrum of a selected neuron.
  *
- * Power spectrum: |F|² with F = B·A·Bᵀ in the modular Fourier basis of DESIGN.md §3 (F[0][0] = 0),
+ * Power spectrum: |F|² with F = B·A·Bᵀ in the modular Fourier basis of docs/design.md §3 (F[0][0] = 0),
  * summed over the sin and cos rows of each frequency, so cell (k_a, k_b) holds the share of the
  * neuron's variance in frequency k_a of a and k_b of b (k = 0: the constant). frac_k of the
  * analysis is cells (k, 0) + (0, k) + (k, k).
  */
 import { existsSync } from 'node:fs';
-import { activationMaps } from '../analysis/activations.js';
+import { activationMaps } from '../analysis/library/activations.js';
 import type { Kernels } from '../engine/kernels.js';
 import { loadCheckpoint } from '../model/checkpoint.js';
-import { failure } from '../errors.js';
+import { failure } from '../core/errors.js';
 import { colourIndex } from '../views/colormap.js';
 import { VEGA_CONFIG, VEGA_SCHEMA } from '../views/figures/common.js';
 import { pngDataUri } from '../views/png.js';

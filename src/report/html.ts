@@ -4,14 +4,14 @@
  * check boxes, the play button and the gallery widget are wired by client.ts.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { failure } from '../errors.js';
+import { failure } from '../core/errors.js';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { CLIENT_JS } from './client.js';
 import { palette } from '../views/colormap.js';
 import { FONT, runPalette } from '../views/figures/common.js';
 import type { GalleryRun } from './gallery.js';
-import type { Figure, RunData, SectionId, StudyAnswers } from '../views/types.js';
+import type { Figure, ReportStudy, RunData, SectionId } from '../views/types.js';
 
 const require = createRequire(import.meta.url);
 
@@ -120,7 +120,7 @@ export interface HtmlInput {
   runs: RunData[];
   figures: Figure[];
   galleries: GalleryRun[];
-  answers: StudyAnswers | null;
+  answers: ReportStudy | null;
   /** Figure names of the answers' own figures, by section id. */
   answerFigures: Map<string, string>;
   /** Frames of the animated histogram. */
@@ -158,7 +158,7 @@ export function tableHtml(t: { columns: string[]; rows: (string | number | boole
   return `<table class="data"><tr>${t.columns.map((c) => `<th>${esc(c)}</th>`).join('')}</tr>${t.rows.map((r) => `<tr>${r.map(cell).join('')}</tr>`).join('')}</table>`;
 }
 
-function answersHtml(a: StudyAnswers, figures: Figure[], answerFigures: Map<string, string>, frames: number): string {
+function answersHtml(a: ReportStudy, figures: Figure[], answerFigures: Map<string, string>, frames: number): string {
   const names = new Set(figures.map((f) => f.name));
   return a.sections.map((s) => {
     const own = answerFigures.get(s.id);

@@ -9,14 +9,14 @@
  */
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { StudyRunData } from '../analysis/study.js';
-import { computeStudyFromData } from '../views/study.js';
-import { interventionSections } from '../analysis/study-interventions.js';
-import { furtherSections } from '../analysis/study-further.js';
+import type { StudyRunData } from '../study/study.js';
+import { computeStudyFromData } from '../study/sections.js';
+import { interventionSections } from '../study/interventions.js';
+import { furtherSections } from '../study/further.js';
 import { type Kernels, loadKernels } from '../engine/index.js';
-import { badInput, failure } from '../errors.js';
-import { writeFileAtomic } from '../store/atomic.js';
-import { describeOsError } from '../store/lock.js';
+import { badInput, failure } from '../core/errors.js';
+import { writeFileAtomic } from '../core/atomic.js';
+import { describeOsError } from '../core/errors.js';
 import type { Store } from '../store/store.js';
 import { disambiguateLabels, isAnalysed, loadRunModel } from '../views/model.js';
 import { toCsv } from '../views/csv.js';
@@ -28,9 +28,9 @@ import { buildViews } from '../views/index.js';
 import { buildGallery, galleryFigures, type GalleryRun } from './gallery.js';
 import { answerFileId, buildHtml } from './html.js';
 import { finishSvg, renderSvg, svgToPng } from './render.js';
-import type { Figure, ReportOptions, RunData, StudyAnswers } from '../views/types.js';
+import type { Figure, ReportOptions, ReportStudy, RunData } from '../views/types.js';
 
-export type { Figure, ReportOptions, StudyAnswers, StudySection } from '../views/types.js';
+export type { Figure, ReportOptions, ReportStudy, StudySection } from '../views/types.js';
 
 export interface ReportResult {
   /** Absolute paths of every file written. */
@@ -44,7 +44,7 @@ export function buildFigures(runs: RunData[], K: number, kernels: Kernels = load
 }
 
 /** A study section's own Vega-Lite spec as a figure (upgraded to the bundled Vega-Lite major version). */
-export function answerFigures(answers: StudyAnswers, taken: Set<string>): { figures: Figure[]; byId: Map<string, string> } {
+export function answerFigures(answers: ReportStudy, taken: Set<string>): { figures: Figure[]; byId: Map<string, string> } {
   const figures: Figure[] = [];
   const byId = new Map<string, string>();
   for (const s of answers.sections) {

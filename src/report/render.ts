@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { renderAsync } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
-import { failure } from '../errors.js';
+import { failure } from '../core/errors.js';
 import { installTextMetrics } from './fontmetrics.js';
 
 /** True for Vega-Lite specs (by their $schema). */

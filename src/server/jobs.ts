@@ -12,12 +12,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { badInput } from '../errors.js';
+import { badInput } from '../core/errors.js';
 import {
   DEFAULTS, SETTING_KEYS, checkSetting, configArgs, runId, settingOf, validateConfig, type SettingKey, type TrainConfig,
-} from '../model/config.js';
+} from '../config/config.js';
 import { packageRoot } from '../engine/native.js';
-import { writeFileAtomic } from '../store/atomic.js';
+import { writeFileAtomic } from '../core/atomic.js';
 import type { Store } from '../store/store.js';
 
 export type JobKind = 'train' | 'sweep' | 'analyze';

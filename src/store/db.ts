@@ -3,7 +3,7 @@
  * WAL mode lets one process train (write) while others list, analyse or serve (read).
  */
 import Database from 'better-sqlite3';
-import { badInput, failure } from '../errors.js';
+import { badInput, failure } from '../core/errors.js';
 
 /** The schema version this code writes and understands. */
 export const SCHEMA_VERSION = 1;

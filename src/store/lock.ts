@@ -9,7 +9,7 @@
  */
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { failure } from '../errors.js';
+import { describeOsError, failure } from '../core/errors.js';
 
 /** What a lock file holds. */
 export interface LockOwner {
@@ -92,14 +92,6 @@ function sleepSync(ms: number): void {
 function ownerDead(o: Partial<LockOwner>): boolean {
   return o.host === hostname() && typeof o.pid === 'number' && Number.isSafeInteger(o.pid) && o.pid > 0 &&
     o.pid !== process.pid && !pidAlive(o.pid);
-}
-
-/** An OS error as `<message> (<CODE>)`, one line. */
-export function describeOsError(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const code = errCode(err);
-  const msg = err.message.split('\n')[0].replace(/^[A-Z]+: /, '');
-  return code && !msg.includes(code) ? `${msg} (${code})` : msg;
 }
 
 /**

@@ -17,9 +17,9 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { badInput, failure } from '../errors.js';
-import { removeStaleTemps, writeFileAtomic } from './atomic.js';
-import { type Lock, acquireLock, describeOsError } from './lock.js';
+import { badInput, describeOsError, failure } from '../core/errors.js';
+import { removeStaleTemps, writeFileAtomic } from '../core/atomic.js';
+import { type Lock, acquireLock } from './lock.js';
 import { type CheckpointInput, type CheckpointRow, type MetricRow, type NewRun, type ProgressCommit, type RunRow, type RunUpdate, type Store, checkRunId } from './store.js';
 
 /** The file that marks a run trained into its folder. */
@@ -240,9 +240,4 @@ export class RunFolderStore implements TrainStore {
     const checkpoints = store.listCheckpoints(runId).map((c) => this.stored(c));
     this.writeState({ format: 'grokbench-run-folder', version: 1, run: { ...row }, checkpoints });
   }
-}
-
-/** Whether a run of the store has a folder state (was trained into its folder). */
-export function hasFolderState(storeDir: string, runId: string): boolean {
-  return existsSync(join(storeDir, 'runs', runId, PROGRESS_FILE));
 }

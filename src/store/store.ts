@@ -6,9 +6,9 @@
  */
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { GrokbenchError, badInput, failure } from '../errors.js';
+import { GrokbenchError, badInput, describeOsError, failure } from '../core/errors.js';
 import { type Db, firstLine, openDatabase } from './db.js';
-import { type Lock, acquireLock, describeOsError } from './lock.js';
+import { type Lock, acquireLock } from './lock.js';
 
 /** The default store directory, relative to the working directory. */
 export const DEFAULT_STORE_DIR = './grokbench-runs';
@@ -44,14 +44,8 @@ export type NewRun = Omit<RunRow, 'epochs_done' | 'status' | 'memorise_epoch' | 
 /** The columns `updateRun` may change. */
 export type RunUpdate = Partial<Omit<RunRow, 'run_id' | 'created_at' | 'updated_at'>>;
 
-/** One epoch's metrics; test fields are null on epochs without evaluation. */
-export interface MetricRow {
-  epoch: number;
-  train_loss: number;
-  train_acc: number;
-  test_loss: number | null;
-  test_acc: number | null;
-}
+export type { MetricRow } from '../metrics/metric-row.js';
+import type { MetricRow } from '../metrics/metric-row.js';
 
 /** A checkpoint to index; `path` absolute, or relative to the store directory. */
 export interface CheckpointInput {
@@ -240,11 +234,6 @@ export class Store {
   /** `runs/<id>/analysis`. */
   analysisDir(runId: string): string {
     return join(this.runDir(runId), 'analysis');
-  }
-
-  /** `runs/<id>/analysis/epoch-000100.safetensors`. */
-  analysisPath(runId: string, epoch: number): string {
-    return join(this.analysisDir(runId), epochFile(epoch));
   }
 
   // ---- writers' locks -----------------------------------------------------------------------
@@ -522,7 +511,11 @@ export class Store {
 
   // ---- analysis ----------------------------------------------------------------------------
 
-  /** Store (or replace) one analyzer's summary for one checkpoint. */
+  /**
+   * Store one analyzer's summary for one checkpoint, replacing the row it had there under any
+   * parameters: a checkpoint holds one row per analyzer, so a changed option (or an analyzer's
+   * version bump, which is in its params) leaves no stale row behind to be read beside the fresh one.
+   */
   putAnalysis(
     runId: string,
     epoch: number,
@@ -532,19 +525,12 @@ export class Store {
     path?: string,
   ): void {
     this.guard('store analysis', () =>
-      this.db
-        .prepare(
-          `INSERT OR REPLACE INTO analysis (run_id, epoch, analyzer, params, summary_json, path)
-           VALUES (?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          runId,
-          epoch,
-          analyzer,
-          canonicalJson(params),
-          JSON.stringify(summary) ?? 'null',
-          path === undefined ? null : this.toStored(path),
-        ),
+      this.db.transaction(() => {
+        this.db.prepare('DELETE FROM analysis WHERE run_id = ? AND epoch = ? AND analyzer = ?').run(runId, epoch, analyzer);
+        this.db
+          .prepare(`INSERT INTO analysis (run_id, epoch, analyzer, params, summary_json, path) VALUES (?, ?, ?, ?, ?, ?)`)
+          .run(runId, epoch, analyzer, canonicalJson(params), JSON.stringify(summary) ?? 'null', path === undefined ? null : this.toStored(path));
+      }).immediate(),
     );
   }
 
@@ -568,7 +554,7 @@ export class Store {
         ? (this.db
             .prepare(
               `SELECT epoch, params, summary_json, path FROM analysis
-               WHERE run_id = ? AND analyzer = ? ORDER BY epoch, params`,
+               WHERE run_id = ? AND analyzer = ? ORDER BY epoch, rowid`,
             )
             .all(runId, analyzer) as Raw[])
         : (this.db
@@ -588,8 +574,8 @@ export class Store {
 
   /**
    * Store analysis rows as given (params canonical JSON, summary JSON text, path relative to the
-   * store or absolute) in one transaction, skipping rows already stored identically; the number
-   * written. Used to merge results written by Slurm tasks into their run folders.
+   * store or absolute) in one transaction, skipping rows already stored identically and replacing
+   * a checkpoint's row under other parameters; the number written. Used to merge results written by Slurm tasks into their run folders.
    */
   mergeAnalyses(runId: string, rows: readonly RawAnalysisRow[]): number {
     checkRunId(runId);
@@ -597,13 +583,15 @@ export class Store {
     this.guard('merge analysis', () =>
       this.db.transaction(() => {
         const get = this.db.prepare('SELECT summary_json, path FROM analysis WHERE run_id = ? AND epoch = ? AND analyzer = ? AND params = ?');
+        const drop = this.db.prepare('DELETE FROM analysis WHERE run_id = ? AND epoch = ? AND analyzer = ?');
         const put = this.db.prepare(
-          `INSERT OR REPLACE INTO analysis (run_id, epoch, analyzer, params, summary_json, path) VALUES (?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO analysis (run_id, epoch, analyzer, params, summary_json, path) VALUES (?, ?, ?, ?, ?, ?)`,
         );
         for (const r of rows) {
           const path = r.path === null ? null : this.toStored(r.path);
           const old = get.get(runId, r.epoch, r.analyzer, r.params) as { summary_json: string; path: string | null } | undefined;
           if (old && old.summary_json === r.summary_json && old.path === path) continue;
+          drop.run(runId, r.epoch, r.analyzer); // one row per checkpoint and analyzer, as putAnalysis
           put.run(runId, r.epoch, r.analyzer, r.params, r.summary_json, path);
           written++;
         }

@@ -9,12 +9,12 @@
  *    velocity ‖θ_{i+1} − θ_i‖/Δepoch after epoch 0's first step (checkpoints after the first).
  */
 import type { Store } from '../store/store.js';
-import { EFFDIM_CROSSOVER, type EffdimCrossover } from './analyzers/effdim-crossover.js';
-import { readParameterTrajectory } from './analyzers/parameter-trajectory.js';
-import type { GrokkingTimes } from './grokking.js';
-import { runOutcome } from './outcome.js';
-import { TRAJECTORY_GROUPS } from './parameter-trajectory.js';
-import { median } from './stats.js';
+import { EFFDIM_CROSSOVER, type EffdimCrossover } from '../analysis/analyzers/effdim-crossover.js';
+import { readParameterTrajectory } from '../analysis/analyzers/parameter-trajectory.js';
+import type { GrokkingTimes } from '../metrics/grokking.js';
+import { runOutcome } from '../metrics/outcome.js';
+import { TRAJECTORY_GROUPS } from '../analysis/library/parameter-trajectory.js';
+import { median } from '../math/stats.js';
 import type { Cell, StudySection } from './study.js';
 
 export interface CrossoverRow { run_id: string; cls: string | null; cross_over_epoch: number | null; grok_epoch: number | null; lead: number | null }

@@ -15,14 +15,14 @@
  *    checkpoint with both, the share of heads whose attention-to-a map's dominant frequency is one of
  *    the specialised neurons' dominant frequencies, against chance (that set's size / ((p−1)/2)).
  */
-import { readSafetensorsFile } from '../store/safetensors.js';
+import { readSafetensorsFile } from '../io/safetensors.js';
 import type { Store } from '../store/store.js';
-import type { AttentionHeadSummary } from './analyzers/attention.js';
-import type { CurvatureSummary } from './analyzers/curvature.js';
-import { outcomeGrokked, runOutcome, type RunOutcome } from './outcome.js';
-import { median } from './stats.js';
+import type { AttentionHeadSummary } from '../analysis/analyzers/attention.js';
+import type { CurvatureSummary } from '../analysis/analyzers/curvature.js';
+import { outcomeGrokked, runOutcome, type RunOutcome } from '../metrics/outcome.js';
+import { median } from '../math/stats.js';
 import type { Cell, StudySection } from './study.js';
-import { effdimTrajectorySections } from './study-effdim.js';
+import { effdimTrajectorySections } from './effdim.js';
 
 export const SPECIALISED = 0.7;
 

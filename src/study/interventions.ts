@@ -20,8 +20,8 @@ import { chosenNeurons, seededPermutation } from '../model/interventions.js';
 import { makeBatch } from '../model/model.js';
 import { parseSplitJson } from '../data/dataset.js';
 import type { RunRow, Store } from '../store/store.js';
-import { AblationProbe, type AblationCurves, BLOB_AT, ablationCurves } from './ablation.js';
-import { outcomeOfRun } from './outcome.js';
+import { AblationProbe, type AblationCurves, BLOB_AT, ablationCurves } from '../analysis/library/ablation.js';
+import { outcomeOfRun } from '../analysis/outcome.js';
 import type { Cell, StudySection } from './study.js';
 
 const pct = (x: number | null): string => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);

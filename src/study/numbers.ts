@@ -4,8 +4,8 @@
  * Vega-Lite specs. Pure functions over `analyseStudy`'s numbers (analysis/study.ts); the
  * statistics themselves are stats.ts's and power.ts's. Nothing here writes prose.
  */
-import type { OutcomeClass } from './outcome.js';
-import { correlationPower, fisherPower, fisherTwoSided, overlapPower } from './power.js';
+import type { OutcomeClass } from '../metrics/outcome.js';
+import { correlationPower, fisherPower, fisherTwoSided, overlapPower } from '../math/power.js';
 import {
   choose, factorial, meanIgnoringNaN, nearestIndex, SEED_EPOCHS,
   type BlobFacts, type MetricFacts, type OverlapPair, type PredictRow, type StudyCheckpoint, type StudyDetails,
@@ -14,7 +14,7 @@ import {
 import {
   binomialSf, finite, hypergeometricSf, mean, median, permutationTest, randomOverlap, ranks, signTest, std,
   type PermutationTestResult,
-} from './stats.js';
+} from '../math/stats.js';
 
 export type StudyMetric = 'coarseness' | 'concentration';
 

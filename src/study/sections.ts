@@ -3,21 +3,21 @@
  * into questions, plain sentences generated from those numbers (nothing written in by hand), tables
  * and Vega-Lite specs. The report and the dashboard's compare page render the same sections.
  */
-import { runLabel } from './labels.js';
+import { runLabel } from '../views/style/labels.js';
 import type { Store } from '../store/store.js';
-import { badInput } from '../errors.js';
-import type { OutcomeClass } from '../analysis/outcome.js';
+import { badInput } from '../core/errors.js';
+import type { OutcomeClass } from '../metrics/outcome.js';
 import {
   analyseStudy, loadStudyRun,
   type BlobFacts, type Cell, type EpochSeparation, type Feature, type FeatureSeparation, type FirstSeparation,
   type Separation, type StudyAnswers, type StudyDetails, type StudyOptions, type StudyRunData,
   type StudyRunFacts, type StudySection, type ThresholdDetails, type TimingClass,
-} from '../analysis/study.js';
+} from './study.js';
 import {
   checkpointMeans, criticalNumbers, earlyAt, embeddingNumbers, metricComparisonNumbers, populationNumbers, predictNumbers,
   primeNumbers, roundingNumbers, snapshotRanges, thresholdTableEpochs, timingNumbers,
-} from '../analysis/study-numbers.js';
-import { VL_SCHEMA } from './figures/common.js';
+} from './numbers.js';
+import { VL_SCHEMA } from '../views/style/vega.js';
 // ---- formatting ---------------------------------------------------------------------------
 
 

@@ -15,16 +15,16 @@
  * nearest checkpoint (ties: the earlier). Lead = grok epoch − metric epoch (positive: the metric
  * moves first).
  */
-import { badInput } from '../errors.js';
-import { coarsenessFromFractions } from './coarseness.js';
-import { outcomeGrokked, runJitter, runOutcome, type OutcomeClass } from './outcome.js';
+import { badInput } from '../core/errors.js';
+import { coarsenessFromFractions } from '../analysis/library/coarseness.js';
+import { outcomeGrokked, runJitter, runOutcome, type OutcomeClass } from '../metrics/outcome.js';
 import type { MetricRow, Store } from '../store/store.js';
 import {
   concentrationValues,
   grokkingTimes,
   readEmbeddingFourier,
   readNeuronFourier,
-} from './results.js';
+} from '../analysis/results.js';
 import {
   seededRandom,
   hypergeometricSf,
@@ -38,7 +38,7 @@ import {
   type PermutationOptions,
   type PermutationTestResult,
   randomOverlap,
-} from './stats.js';
+} from '../math/stats.js';
 
 // ---- input ----------------------------------------------------------------------------------
 
@@ -142,12 +142,16 @@ function resolveOptions(o: StudyOptions = {}): Resolved {
 
 export type Cell = string | number | null;
 
+/** One cross-run answer: a question, a plain sentence, and what shows it. */
 export interface StudySection {
   id: string;
   question: string;
+  /** Plain sentence(s). */
   answer: string;
+  /** The NAME of a report figure this answer refers to. */
   figure?: string;
   table?: { columns: string[]; rows: Cell[][] };
+  /** A Vega-Lite spec of a figure of its own. */
   vegaLite?: object;
 }
 

@@ -17,11 +17,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { getAnalyzer, type AnalysisOptions } from '../analysis/analyzer.js';
+import { type AnalysisOptions } from '../analysis/protocol/analyzer.js';
+import { getAnalyzer } from '../analysis/registry.js';
 import { type Task, type TaskResult, executeTasks } from '../analysis/pipeline.js';
-import { badInput, failure } from '../errors.js';
-import { writeFileAtomic } from '../store/atomic.js';
-import { describeOsError } from '../store/lock.js';
+import { badInput, failure } from '../core/errors.js';
+import { writeFileAtomic } from '../core/atomic.js';
+import { describeOsError } from '../core/errors.js';
 import { type RawAnalysisRow, type Store, canonicalJson, checkRunId } from '../store/store.js';
 
 /** The folder of a run's analysis results, beside `analysis/`. */

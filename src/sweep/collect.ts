@@ -9,7 +9,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { failure } from '../errors.js';
+import { failure } from '../core/errors.js';
 import { type FolderState, PROGRESS_FILE, RunFolderStore } from '../store/run-folder.js';
 import type { MetricRow, RunRow, Store } from '../store/store.js';
 

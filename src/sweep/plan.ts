@@ -2,8 +2,8 @@
  * What a sweep trains: the (prime, seed, data seed, jitter) runs of a settings template, the default parallelism,
  * and the command line of each run's `grokbench train` child. Pure functions, no I/O.
  */
-import { badInput } from '../errors.js';
-import { type TrainConfig, configArgs, runId, validateConfig } from '../model/config.js';
+import { badInput } from '../core/errors.js';
+import { type TrainConfig, configArgs, runId, validateConfig } from '../config/config.js';
 
 /** One variant of a listed sweep: a prime, a model seed and a data seed. */
 export interface Variant { p: number; seed: number; dataSeed: number }

@@ -11,9 +11,9 @@
  * tasks wrote, adopts a run's task still queued or running (same options), and submits only the
  * runs with checkpoints still unanalysed.
  */
-import type { AnalysisOptions } from '../analysis/analyzer.js';
+import type { AnalysisOptions } from '../analysis/protocol/analyzer.js';
 import { type Task, planAnalysis } from '../analysis/pipeline.js';
-import { failure } from '../errors.js';
+import { failure } from '../core/errors.js';
 import type { Store } from '../store/store.js';
 import { collectAnalyses, completedEpochs, optionsKey, readPlan, writePlan } from './analysis-folder.js';
 import { ALIVE, SlurmFollower, type SlurmOptions, type TaskRecord, readLedger, submitArray, tailTaskLog, taskLogPath, taskStates, writeLedger } from './slurm.js';

@@ -16,17 +16,17 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { activationMaps } from '../analysis/activations.js';
-import { fourierBasis } from '../analysis/basis.js';
-import { coarsenessFromFractions, concentrationFromFractions, neuronFourier } from '../analysis/coarseness.js';
+import { activationMaps } from '../analysis/library/activations.js';
+import { fourierBasis } from '../math/basis.js';
+import { coarsenessFromFractions, concentrationFromFractions, neuronFourier } from '../analysis/library/coarseness.js';
 import type { Kernels } from '../engine/kernels.js';
-import { failure } from '../errors.js';
+import { failure } from '../core/errors.js';
 import {
   type AblationHook, type FrequencyDirections, type Hooks, type LoadedIntervention, ablationHook, blobInit, chosenNeurons,
   frequencyDirections, gainMatrix, gainVector, provenance, rampFactor,
 } from '../model/interventions.js';
 import type { Params } from '../model/params.js';
-import { writeFileAtomic } from '../store/atomic.js';
+import { writeFileAtomic } from '../core/atomic.js';
 
 /** The hooks of one training run, epoch by epoch. */
 export class TrainingIntervention {

@@ -6,7 +6,7 @@
  */
 import type { Kernels } from '../engine/kernels.js';
 import { makeSplit } from '../data/dataset.js';
-import type { TrainConfig } from '../model/config.js';
+import type { TrainConfig } from '../config/config.js';
 import { initParams } from '../model/init.js';
 import { type Batch, type Tables, GradWorkspace, Workspace, computeTables, evaluate, lossAndGrad, makeBatch } from '../model/model.js';
 import { Params } from '../model/params.js';

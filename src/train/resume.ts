@@ -2,11 +2,11 @@
  * The resume file `runs/<id>/resume.safetensors`: the latest checkpointed parameters, AdamW's
  * moments and the step count, so that a killed run continues exactly where its last checkpoint was.
  */
-import { badInput } from '../errors.js';
+import { badInput } from '../core/errors.js';
 import { paramsFromSafetensors, paramTensors } from '../model/checkpoint.js';
-import type { ModelConfig } from '../model/config.js';
+import type { ModelConfig } from '../config/config.js';
 import type { Params } from '../model/params.js';
-import { readSafetensorsFile, writeSafetensorsFile } from '../store/safetensors.js';
+import { readSafetensorsFile, writeSafetensorsFile } from '../io/safetensors.js';
 import type { AdamW } from './adamw.js';
 
 export function saveResume(path: string, params: Params, opt: AdamW, metadata: Record<string, string>): void {

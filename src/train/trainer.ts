@@ -11,18 +11,18 @@
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { badInput, failure } from '../errors.js';
+import { badInput, failure } from '../core/errors.js';
 import type { Kernels } from '../engine/kernels.js';
 import { engineDescription } from '../engine/index.js';
-import { type TrainConfig, runId as makeRunId, validateConfig } from '../model/config.js';
+import { type TrainConfig, runId as makeRunId, validateConfig } from '../config/config.js';
 import { loadCheckpoint, saveCheckpoint } from '../model/checkpoint.js';
 import { initParams } from '../model/init.js';
 import { type Batch, type Tables, GradWorkspace, Workspace, computeTables, evaluate, lossAndGrad, makeBatch } from '../model/model.js';
 import { PARAM_NAMES, Params, isWeight } from '../model/params.js';
 import { type Split, makeSplit, readSplitFile } from '../data/dataset.js';
-import { ulpJitter } from '../data/rng.js';
-import { checkpointPredicate } from './schedule.js';
-import { writeFileAtomic, removeStaleTemps } from '../store/atomic.js';
+import { ulpJitter } from '../core/rng.js';
+import { checkpointPredicate } from '../config/schedule.js';
+import { writeFileAtomic, removeStaleTemps } from '../core/atomic.js';
 import type { MetricRow, RunRow } from '../store/store.js';
 import type { TrainStore } from '../store/run-folder.js';
 import { AdamW } from './adamw.js';

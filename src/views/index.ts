@@ -4,6 +4,7 @@
  * (server/app.ts); both get the same specs from the same functions.
  */
 import { referenceTable } from '../analysis/results.js';
+import { badInput } from '../core/errors.js';
 import type { Kernels } from '../engine/kernels.js';
 import { animatedHistogram, histogramGrid } from './figures/distribution.js';
 import { dynamicsFigures } from './figures/dynamics.js';
@@ -37,9 +38,9 @@ export const VIEWS: { name: string; build: Build }[] = [
   },
 ];
 
-export const VIEW_NAMES = VIEWS.map((v) => v.name);
-
-/** The figures of the named views (all when `names` is omitted), in report order. */
+/** The figures of the named views (all when `names` is omitted), in report order; an unknown name is a bad input. */
 export function buildViews(runs: RunData[], K: number, kernels: () => Kernels, names?: readonly string[]): Figure[] {
+  const unknown = (names ?? []).filter((n) => !VIEWS.some((v) => v.name === n));
+  if (unknown.length > 0) throw badInput(`unknown view ${unknown.join(', ')} (known: ${VIEWS.map((v) => v.name).join(', ')})`);
   return VIEWS.filter((v) => !names || names.includes(v.name)).flatMap((v) => v.build(runs, K, kernels));
 }

@@ -1,17 +1,17 @@
 /**
- * Activation maps of a checkpoint for the views (DESIGN.md §2): computed from the checkpoint
+ * Activation maps of a checkpoint for the views (docs/design.md §2): computed from the checkpoint
  * through the engine (maps are not stored), quantised to 8 bits per neuron for the browser, and the
  * 2-D power spectrum of one neuron.
  *
- * Power spectrum: |F|² with F = B·A·Bᵀ in the modular Fourier basis of DESIGN.md §3 (F[0][0] = 0),
+ * Power spectrum: |F|² with F = B·A·Bᵀ in the modular Fourier basis of docs/design.md §3 (F[0][0] = 0),
  * summed over the sin and cos rows of each frequency, so cell (k_a, k_b) holds the share of the
  * neuron's variance in frequency k_a of a and k_b of b (k = 0: the constant). frac_k of the
  * analysis is cells (k, 0) + (0, k) + (k, k).
  */
-import { activationMaps } from '../analysis/activations.js';
-import { fourierTransform } from '../analysis/coarseness.js';
+import { activationMaps } from '../analysis/library/activations.js';
+import { fourierTransform } from '../analysis/library/coarseness.js';
 import type { Kernels } from '../engine/kernels.js';
-import { failure } from '../errors.js';
+import { failure } from '../core/errors.js';
 import { loadCheckpoint } from '../model/checkpoint.js';
 import { PARAM_NAMES, Params } from '../model/params.js';
 import { allNeuronMapIndices } from './raster.js';

@@ -12,13 +12,14 @@
  * Activation maps are not part of the model: they come from the checkpoints through the engine
  * (views/maps.ts) when a view needs them.
  */
-import { runLabel } from './labels.js';
-import { badInput } from '../errors.js';
+import { runLabel } from './style/labels.js';
+import { badInput } from '../core/errors.js';
 import { NEURON_FOURIER } from '../analysis/analyzers/neuron-fourier.js';
 import { neuronDynamics, type NeuronDynamics } from '../analysis/dynamics.js';
-import { epochConventionOf, OUTCOME, outcomeOfRun, runJitter, type RunOutcome } from '../analysis/outcome.js';
+import { epochConventionOf, OUTCOME, runJitter, type RunOutcome } from '../metrics/outcome.js';
+import { outcomeOfRun } from '../analysis/outcome.js';
 import { distributionStats, grokkingTimes, readEmbeddingFourier } from '../analysis/results.js';
-import { loadStudyRun, type StudyRunData } from '../analysis/study.js';
+import { loadStudyRun, type StudyRunData } from '../study/study.js';
 import type { RunRow, Store } from '../store/store.js';
 import type { MetricStats, RunData } from './types.js';
 

@@ -2,7 +2,7 @@
  * The shapes the report is built from: per-run data gathered from the store (collect.ts), the
  * figures made from it (figures/*.ts), and the cross-run answers computed by analysis/study.ts.
  */
-import type { GrokkingTimes } from '../analysis/grokking.js';
+import type { GrokkingTimes } from '../metrics/grokking.js';
 import type { MetricRow } from '../store/store.js';
 
 /** A CSV table: the data behind one figure. */
@@ -13,23 +13,11 @@ export interface Table {
   text?: string;
 }
 
-/** One cross-run answer (issue 5): a question, a plain sentence, and what shows it. */
-export interface StudySection {
-  id: string;
-  question: string;
-  /** Plain sentence(s). */
-  answer: string;
-  /** The NAME of a report figure this answer refers to. */
-  figure?: string;
-  table?: { columns: string[]; rows: (string | number | null)[][] };
-  /** A Vega-Lite spec of a figure of its own. */
-  vegaLite?: object;
-}
+import type { StudyAnswers, StudySection } from '../study/study.js';
 
-/** What analysis/study.ts `computeStudy(store, runIds)` returns. */
-export interface StudyAnswers {
-  sections: StudySection[];
-}
+export type { StudySection };
+/** What a report shows of the study (study/study.ts `StudyAnswers`, whose sections are the one `StudySection` type): its sections. */
+export type ReportStudy = Pick<StudyAnswers, 'sections'>;
 
 /** Where a figure goes in report.html. */
 export type SectionId =
@@ -119,8 +107,8 @@ export interface ReportOptions {
   lowFreqs?: number;
   /** Gallery epochs (default: 0, memorisation, grokking, last; nearest analysed checkpoint). */
   galleryEpochs?: number[];
-  /** The cross-run answers; computed by analysis/study.ts when omitted and more than one run is given. */
-  answers?: StudyAnswers | null;
+  /** The cross-run answers; computed by study/study.ts when omitted and more than one run is given. */
+  answers?: ReportStudy | null;
   /** Title of report.html. */
   title?: string;
 }

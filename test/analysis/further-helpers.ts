@@ -3,7 +3,7 @@
  * mean cross-entropy (test/helpers/plain-model.ts), its gradient by central finite differences,
  * the modular Fourier basis written out from its definition, and dense matrix helpers.
  */
-import type { ModelConfig } from '../../src/model/config.js';
+import type { ModelConfig } from '../../src/config/config.js';
 import { Params, type ParamName } from '../../src/model/params.js';
 import { fillRandom, plainLogits } from '../helpers/plain-model.js';
 
@@ -45,7 +45,7 @@ export function fdGrad(params: Params<Float64Array>, name: ParamName, pairs: Arr
   return out;
 }
 
-/** Row r of the modular Fourier basis at x, from its definition (DESIGN.md §3), unit norm. */
+/** Row r of the modular Fourier basis at x, from its definition (docs/design.md §3), unit norm. */
 export function basisRows(p: number): number[][] {
   const rows: number[][] = [Array.from({ length: p }, () => 1 / Math.sqrt(p))];
   for (let k = 1; k <= (p - 1) / 2; k++) {

@@ -1,5 +1,5 @@
 /** Shared test helpers: a seeded RNG, random model parameters, maps built from formulas. */
-import type { ModelConfig } from '../../src/model/config.js';
+import type { ModelConfig } from '../../src/config/config.js';
 import { Params } from '../../src/model/params.js';
 
 /** mulberry32: a small deterministic PRNG in [0, 1). */

@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { activationMaps } from '../../src/analysis/activations.js';
-import { neuronFourier } from '../../src/analysis/coarseness.js';
+import { activationMaps } from '../../src/analysis/library/activations.js';
+import { neuronFourier } from '../../src/analysis/library/coarseness.js';
 import { analyseRuns, artifactPath } from '../../src/analysis/pipeline.js';
 import { coarsenessValues, readEmbeddingFourier, readNeuronFourier, summaryStats } from '../../src/analysis/results.js';
-import { embeddingFourier } from '../../src/analysis/embedding.js';
+import { embeddingFourier } from '../../src/analysis/library/embedding.js';
 import { loadKernels } from '../../src/engine/index.js';
 import { saveCheckpoint } from '../../src/model/checkpoint.js';
-import type { ModelConfig } from '../../src/model/config.js';
+import type { ModelConfig } from '../../src/config/config.js';
 import { Store } from '../../src/store/store.js';
 import { randomParams, smallConfig } from './helpers.js';
 
@@ -83,10 +83,15 @@ test('new options re-summarise from the stored artifacts without recomputing; a 
     assert.equal(k1[0].summary.low_freqs, 1);
     assert.equal(k1[0].summary.flat_as_zero, true);
     assert.equal(k1[0].summary.num_flat_neurons, 0); // flat neurons are scored 0, not left out
+    // The changed options replaced the old rows: one row per checkpoint, none stale beside it.
+    const all = store.getAnalyses<{ low_freqs: number }>('tiny', 'neuron_fourier');
+    assert.deepEqual(all.map((r) => [r.epoch, r.summary.low_freqs]), [[0, 1], [100, 1], [200, 1]]);
+    assert.equal(readNeuronFourier(store, 'tiny').epochs.length, 3);
     unlinkSync(artifactPath(store, 'tiny', 'neuron_fourier', 100));
     const repair = await analyseRuns(store, ['tiny'], { jobs: 1 });
-    assert.equal(repair.tasks, 1);
     assert.equal(repair.runs[0].computed, 1);
+    assert.equal(repair.runs[0].resummarised, 2);
+    assert.deepEqual(store.getAnalyses<{ low_freqs: number }>('tiny', 'neuron_fourier').map((r) => r.summary.low_freqs), [3, 3, 3]);
     assert.equal(readNeuronFourier(store, 'tiny').epochs.length, 3);
   } finally { store.close(); rmSync(dir, { recursive: true, force: true }); }
 });

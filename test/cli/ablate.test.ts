@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadKernels } from '../../src/engine/index.js';
-import { DEFAULTS } from '../../src/model/config.js';
+import { DEFAULTS } from '../../src/config/config.js';
 import { Store } from '../../src/store/store.js';
 import { train } from '../../src/train/trainer.js';
 import { runCli } from '../helpers/cli.js';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readSafetensorsFile } from '../../src/store/safetensors.js';
+import { readSafetensorsFile } from '../../src/io/safetensors.js';
 import { Store } from '../../src/store/store.js';
 import { buildBenchStore } from '../report/bench-store.js';
 import { TS_ENGINE, runCli } from '../helpers/cli.js';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { packageRoot } from '../../src/engine/native.js';
-import { readSafetensorsFile } from '../../src/store/safetensors.js';
+import { readSafetensorsFile } from '../../src/io/safetensors.js';
 import { runCli } from '../helpers/cli.js';
 
 const SMALL = ['--p', '23', '--d-model', '32', '--d-mlp', '64', '--n-heads', '2', '--d-head', '16', '--threads', '1'];

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeSplit } from '../../src/data/dataset.js';
-import type { ModelConfig } from '../../src/model/config.js';
+import type { ModelConfig } from '../../src/config/config.js';
 import { Params, paramShapes } from '../../src/model/params.js';
 import { type RawTensor, assembleSafetensors, attentionBuffers, f32Bytes, i32Bytes } from '../helpers/independent-safetensors.js';
 import { fillRandom, plainLoss } from '../helpers/plain-model.js';

@@ -9,9 +9,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_OPTIONS, listAnalyzers } from '../../src/analysis/analyzer.js';
+import { DEFAULT_OPTIONS } from '../../src/analysis/protocol/analyzer.js';
+import { listAnalyzers } from '../../src/analysis/registry.js';
 import { packageRoot } from '../../src/engine/native.js';
-import { DEFAULTS, runId } from '../../src/model/config.js';
+import { DEFAULTS, runId } from '../../src/config/config.js';
 import { Store } from '../../src/store/store.js';
 import { assertSameStore, checkpointFiles } from '../helpers/stores.js';
 

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { readSafetensorsFile } from '../../src/store/safetensors.js';
+import { readSafetensorsFile } from '../../src/io/safetensors.js';
 import { BIN, runCli } from '../helpers/cli.js';
 
 const SMALL = ['--p', '23', '--d-model', '32', '--d-mlp', '64', '--n-heads', '2', '--d-head', '16', '--threads', '1'];
@@ -36,7 +36,7 @@ function snapshot(dir: string): Record<string, string> {
   return out;
 }
 
-test('train --json prints the DESIGN.md result object; runs and metrics --json have their shapes', () => {
+test('train --json prints the docs/design.md result object; runs and metrics --json have their shapes', () => {
   const store = tmp();
   const r = cli(['train', '--store', store, ...SMALL, '--epochs', '20', '--checkpoint-every', '10', '--json']);
   assert.equal(r.status, 0, r.stderr);

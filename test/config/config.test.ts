@@ -6,10 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Command } from 'commander';
 import { addSettings, settingsToConfig } from '../../src/cli/settings.js';
-import { GrokbenchError } from '../../src/errors.js';
+import { GrokbenchError } from '../../src/core/errors.js';
 import {
   DEFAULTS, IDENTITY_KEYS, SETTINGS, SETTING_KEYS, type SettingKey, type TrainConfig, configArgs, runId, settingOf, validateConfig,
-} from '../../src/model/config.js';
+} from '../../src/config/config.js';
 
 const badInput = (re: RegExp) => (err: unknown) =>
   err instanceof GrokbenchError && err.exitCode === 2 && re.test(err.message) && !err.message.includes('\n');

@@ -1,8 +1,8 @@
 /** Checkpoint schedules: MIScope's exactly (against its Python definition), general specs, bad specs. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GrokbenchError } from '../../src/errors.js';
-import { checkpointEpochList, checkpointPredicate, parseCheckpointSchedule } from '../../src/train/schedule.js';
+import { GrokbenchError } from '../../src/core/errors.js';
+import { checkpointEpochList, checkpointPredicate, parseCheckpointSchedule } from '../../src/config/schedule.js';
 
 const pyRange = (a: number, b: number, c: number): number[] => { const r: number[] = []; for (let x = a; x < b; x += c) r.push(x); return r; };
 

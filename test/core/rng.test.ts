@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MT19937, fmaf, logf32, sincosf32, torchNormal_, torchRandperm } from '../../src/data/rng.js';
+import { MT19937, fmaf, logf32, sincosf32, torchNormal_, torchRandperm } from '../../src/core/rng.js';
 import { packageRoot } from '../../src/engine/native.js';
 
 const FIX = join(packageRoot(), 'test', 'fixtures', 'torch');

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeSplit, readSplitFile, trainCount } from '../../src/data/dataset.js';
 import { packageRoot } from '../../src/engine/native.js';
-import { GrokbenchError } from '../../src/errors.js';
+import { GrokbenchError } from '../../src/core/errors.js';
 
 const FIX = join(packageRoot(), 'test', 'fixtures', 'torch');
 

@@ -1,7 +1,7 @@
 /** --jitter: each value moves to a float32 neighbour or stays, deterministically per J. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MT19937, torchNormal_, ulpJitter } from '../../src/data/rng.js';
+import { MT19937, torchNormal_, ulpJitter } from '../../src/core/rng.js';
 
 function weights(n: number, seed: number): Float32Array {
   return torchNormal_(new Float32Array(n), 0, 0.0707, new MT19937(seed));

@@ -9,7 +9,7 @@ import { nativeForTests } from '../helpers/native.js';
 import { ReferenceKernels } from '../../src/engine/reference.js';
 import { MAX_THREADS, type Kernels } from '../../src/engine/kernels.js';
 import { validateThreads } from '../../src/engine/index.js';
-import { GrokbenchError } from '../../src/errors.js';
+import { GrokbenchError } from '../../src/core/errors.js';
 import { fillRandom } from '../helpers/plain-model.js';
 
 const native = nativeForTests();

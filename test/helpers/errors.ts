@@ -1,6 +1,6 @@
 /** Assertions on grokbench's typed errors. */
 import assert from 'node:assert/strict';
-import { GrokbenchError } from '../../src/errors.js';
+import { GrokbenchError } from '../../src/core/errors.js';
 
 /** A validator for assert.throws / assert.rejects: a one-line GrokbenchError with this exit code and message. */
 export function grokbenchError(exitCode: 1 | 2, pattern: RegExp) {

@@ -1,6 +1,6 @@
 /**
  * A safetensors writer for tests, written from the format's specification and independent of
- * src/store/safetensors.ts: tests assemble files byte by byte (any dtype, any tensor order,
+ * src/io/safetensors.ts: tests assemble files byte by byte (any dtype, any tensor order,
  * TransformerLens' buffers included) so that import is tested against bytes grokbench did not write.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The plain three-position transformer of DESIGN.md §1, written independently of src/model:
+ * The plain three-position transformer of docs/design.md §1, written independently of src/model:
  * full causal attention over [a, b, =], then the MLP and unembedding at every position, in float64.
  * Tests compare grokbench's last-position model against its last-position logits.
  */
@@ -65,7 +65,7 @@ export function plainLogits(params: Params, a: number, b: number, hooks: PlainHo
   return logits;
 }
 
-/** A deterministic pseudo-random filler for test tensors (independent of src/data/rng). */
+/** A deterministic pseudo-random filler for test tensors (independent of src/core/rng). */
 export function fillRandom(v: Float32Array | Float64Array, seed: number, scale: number): void {
   let s = seed >>> 0 || 1;
   for (let i = 0; i < v.length; i++) {

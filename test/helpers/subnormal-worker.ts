@@ -6,7 +6,7 @@
  */
 import { loadNative } from '../../src/engine/native.js';
 import { countingSubnormals } from '../../src/engine/subnormals.js';
-import type { TrainConfig } from '../../src/model/config.js';
+import type { TrainConfig } from '../../src/config/config.js';
 import { EpochLoop } from '../../src/train/loop.js';
 
 const [stateFile, configJson, epochs, threads] = process.argv.slice(2);

@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { makeSplit } from '../../src/data/dataset.js';
 import { ReferenceKernels } from '../../src/engine/index.js';
 import { packageRoot } from '../../src/engine/native.js';
-import type { ModelConfig } from '../../src/model/config.js';
+import type { ModelConfig } from '../../src/config/config.js';
 import { loadCheckpoint } from '../../src/model/checkpoint.js';
 import { Params, paramShapes } from '../../src/model/params.js';
-import { checkNotInStore, executeImport, parseMetricsCsv, planImport } from '../../src/store/import.js';
+import { checkNotInStore, executeImport, parseMetricsCsv, planImport } from '../../src/interop/import.js';
 import { Store } from '../../src/store/store.js';
 import { analyseRuns } from '../../src/analysis/pipeline.js';
-import { listAnalyzers } from '../../src/analysis/analyzer.js';
+import { listAnalyzers, listCrossEpochAnalyzers } from '../../src/analysis/registry.js';
 import { type RawTensor, assembleSafetensors, attentionBuffers, bf16Bytes, f16Bytes, f32Bytes, f64Bytes } from '../helpers/independent-safetensors.js';
 import { fillRandom, plainLogits, plainLoss } from '../helpers/plain-model.js';
 
@@ -141,7 +141,7 @@ test('a MIScope variant folder (bytes written by the test, with mask and IGNORE 
     // analyze treats it like any other run.
     const res = await analyseRuns(store, [r.run_id], { jobs: 1 });
     assert.equal(res.runs[0].computed, 3);
-    for (const a of listAnalyzers()) {
+    for (const a of [...listAnalyzers(), ...listCrossEpochAnalyzers()]) {
       assert.deepEqual(store.getAnalyses(r.run_id, a.name).map((x) => x.epoch), [0, 2, 5], a.name);
     }
 

@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { makeSplit } from '../../src/data/dataset.js';
-import { GrokbenchError } from '../../src/errors.js';
-import type { ModelConfig } from '../../src/model/config.js';
+import { GrokbenchError } from '../../src/core/errors.js';
+import type { ModelConfig } from '../../src/config/config.js';
 import { Params, paramShapes } from '../../src/model/params.js';
-import { planImport } from '../../src/store/import.js';
-import { miscopeSettings } from '../../src/store/miscope.js';
+import { planImport } from '../../src/interop/import.js';
+import { miscopeSettings } from '../../src/interop/miscope.js';
 import { type RawTensor, assembleSafetensors, attentionBuffers, f32Bytes } from '../helpers/independent-safetensors.js';
 import { fillRandom } from '../helpers/plain-model.js';
 

@@ -6,11 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { GrokbenchError } from '../../src/errors.js';
+import { GrokbenchError } from '../../src/core/errors.js';
 import { paramsFromSafetensors } from '../../src/model/checkpoint.js';
-import type { ModelConfig } from '../../src/model/config.js';
+import type { ModelConfig } from '../../src/config/config.js';
 import { Params, paramShapes } from '../../src/model/params.js';
-import { decodeSafetensors } from '../../src/store/safetensors.js';
+import { decodeSafetensors } from '../../src/io/safetensors.js';
 import { type RawTensor, assembleSafetensors, attentionBuffers, f32Bytes } from '../helpers/independent-safetensors.js';
 import { fillRandom } from '../helpers/plain-model.js';
 

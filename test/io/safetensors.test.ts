@@ -10,12 +10,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GrokbenchError } from '../../src/errors.js';
+import { GrokbenchError } from '../../src/core/errors.js';
 import { packageRoot } from '../../src/engine/native.js';
 import { loadCheckpoint } from '../../src/model/checkpoint.js';
-import type { ModelConfig } from '../../src/model/config.js';
+import type { ModelConfig } from '../../src/config/config.js';
 import { Params, paramShapes } from '../../src/model/params.js';
-import { decodeSafetensors } from '../../src/store/safetensors.js';
+import { decodeSafetensors } from '../../src/io/safetensors.js';
 import { type RawTensor, assembleSafetensors, f32Bytes } from '../helpers/independent-safetensors.js';
 
 const CFG: ModelConfig = { p: 5, dModel: 4, nHeads: 1, dHead: 4, dMlp: 8, act: 'relu' };
@@ -79,4 +79,24 @@ test('a weight whose shape disagrees with the declared model is refused before a
   // W_U declares [d_model, 2^31] with its bytes absent: the shape check fails, not the allocation.
   const t = { ...goodTensors(), 'unembed.W_U': { dtype: 'F32', shape: [4, 2 ** 31], bytes: new Uint8Array(0) } };
   rejects(() => decodeSafetensors(assembleSafetensors(t), 'u'), /unembed\.W_U has 0 bytes but shape \[4, 2147483648\] of F32 needs/);
+});
+
+test('integer tensors read as float64 keep every integer exactly (above 2^24 too); an I64 beyond 2^53 is refused', () => {
+  const big = [16_777_217, -2_147_483_648, 2_147_483_647, 0];
+  const i32 = new DataView(new ArrayBuffer(16));
+  big.forEach((v, i) => i32.setInt32(4 * i, v, true));
+  const exact64 = [9_007_199_254_740_991n, -9_007_199_254_740_991n, 123_456_789_012n];
+  const i64 = new DataView(new ArrayBuffer(8 * exact64.length));
+  exact64.forEach((v, i) => i64.setBigInt64(8 * i, v, true));
+  const file = decodeSafetensors(assembleSafetensors({
+    a: { dtype: 'I32', shape: [4], bytes: new Uint8Array(i32.buffer) },
+    b: { dtype: 'I64', shape: [3], bytes: new Uint8Array(i64.buffer) },
+  }), 'ints.safetensors');
+  assert.deepEqual([...file.getFloat64('a')], big);
+  assert.deepEqual([...file.getFloat64('b')], exact64.map(Number));
+  assert.notEqual(Math.fround(16_777_217), 16_777_217); // what a float32 path would have lost
+  const over = new DataView(new ArrayBuffer(8));
+  over.setBigInt64(0, 2n ** 53n + 1n, true);
+  const bad = decodeSafetensors(assembleSafetensors({ c: { dtype: 'I64', shape: [1], bytes: new Uint8Array(over.buffer) } }), 'over.safetensors');
+  rejects(() => bad.getFloat64('c'), /beyond 2\^53/);
 });

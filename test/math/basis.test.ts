@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fourierBasis, frequencyOfRow } from '../../src/analysis/basis.js';
+import { fourierBasis, frequencyOfRow } from '../../src/math/basis.js';
 
 for (const p of [3, 7, 11, 113]) {
   test(`the modular Fourier basis for p=${p} is orthonormal (B·Bᵀ = I)`, () => {

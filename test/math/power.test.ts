@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { correlationPower, fisherPower, fisherTwoSided, normalCdf, overlapPower } from '../../src/analysis/power.js';
+import { correlationPower, fisherPower, fisherTwoSided, normalCdf, overlapPower } from '../../src/math/power.js';
 
 const close = (a: number, b: number, tol: number) => assert.ok(Math.abs(a - b) <= tol, `${a} is not within ${tol} of ${b}`);
 

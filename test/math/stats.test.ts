@@ -18,7 +18,7 @@ import {
   signTest,
   spearman,
   std,
-} from '../../src/analysis/stats.js';
+} from '../../src/math/stats.js';
 
 const close = (a: number, b: number, tol = 1e-9, msg?: string): void =>
   assert.ok(Math.abs(a - b) <= tol, msg ?? `${a} is not within ${tol} of ${b}`);

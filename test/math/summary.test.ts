@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { distributionStats, histogram, percentileSorted, summaryStats } from '../../src/analysis/summary.js';
+import { distributionStats, histogram, percentileSorted, summaryStats } from '../../src/math/summary.js';
 
 const close = (x: number | null, y: number, tol = 1e-12) => assert.ok(x !== null && Math.abs(x - y) < tol, `${x} vs ${y}`);
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { grokkingTimes } from '../../src/analysis/grokking.js';
+import { grokkingTimes } from '../../src/metrics/grokking.js';
 import type { MetricRow } from '../../src/store/store.js';
 
 const row = (epoch: number, train_acc: number, test_loss: number | null, test_acc: number | null): MetricRow =>

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OUTCOME_CLASSES, outcomeGrokked, runOutcome, type RunOutcome } from '../../src/analysis/outcome.js';
+import { OUTCOME_CLASSES, outcomeGrokked, runOutcome, type RunOutcome } from '../../src/metrics/outcome.js';
 import type { MetricRow } from '../../src/store/store.js';
 
 /**

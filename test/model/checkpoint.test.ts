@@ -4,11 +4,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GrokbenchError } from '../../src/errors.js';
+import { GrokbenchError } from '../../src/core/errors.js';
 import { inferModelConfig, paramsFromSafetensors } from '../../src/model/checkpoint.js';
-import type { ModelConfig } from '../../src/model/config.js';
+import type { ModelConfig } from '../../src/config/config.js';
 import { Params, paramShapes } from '../../src/model/params.js';
-import { decodeSafetensors } from '../../src/store/safetensors.js';
+import { decodeSafetensors } from '../../src/io/safetensors.js';
 import { type RawTensor, assembleSafetensors, f32Bytes } from '../helpers/independent-safetensors.js';
 
 const CFG: ModelConfig = { p: 5, dModel: 4, nHeads: 1, dHead: 4, dMlp: 8, act: 'relu' };

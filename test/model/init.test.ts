@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { packageRoot } from '../../src/engine/native.js';
 import { initParams, initStd } from '../../src/model/init.js';
 import { PARAM_NAMES, isWeight } from '../../src/model/params.js';
-import type { InitOrder, ModelConfig } from '../../src/model/config.js';
-import { readSafetensorsFile } from '../../src/store/safetensors.js';
+import type { InitOrder, ModelConfig } from '../../src/config/config.js';
+import { readSafetensorsFile } from '../../src/io/safetensors.js';
 
 const FIX = join(packageRoot(), 'test', 'fixtures', 'torch');
 const initFixtures = readdirSync(FIX).filter((n) => n.startsWith('init-') && n.endsWith('.safetensors')).sort();

@@ -1,15 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReferenceKernels } from '../../src/engine/reference.js';
-import { GrokbenchError } from '../../src/errors.js';
-import { fourierBasis } from '../../src/analysis/basis.js';
+import { GrokbenchError } from '../../src/core/errors.js';
+import { fourierBasis } from '../../src/math/basis.js';
 import { GradWorkspace, Workspace, computeTables, forward, lossAndGrad, makeBatch } from '../../src/model/model.js';
 import {
   type Hooks, MIN_GAIN, ablationHook, applyFrequencyGain, chosenNeurons, frequencyDirections, frequencyRms, gainMatrix,
   gainVector, interventionHash, parseIntervention, rampFactor,
 } from '../../src/model/interventions.js';
 import { Params } from '../../src/model/params.js';
-import type { ModelConfig } from '../../src/model/config.js';
+import type { ModelConfig } from '../../src/config/config.js';
 import { fillRandom, plainLogits } from '../helpers/plain-model.js';
 import { assertGradientMatchesFiniteDifferences } from '../helpers/grad-check.js';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ReferenceKernels } from '../../src/engine/reference.js';
 import { GradWorkspace, Workspace, computeTables, forward, lossAndGrad, makeBatch } from '../../src/model/model.js';
 import { Params } from '../../src/model/params.js';
-import type { ModelConfig } from '../../src/model/config.js';
+import type { ModelConfig } from '../../src/config/config.js';
 import { fillRandom, plainLogits } from '../helpers/plain-model.js';
 import { assertGradientMatchesFiniteDifferences } from '../helpers/grad-check.js';
 

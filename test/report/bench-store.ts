@@ -8,16 +8,16 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DEFAULT_OPTIONS } from '../../src/analysis/analyzer.js';
+import { DEFAULT_OPTIONS } from '../../src/analysis/protocol/analyzer.js';
 import { embeddingFourierAnalyzer } from '../../src/analysis/analyzers/embedding-fourier.js';
 import { neuronFourierAnalyzer, summariseNeuronFourier } from '../../src/analysis/analyzers/neuron-fourier.js';
-import { gini, keyFrequencies } from '../../src/analysis/embedding.js';
+import { gini, keyFrequencies } from '../../src/analysis/library/embedding.js';
 import { artifactPath } from '../../src/analysis/pipeline.js';
-import { seededRandom } from '../../src/analysis/stats.js';
+import { seededRandom } from '../../src/math/stats.js';
 import { saveCheckpoint } from '../../src/model/checkpoint.js';
-import { DEFAULTS, type TrainConfig } from '../../src/model/config.js';
+import { DEFAULTS, type TrainConfig } from '../../src/config/config.js';
 import { initParams } from '../../src/model/init.js';
-import { writeSafetensorsFile } from '../../src/store/safetensors.js';
+import { writeSafetensorsFile } from '../../src/io/safetensors.js';
 import { Store } from '../../src/store/store.js';
 import { fixtureMetrics } from './fixture.js';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyseRuns } from '../../src/analysis/pipeline.js';
 import { saveCheckpoint } from '../../src/model/checkpoint.js';
-import { DEFAULTS, type TrainConfig } from '../../src/model/config.js';
+import { DEFAULTS, type TrainConfig } from '../../src/config/config.js';
 import { initParams } from '../../src/model/init.js';
 import type { MetricRow } from '../../src/store/store.js';
 import { Store } from '../../src/store/store.js';

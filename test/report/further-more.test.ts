@@ -10,11 +10,11 @@ import { EFFDIM_CROSSOVER, type EffdimCrossover } from '../../src/analysis/analy
 import { readParameterTrajectory } from '../../src/analysis/analyzers/parameter-trajectory.js';
 import { moreFurtherFigures } from '../../src/report/figures/further-more.js';
 import { renderSvg } from '../../src/report/render.js';
-import { readSafetensorsFile } from '../../src/store/safetensors.js';
+import { readSafetensorsFile } from '../../src/io/safetensors.js';
 import type { Store } from '../../src/store/store.js';
 import { loadRunModel } from '../../src/views/model.js';
 import type { Figure } from '../../src/views/types.js';
-import { effdimTrajectorySections } from '../../src/analysis/study-effdim.js';
+import { effdimTrajectorySections } from '../../src/study/effdim.js';
 import { buildFixtureStore } from './fixture.js';
 
 let store: Store, dir: string, runIds: string[], figures: Figure[];

@@ -23,7 +23,7 @@ import { moreFurtherFigures } from '../../src/report/figures/further-more.js';
 import { loadRunModel } from '../../src/views/model.js';
 import { galleryEpochs } from '../../src/report/gallery.js';
 import { writeReport, type ReportResult } from '../../src/report/index.js';
-import type { StudyAnswers } from '../../src/views/types.js';
+import type { ReportStudy } from '../../src/views/types.js';
 import type { Store } from '../../src/store/store.js';
 import { buildFixtureStore, type FixtureRun } from './fixture.js';
 
@@ -101,7 +101,7 @@ describe('the report of a small real store', () => {
         assert.equal(r.status, 'done');
         for (const g of galleryEpochs(run as never)) for (const m of ['coarseness', 'specialization']) names.add(`gallery-${id}-e${g.epoch}-${m}`);
       }
-      const answers = JSON.parse(readFileSync(join(out, 'data', 'answers.json'), 'utf8')) as StudyAnswers;
+      const answers = JSON.parse(readFileSync(join(out, 'data', 'answers.json'), 'utf8')) as ReportStudy;
       assert.ok(answers.sections.length >= 5, 'the cross-run answers are there');
       const figFiles = readdirSync(join(out, 'figures'));
       for (const n of names) {
@@ -360,7 +360,7 @@ describe('the report of a small real store', () => {
 
   describe('answers and the command line', () => {
     test('a StudyAnswers object becomes headings, sentences, tables, CSVs and a figure', async () => {
-      const answers: StudyAnswers = {
+      const answers: ReportStudy = {
         sections: [
           { id: 'q1', question: 'Does the thing happen?', answer: 'It does in 3 of 4 runs.', table: { columns: ['run', 'value'], rows: [['a', 1], ['b, "quoted"', null]] } },
           {

@@ -6,9 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PNG } from 'pngjs';
-import { activationMaps } from '../../src/analysis/activations.js';
+import { activationMaps } from '../../src/analysis/library/activations.js';
 import { ReferenceKernels } from '../../src/engine/reference.js';
-import { DEFAULTS } from '../../src/model/config.js';
+import { DEFAULTS } from '../../src/config/config.js';
 import { initParams } from '../../src/model/init.js';
 import { LEVELS, NO_VALUE_INDEX, colourIndex, palette } from '../../src/views/colormap.js';
 import { parseCsv, toCsv } from '../../src/views/csv.js';

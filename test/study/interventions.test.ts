@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type RunAblation, interventionSections, sectionAblation, sectionAblationCurves, sectionBlobInit } from '../../src/analysis/study-interventions.js';
+import { type RunAblation, interventionSections, sectionAblation, sectionAblationCurves, sectionBlobInit } from '../../src/study/interventions.js';
 import { loadKernels } from '../../src/engine/index.js';
-import { DEFAULTS } from '../../src/model/config.js';
+import { DEFAULTS } from '../../src/config/config.js';
 import { Store } from '../../src/store/store.js';
 import { train } from '../../src/train/trainer.js';
 

@@ -5,13 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyseStudy, blobOverlap, type StudyCheckpoint, type StudyEmbeddingEpoch, type StudyRunData } from '../../src/analysis/study.js';
+import { analyseStudy, blobOverlap, type StudyCheckpoint, type StudyEmbeddingEpoch, type StudyRunData } from '../../src/study/study.js';
 import {
   checkpointMeans, criticalNumbers, descendingRank, embeddingNumbers, extent, firstCounts, keyOverlapP, leaveOneOutZ, majorityTiming, meanWhere,
   overlapSummary, placeOf, populationNumbers, predictNumbers, primeNumbers, roundingNumbers, sampleStd, snapshotRanges,
   thresholdTableEpochs, timingCounts, timingNumbers, type TimingCounts,
-} from '../../src/analysis/study-numbers.js';
-import type { OutcomeClass } from '../../src/analysis/outcome.js';
+} from '../../src/study/numbers.js';
+import type { OutcomeClass } from '../../src/metrics/outcome.js';
 
 const close = (a: number, b: number, tol = 1e-9, what = ''): void => assert.ok(Math.abs(a - b) <= tol, `${what} ${a} is not within ${tol} of ${b}`);
 

@@ -1,5 +1,5 @@
 /**
- * Run records (src/analysis/record.ts): a record gives the study and `grokbench outcome --json`
+ * Run records (src/study/record.ts): a record gives the study and `grokbench outcome --json`
  * exactly what the store gives (so a study rebuilt from committed records is the store's study),
  * survives its gzip'd JSON file bit for bit, and is refused with a one-line error when it is not a
  * record. And the committed docs/miscope-30 is what `grokbench study` rebuilds from its records.
@@ -10,9 +10,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store } from '../../src/store/store.js';
-import { loadStudyRun, studyRunFromSource } from '../../src/analysis/study.js';
-import { readRecord, recordOfRun, recordStudySource, recordVariantRow, writeRecord } from '../../src/analysis/record.js';
-import { computeStudy, computeStudyFromData } from '../../src/views/study.js';
+import { loadStudyRun, studyRunFromSource } from '../../src/study/study.js';
+import { readRecord, recordOfRun, recordStudySource, recordVariantRow, writeRecord } from '../../src/study/record.js';
+import { computeStudy, computeStudyFromData } from '../../src/study/sections.js';
 import { packageRoot } from '../../src/engine/native.js';
 import { buildBenchStore } from '../report/bench-store.js';
 import { TS_ENGINE, runCli } from '../helpers/cli.js';

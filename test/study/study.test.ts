@@ -7,7 +7,7 @@ import { analyseRuns } from '../../src/analysis/pipeline.js';
 import { coarsenessValues, concentrationValues, readNeuronFourier } from '../../src/analysis/results.js';
 import { saveCheckpoint } from '../../src/model/checkpoint.js';
 import { Store } from '../../src/store/store.js';
-import { randomParams, smallConfig } from './helpers.js';
+import { randomParams, smallConfig } from '../analysis/helpers.js';
 import {
   analyseStudy,
   loadStudyRun,
@@ -18,8 +18,8 @@ import {
   type StudyCheckpoint,
   type StudyRunData,
   type StudySection,
-} from '../../src/analysis/study.js';
-import { computeStudy, computeStudyFromData } from '../../src/views/study.js';
+} from '../../src/study/study.js';
+import { computeStudy, computeStudyFromData } from '../../src/study/sections.js';
 
 const D = 20; // neurons
 const NF = 8; // frequencies (p would be 17; the study only uses (p-1)/2 via nFreq and p for labels)

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Command } from 'commander';
 import { addSettings, settingsToConfig } from '../../src/cli/settings.js';
-import { GrokbenchError } from '../../src/errors.js';
-import { DEFAULTS, type TrainConfig, runId } from '../../src/model/config.js';
+import { GrokbenchError } from '../../src/core/errors.js';
+import { DEFAULTS, type TrainConfig, runId } from '../../src/config/config.js';
 import { defaultParallelism, planGrid, planSweep, resolveGrid, trainArgs } from '../../src/sweep/plan.js';
 
 function badInputMatching(re: RegExp) {

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/engine/native.js';
-import { DEFAULTS, type TrainConfig } from '../../src/model/config.js';
+import { DEFAULTS, type TrainConfig } from '../../src/config/config.js';
 import { Store } from '../../src/store/store.js';
 import { planSweep } from '../../src/sweep/plan.js';
 import { type ChildExit, type ChildProgress, SweepRunner, parseProgressLine } from '../../src/sweep/runner.js';

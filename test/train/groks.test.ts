@@ -9,10 +9,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadKernels } from '../../src/engine/index.js';
-import { DEFAULTS } from '../../src/model/config.js';
+import { DEFAULTS } from '../../src/config/config.js';
 import { Store } from '../../src/store/store.js';
 import { train } from '../../src/train/trainer.js';
-import { runOutcome } from '../../src/analysis/outcome.js';
+import { runOutcome } from '../../src/metrics/outcome.js';
 
 test('a small preset memorises first and groks later (test accuracy ≥ 0.99)', () => {
   const store = Store.open(mkdtempSync(join(tmpdir(), 'grokbench-groks-')));

@@ -33,7 +33,7 @@ import { join } from 'node:path';
 import { loadNative, packageRoot } from '../../src/engine/native.js';
 import { ReferenceKernels } from '../../src/engine/reference.js';
 import type { Kernels } from '../../src/engine/kernels.js';
-import { DEFAULTS } from '../../src/model/config.js';
+import { DEFAULTS } from '../../src/config/config.js';
 import { Store } from '../../src/store/store.js';
 import { train } from '../../src/train/trainer.js';
 

@@ -9,7 +9,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileS
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadKernels } from '../../src/engine/index.js';
-import { DEFAULTS, type TrainConfig } from '../../src/model/config.js';
+import { DEFAULTS, type TrainConfig } from '../../src/config/config.js';
 import { SQLITE_FILE, Store } from '../../src/store/store.js';
 import { train } from '../../src/train/trainer.js';
 import { grokbenchError } from '../helpers/errors.js';

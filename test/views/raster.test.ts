@@ -1,7 +1,7 @@
 /** allNeuronMapIndices (the dashboard's fast path) gives every neuron the bytes and range neuronMapIndices gives it. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { seededRandom } from '../../src/analysis/stats.js';
+import { seededRandom } from '../../src/math/stats.js';
 import { allNeuronMapIndices, neuronMapIndices } from '../../src/views/raster.js';
 
 test('all neurons at once equal one neuron at a time (NaN cells, constant and all-NaN neurons included)', () => {

@@ -5,10 +5,10 @@
  * specialization F32 [H]. Summary: { heads: [{ dominant_frequency, specialization, qk_dominant,
  * vo_dominant, mean_to_a, mean_to_b, mean_to_eq }] }.
  */
-import type { Analyzer, AnalyzerOutput } from '../analyzer.js';
+import type { Analyzer, AnalyzerOutput } from '../protocol/analyzer.js';
 import { argmax1, f32Tensor as f } from './common.js';
-import { analyseAttention } from '../attention.js';
-import { sharedForwardIfDone } from '../shared-forward.js';
+import { analyseAttention } from '../library/attention.js';
+import { sharedForwardIfDone } from '../protocol/shared-forward.js';
 
 export const ATTENTION = 'attention';
 
@@ -19,6 +19,7 @@ export interface AttentionHeadSummary {
 
 
 export const attentionAnalyzer: Analyzer = {
+  tier: 'checkpoint',
   name: ATTENTION,
   version: 1,
   params() { return { version: this.version }; },

@@ -1,5 +1,5 @@
 /** Small helpers the analyzers share when they build their artifacts and summaries. */
-import type { TensorInput } from '../../store/safetensors.js';
+import type { TensorInput } from '../../io/safetensors.js';
 
 /** An artifact tensor of float32 values (from float64 results). */
 export function f32Tensor(x: ArrayLike<number>, shape: number[]): TensorInput {

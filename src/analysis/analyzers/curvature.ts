@@ -15,10 +15,10 @@
  * step_agreement, relu_flips, h, min_step, max_step, precision } }.
  */
 import { ReferenceKernels } from '../../engine/reference.js';
-import type { Analyzer, AnalyzerOutput, AnalysisOptions } from '../analyzer.js';
+import type { Analyzer, AnalyzerOutput, AnalysisOptions } from '../protocol/analyzer.js';
 import { f32Tensor } from './common.js';
-import { DEFAULT_FLATNESS, DEFAULT_HESSIAN, flatness, flatnessStats, LossOracle, topHessianEigenvalue, type FlatnessStats } from '../curvature.js';
-import { trainSetOf } from '../train-set.js';
+import { DEFAULT_FLATNESS, DEFAULT_HESSIAN, flatness, flatnessStats, LossOracle, topHessianEigenvalue, type FlatnessStats } from '../library/curvature.js';
+import { trainSetOf } from '../protocol/train-set.js';
 
 export const CURVATURE = 'curvature';
 export const HESSIAN_EVERY = 5000;
@@ -50,6 +50,7 @@ function trainsBiases(md: Record<string, string>): boolean {
 }
 
 export const curvatureAnalyzer: Analyzer = {
+  tier: 'checkpoint',
   name: CURVATURE,
   version: 3,
   params(opts) {

@@ -8,10 +8,10 @@
  *   crossover_W_E_pr  PR(W_E) at that checkpoint (MIScope's effective_dimensionality_crossover_W_E_pr).
  *   first_at_or_below_epoch  the plain first checkpoint with PR(W_out) ≤ PR(W_in).
  *   rose_above_epoch  the first checkpoint with PR(W_out) > PR(W_in).
- * PR is grokbench's (Σσ²)²/Σσ⁴ (effective-dimensionality.ts). Summary null when the store is not
- * given or the run has no effective_dimensionality results.
+ * PR is grokbench's (Σσ²)²/Σσ⁴ (effective-dimensionality.ts). The epochs are null when the run has
+ * no effective_dimensionality results.
  */
-import type { RunAnalyzer } from '../analyzer.js';
+import type { RunAnalyzer } from '../protocol/analyzer.js';
 import { EFFECTIVE_DIMENSIONALITY, effectiveDimensionalityAnalyzer, type EffdimSummary } from './effective-dimensionality.js';
 
 export const EFFDIM_CROSSOVER = 'effective_dimensionality_crossover';
@@ -36,11 +36,12 @@ export function prCrossOver(epochs: readonly number[], prIn: readonly number[], 
 }
 
 export const effdimCrossoverAnalyzer: RunAnalyzer = {
+  tier: 'run',
+  requires: [EFFECTIVE_DIMENSIONALITY],
   name: EFFDIM_CROSSOVER,
   version: 1,
   params(opts) { return { version: this.version, effdim: effectiveDimensionalityAnalyzer.params(opts), rule: 'first W_out <= W_in after W_out > W_in' }; },
   analyseRun(ctx) {
-    if (!ctx.store) return { ...prCrossOver([], [], []), checkpoints: 0 };
     const uniq = ctx.store.getAnalyses<EffdimSummary>(ctx.runId, EFFECTIVE_DIMENSIONALITY, effectiveDimensionalityAnalyzer.params(ctx.options));
     return prCrossOver(uniq.map((r) => r.epoch), uniq.map((r) => r.summary.pr.W_in as number), uniq.map((r) => r.summary.pr.W_out as number),
       uniq.map((r) => r.summary.pr.W_E as number));

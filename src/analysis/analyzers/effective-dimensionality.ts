@@ -5,14 +5,15 @@
  * The run-level crossing (first epoch with PR(W_out) ≤ PR(W_in)) is the run analyzer
  * effective_dimensionality_crossover (effdim-crossover.ts), computed from these summaries.
  */
-import type { Analyzer, AnalyzerOutput } from '../analyzer.js';
-import { EFFDIM_MATRICES, participationRatio, weightSpectra } from '../effective-dimensionality.js';
+import type { Analyzer, AnalyzerOutput } from '../protocol/analyzer.js';
+import { EFFDIM_MATRICES, participationRatio, weightSpectra } from '../library/effective-dimensionality.js';
 
 export const EFFECTIVE_DIMENSIONALITY = 'effective_dimensionality';
 
 export interface EffdimSummary { pr: Record<string, number | number[]> }
 
 export const effectiveDimensionalityAnalyzer: Analyzer = {
+  tier: 'checkpoint',
   name: EFFECTIVE_DIMENSIONALITY,
   version: 1,
   params() { return { version: this.version, pr: '(sum s^2)^2/sum s^4' }; },

@@ -3,8 +3,8 @@
  * (embedding.ts). Artifact tensors: norms, cos_norms, sin_norms F32 [(p−1)/2], key_frequencies
  * I32 [n_key]. Summary: { key_frequencies, gini, key_share, norms }.
  */
-import type { Analyzer } from '../analyzer.js';
-import { DEFAULT_KEY_SHARE, embeddingFourier } from '../embedding.js';
+import type { Analyzer } from '../protocol/analyzer.js';
+import { DEFAULT_KEY_SHARE, embeddingFourier } from '../library/embedding.js';
 
 export const EMBEDDING_FOURIER = 'embedding_fourier';
 
@@ -16,6 +16,7 @@ export interface EmbeddingFourierSummary {
 }
 
 export const embeddingFourierAnalyzer: Analyzer = {
+  tier: 'checkpoint',
   name: EMBEDDING_FOURIER,
   version: 1,
   params() { return { version: this.version, key_share: DEFAULT_KEY_SHARE }; },

@@ -6,11 +6,11 @@
  * Summary: { train_set, loss, acc, grad_norm, magnitude: {site: …}, dominant_frequency: {site: k},
  * neuron_grad: {mean, median, max} }.
  */
-import type { Analyzer, AnalyzerOutput } from '../analyzer.js';
+import type { Analyzer, AnalyzerOutput } from '../protocol/analyzer.js';
 import { argmax1, f32Tensor } from './common.js';
-import { GRADIENT_SITES, gradientFlow } from '../gradient-flow.js';
-import { median } from '../stats.js';
-import { trainSetOf } from '../train-set.js';
+import { GRADIENT_SITES, gradientFlow } from '../library/gradient-flow.js';
+import { median } from '../../math/stats.js';
+import { trainSetOf } from '../protocol/train-set.js';
 
 export const GRADIENT_FLOW = 'gradient_flow';
 
@@ -23,6 +23,7 @@ export interface GradientFlowSummary {
 }
 
 export const gradientFlowAnalyzer: Analyzer = {
+  tier: 'checkpoint',
   name: GRADIENT_FLOW,
   version: 1,
   params() { return { version: this.version }; },

@@ -1,10 +1,12 @@
 /** `grokking`: a run analyzer giving the grokking times of grokking.ts from the run's metrics. */
-import type { RunAnalyzer } from '../analyzer.js';
-import { grokkingTimes } from '../grokking.js';
+import type { RunAnalyzer } from '../protocol/analyzer.js';
+import { grokkingTimes } from '../../metrics/grokking.js';
 
 export const GROKKING = 'grokking';
 
 export const grokkingAnalyzer: RunAnalyzer = {
+  tier: 'run',
+  requires: [],
   name: GROKKING,
   version: 1,
   params(opts) { return { version: this.version, grok_loss: opts.grokLoss }; },

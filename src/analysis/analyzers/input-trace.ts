@@ -6,11 +6,11 @@
  * mean_confidence, min_class_accuracy, min_test_class_accuracy }. Graduation epochs are
  * cross-checkpoint: input-trace.ts `graduationEpochs` over the stored `correct` tensors.
  */
-import type { Analyzer, AnalyzerOutput } from '../analyzer.js';
+import type { Analyzer, AnalyzerOutput } from '../protocol/analyzer.js';
 import { f32Tensor } from './common.js';
-import { inputTrace } from '../input-trace.js';
-import { evalLogitsFrom, sharedForward } from '../shared-forward.js';
-import { trainIndicesOfRunDir } from '../train-set.js';
+import { inputTrace } from '../library/input-trace.js';
+import { evalLogitsFrom, sharedForward } from '../protocol/shared-forward.js';
+import { trainIndicesOfRunDir } from '../protocol/train-set.js';
 import { dirname } from 'node:path';
 
 export const INPUT_TRACE = 'input_trace';
@@ -21,6 +21,7 @@ export interface InputTraceSummary {
 }
 
 export const inputTraceAnalyzer: Analyzer = {
+  tier: 'checkpoint',
   name: INPUT_TRACE,
   version: 1,
   params() { return { version: this.version }; },

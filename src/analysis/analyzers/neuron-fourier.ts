@@ -3,16 +3,16 @@
  * that coarseness for any K, dominant frequencies and concentrations need no recomputation.
  * Artifact tensors: frac F32 [(p−1)/2, d_mlp]; variance, a_only, b_only, joint, dominant_fraction
  * F32 [d_mlp]; flat U8 [d_mlp]; dominant_frequency I32 [d_mlp].
- * Summary: the DESIGN.md §4 keys at K = low_freqs, plus low_freqs, flat_as_zero, `concentration`
+ * Summary: the docs/design.md §4 keys at K = low_freqs, plus low_freqs, flat_as_zero, `concentration`
  * (distribution of max_k frac_k over non-flat neurons), mean variance shares (`mean_a_only`,
  * `mean_b_only`, `mean_joint`, non-flat neurons) and `dominant_frequency_counts` (index k−1).
  */
-import { failure } from '../../errors.js';
-import type { SafetensorsFile } from '../../store/safetensors.js';
-import type { Analyzer, AnalysisOptions } from '../analyzer.js';
-import { coarsenessFromFractions, concentrationFromFractions, neuronFourier, type NeuronFourier } from '../coarseness.js';
-import { sharedForward } from '../shared-forward.js';
-import { distributionStats, summaryStats, type DistributionStats, type SummaryStats } from '../summary.js';
+import { failure } from '../../core/errors.js';
+import type { SafetensorsFile } from '../../io/safetensors.js';
+import type { Analyzer, AnalysisOptions } from '../protocol/analyzer.js';
+import { coarsenessFromFractions, concentrationFromFractions, neuronFourier, type NeuronFourier } from '../library/coarseness.js';
+import { sharedForward } from '../protocol/shared-forward.js';
+import { distributionStats, summaryStats, type DistributionStats, type SummaryStats } from '../../math/summary.js';
 
 export const NEURON_FOURIER = 'neuron_fourier';
 
@@ -66,6 +66,7 @@ export function readNeuronFourierArtifact(f: SafetensorsFile, source: string): N
 }
 
 export const neuronFourierAnalyzer: Analyzer = {
+  tier: 'checkpoint',
   name: NEURON_FOURIER,
   version: 1,
   params(opts) { return { version: this.version, low_freqs: opts.lowFreqs, flat_as_zero: opts.flatAsZero }; },

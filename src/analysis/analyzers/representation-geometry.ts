@@ -6,10 +6,10 @@
  * mean_class_radius, fisher_mean, fisher_min, top_frequency, top_share, top_circularity } } } with
  * top_frequency the frequency of the largest centroid-variance share.
  */
-import type { Analyzer, AnalyzerOutput } from '../analyzer.js';
+import type { Analyzer, AnalyzerOutput } from '../protocol/analyzer.js';
 import { argmax1, f32Tensor as f } from './common.js';
-import { GEOMETRY_SITES, representationGeometry } from '../representation-geometry.js';
-import { sharedForward } from '../shared-forward.js';
+import { GEOMETRY_SITES, representationGeometry } from '../library/representation-geometry.js';
+import { sharedForward } from '../protocol/shared-forward.js';
 
 export const REPRESENTATION_GEOMETRY = 'representation_geometry';
 
@@ -19,6 +19,7 @@ export interface SiteGeometrySummary {
 }
 
 export const representationGeometryAnalyzer: Analyzer = {
+  tier: 'checkpoint',
   name: REPRESENTATION_GEOMETRY,
   version: 1,
   params() { return { version: this.version }; },

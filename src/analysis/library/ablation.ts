@@ -3,7 +3,7 @@
  * MLP neurons replaced by a constant, and the ablation curves.
  *
  *   mode zero: post-activation := 0;  mode mean: post-activation := the neuron's mean over all p² pairs.
- *   measure:   coarseness Σ_{k≤K} frac_k (K = low_freqs) or specialization max_k frac_k (DESIGN.md §3, §5);
+ *   measure:   coarseness Σ_{k≤K} frac_k (K = low_freqs) or specialization max_k frac_k (docs/design.md §3, §5);
  *              a flat neuron has no measure and counts as the least specialised (below every other).
  *   selectors: blob (measure ≥ 0.7), plaid (measure < 0.5, flat neurons excluded), top:N / bottom:N
  *              (the N neurons of highest / lowest measure; ties by index), or a list of indices `3,17,40-43`.
@@ -12,11 +12,11 @@
  * The evaluation is the model's own (src/model/model.ts evaluate with an ablation hook), so ablating
  * no neuron gives exactly the unablated numbers.
  */
-import type { Kernels } from '../engine/kernels.js';
-import { badInput } from '../errors.js';
-import { type Batch, Workspace, computeTables, evaluate, type LossResult, type Tables } from '../model/model.js';
-import { ablationHook, seededPermutation } from '../model/interventions.js';
-import type { Params } from '../model/params.js';
+import type { Kernels } from '../../engine/kernels.js';
+import { badInput } from '../../core/errors.js';
+import { type Batch, Workspace, computeTables, evaluate, type LossResult, type Tables } from '../../model/model.js';
+import { ablationHook, seededPermutation } from '../../model/interventions.js';
+import type { Params } from '../../model/params.js';
 import { activationMaps } from './activations.js';
 import { coarsenessFromFractions, concentrationFromFractions, neuronFourier } from './coarseness.js';
 

@@ -1,10 +1,10 @@
 /**
- * Neuron activation maps (DESIGN.md §2): one forward pass over all p² pairs through the engine,
+ * Neuron activation maps (docs/design.md §2): one forward pass over all p² pairs through the engine,
  * giving the MLP's post-activation values at the last position as [p², d_mlp], row a·p + b.
  */
-import type { Kernels } from '../engine/kernels.js';
-import { computeTables, makeBatch, mlpActivations, type Workspace } from '../model/model.js';
-import type { Params } from '../model/params.js';
+import type { Kernels } from '../../engine/kernels.js';
+import { computeTables, makeBatch, mlpActivations, type Workspace } from '../../model/model.js';
+import type { Params } from '../../model/params.js';
 import { Scratch } from './scratch.js';
 
 /**

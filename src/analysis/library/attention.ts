@@ -11,10 +11,10 @@
  *     of their sum; and V·W_O through W_E, B·W_E[:p]·W_V[h]·W_O[h], per frequency the Frobenius norm
  *     of its (sin, cos) rows, as shares (the issue asks for V·W_O, MIScope's analyzer uses V alone).
  */
-import type { Kernels } from '../engine/kernels.js';
-import { computeTables, type Tables } from '../model/model.js';
-import type { Params } from '../model/params.js';
-import { fourierBasis, frequencyCount } from './basis.js';
+import type { Kernels } from '../../engine/kernels.js';
+import { computeTables, type Tables } from '../../model/model.js';
+import type { Params } from '../../model/params.js';
+import { fourierBasis, frequencyCount } from '../../math/basis.js';
 import { neuronFourier } from './coarseness.js';
 import type { Scratch } from './scratch.js';
 

@@ -1,5 +1,5 @@
 /**
- * Coarseness in the modular Fourier basis (DESIGN.md §3), for every neuron of a checkpoint at once.
+ * Coarseness in the modular Fourier basis (docs/design.md §3), for every neuron of a checkpoint at once.
  *
  *   B        the orthonormal basis of basis.ts: row 0 constant, rows 2k−1, 2k = sin, cos of frequency k
  *   F        = B · A · Bᵀ for each neuron's p × p map A (A[a][b]), then F[0][0] = 0
@@ -23,9 +23,9 @@
  * `flatAsZero` (MIScope's clamped denominator), which scores it 0. Its stored fractions and shares
  * are 0 and its dominant frequency 0.
  */
-import type { Kernels, Vec } from '../engine/kernels.js';
-import { failure } from '../errors.js';
-import { checkOddP, fourierBasis, frequencyCount } from './basis.js';
+import type { Kernels, Vec } from '../../engine/kernels.js';
+import { failure } from '../../core/errors.js';
+import { checkOddP, fourierBasis, frequencyCount } from '../../math/basis.js';
 import { Scratch } from './scratch.js';
 
 export const FLAT_TOLERANCE = 1e-12;

@@ -27,12 +27,12 @@
  * inside the difference), and the second difference of the loss along v,
  * (L(θ + η·v) − 2L(θ) + L(θ − η·v)) / η² (which crosses kinks when η exceeds the kink distance).
  */
-import { symmetricEigenJacobi } from './linalg.js';
-import type { Kernels, Vec } from '../engine/kernels.js';
-import { MT19937, torchNormal_ } from '../data/rng.js';
-import { type Batch, computeTables, evaluate, GradWorkspace, lossAndGrad, mlpActivations, type Tables, Workspace } from '../model/model.js';
-import { Params } from '../model/params.js';
-import { median, quantile } from './stats.js';
+import { symmetricEigenJacobi } from '../../math/linalg.js';
+import type { Kernels, Vec } from '../../engine/kernels.js';
+import { MT19937, torchNormal_ } from '../../core/rng.js';
+import { type Batch, computeTables, evaluate, GradWorkspace, lossAndGrad, mlpActivations, type Tables, Workspace } from '../../model/model.js';
+import { Params } from '../../model/params.js';
+import { median, quantile } from '../../math/stats.js';
 
 export interface FlatnessOptions { directions: number; epsilon: number; seed: number }
 export const DEFAULT_FLATNESS: FlatnessOptions = { directions: 50, epsilon: 0.1, seed: 0 };

@@ -4,10 +4,10 @@
  * matrix's participation ratio PR = (Σσ²)² / Σσ⁴ as the issue defines it (MIScope's library uses
  * (Σσ)²/Σσ²; both are 1 for rank one and r for r equal singular values — grokbench stores the
  * singular values, so either follows). σ² are the eigenvalues of the smaller Gram matrix AᵀA or
- * AAᵀ (float64, src/analysis/linalg.ts).
+ * AAᵀ (float64, src/math/linalg.ts).
  */
-import type { ParamName, Params } from '../model/params.js';
-import { symmetricEigenvalues } from './linalg.js';
+import type { ParamName, Params } from '../../model/params.js';
+import { symmetricEigenvalues } from '../../math/linalg.js';
 
 
 /** Singular values (descending) of A [rows, cols] (row-major). */

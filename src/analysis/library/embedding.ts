@@ -12,8 +12,8 @@
  * Gini coefficient of the norms (not squared): Σ_i Σ_j |x_i − x_j| / (2 n² mean), via the sorted
  * formula; 0 when all frequencies are equal, (n−1)/n when one holds everything, 0 for all-zero.
  */
-import { failure } from '../errors.js';
-import { fourierBasis, frequencyCount } from './basis.js';
+import { failure } from '../../core/errors.js';
+import { fourierBasis, frequencyCount } from '../../math/basis.js';
 
 export interface EmbeddingFourier {
   /** Per frequency k = 1..(p−1)/2 (index k−1). */

@@ -12,10 +12,10 @@
  *     attention the mean is over the 3·n_heads matrices too (RMS), as MIScope combines them.
  *     The site's magnitude is the L2 norm of its energy vector.
  */
-import type { Kernels, Vec } from '../engine/kernels.js';
-import { type Batch, computeTables, GradWorkspace, lossAndGrad, Workspace } from '../model/model.js';
-import { Params } from '../model/params.js';
-import { fourierBasis, frequencyCount } from './basis.js';
+import type { Kernels, Vec } from '../../engine/kernels.js';
+import { type Batch, computeTables, GradWorkspace, lossAndGrad, Workspace } from '../../model/model.js';
+import { Params } from '../../model/params.js';
+import { fourierBasis, frequencyCount } from '../../math/basis.js';
 
 export const GRADIENT_SITES = ['embedding', 'attention', 'mlp'] as const;
 export type GradientSite = (typeof GRADIENT_SITES)[number];

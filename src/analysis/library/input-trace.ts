@@ -7,9 +7,9 @@
  * class with no pair in the split), and overall. Across checkpoints, a pair's graduation epoch is
  * the first checkpoint from which it is correct at `window` (3) consecutive checkpoints, −1 if never.
  */
-import type { Kernels } from '../engine/kernels.js';
-import { computeTables, evalLogits, makeBatch, Workspace } from '../model/model.js';
-import type { Params } from '../model/params.js';
+import type { Kernels } from '../../engine/kernels.js';
+import { computeTables, evalLogits, makeBatch, Workspace } from '../../model/model.js';
+import type { Params } from '../../model/params.js';
 
 export interface InputTrace {
   predictions: Int32Array;

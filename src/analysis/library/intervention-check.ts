@@ -7,12 +7,12 @@
  * Attention output per position: position 0 attends only to a, position 1 to (a, b) with its own
  * query, position 2 to (a, b, =) — computed from the per-token tables, as the plain model does.
  */
-import type { Kernels } from '../engine/kernels.js';
-import { computeTables } from '../model/model.js';
+import type { Kernels } from '../../engine/kernels.js';
+import { computeTables } from '../../model/model.js';
 import {
   type FrequencyDirections, type FrequencyGainSpec, applyFrequencyGain, frequencyRms, gainVector, rampFactor,
-} from '../model/interventions.js';
-import type { Params } from '../model/params.js';
+} from '../../model/interventions.js';
+import type { Params } from '../../model/params.js';
 
 /** hook_attn_out at positions 0, 1, 2 for every pair (a, b): [3·p², d], rows (a·p + b)·3 + position. */
 export function attentionOutputs(k: Kernels, params: Params): Float64Array {

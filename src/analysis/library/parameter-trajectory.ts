@@ -31,9 +31,9 @@
  * earlier checkpoints j ≤ i and its step from the previous one; the run's PCA is then an n × n
  * eigenproblem on the assembled rows (`readParameterTrajectory` there).
  */
-import { symmetricEigensystem } from './linalg.js';
-import type { ModelConfig } from '../model/config.js';
-import { paramShapes, type ParamName, type Params } from '../model/params.js';
+import { symmetricEigensystem } from '../../math/linalg.js';
+import type { ModelConfig } from '../../config/config.js';
+import { paramShapes, type ParamName, type Params } from '../../model/params.js';
 
 export const TRAJECTORY_GROUPS = ['all', 'embedding', 'attention', 'mlp'] as const;
 export type TrajectoryGroup = (typeof TRAJECTORY_GROUPS)[number];

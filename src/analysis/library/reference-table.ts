@@ -5,9 +5,9 @@
  * otherwise; ReLU adds harmonics 2k, 3k, … which fold back to low frequencies (mod p) when k is
  * near p/2, p/3, …, so the ReLU rows show which high frequencies look "coarse".
  */
-import type { Kernels } from '../engine/kernels.js';
-import { ReferenceKernels } from '../engine/reference.js';
-import { checkOddP, frequencyCount } from './basis.js';
+import type { Kernels } from '../../engine/kernels.js';
+import { ReferenceKernels } from '../../engine/reference.js';
+import { checkOddP, frequencyCount } from '../../math/basis.js';
 import { coarsenessFromFractions, neuronFourier } from './coarseness.js';
 
 export interface ReferenceRow {

@@ -14,9 +14,9 @@
  *     run through once per k steps of c; 0: a line). MIScope's Kåsa-fit circularity and Fourier
  *     alignment in the top-2 PCA plane are not computed.
  */
-import type { Kernels } from '../engine/kernels.js';
-import { computeTables, forward, makeBatch, Workspace, type Forward } from '../model/model.js';
-import type { Params } from '../model/params.js';
+import type { Kernels } from '../../engine/kernels.js';
+import { computeTables, forward, makeBatch, Workspace, type Forward } from '../../model/model.js';
+import type { Params } from '../../model/params.js';
 
 export const GEOMETRY_SITES = ['resid_mid', 'resid_post'] as const;
 export type GeometrySite = (typeof GEOMETRY_SITES)[number];

@@ -5,7 +5,7 @@
  * one, each call allocates afresh. Buffers are handed out by name and are valid until the next
  * request of the same name.
  */
-import type { Kernels, Vec } from '../engine/kernels.js';
+import type { Kernels, Vec } from '../../engine/kernels.js';
 
 export class Scratch {
   private readonly bufs = new Map<string, Vec>();

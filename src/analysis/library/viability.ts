@@ -13,10 +13,7 @@
  *     phases 2πks/p mod 2π in 20 equal bins over [0, 2π), divided by ln 20) and the compatibility
  *     0.5·score + 0.5·uniformity.
  */
-import { badInput } from '../errors.js';
-import type { Store } from '../store/store.js';
-import { EMBEDDING_FOURIER, type EmbeddingFourierSummary } from './analyzers/embedding-fourier.js';
-import { trainIndicesOfRunDir } from './train-set.js';
+import { badInput } from '../../core/errors.js';
 
 export const ALIAS_FAILURE_THRESHOLD = 0.8;
 export const ALIAS_WARNING_THRESHOLD = 0.72;
@@ -123,11 +120,3 @@ export function viability(p: number, freqs: readonly number[], trainIndices: Arr
 
 /** The key frequencies of a stored run (its last analysed embedding_fourier checkpoint) and their viability on its own split. */
 export interface RunKeyFrequencies extends Viability { epoch: number; train_set: 'split.json' | 'run.json' | null }
-
-export function runKeyFrequencies(store: Store, runId: string, p: number): RunKeyFrequencies | null {
-  const rows = store.getAnalyses<EmbeddingFourierSummary>(runId, EMBEDDING_FOURIER);
-  const last = rows[rows.length - 1];
-  if (!last || last.summary.key_frequencies.length === 0) return null;
-  const t = trainIndicesOfRunDir(store.runDir(runId), p);
-  return { epoch: last.epoch, train_set: t ? t.source : null, ...viability(p, last.summary.key_frequencies, t ? t.indices : null) };
-}

@@ -1,29 +1,24 @@
 /**
- * The analyzer protocol (after MIScope): every analysis is an analyzer registered by name. A
- * checkpoint analyzer turns one checkpoint into a small JSON summary (stored in SQLite) and named
- * tensors (stored as one safetensors artifact per (analyzer, checkpoint):
- * `runs/<id>/analysis/<analyzer>/epoch-NNNNNN.safetensors`); a run analyzer turns a run's metrics
- * into a summary. Analyses are resumable because each (run, epoch, analyzer, params) row is written
- * only after its artifact. A new analysis is one new file in analyzers/ plus one line below.
+ * The analyzer protocol (after MIScope): every analysis is an analyzer registered by name, in one
+ * of three declared tiers (docs/design.md §9):
+ * - `checkpoint`: one checkpoint in, a small JSON summary (stored in SQLite) and named tensors
+ *   out (one safetensors artifact per (analyzer, checkpoint):
+ *   `runs/<id>/analysis/<analyzer>/epoch-NNNNNN.safetensors`). Checkpoints run in parallel.
+ * - `cross_epoch`: the run's checkpoints in epoch order in, the same per-checkpoint summary and
+ *   artifact out for each checkpoint not yet analysed; whatever it holds across checkpoints lives
+ *   in that call (no module state). It `requires` the analyzers whose rows it reads.
+ * - `run`: the run's metrics (and the stored rows of the analyzers it `requires`) in, one summary
+ *   out, stored at the run's last metrics epoch.
+ * Analyses are resumable because each row is written only after its artifact; a checkpoint holds
+ * one row per analyzer (a changed option replaces it). A new analysis is one new file in
+ * analyzers/ plus one row of the table in ../registry.ts, which imports the analyzers (they import
+ * only this protocol, never the table) and checks that every requirement runs before its user.
  */
-import type { Kernels } from '../engine/kernels.js';
-import { badInput } from '../errors.js';
-import type { LoadedCheckpoint } from '../model/checkpoint.js';
-import type { SafetensorsFile, TensorInput } from '../store/safetensors.js';
-import type { MetricRow, Store } from '../store/store.js';
-import type { Scratch } from './scratch.js';
-import { embeddingFourierAnalyzer } from './analyzers/embedding-fourier.js';
-import { grokkingAnalyzer } from './analyzers/grokking.js';
-import { gradientFlowAnalyzer } from './analyzers/gradient-flow.js';
-import { curvatureAnalyzer } from './analyzers/curvature.js';
-import { effectiveDimensionalityAnalyzer } from './analyzers/effective-dimensionality.js';
-import { attentionAnalyzer } from './analyzers/attention.js';
-import { inputTraceAnalyzer } from './analyzers/input-trace.js';
-import { representationGeometryAnalyzer } from './analyzers/representation-geometry.js';
-import { neuronFourierAnalyzer } from './analyzers/neuron-fourier.js';
-import { outcomeAnalyzer } from './analyzers/outcome.js';
-import { parameterTrajectoryAnalyzer } from './analyzers/parameter-trajectory.js';
-import { effdimCrossoverAnalyzer } from './analyzers/effdim-crossover.js';
+import type { Kernels } from '../../engine/kernels.js';
+import type { LoadedCheckpoint } from '../../model/checkpoint.js';
+import type { SafetensorsFile, TensorInput } from '../../io/safetensors.js';
+import type { MetricRow, Store } from '../../store/store.js';
+import type { Scratch } from '../library/scratch.js';
 
 /** Options every analyzer may read; each declares the ones its results depend on in `params`. */
 export interface AnalysisOptions {
@@ -59,6 +54,7 @@ export interface AnalyzerOutput {
 }
 
 export interface Analyzer {
+  readonly tier: 'checkpoint';
   readonly name: string;
   /** Bumped when the artifact's meaning changes: older results then count as not analysed. */
   readonly version: number;
@@ -73,32 +69,48 @@ export interface RunContext {
   runId: string;
   metrics: MetricRow[];
   options: AnalysisOptions;
-  /** The store, for run analyzers that summarise the run's checkpoint analyses (run after them). */
-  store?: Store;
+  /** The store: run analyzers summarise the run's checkpoint analyses (they run after them). */
+  store: Store;
 }
 
 export interface RunAnalyzer {
+  readonly tier: 'run';
   readonly name: string;
   readonly version: number;
+  /** The analyzers whose stored rows `analyseRun` reads (they run before it). */
+  readonly requires: readonly string[];
   params(opts: AnalysisOptions): Record<string, unknown>;
   analyseRun(ctx: RunContext): object;
 }
 
-const checkpointAnalyzers = new Map<string, Analyzer>();
-const runAnalyzers = new Map<string, RunAnalyzer>();
+/** One of the run's checkpoints, as a cross-epoch analyzer sees it. */
+export interface EpochCheckpoint { epoch: number; path: string }
 
-export function registerAnalyzer(a: Analyzer): void { checkpointAnalyzers.set(a.name, a); }
-export function registerRunAnalyzer(a: RunAnalyzer): void { runAnalyzers.set(a.name, a); }
-
-/** Checkpoint analyzers in registration order. */
-export function listAnalyzers(): Analyzer[] { return [...checkpointAnalyzers.values()]; }
-export function listRunAnalyzers(): RunAnalyzer[] { return [...runAnalyzers.values()]; }
-
-export function getAnalyzer(name: string): Analyzer {
-  const a = checkpointAnalyzers.get(name);
-  if (!a) throw badInput(`unknown analyzer ${name} (known: ${[...checkpointAnalyzers.keys()].join(', ')})`);
-  return a;
+export interface CrossEpochContext {
+  runId: string;
+  /** Every checkpoint of the run, ascending by epoch. */
+  checkpoints: readonly EpochCheckpoint[];
+  /** The epochs to produce an output for (the others are analysed already). */
+  todo: ReadonlySet<number>;
+  options: AnalysisOptions;
+  store: Store;
 }
+
+export interface CrossEpochAnalyzer {
+  readonly tier: 'cross_epoch';
+  readonly name: string;
+  readonly version: number;
+  readonly requires: readonly string[];
+  params(opts: AnalysisOptions): Record<string, unknown>;
+  /**
+   * An output for each epoch of `ctx.todo`, handed to `emit` in epoch order as soon as it is
+   * known (the pipeline writes its artifact and row at once, so a killed analysis keeps them).
+   */
+  analyseEpochs(ctx: CrossEpochContext, emit: (epoch: number, out: AnalyzerOutput) => void): void;
+}
+
+/** Any registered analyzer. */
+export type AnyAnalyzer = Analyzer | CrossEpochAnalyzer | RunAnalyzer;
 
 /** `epoch-000100.safetensors`. */
 export function artifactFileName(epoch: number): string {
@@ -106,22 +118,9 @@ export function artifactFileName(epoch: number): string {
 }
 
 /** String metadata written into every artifact. */
-export function artifactMetadata(a: Analyzer, ctx: CheckpointContext): Record<string, string> {
-  const md: Record<string, string> = { analyzer: a.name, version: String(a.version), p: String(ctx.checkpoint.config.p) };
-  if (ctx.epoch !== null) md.epoch = String(ctx.epoch);
-  if (ctx.runId !== null) md.run_id = ctx.runId;
+export function artifactMetadata(a: { name: string; version: number }, at: { p: number; epoch: number | null; runId: string | null }): Record<string, string> {
+  const md: Record<string, string> = { analyzer: a.name, version: String(a.version), p: String(at.p) };
+  if (at.epoch !== null) md.epoch = String(at.epoch);
+  if (at.runId !== null) md.run_id = at.runId;
   return md;
 }
-
-registerAnalyzer(neuronFourierAnalyzer);
-registerAnalyzer(embeddingFourierAnalyzer);
-registerAnalyzer(gradientFlowAnalyzer);
-registerAnalyzer(curvatureAnalyzer);
-registerAnalyzer(effectiveDimensionalityAnalyzer);
-registerAnalyzer(attentionAnalyzer);
-registerAnalyzer(inputTraceAnalyzer);
-registerAnalyzer(representationGeometryAnalyzer);
-registerAnalyzer(parameterTrajectoryAnalyzer);
-registerRunAnalyzer(grokkingAnalyzer);
-registerRunAnalyzer(outcomeAnalyzer);
-registerRunAnalyzer(effdimCrossoverAnalyzer);

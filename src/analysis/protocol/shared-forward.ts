@@ -6,9 +6,9 @@
  * gets the same bits it computed alone before: the maps are `mlpActivations`, the residuals are
  * `forward`'s, and `evalLogitsFrom` finishes evalLogits's path from the shared activations.
  */
-import type { Kernels, Vec } from '../engine/kernels.js';
-import { computeTables, forward, makeBatch, type Forward, type Workspace } from '../model/model.js';
-import type { Params } from '../model/params.js';
+import type { Kernels, Vec } from '../../engine/kernels.js';
+import { computeTables, forward, makeBatch, type Forward, type Workspace } from '../../model/model.js';
+import type { Params } from '../../model/params.js';
 import type { CheckpointContext } from './analyzer.js';
 
 const memo = new WeakMap<CheckpointContext, Forward>();

@@ -7,8 +7,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { makeSplit, parseSplitJson } from '../data/dataset.js';
-import { makeBatch, type Batch } from '../model/model.js';
+import { makeSplit, parseSplitJson } from '../../data/dataset.js';
+import { makeBatch, type Batch } from '../../model/model.js';
 
 export interface TrainSet { batch: Batch; source: 'split.json' | 'run.json' }
 

@@ -16,13 +16,14 @@ import type { EffdimSummary } from '../../analysis/analyzers/effective-dimension
 import { INPUT_TRACE } from '../../analysis/analyzers/input-trace.js';
 import { readParameterTrajectory } from '../../analysis/analyzers/parameter-trajectory.js';
 import { REPRESENTATION_GEOMETRY, type SiteGeometrySummary } from '../../analysis/analyzers/representation-geometry.js';
-import { graduationEpochs } from '../../analysis/input-trace.js';
-import { TRAJECTORY_GROUPS } from '../../analysis/parameter-trajectory.js';
-import { ALIAS_FAILURE_THRESHOLD, ALIAS_WARNING_THRESHOLD, runKeyFrequencies } from '../../analysis/viability.js';
-import { readSafetensorsFile } from '../../store/safetensors.js';
+import { graduationEpochs } from '../../analysis/library/input-trace.js';
+import { TRAJECTORY_GROUPS } from '../../analysis/library/parameter-trajectory.js';
+import { ALIAS_FAILURE_THRESHOLD, ALIAS_WARNING_THRESHOLD } from '../../analysis/library/viability.js';
+import { runKeyFrequencies } from '../../analysis/outcome.js';
+import { readSafetensorsFile } from '../../io/safetensors.js';
 import type { Store } from '../../store/store.js';
 import type { Figure, RunData } from '../types.js';
-import { VL_CONFIG, VL_SCHEMA, runColour, sig } from './common.js';
+import { VL_CONFIG, VL_SCHEMA, runColour, sig } from '../../views/figures/common.js';
 
 type Cell = string | number | null;
 

@@ -12,7 +12,7 @@ import type { EffdimSummary } from '../../analysis/analyzers/effective-dimension
 import type { GradientFlowSummary } from '../../analysis/analyzers/gradient-flow.js';
 import type { Store } from '../../store/store.js';
 import type { Figure, RunData } from '../types.js';
-import { VL_CONFIG, VL_SCHEMA, runColour, sig } from './common.js';
+import { VL_CONFIG, VL_SCHEMA, runColour, sig } from '../../views/figures/common.js';
 
 type Row = [string, number, string, number | null];
 

@@ -3,7 +3,7 @@
  * projection on each frequency, key frequencies marked), the spectra at the first and last
  * checkpoints side by side across runs, and the reference coarseness table.
  */
-import type { ReferenceRow } from '../../analysis/reference-table.js';
+import type { ReferenceRow } from '../../analysis/library/reference-table.js';
 import { epochGrid, hoverString, indexPng } from '../raster.js';
 import { colourIndex } from '../colormap.js';
 import { pngDataUri } from '../png.js';

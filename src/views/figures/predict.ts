@@ -4,7 +4,7 @@
  * their max epoch, least-squares line over the grokking runs. The HTML selects the early epoch; the
  * image files show the three side by side.
  */
-import { linearRegression } from '../../analysis/stats.js';
+import { linearRegression } from '../../math/stats.js';
 import type { Figure, RunData } from '../types.js';
 import { SHOWN_FILTER, VL_CONFIG, VL_SCHEMA, metricTitle, nearestIndex, shownParam, sig, statsOf, type MetricName } from './common.js';
 

@@ -8,14 +8,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AblationProbe, ablationCurves, curveCounts, orderByMeasure, parseNeuronSelector, selectNeurons } from '../../src/analysis/ablation.js';
-import { loadKernels } from '../../src/engine/index.js';
-import { GrokbenchError } from '../../src/errors.js';
-import { DEFAULTS } from '../../src/model/config.js';
-import { loadCheckpoint } from '../../src/model/checkpoint.js';
-import { makeBatch } from '../../src/model/model.js';
-import { Store } from '../../src/store/store.js';
-import { train } from '../../src/train/trainer.js';
+import { AblationProbe, ablationCurves, curveCounts, orderByMeasure, parseNeuronSelector, selectNeurons } from '../../../src/analysis/library/ablation.js';
+import { loadKernels } from '../../../src/engine/index.js';
+import { GrokbenchError } from '../../../src/core/errors.js';
+import { DEFAULTS } from '../../../src/config/config.js';
+import { loadCheckpoint } from '../../../src/model/checkpoint.js';
+import { makeBatch } from '../../../src/model/model.js';
+import { Store } from '../../../src/store/store.js';
+import { train } from '../../../src/train/trainer.js';
 
 test('selectors: blob ≥ 0.7, plaid < 0.5 without flat neurons, top/bottom by measure with flat neurons least, lists as given', () => {
   const measure = Float64Array.from([0.9, NaN, 0.2, 0.7, 0.5, 0.69, 0.1, 0.95]);

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { activationMaps } from '../../src/analysis/activations.js';
-import { ReferenceKernels, loadKernels } from '../../src/engine/index.js';
-import type { Params } from '../../src/model/params.js';
-import { randomParams, smallConfig } from './helpers.js';
+import { activationMaps } from '../../../src/analysis/library/activations.js';
+import { ReferenceKernels, loadKernels } from '../../../src/engine/index.js';
+import type { Params } from '../../../src/model/params.js';
+import { randomParams, smallConfig } from '../helpers.js';
 
-/** The plain three-position model of DESIGN.md §1 for one pair, written out: MLP post-activations at position 2. */
+/** The plain three-position model of docs/design.md §1 for one pair, written out: MLP post-activations at position 2. */
 function plainMlpPost(params: Params, a: number, b: number): number[] {
   const { p, dModel: d, nHeads: H, dHead: dh, dMlp: m } = params.config;
   const t = params.t;

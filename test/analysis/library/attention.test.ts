@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ReferenceKernels } from '../../src/engine/reference.js';
-import { analyseAttention } from '../../src/analysis/attention.js';
-import { basisRows, f64Params, matmul, relClose, tiny } from './further-helpers.js';
+import { ReferenceKernels } from '../../../src/engine/reference.js';
+import { analyseAttention } from '../../../src/analysis/library/attention.js';
+import { basisRows, f64Params, matmul, relClose, tiny } from '../further-helpers.js';
 
 test('attention from "=" to a and to b over all p² inputs equals the plain softmax of q·k/√d_head; map fractions equal the float64 Fourier blocks', () => {
   const k = new ReferenceKernels('f64');

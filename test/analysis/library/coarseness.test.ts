@@ -1,15 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ReferenceKernels, loadKernels } from '../../src/engine/index.js';
+import { ReferenceKernels, loadKernels } from '../../../src/engine/index.js';
 import {
   coarsenessFromFractions, concentrationFromFractions, fourierTransform, neuronFourier,
-} from '../../src/analysis/coarseness.js';
-import { mapsFrom, normal, rng } from './helpers.js';
+} from '../../../src/analysis/library/coarseness.js';
+import { mapsFrom, normal, rng } from '../helpers.js';
 
 const f64 = new ReferenceKernels('f64');
 const TAU = 2 * Math.PI;
 
-/** The basis written out from DESIGN.md §3, independently of src/analysis/basis.ts. */
+/** The basis written out from docs/design.md §3, independently of src/math/basis.ts. */
 function basisByHand(p: number): number[][] {
   const rows: number[][] = [Array.from({ length: p }, () => 1 / Math.sqrt(p))];
   for (let k = 1; k <= (p - 1) / 2; k++) {

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ReferenceKernels } from '../../src/engine/reference.js';
-import { flatness, flatnessStats, hessianVector, LossOracle, topHessianEigenvalue, unitDirections } from '../../src/analysis/curvature.js';
-import { symmetricEigenJacobi as symmetricEigen } from '../../src/analysis/linalg.js';
-import { makeBatch } from '../../src/model/model.js';
-import type { Params } from '../../src/model/params.js';
-import { f64Params, plainLoss, relClose, tiny } from './further-helpers.js';
-import { plainLogits } from '../helpers/plain-model.js';
+import { ReferenceKernels } from '../../../src/engine/reference.js';
+import { flatness, flatnessStats, hessianVector, LossOracle, topHessianEigenvalue, unitDirections } from '../../../src/analysis/library/curvature.js';
+import { symmetricEigenJacobi as symmetricEigen } from '../../../src/math/linalg.js';
+import { makeBatch } from '../../../src/model/model.js';
+import type { Params } from '../../../src/model/params.js';
+import { f64Params, plainLoss, relClose, tiny } from '../further-helpers.js';
+import { plainLogits } from '../../helpers/plain-model.js';
 
 const pairs = [0, 2, 5, 9, 12, 16, 19, 23, 27, 30, 33, 36, 40, 44, 47];
 

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { participationRatio, singularValues, weightSpectra } from '../../src/analysis/effective-dimensionality.js';
-import { symmetricEigenJacobi as symmetricEigen, symmetricEigenvalues } from '../../src/analysis/linalg.js';
-import { basisRows, f64Params, relClose, tiny } from './further-helpers.js';
-import { rng } from './helpers.js';
+import { participationRatio, singularValues, weightSpectra } from '../../../src/analysis/library/effective-dimensionality.js';
+import { symmetricEigenJacobi as symmetricEigen, symmetricEigenvalues } from '../../../src/math/linalg.js';
+import { basisRows, f64Params, relClose, tiny } from '../further-helpers.js';
+import { rng } from '../helpers.js';
 
 test('singular values of U·diag(s)·Vᵀ built from orthonormal Fourier rows are exactly s, and PR = (Σσ²)²/Σσ⁴', () => {
   const p = 13; // U: 5 orthonormal rows of the basis (as columns), V: 5 other rows

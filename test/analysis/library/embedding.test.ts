@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { embeddingFourier, gini, keyFrequencies } from '../../src/analysis/embedding.js';
-import { normal, rng } from './helpers.js';
+import { embeddingFourier, gini, keyFrequencies } from '../../../src/analysis/library/embedding.js';
+import { normal, rng } from '../helpers.js';
 
 test('Gini coefficient of known vectors', () => {
   assert.ok(Math.abs(gini([1, 1, 1, 1])) < 1e-15);

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ReferenceKernels } from '../../src/engine/reference.js';
-import { gradientFlow } from '../../src/analysis/gradient-flow.js';
-import { makeBatch } from '../../src/model/model.js';
-import { basisRows, f64Params, fdGrad, matmul, plainLoss, relClose, tiny } from './further-helpers.js';
+import { ReferenceKernels } from '../../../src/engine/reference.js';
+import { gradientFlow } from '../../../src/analysis/library/gradient-flow.js';
+import { makeBatch } from '../../../src/model/model.js';
+import { basisRows, f64Params, fdGrad, matmul, plainLoss, relClose, tiny } from '../further-helpers.js';
 
 const pairs = [0, 3, 5, 8, 11, 13, 17, 20, 22, 26, 30, 31, 35, 38, 41, 44, 46, 48];
 

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ReferenceKernels } from '../../src/engine/reference.js';
-import { graduationEpochs, inputTrace } from '../../src/analysis/input-trace.js';
-import { plainLogits } from '../helpers/plain-model.js';
-import { f64Params, relClose, tiny } from './further-helpers.js';
+import { ReferenceKernels } from '../../../src/engine/reference.js';
+import { graduationEpochs, inputTrace } from '../../../src/analysis/library/input-trace.js';
+import { plainLogits } from '../../helpers/plain-model.js';
+import { f64Params, relClose, tiny } from '../further-helpers.js';
 
 test('input trace: every pair\'s prediction, correctness and softmax confidence equal the plain float64 model\'s; class accuracies are counted per residue and split', () => {
   const k = new ReferenceKernels('f64');

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { attentionOutputs, interventionCheck } from '../../src/analysis/intervention-check.js';
-import { fourierBasis } from '../../src/analysis/basis.js';
-import { ReferenceKernels } from '../../src/engine/reference.js';
-import { Workspace, computeTables, forward, makeBatch } from '../../src/model/model.js';
-import { type FrequencyGainSpec, applyFrequencyGain, frequencyDirections, gainMatrix, gainVector, rampFactor } from '../../src/model/interventions.js';
-import { Params } from '../../src/model/params.js';
-import type { ModelConfig } from '../../src/model/config.js';
-import { fillRandom, plainLogits } from '../helpers/plain-model.js';
+import { attentionOutputs, interventionCheck } from '../../../src/analysis/library/intervention-check.js';
+import { fourierBasis } from '../../../src/math/basis.js';
+import { ReferenceKernels } from '../../../src/engine/reference.js';
+import { Workspace, computeTables, forward, makeBatch } from '../../../src/model/model.js';
+import { type FrequencyGainSpec, applyFrequencyGain, frequencyDirections, gainMatrix, gainVector, rampFactor } from '../../../src/model/interventions.js';
+import { Params } from '../../../src/model/params.js';
+import type { ModelConfig } from '../../../src/config/config.js';
+import { fillRandom, plainLogits } from '../../helpers/plain-model.js';
 
 const c: ModelConfig = { p: 7, dModel: 8, nHeads: 2, dHead: 4, dMlp: 12, act: 'relu' };
 const spec: FrequencyGainSpec = { type: 'frequency_gain', target_frequencies: [2], gain: { 2: 0.3 }, epoch_start: 10, epoch_end: 110, ramp_epochs: 20 };

@@ -3,17 +3,18 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { symmetricEigenJacobi as symmetricEigen, symmetricEigensystem } from '../../src/analysis/linalg.js';
+import { symmetricEigenJacobi as symmetricEigen, symmetricEigensystem } from '../../../src/math/linalg.js';
 import {
   TRAJECTORY_GROUPS, assembleSymmetric, deltaFrom, flattenWeights, gramRow, groupLayout, pcaFromGram, trajectoryFromGram,
-} from '../../src/analysis/parameter-trajectory.js';
-import { PARAMETER_TRAJECTORY, readParameterTrajectory } from '../../src/analysis/analyzers/parameter-trajectory.js';
-import { analyseRuns } from '../../src/analysis/pipeline.js';
-import { loadCheckpoint, saveCheckpoint } from '../../src/model/checkpoint.js';
-import { Params } from '../../src/model/params.js';
-import { Store } from '../../src/store/store.js';
-import { readSafetensorsFile, writeSafetensorsFile } from '../../src/store/safetensors.js';
-import { normal, randomParams, rng, smallConfig } from './helpers.js';
+} from '../../../src/analysis/library/parameter-trajectory.js';
+import { PARAMETER_TRAJECTORY, parameterTrajectoryAnalyzer, readParameterTrajectory } from '../../../src/analysis/analyzers/parameter-trajectory.js';
+import { DEFAULT_OPTIONS } from '../../../src/analysis/protocol/analyzer.js';
+import { analyseRuns } from '../../../src/analysis/pipeline.js';
+import { loadCheckpoint, saveCheckpoint } from '../../../src/model/checkpoint.js';
+import { Params } from '../../../src/model/params.js';
+import { Store } from '../../../src/store/store.js';
+import { readSafetensorsFile, writeSafetensorsFile } from '../../../src/io/safetensors.js';
+import { normal, randomParams, rng, smallConfig } from '../helpers.js';
 
 /** Orthonormal rows (Gram–Schmidt of random vectors). */
 function orthonormal(k: number, P: number, seed: number, first: Float64Array[] = []): Float64Array[] {
@@ -210,6 +211,35 @@ test('F64 artifact tensors (the Gram rows) read back exactly with getFloat64', (
     assert.notEqual(f.getFloat32('g')[0], x[0]);
     assert.deepEqual(Array.from(f.getFloat64('h')), [Math.fround(0.1), 2]);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the cross-epoch pass emits exactly the epochs asked for, in order, with the rows a full pass gives them', () => {
+  const c = smallConfig(7, 8, 16);
+  const dir = mkdtempSync(join(tmpdir(), 'grokbench-trajectory-pass-'));
+  const store = Store.open(join(dir, 'store'));
+  try {
+    const checkpoints = [0, 50, 100, 250, 400].map((epoch, i) => {
+      const path = join(dir, `epoch-${String(epoch).padStart(6, '0')}.safetensors`);
+      saveCheckpoint(path, randomParams(c, 40 + i), { epoch: String(epoch) });
+      return { epoch, path };
+    });
+    const pass = (todo: number[]) => {
+      const out: { epoch: number; gram: number[]; prev: number | null }[] = [];
+      parameterTrajectoryAnalyzer.analyseEpochs({ runId: 'x', checkpoints, todo: new Set(todo), options: DEFAULT_OPTIONS, store }, (epoch, o) => {
+        out.push({ epoch, gram: Array.from(o.tensors.gram_mlp.data as Float64Array), prev: (o.summary as { previous_epoch: number | null }).previous_epoch });
+      });
+      return out;
+    };
+    const full = pass([0, 50, 100, 250, 400]);
+    assert.deepEqual(full.map((r) => r.epoch), [0, 50, 100, 250, 400]);
+    assert.deepEqual(full.map((r) => r.prev), [null, 0, 50, 100, 250]);
+    assert.deepEqual(full.map((r) => r.gram.length), [1, 2, 3, 4, 5]);
+    const some = pass([250, 50]);
+    assert.deepEqual(some, [full[1], full[3]]);
+  } finally {
+    store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

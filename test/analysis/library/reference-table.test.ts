@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { referenceTable } from '../../src/analysis/reference-table.js';
+import { referenceTable } from '../../../src/analysis/library/reference-table.js';
 
 test('reference table: plain maps score 1 when k ≤ K and 0 otherwise, for every pattern', () => {
   const p = 11;

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ReferenceKernels } from '../../src/engine/reference.js';
-import { classGeometry, representationGeometry } from '../../src/analysis/representation-geometry.js';
-import { plainLogits } from '../helpers/plain-model.js';
-import { f64Params, relClose, tiny } from './further-helpers.js';
+import { ReferenceKernels } from '../../../src/engine/reference.js';
+import { classGeometry, representationGeometry } from '../../../src/analysis/library/representation-geometry.js';
+import { plainLogits } from '../../helpers/plain-model.js';
+import { f64Params, relClose, tiny } from '../further-helpers.js';
 
 /** Samples on an ellipse of frequency k (axes R, eR in dims 0, 1) with within-class spread s in dim 2. */
 function constructed(p: number, k: number, R: number, e: number, s: number, d = 4): Float64Array {

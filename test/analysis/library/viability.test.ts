@@ -2,12 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { symmetricEigenJacobi as symmetricEigen } from '../../src/analysis/linalg.js';
-import { aliasRegime, frequencyCompatibility, minCentroidDistance, sumCounts, viability } from '../../src/analysis/viability.js';
-import { makeSplit } from '../../src/data/dataset.js';
-import { packageRoot } from '../../src/engine/native.js';
-import { grokbenchError } from '../helpers/errors.js';
-import { relClose } from './further-helpers.js';
+import { symmetricEigenJacobi as symmetricEigen } from '../../../src/math/linalg.js';
+import { aliasRegime, frequencyCompatibility, minCentroidDistance, sumCounts, viability } from '../../../src/analysis/library/viability.js';
+import { makeSplit } from '../../../src/data/dataset.js';
+import { packageRoot } from '../../../src/engine/native.js';
+import { grokbenchError } from '../../helpers/errors.js';
+import { relClose } from '../further-helpers.js';
 
 test('aliasing risk is k/((p−1)/2) with MIScope\'s regimes: > 0.80 failure, > 0.72 warning', () => {
   const v = viability(113, [14, 41, 52], null);

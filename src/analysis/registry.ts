@@ -1,0 +1,72 @@
+/**
+ * The analyzer table: every analyzer grokbench runs, in the order `analyze` runs them. This file
+ * imports the analyzers; they import only the protocol (protocol/analyzer.ts), never this table.
+ * A name given twice, or a requirement that is not an analyzer of an earlier tier or row, is an
+ * error when the module loads (as tfjs's kernel registry refuses a name twice).
+ *
+ * Tiers (protocol/analyzer.ts, docs/design.md §9): checkpoint analyzers see one checkpoint (in
+ * parallel); cross-epoch analyzers see the run's checkpoints in order, after the checkpoint
+ * analyzers; run analyzers see the run's metrics and the stored rows of what they require, last.
+ */
+import { badInput } from '../core/errors.js';
+import type { Analyzer, AnyAnalyzer, CrossEpochAnalyzer, RunAnalyzer } from './protocol/analyzer.js';
+import { attentionAnalyzer } from './analyzers/attention.js';
+import { curvatureAnalyzer } from './analyzers/curvature.js';
+import { effdimCrossoverAnalyzer } from './analyzers/effdim-crossover.js';
+import { effectiveDimensionalityAnalyzer } from './analyzers/effective-dimensionality.js';
+import { embeddingFourierAnalyzer } from './analyzers/embedding-fourier.js';
+import { gradientFlowAnalyzer } from './analyzers/gradient-flow.js';
+import { grokkingAnalyzer } from './analyzers/grokking.js';
+import { inputTraceAnalyzer } from './analyzers/input-trace.js';
+import { neuronFourierAnalyzer } from './analyzers/neuron-fourier.js';
+import { outcomeAnalyzer } from './analyzers/outcome.js';
+import { parameterTrajectoryAnalyzer } from './analyzers/parameter-trajectory.js';
+import { representationGeometryAnalyzer } from './analyzers/representation-geometry.js';
+
+/** Checkpoint analyzers, in the order they run on each checkpoint. */
+const CHECKPOINT_ANALYZERS: readonly Analyzer[] = [
+  neuronFourierAnalyzer,
+  embeddingFourierAnalyzer,
+  gradientFlowAnalyzer,
+  curvatureAnalyzer,
+  effectiveDimensionalityAnalyzer,
+  attentionAnalyzer,
+  inputTraceAnalyzer,
+  representationGeometryAnalyzer,
+];
+
+/** Cross-epoch analyzers, after the checkpoint analyzers of the run. */
+const CROSS_EPOCH_ANALYZERS: readonly CrossEpochAnalyzer[] = [parameterTrajectoryAnalyzer];
+
+/** Run analyzers, last. */
+const RUN_ANALYZERS: readonly RunAnalyzer[] = [grokkingAnalyzer, outcomeAnalyzer, effdimCrossoverAnalyzer];
+
+/** The table checked: unique names, each requirement an analyzer that runs before its user. */
+export function checkTable(table: readonly AnyAnalyzer[]): Map<string, AnyAnalyzer> {
+  const byName = new Map<string, AnyAnalyzer>();
+  for (const a of table) {
+    if (byName.has(a.name)) throw new Error(`analyzer ${a.name} is in the table twice`);
+    for (const r of a.tier === 'checkpoint' ? [] : a.requires) {
+      if (!byName.has(r)) throw new Error(`analyzer ${a.name} requires ${r}, which is not an analyzer before it in the table`);
+    }
+    byName.set(a.name, a);
+  }
+  return byName;
+}
+
+const byName = checkTable([...CHECKPOINT_ANALYZERS, ...CROSS_EPOCH_ANALYZERS, ...RUN_ANALYZERS]);
+
+/** Checkpoint analyzers in table order. */
+export function listAnalyzers(): Analyzer[] { return [...CHECKPOINT_ANALYZERS]; }
+export function listCrossEpochAnalyzers(): CrossEpochAnalyzer[] { return [...CROSS_EPOCH_ANALYZERS]; }
+export function listRunAnalyzers(): RunAnalyzer[] { return [...RUN_ANALYZERS]; }
+
+/** A checkpoint analyzer by name. */
+export function getAnalyzer(name: string): Analyzer {
+  const a = CHECKPOINT_ANALYZERS.find((x) => x.name === name);
+  if (!a) throw badInput(`unknown analyzer ${name} (known: ${CHECKPOINT_ANALYZERS.map((x) => x.name).join(', ')})`);
+  return a;
+}
+
+/** Any analyzer by name, with its tier. */
+export function findAnalyzer(name: string): AnyAnalyzer | undefined { return byName.get(name); }
