@@ -1,10 +1,10 @@
 /**
  * The narrow kernel interface between grokbench's model/analysis code and the machine.
  *
- * Two implementations exist: `native` (an N-API addon, native/grokbench.c, with its own GEMM and
- * fused element-wise kernels, float32 only) and `typescript` (plain loops; the test oracle and the
- * fallback, which also runs in float64 for gradient checks). All matrices are row-major and
- * contiguous; pass `subarray` views for offsets.
+ * Two implementations exist: `native` (an N-API addon, native/addon.c over the pure C kernels of
+ * native/kernels.h, with its own GEMM and fused element-wise kernels, float32 only) and
+ * `typescript` (plain loops; the test oracle and the fallback, which also runs in float64 for
+ * gradient checks). All matrices are row-major and contiguous; pass `subarray` views for offsets.
  *
  * The native kernels come in paths: `avx512` (AVX-512 F/VL/BW/DQ), `avx2` (AVX2 + FMA) and
  * `portable` (plain C), the same source compiled per path with its own target attribute; the

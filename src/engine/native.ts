@@ -1,7 +1,7 @@
 /**
- * The native engine: the N-API addon (native/grokbench.c, built by node-gyp at install), float32,
- * with its own GEMM and element-wise kernels in the path chosen from CPUID feature bits (or
- * GROKBENCH_KERNELS). `loadNative()` returns null when the addon is missing or fails to load.
+ * The native engine: the N-API addon (native/addon.c, the glue, over the pure C kernels declared in
+ * native/kernels.h; built by node-gyp at install), float32, with its own GEMM and element-wise
+ * kernels in the path chosen from CPUID feature bits (or GROKBENCH_KERNELS). `loadNative()` returns null when the addon is missing or fails to load.
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';

@@ -17,7 +17,7 @@ const LN2_HI = 6.93147180369123816490e-01, LN2_LO = 1.90821492927058770002e-10;
 
 /**
  * exp(x) for x <= 0 in float64, the native engine's algorithm operation for operation (see
- * native/grokbench.c exp64): x = n·ln2 + r, n = round(x·log2 e) by the 1.5·2^52 trick, r by
+ * native/paths.c exp64): x = n·ln2 + r, n = round(x·log2 e) by the 1.5·2^52 trick, r by
  * Cody–Waite, e^r by its degree-13 Taylor polynomial (Horner), times 2^n. Below -708 it gives 0.
  * About 1e-16 relative error; the same bits as the native engine in every path.
  */

@@ -1,16 +1,23 @@
 /*
  * The kernel paths (avx512, avx2, portable): the same source (path.inc) compiled once per path
- * with its own target attribute (`#pragma GCC target`), the rest of the addon built for baseline
- * x86-64. The path in use is chosen at load time from CPUID feature bits (never from a table of
- * CPU models) or forced with GROKBENCH_KERNELS; see grokbench.c choose_path. Every path gives the
- * same bits (the determinism contract in src/engine/kernels.ts).
+ * with its own target attribute (`#pragma GCC target`), the rest of the engine built for baseline
+ * x86-64; and which path is in use. The path is chosen at load time from CPUID feature bits
+ * (never from a table of CPU models) or forced with GROKBENCH_KERNELS (gb_select_path, called by
+ * addon.c with that variable's value). Every path gives the same bits (the determinism contract
+ * in src/engine/kernels.ts). Also the thread count (OpenMP).
  */
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "internal.h"
 
 typedef double v8d __attribute__((vector_size(64), aligned(8)));
 typedef int64_t v8l __attribute__((vector_size(64), aligned(8)));
@@ -66,24 +73,6 @@ static inline float flush_tiny(float x) {
   return (u & 0x7fffffffu) < 0x00800000u ? 0.0f : x;
 }
 
-/* One path's kernels. */
-typedef struct {
-  const char *name;
-  int mr, nr; /* the GEMM micro-kernel's tile */
-  void (*micro)(int kc, const float *A, long sk, long sr, const float *Bp, float *C, int ldc, int mode, float alpha, float beta);
-  double (*ce_row)(const float *o, int V, int t, float *d, double scale, double *e, int *correct);
-  void (*mix_rows)(float *out, float *pre, const float *base, const float *const *rows, const float *ws, int nrows, int width, int relu);
-  void (*scatter_blk)(float *Th, const float *dOut, int N, long ldo, int width, int c0, const int32_t *a, const int32_t *b, const float *w, int H, int h, int p);
-  void (*scatter_tail)(float *Th, const float *dOut, int N, long ldo, int width, int c0, int bw, const int32_t *a, const int32_t *b, const float *w, int H, int h, int p);
-  void (*dots)(const float *x, const float *const *rows, int nrows, int n, float *out);
-  void (*adamw_range)(float *P, const float *G, float *Mm, float *Vv, size_t s, size_t e,
-                      float decay, float omb1, float fb2, float omb2, float stepSize, float bc2Sqrt, float feps);
-  double (*fma_peak)(long iters); /* the bench's peak measurement */
-  int lanes;                       /* float32 lanes per vector */
-  void (*colsum)(const float *A, int M, long lda, int j0, int j1, double *s);
-  void (*attn_rows)(const float *S, int R, int p, const int32_t *a, const int32_t *b, int rows, int H, float *w);
-  void (*col_rows)(int rows, int K, const float *A, long lda, const float *Bp, int c, float *C, long ldc, float alpha, float beta);
-} Path;
 
 #define GB_PORTABLE 0
 #define GB_AVX2 1
@@ -120,3 +109,79 @@ typedef struct {
 #undef GB_PATH_NAME
 #pragma GCC pop_options
 #endif
+
+/* The path in use and why (gb_select_path; GROKBENCH_KERNELS=auto|avx512|avx2|portable). */
+const Path *gb_path = &path_portable;
+static char path_reason[256] = "";
+
+const char *gb_path_name(void) { return gb_path->name; }
+const char *gb_path_reason(void) { return path_reason; }
+int gb_path_lanes(void) { return gb_path->lanes; }
+
+#if defined(__x86_64__)
+static int cpu_has_avx512(void) {
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
+}
+static int cpu_has_avx2(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
+#endif
+
+/* Sets the path and why. */
+static const char *use(const Path *p, const char *reason) {
+  gb_path = p;
+  snprintf(path_reason, sizeof path_reason, "%s", reason);
+  return NULL;
+}
+
+/*
+ * Chooses the path from CPUID feature bits (libgcc's __builtin_cpu_supports, which also checks
+ * that the OS saves the vector registers) or as forced by want. Returns an error message (for a
+ * forced path the CPU lacks, or an unknown value) or NULL.
+ */
+const char *gb_select_path(const char *want) {
+  if (!want || !*want) want = "auto";
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  const int has512 = cpu_has_avx512(), has2 = cpu_has_avx2();
+#else
+  const int has512 = 0, has2 = 0;
+#endif
+  static char err[256];
+  if (strcmp(want, "auto") == 0) {
+#if defined(__x86_64__)
+    if (has512) return use(&path_avx512, "auto: CPUID reports AVX-512 F/VL/BW/DQ");
+    if (has2) return use(&path_avx2, "auto: CPUID reports AVX2 and FMA, no AVX-512");
+    return use(&path_portable, "auto: CPUID reports neither AVX-512 nor AVX2+FMA");
+#else
+    return use(&path_portable, "auto: not an x86-64 build");
+#endif
+  }
+  if (strcmp(want, "portable") == 0) return use(&path_portable, "GROKBENCH_KERNELS=portable");
+#if defined(__x86_64__)
+  if (strcmp(want, "avx512") == 0 && has512) return use(&path_avx512, "GROKBENCH_KERNELS=avx512");
+  if (strcmp(want, "avx2") == 0 && has2) return use(&path_avx2, "GROKBENCH_KERNELS=avx2");
+#endif
+  if (strcmp(want, "avx512") == 0 || strcmp(want, "avx2") == 0) {
+    snprintf(err, sizeof err, "GROKBENCH_KERNELS=%s but this CPU does not support %s", want,
+             strcmp(want, "avx512") == 0 ? "AVX-512 F/VL/BW/DQ" : "AVX2 and FMA");
+    return err;
+  }
+  snprintf(err, sizeof err, "GROKBENCH_KERNELS must be auto, avx512, avx2 or portable, got '%s'", want);
+  return err;
+}
+
+void gb_set_threads(int n) {
+#ifdef _OPENMP
+  omp_set_num_threads(n);
+#else
+  (void)n;
+#endif
+}
+
+int gb_get_threads(void) {
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
