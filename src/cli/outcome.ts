@@ -18,7 +18,10 @@ export function runIdentity(r: RunRow): { p: number; seed: number; data_seed: nu
 
 export interface VariantRow extends ReturnType<typeof runIdentity> {
   run_id: string;
+  /** The run's state now (Store.runState: done, training, interrupted, failed, …), not only its stored status. */
   status: string;
+  /** Why its trainer stopped, when the state is `failed`. */
+  error?: string;
   epochs_done: number;
   outcome: RunOutcome | null;
   /** Null when no checkpoint of the run is analysed. */
@@ -28,13 +31,21 @@ export interface VariantRow extends ReturnType<typeof runIdentity> {
 export function variantRow(store: Store, r: RunRow, write: boolean): VariantRow {
   const outcome = write ? storeOutcome(store, r) : outcomeOfRun(store, r);
   const input = readDynamicsInput(store, r.run_id);
+  const { state, error } = store.runState(r);
   return {
-    run_id: r.run_id, ...runIdentity(r), status: r.status, epochs_done: r.epochs_done,
+    run_id: r.run_id, ...runIdentity(r), status: state, ...(error === null ? {} : { error }), epochs_done: r.epochs_done,
     outcome, dynamics: input.epochs.length ? dynamicsSummary(neuronDynamics(input)) : null,
   };
 }
 
 const show = (v: unknown): string => (v === null || v === undefined ? '-' : String(v));
+
+/** The class column: the class, or for an unfinished run "provisional: <class so far> @<epoch>". */
+export function classCell(oc: RunOutcome | null | undefined): string {
+  if (!oc) return '-';
+  if (oc.provisional) return `provisional (${oc.provisional.state}): ${oc.provisional.classification ?? '-'} @${oc.provisional.epoch}/${oc.provisional.epochs}`;
+  return show(oc.performance_classification);
+}
 
 export function register(program: Command): void {
   withCommon(
@@ -53,7 +64,7 @@ export function register(program: Command): void {
         const oc = r.outcome, dy = r.dynamics as ReturnType<typeof dynamicsSummary> | null;
         const tr = dy ? (dy.transient_frequencies as { frequency: number; peak_count: number; homeless_count: number }[]) : null;
         table.push([
-          r.run_id, String(r.p), String(r.seed), String(r.data_seed), String(r.jitter), show(oc?.performance_classification),
+          r.run_id, String(r.p), String(r.seed), String(r.data_seed), String(r.jitter), classCell(oc),
           show(oc?.second_descent_onset_epoch), show(oc?.test_loss_threshold_first_epoch), show(oc?.train_loss_threshold_first_epoch),
           show(oc?.test_loss_max_epoch), oc?.test_loss_final == null ? '-' : oc.test_loss_final.toExponential(2), show(oc?.grok_epoch),
           show(oc?.test_eval_every),

@@ -9,14 +9,20 @@ export function formatDuration(s: number): string {
   return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
 }
 
+/** How long work shows progress: live (redrawn in place) on a TTY, plain lines otherwise, nothing with --json. */
+export type ProgressMode = 'live' | 'plain' | 'off';
+export function progressMode(json: boolean | undefined, out: NodeJS.WriteStream = process.stderr): ProgressMode {
+  return json ? 'off' : out.isTTY ? 'live' : 'plain';
+}
+
 export class ProgressLine {
   private lastDraw = 0;
   private drawn = false;
-  constructor(private readonly mode: 'live' | 'plain' | 'off', private readonly plainEverySeconds = 10,
+  constructor(private readonly mode: ProgressMode, private readonly plainEverySeconds = 10,
               private readonly out: NodeJS.WriteStream = process.stderr) {}
 
   static for(opts: { json?: boolean }, out: NodeJS.WriteStream = process.stderr): ProgressLine {
-    return new ProgressLine(opts.json ? 'off' : out.isTTY ? 'live' : 'plain', 10, out);
+    return new ProgressLine(progressMode(opts.json, out), 10, out);
   }
 
   /** Show `text`; `force` draws even if one was drawn very recently. */

@@ -20,7 +20,7 @@ import { type ChildExit, type ChildProgress, SweepRunner } from '../sweep/runner
 import { SlurmSweep } from '../sweep/slurm.js';
 import { collectRuns } from '../sweep/collect.js';
 import { type GlobalOpts, intArg, intListArg, intRangeListArg, openStore, printJson, say, withCommon } from './common.js';
-import { ProgressLine, formatDuration } from './progress.js';
+import { ProgressLine, type ProgressMode, formatDuration, progressMode } from './progress.js';
 import { type SettingsOpts, addSettings, settingsToConfig } from './settings.js';
 
 export const DEFAULT_REPORT_DIR = './grokbench-report';
@@ -95,10 +95,10 @@ export function register(program: Command): void {
 class SweepDisplay {
   private drawn = 0;
   private last = -Infinity;
-  readonly mode: 'live' | 'plain' | 'off';
+  readonly mode: ProgressMode;
 
   constructor(json: boolean, private readonly out: NodeJS.WriteStream = process.stderr, private readonly plainEvery = 15_000) {
-    this.mode = json ? 'off' : out.isTTY ? 'live' : 'plain';
+    this.mode = progressMode(json, out);
     if (this.mode === 'plain') this.last = performance.now();
   }
 
@@ -145,11 +145,19 @@ function finalTestAcc(store: Store, runId: string): number | null {
   return null;
 }
 
-async function sweep(o: SweepOpts): Promise<void> {
-  const t0 = performance.now();
-  // Everything the user typed is checked before anything starts.
+/** A sweep's launch settings, from what the user typed (every flag checked before anything starts). */
+interface SweepLaunch {
+  grid: ReturnType<typeof resolveGrid>;
+  plan: SweepRun[];
+  slurm: boolean;
+  jobs: number;
+  threadsPerJob: number;
+  storeDir: string;
+}
+
+/** Plan the sweep from its flags: the grid, its runs and how many train at once; one-line badInput on any problem. */
+function planLaunch(o: SweepOpts): SweepLaunch {
   const grid = resolveGrid(o);
-  const { primes, seeds } = grid;
   const plan = planGrid(grid, settingsToConfig(o, grid.settings));
   if (o.threads !== undefined && o.threadsPerJob !== undefined && o.threads !== o.threadsPerJob) {
     throw badInput(`--threads ${o.threads} and --threads-per-job ${o.threadsPerJob} disagree (they mean the same here)`);
@@ -168,6 +176,121 @@ async function sweep(o: SweepOpts): Promise<void> {
   const { jobs, threadsPerJob } = slurm ? { jobs: o.jobs ?? plan.length, threadsPerJob: o.cpusPerTask ?? 1 }
     : defaultParallelism(plan.length, cores, o.jobs, o.threadsPerJob ?? o.threads);
   const storeDir = resolve(o.store ?? process.env.GROKBENCH_STORE ?? './grokbench-runs');
+  return { grid, plan, slurm, jobs, threadsPerJob, storeDir };
+}
+
+/** Each run's starting state: finished runs (in the store, or recorded elsewhere with --records) are skipped. */
+function initialProgress(store: Store, plan: readonly SweepRun[], recorded: ReadonlySet<string>): { progress: Map<string, RunProgress>; toTrain: SweepRun[] } {
+  const progress = new Map<string, RunProgress>();
+  const toTrain: SweepRun[] = [];
+  for (const r of plan) {
+    const row = store.getRun(r.runId);
+    const finished = recorded.has(r.runId) || (row !== undefined && row.status === 'done' && row.epochs_done >= r.config.epochs);
+    progress.set(r.runId, {
+      runId: r.runId, p: r.p, seed: r.seed, state: finished ? 'skipped' : 'queued',
+      epoch: finished ? r.config.epochs : Math.min(row?.epochs_done ?? 0, r.config.epochs), epochs: r.config.epochs, testAcc: null, rate: 0,
+    });
+    if (!finished) toTrain.push(r);
+  }
+  return { progress, toTrain };
+}
+
+/** --progress-jsonl: the plan, then each run's state and epoch (at most every 500 ms per run while it trains). */
+function progressJsonl(enabled: boolean, plan: readonly SweepRun[], progress: ReadonlyMap<string, RunProgress>): (s: RunProgress, force: boolean) => void {
+  if (!enabled) return () => {};
+  process.stdout.write(JSON.stringify({ type: 'plan', runs: plan.map((r) => { const s = progress.get(r.runId)!; return { run_id: r.runId, p: r.p, seed: r.seed, data_seed: r.dataSeed, jitter: r.jitter, state: s.state, epoch: s.epoch, epochs: s.epochs }; }) }) + '\n');
+  const last = new Map<string, number>();
+  return (s, force) => {
+    const now = performance.now();
+    if (!force && now - (last.get(s.runId) ?? -Infinity) < 500) return;
+    last.set(s.runId, now);
+    process.stdout.write(JSON.stringify({ type: 'run', run_id: s.runId, state: s.state, epoch: s.epoch, epochs: s.epochs, test_acc: s.testAcc }) + '\n');
+  };
+}
+
+/** The runner's callbacks: they keep each run's progress, the display and the JSONL stream up to date, and collect the exits. */
+function sweepCallbacks(progress: Map<string, RunProgress>, display: SweepDisplay, jsonl: (s: RunProgress, force: boolean) => void, jobs: number, exits: Map<string, ChildExit>) {
+  const states = [...progress.values()];
+  const firstEpoch = new Map<string, number>();
+  return {
+    onStart: (run: SweepRun, adopted: unknown) => {
+      const s = progress.get(run.runId)!;
+      s.state = 'running';
+      s.rate = 0;
+      display.event(`sweep: ${run.runId} ${adopted === true ? 'already queued or running (adopted)' : 'started'}${s.epoch > 0 ? ` (resuming from epoch ${s.epoch})` : ''}`, 'plain');
+      display.update(states, jobs, true);
+      jsonl(s, true);
+    },
+    onProgress: (run: SweepRun, p: ChildProgress) => {
+      const s = progress.get(run.runId)!;
+      // The child's first line (its first epoch, warm-up included) says little about its speed.
+      const first = !firstEpoch.has(run.runId);
+      if (first) firstEpoch.set(run.runId, p.epoch);
+      s.rate = first || p.epoch === firstEpoch.get(run.runId) ? 0 : p.rate;
+      s.epoch = p.epoch;
+      if (p.testAcc !== null) s.testAcc = p.testAcc;
+      display.update(states, jobs);
+      jsonl(s, false);
+    },
+    onExit: (run: SweepRun, e: ChildExit) => {
+      exits.set(run.runId, e);
+      const s = progress.get(run.runId)!;
+      if (e.outcome === 'ok') {
+        s.state = 'done';
+        s.epoch = s.epochs;
+        display.event(`sweep: ${run.runId} finished in ${formatDuration(e.wallSeconds)} (test acc ${pct(s.testAcc)})`);
+      } else if (e.outcome === 'interrupted') {
+        s.state = 'interrupted';
+      } else {
+        s.state = 'failed';
+        display.event(`grokbench: run ${run.runId} failed: ${e.message ?? 'unknown error'}`, 'important');
+      }
+      display.update(states, jobs, true);
+      jsonl(s, true);
+    },
+  };
+}
+
+/** Run the runner until it ends; SIGINT/SIGTERM interrupt it (a second one kills local children outright: writes are atomic). */
+async function runUntilDone(runner: SweepRunner | SlurmSweep, slurm: boolean, display: SweepDisplay): Promise<void> {
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signals++;
+    runner.interrupt(signals > 1 && !slurm ? 'SIGKILL' : sig);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await runner.run();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    display.clear();
+  }
+}
+
+/** Each planned run's result, from the store and what the runner saw. */
+function sweepResults(store: Store, plan: readonly SweepRun[], progress: ReadonlyMap<string, RunProgress>, exits: ReadonlyMap<string, ChildExit>, recorded: ReadonlySet<string>): SweepRunResult[] {
+  return plan.map((r) => {
+    const row = store.getRun(r.runId);
+    const s = progress.get(r.runId)!;
+    const e = exits.get(r.runId);
+    const status: SweepRunResult['status'] = s.state === 'skipped' ? (recorded.has(r.runId) && !(row?.status === 'done' && row.epochs_done >= r.config.epochs) ? 'recorded' : 'already-done') : s.state === 'done' ? 'done'
+      : s.state === 'failed' ? 'failed' : s.state === 'interrupted' ? 'interrupted' : 'not-started';
+    const res: SweepRunResult = {
+      run_id: r.runId, p: r.p, seed: r.seed, data_seed: r.dataSeed, jitter: r.jitter, status, epochs_done: row?.epochs_done ?? 0, epochs: r.config.epochs,
+      memorise_epoch: row?.memorise_epoch ?? null, grok_epoch: row?.grok_epoch ?? null,
+      final_test_acc: row ? finalTestAcc(store, r.runId) : null, wall_s: e?.wallSeconds ?? 0,
+    };
+    if (status === 'failed') res.error = e?.message ?? 'unknown error';
+    return res;
+  });
+}
+
+/** The sweep: plan, launch (local children or Slurm tasks), then analyse and report. */
+async function sweep(o: SweepOpts): Promise<void> {
+  const t0 = performance.now();
+  const { grid, plan, slurm, jobs, threadsPerJob, storeDir } = planLaunch(o);
   const store = openStore({ ...o, store: storeDir });
   // One sweep per store at a time: a second one gets a one-line error.
   let lock: Lock | undefined;
@@ -175,36 +298,14 @@ async function sweep(o: SweepOpts): Promise<void> {
     lock = store.lockSweep();
     // Runs trained by Slurm tasks are in their folders: bring the database up to date first.
     if (slurm) collectRuns(store, plan.map((r) => r.runId));
-    const progress = new Map<string, RunProgress>();
-    const toTrain: SweepRun[] = [];
     // --records: runs whose record is committed there were finished elsewhere (a study built up over machines).
     const recorded = o.records ? recordedRunIds(resolve(o.records)) : new Set<string>();
-    for (const r of plan) {
-      const row = store.getRun(r.runId);
-      const finished = recorded.has(r.runId) || (row !== undefined && row.status === 'done' && row.epochs_done >= r.config.epochs);
-      progress.set(r.runId, {
-        runId: r.runId, p: r.p, seed: r.seed, state: finished ? 'skipped' : 'queued',
-        epoch: finished ? r.config.epochs : Math.min(row?.epochs_done ?? 0, r.config.epochs), epochs: r.config.epochs, testAcc: null, rate: 0,
-      });
-      if (!finished) toTrain.push(r);
-    }
-    const states = [...progress.values()];
+    const { progress, toTrain } = initialProgress(store, plan, recorded);
     const display = new SweepDisplay(!!o.json || !!o.progressJsonl);
-    // --progress-jsonl: the plan, then each run's state and epoch (at most every 500 ms per run while it trains).
-    const lastJsonl = new Map<string, number>();
-    const jsonl = (s: RunProgress, force: boolean): void => {
-      if (!o.progressJsonl) return;
-      const now = performance.now();
-      if (!force && now - (lastJsonl.get(s.runId) ?? -Infinity) < 500) return;
-      lastJsonl.set(s.runId, now);
-      process.stdout.write(JSON.stringify({ type: 'run', run_id: s.runId, state: s.state, epoch: s.epoch, epochs: s.epochs, test_acc: s.testAcc }) + '\n');
-    };
-    if (o.progressJsonl) {
-      process.stdout.write(JSON.stringify({ type: 'plan', runs: plan.map((r) => { const s = progress.get(r.runId)!; return { run_id: r.runId, p: r.p, seed: r.seed, data_seed: r.dataSeed, jitter: r.jitter, state: s.state, epoch: s.epoch, epochs: s.epochs }; }) }) + '\n');
-    }
+    const jsonl = progressJsonl(!!o.progressJsonl, plan, progress);
     if (!o.json) {
       const skipped = plan.length - toTrain.length;
-      const dims = grid.variants ? [`${grid.variants.length} listed variant(s)`] : [`${primes.length} prime(s)`, `${seeds.length} seed(s)`];
+      const dims = grid.variants ? [`${grid.variants.length} listed variant(s)`] : [`${grid.primes.length} prime(s)`, `${grid.seeds.length} seed(s)`];
       if (grid.dataSeeds && !grid.variants) dims.push(`${grid.dataSeeds.length} data seed(s)`);
       if (grid.jitters) dims.push(`${grid.jitters.length} jitter(s)`);
       display.event(`sweep: ${plan.length} run(s) (${dims.join(' × ')}), ${slurm ? `as Slurm tasks of ${threadsPerJob} CPU(s)` : `${jobs} at a time with ${threadsPerJob} thread(s) each`}` +
@@ -212,84 +313,18 @@ async function sweep(o: SweepOpts): Promise<void> {
     }
 
     const exits = new Map<string, ChildExit>();
-    const firstEpoch = new Map<string, number>();
     const bin = join(packageRoot(), 'bin', 'grokbench');
-    const callbacks = {
-      onStart: (run: SweepRun, adopted: unknown) => {
-        const s = progress.get(run.runId)!;
-        s.state = 'running';
-        s.rate = 0;
-        display.event(`sweep: ${run.runId} ${adopted === true ? 'already queued or running (adopted)' : 'started'}${s.epoch > 0 ? ` (resuming from epoch ${s.epoch})` : ''}`, 'plain');
-        display.update(states, jobs, true);
-        jsonl(s, true);
-      },
-      onProgress: (run: SweepRun, p: ChildProgress) => {
-        const s = progress.get(run.runId)!;
-        // The child's first line (its first epoch, warm-up included) says little about its speed.
-        const first = !firstEpoch.has(run.runId);
-        if (first) firstEpoch.set(run.runId, p.epoch);
-        s.rate = first || p.epoch === firstEpoch.get(run.runId) ? 0 : p.rate;
-        s.epoch = p.epoch;
-        if (p.testAcc !== null) s.testAcc = p.testAcc;
-        display.update(states, jobs);
-        jsonl(s, false);
-      },
-      onExit: (run: SweepRun, e: ChildExit) => {
-        exits.set(run.runId, e);
-        const s = progress.get(run.runId)!;
-        if (e.outcome === 'ok') {
-          s.state = 'done';
-          s.epoch = s.epochs;
-          display.event(`sweep: ${run.runId} finished in ${formatDuration(e.wallSeconds)} (test acc ${pct(s.testAcc)})`);
-        } else if (e.outcome === 'interrupted') {
-          s.state = 'interrupted';
-        } else {
-          s.state = 'failed';
-          display.event(`grokbench: run ${run.runId} failed: ${e.message ?? 'unknown error'}`, 'important');
-        }
-        display.update(states, jobs, true);
-        jsonl(s, true);
-      },
-    };
+    const callbacks = sweepCallbacks(progress, display, jsonl, jobs, exits);
     const runner = slurm
       ? new SlurmSweep(toTrain, {
         store, bin, cpusPerTask: threadsPerJob, maxRunning: o.jobs, partition: o.partition, time: o.time, sbatchArgs: o.sbatchArg ?? [],
         ...callbacks, onEvent: (line) => display.event(line),
       })
       : new SweepRunner(toTrain, { bin, storeDir, jobs, threadsPerJob, ...callbacks });
+    await runUntilDone(runner, slurm, display);
 
-    let signals = 0;
-    const onSignal = (sig: NodeJS.Signals): void => {
-      signals++;
-      // A second Ctrl-C does not wait: the children are killed outright (still safe: writes are atomic).
-      runner.interrupt(signals > 1 && !slurm ? 'SIGKILL' : sig);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    try {
-      await runner.run();
-    } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      display.clear();
-    }
-
-    const results: SweepRunResult[] = plan.map((r) => {
-      const row = store.getRun(r.runId);
-      const s = progress.get(r.runId)!;
-      const e = exits.get(r.runId);
-      const status: SweepRunResult['status'] = s.state === 'skipped' ? (recorded.has(r.runId) && !(row?.status === 'done' && row.epochs_done >= r.config.epochs) ? 'recorded' : 'already-done') : s.state === 'done' ? 'done'
-        : s.state === 'failed' ? 'failed' : s.state === 'interrupted' ? 'interrupted' : 'not-started';
-      const res: SweepRunResult = {
-        run_id: r.runId, p: r.p, seed: r.seed, data_seed: r.dataSeed, jitter: r.jitter, status, epochs_done: row?.epochs_done ?? 0, epochs: r.config.epochs,
-        memorise_epoch: row?.memorise_epoch ?? null, grok_epoch: row?.grok_epoch ?? null,
-        final_test_acc: row ? finalTestAcc(store, r.runId) : null, wall_s: e?.wallSeconds ?? 0,
-      };
-      if (status === 'failed') res.error = e?.message ?? 'unknown error';
-      return res;
-    });
+    const results = sweepResults(store, plan, progress, exits, recorded);
     const failed = results.filter((r) => r.status === 'failed').length;
-
     let reportPath: string | null = null;
     let postFailed = false;
     if (runner.interrupted) {

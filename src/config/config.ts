@@ -4,9 +4,9 @@
  * (run id), the command-line flags (src/cli/settings.ts) and a sweep's child arguments
  * (src/sweep/plan.ts). A new setting is one new row here.
  *
- * Limits are the same for both engines: the native engine (native/grokbench.c) mixes at most 32
- * heads (mixTokens) and its cross-entropy takes at most 4096 classes (p ≤ 4096; grokbench's own
- * limit p ≤ 2000 is lower).
+ * Limits are the same for both engines: the native engine mixes at most 32 heads (GB_MAX_HEADS in
+ * native/kernels.h: mixTokens and the kernels built on it). Its cross-entropy has no class limit
+ * of its own (its scratch is sized by the class count); grokbench's p ≤ 2000 is the limit.
  */
 import { createHash } from 'node:crypto';
 import { badInput } from '../core/errors.js';

@@ -106,6 +106,15 @@ export function spearman(x: ArrayLike<number>, y: ArrayLike<number>): number {
   return pearson(ranks(x), ranks(y));
 }
 
+/** Index of the epoch nearest to `target` in a list of epochs (the earlier one on ties). */
+export function nearestIndex(epochs: readonly number[], target: number): number {
+  let best = 0;
+  for (let i = 1; i < epochs.length; i++) {
+    if (Math.abs(epochs[i] - target) < Math.abs(epochs[best] - target)) best = i;
+  }
+  return best;
+}
+
 /** A small seeded generator (mulberry32): uniform numbers in [0, 1). */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;

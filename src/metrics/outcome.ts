@@ -86,6 +86,17 @@ export interface RunOutcome {
   epoch_note: string;
   /** The run's own key frequencies (last analysed embedding_fourier) and their viability (viability.ts); stored runs only. */
   key_frequencies?: RunKeyFrequencies | null;
+  /**
+   * Set only for a run short of its horizon that is not finished (training, interrupted, failed):
+   * its class so far and the epoch it stands at. `performance_classification` is then null, and
+   * class counts leave the run out (MIScope classifies full runs only).
+   */
+  provisional?: { classification: OutcomeClass | null; epoch: number; epochs: number; state: string };
+}
+
+/** A run's outcome made provisional: its class so far moved aside, as the run is not finished. */
+export function provisionalOutcome(o: RunOutcome, epoch: number, epochs: number, state: string): RunOutcome {
+  return { ...o, performance_classification: null, provisional: { classification: o.performance_classification, epoch, epochs, state } };
 }
 
 export const EPOCH_NOTES: Record<EpochConvention, string> = {

@@ -33,6 +33,7 @@ import { symmetricEigensystem } from '../math/linalg.js';
 import { computeTables } from './model.js';
 export { ablationHook, type AblationHook, type Hooks } from './hooks.js';
 import type { Params } from './params.js';
+import { seededRandom } from '../math/stats.js';
 
 /** MIScope's MIN_GAIN: gains below it are raised to it (no hard zeroing). */
 export const MIN_GAIN = 0.1;
@@ -211,16 +212,9 @@ export function provenance(parentId: string, iv: LoadedIntervention): Record<str
   return { parent_run_id: parentId, intervention: iv.spec, intervention_hash: iv.hash };
 }
 
-/** A seeded stream of uniform numbers in [0, 1) (mulberry32). */
+/** A seeded stream of uniform numbers in [0, 1): mulberry32 (math/stats.ts) seeded with seed ^ 0x9e3779b9. */
 export function uniformStream(seed: number): () => number {
-  let s = (seed ^ 0x9e3779b9) >>> 0;
-  return (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 15), z | 1);
-    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
-    return ((z ^ (z >>> 14)) >>> 0) / 2 ** 32;
-  };
+  return seededRandom(seed ^ 0x9e3779b9);
 }
 
 /** A seeded permutation of 0..n−1 (uniformStream + Fisher–Yates). */

@@ -99,7 +99,7 @@ export async function writeReport(store: Store, runIds: string[], outDir: string
     figures.push(...galleryFigures(g));
   }
   const answers = opts.answers !== undefined ? opts.answers
-    : runs.length > 1 ? computeStudyFromData(studyRuns, { K }) : null;
+    : studyRuns.filter((r) => !r.unfinished).length > 1 ? computeStudyFromData(studyRuns, { K }) : null;
   studyRuns.length = 0; // the study's per-checkpoint arrays are no longer needed
   if (answers) answers.sections.push(...interventionSections(store, kernels, runs.map((r) => r.runId)));
   if (answers) answers.sections.push(...furtherSections(store, runs.map((r) => r.runId)));

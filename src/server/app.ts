@@ -129,7 +129,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   };
   const jobs = new Jobs(store, { onChange: (job) => send('job', job) });
   let lastRuns = '';
-  const runRows = () => store.listRuns().map((r) => ({ run_id: r.run_id, epochs_done: r.epochs_done, epochs: r.epochs, status: r.status, checkpoints: store.checkpointStamp(r.run_id).n }));
+  const runRows = () => store.listRuns().map((r) => ({ run_id: r.run_id, epochs_done: r.epochs_done, epochs: r.epochs, status: store.runState(r).state, checkpoints: store.checkpointStamp(r.run_id).n }));
   const ticker = setInterval(() => {
     if (clients.size === 0) return;
     try {
@@ -146,9 +146,9 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     const last = [...m.metrics].reverse().find((x) => x.test_loss !== null);
     const emb = m.embedding.length ? m.embedding[m.embedding.length - 1] : null;
     return {
-      run_id: r.run_id, p: r.p, seed: r.seed, data_seed: r.data_seed, jitter: m.jitter, status: r.status,
+      run_id: r.run_id, p: r.p, seed: r.seed, data_seed: r.data_seed, jitter: m.jitter, status: store.runState(r).state,
       epochs_done: r.epochs_done, epochs: m.maxEpoch, checkpoints: m.checkpoints.size, analysed: m.epochs.length,
-      outcome: m.outcome?.performance_classification ?? null, onset: m.outcome?.second_descent_onset_epoch ?? null,
+      outcome: m.outcome?.performance_classification ?? null, provisional: m.outcome?.provisional ?? null, onset: m.outcome?.second_descent_onset_epoch ?? null,
       grok_epoch: m.grok.grok_epoch, grok_epoch_acc: m.grok.grok_epoch_acc, memorise_epoch: m.grok.memorise_epoch,
       key_frequencies: emb ? emb.keyFrequencies : [],
       committed_frequencies: m.dynamics ? m.dynamics.final_committed_frequencies : [],
@@ -158,7 +158,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
 
   /** The home rows from the runs table alone (no read model): the table is drawn with these first. */
   const basicRows = () => store.listRuns().map((r) => ({
-    run_id: r.run_id, p: r.p, seed: r.seed, data_seed: r.data_seed, jitter: runJitter(r), status: r.status,
+    run_id: r.run_id, p: r.p, seed: r.seed, data_seed: r.data_seed, jitter: runJitter(r), status: store.runState(r).state,
     epochs_done: r.epochs_done, epochs: r.epochs, checkpoints: store.checkpointStamp(r.run_id).n, analysed: null,
     outcome: null, onset: null, grok_epoch: r.grok_epoch, grok_epoch_acc: null, memorise_epoch: r.memorise_epoch,
     key_frequencies: [], committed_frequencies: [], final_test_loss: null, basic: true,
@@ -226,7 +226,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     disambiguateLabels(ms);
     const analysed = ms.filter((m) => m.epochs.length > 0);
     const figs = buildViews(ms, K, kern, ['training-curves']).concat(analysed.length ? buildViews(analysed, K, kern, ['mean', 'embedding-spectrum']) : []);
-    const answers = analysed.length > 1 ? computeStudyFromData(analysed.map((m) => m.study!), { K }) : null;
+    const answers = analysed.filter((m) => !m.study!.unfinished).length > 1 ? computeStudyFromData(analysed.map((m) => m.study!), { K }) : null;
     return {
       runs: ms.map((m) => ({ run_id: m.runId, label: m.label, outcome: m.outcome?.performance_classification ?? null })),
       figures: figuresJson(figs),

@@ -151,6 +151,16 @@ function removeIf(path: string, owner: Partial<LockOwner>): void {
   }
 }
 
+/**
+ * Whether the lock at `path` has a holder that may be alive: a live process of this host, or any
+ * process of another host (which cannot be checked from here). False when there is no lock file or
+ * its owner is a dead process of this host.
+ */
+export function lockHeld(path: string): boolean {
+  const owner = readOwner(path);
+  return owner !== null && !(owner.host === hostname() && typeof owner.pid === 'number' && owner.pid !== process.pid && !pidAlive(owner.pid));
+}
+
 function heldLock(path: string, me: LockOwner): Lock {
   let released = false;
   return {

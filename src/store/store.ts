@@ -4,11 +4,12 @@
  * analysis arrays). Nothing here prints or exits; bad input throws `badInput`, other failures
  * `failure`, each with a one-line message.
  */
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { GrokbenchError, badInput, describeOsError, failure } from '../core/errors.js';
 import { type Db, firstLine, openDatabase } from './db.js';
-import { type Lock, acquireLock } from './lock.js';
+import { type Lock, acquireLock, lockHeld } from './lock.js';
+import { writeFileAtomic } from '../core/atomic.js';
 
 /** The default store directory, relative to the working directory. */
 export const DEFAULT_STORE_DIR = './grokbench-runs';
@@ -17,6 +18,40 @@ export const DEFAULT_STORE_DIR = './grokbench-runs';
 export const SQLITE_FILE = 'grokbench.sqlite';
 
 export type RunStatus = 'created' | 'training' | 'done' | 'diverged' | 'imported';
+
+/**
+ * What a run is now, which its stored status alone cannot tell: `training` only while a process
+ * holds its lock; `interrupted` when its status says training (or created with epochs done) but
+ * nothing holds it (killed, out of disk, power cut); `failed` when its trainer stopped on an error
+ * (the error is in `runs/<id>/failure.json`). The others are the stored status.
+ */
+export type RunState = 'created' | 'training' | 'interrupted' | 'failed' | 'done' | 'diverged' | 'imported';
+
+/** Whether a run state is final (the run will not train further without being asked). */
+export function isFinalState(s: RunState): boolean { return s === 'done' || s === 'diverged' || s === 'imported'; }
+
+/** The file in a run's folder that records why its trainer stopped. */
+export const FAILURE_FILE = 'failure.json';
+
+/** Record in a run's folder why its trainer stopped (atomic; a write that fails, e.g. on a full disk, leaves the run interrupted, which is still true). */
+export function recordRunFailure(runDir: string, message: string, epoch: number | null): void {
+  try {
+    writeFileAtomic(join(runDir, FAILURE_FILE), JSON.stringify({ message, epoch, at: new Date().toISOString() }) + '\n');
+  } catch { /* see above */ }
+}
+
+/** Forget a run's recorded failure (it trains again). */
+export function clearRunFailure(runDir: string): void {
+  rmSync(join(runDir, FAILURE_FILE), { force: true });
+}
+
+/** A run folder's recorded failure, or null. */
+export function readRunFailure(runDir: string): { message: string; epoch: number | null } | null {
+  try {
+    const v = JSON.parse(readFileSync(join(runDir, FAILURE_FILE), 'utf8')) as { message?: unknown; epoch?: unknown };
+    return { message: typeof v.message === 'string' ? v.message : 'unknown error', epoch: typeof v.epoch === 'number' ? v.epoch : null };
+  } catch { return null; }
+}
 
 /** One row of the runs table. */
 export interface RunRow {
@@ -253,6 +288,14 @@ export class Store {
       throw failure(`cannot create ${runs}: ${describeOsError(err)}`);
     }
     return acquireLock(join(runs, `.${runId}.lock`), `run ${runId}`, waitMs);
+  }
+
+  /** The run's state now (RunState): its stored status, corrected by who holds its lock and its failure file. */
+  runState(row: RunRow): { state: RunState; error: string | null } {
+    if (row.status !== 'training' && !(row.status === 'created' && row.epochs_done > 0)) return { state: row.status, error: null };
+    if (lockHeld(join(this.dir, 'runs', `.${row.run_id}.lock`))) return { state: 'training', error: null };
+    const failure = readRunFailure(this.runDir(row.run_id));
+    return failure ? { state: 'failed', error: failure.message } : { state: 'interrupted', error: null };
   }
 
   /** Take the store's sweep lock (`.sweep.lock`): one sweep at a time per store. */

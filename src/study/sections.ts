@@ -948,10 +948,21 @@ function sectionRounding(d: StudyDetails): StudySection | null {
 }
 
 /** The study's sections, from data already loaded (pure). */
-export function computeStudyFromData(runs: readonly StudyRunData[], opts: StudyOptions = {}): StudyAnswers {
+export function computeStudyFromData(all: readonly StudyRunData[], opts: StudyOptions = {}): StudyAnswers {
+  // Unfinished runs (training, interrupted, failed) have no outcome class yet: they are left out, and named.
+  const runs = all.filter((r) => !r.unfinished);
+  const left = all.filter((r) => r.unfinished);
+  if (runs.length === 0) throw badInput(`the study needs at least one finished run (${left.length} left out: ${left.map((r) => `${r.runId} ${r.unfinished!.state} at ${r.unfinished!.epoch}/${r.epochs}`).join(', ')})`);
   const d = analyseStudy(runs, opts);
+  const leftOut: StudySection[] = left.length === 0 ? [] : [{
+    id: 'left-out',
+    question: 'Which runs does this study leave out?',
+    answer: `${left.length} run(s) are not finished and are left out of every count and test below (their outcome class would be provisional): ${left.map((r) => `${r.runId} (${r.unfinished!.state} at epoch ${r.unfinished!.epoch} of ${r.epochs})`).join(', ')}.`,
+    table: { columns: ['run', 'state', 'epoch', 'epochs'], rows: left.map((r) => [r.runId, r.unfinished!.state, r.unfinished!.epoch, r.epochs]) },
+  }];
   return {
     sections: [
+      ...leftOut,
       sectionThreshold(d),
       ...(d.thresholdLate ? [sectionThreshold(d, d.thresholdLate, HEALTHY_VS_LATE, 'threshold-late')] : []),
       sectionTiming(d),

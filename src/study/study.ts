@@ -18,7 +18,7 @@
 import { badInput } from '../core/errors.js';
 import { coarsenessFromFractions } from '../analysis/library/coarseness.js';
 import { outcomeGrokked, runJitter, runOutcome, type OutcomeClass } from '../metrics/outcome.js';
-import type { MetricRow, Store } from '../store/store.js';
+import { isFinalState, type MetricRow, type Store } from '../store/store.js';
 import {
   concentrationValues,
   grokkingTimes,
@@ -26,6 +26,7 @@ import {
   readNeuronFourier,
 } from '../analysis/results.js';
 import {
+  nearestIndex,
   seededRandom,
   hypergeometricSf,
   finite,
@@ -66,6 +67,8 @@ export interface StudyEmbeddingEpoch {
 /** Everything the study reads about one run. */
 export interface StudyRunData {
   runId: string;
+  /** Set when the run is not finished (Store.runState): left out of the study, named in its first section. */
+  unfinished?: { state: string; epoch: number };
   p: number;
   seed: number;
   dMlp: number;
@@ -277,14 +280,7 @@ export function choose(n: number, k: number): number {
   return Math.round(r);
 }
 
-/** Index of the checkpoint nearest to `target` (ties: the earlier). */
-export function nearestIndex(epochs: readonly number[], target: number): number {
-  let best = 0;
-  for (let i = 1; i < epochs.length; i++) {
-    if (Math.abs(epochs[i] - target) < Math.abs(epochs[best] - target)) best = i;
-  }
-  return best;
-}
+export { nearestIndex };
 
 export function meanIgnoringNaN(xs: Float64Array): number {
   let s = 0;
@@ -1047,6 +1043,8 @@ export interface StudyRunSource {
   checkpoints: { epoch: number; frac: ArrayLike<number>; flat: ArrayLike<number>; concentration: ArrayLike<number>; dominant: ArrayLike<number> }[];
   metrics: MetricRow[];
   embedding: StudyEmbeddingEpoch[];
+  /** Set when the run is not finished (training, interrupted, failed): the study leaves it out and says so. */
+  unfinished?: { state: string; epoch: number };
 }
 
 /** The study's view of one run, from its source (pure). */
@@ -1088,6 +1086,7 @@ export function studyRunFromSource(src: StudyRunSource, opts: StudyOptions = {})
     onset: outcome?.second_descent_onset_epoch ?? null,
     dataSeed: src.dataSeed,
     jitter: src.jitter,
+    ...(src.unfinished ? { unfinished: src.unfinished } : {}),
   };
 }
 
@@ -1096,7 +1095,9 @@ export function studyRunSource(store: Store, runId: string): StudyRunSource {
   const row = store.getRun(runId);
   if (!row) throw badInput(`no run ${runId} in store ${store.dir}`);
   const nf = readNeuronFourier(store, runId);
+  const { state } = store.runState(row);
   return {
+    ...(isFinalState(state) ? {} : { unfinished: { state, epoch: row.epochs_done } }),
     runId, p: nf.p, seed: row.seed, dataSeed: row.data_seed, jitter: runJitter(row), epochs: row.epochs, dMlp: nf.dMlp, nFreq: nf.nFreq,
     lowK: nf.nFreq,
     checkpoints: nf.epochs.map((e) => ({

@@ -11,7 +11,7 @@
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { badInput, failure } from '../core/errors.js';
+import { GrokbenchError, badInput, failure } from '../core/errors.js';
 import type { Kernels } from '../engine/kernels.js';
 import { engineDescription } from '../engine/index.js';
 import { type TrainConfig, runId as makeRunId, validateConfig } from '../config/config.js';
@@ -29,9 +29,9 @@ import { AdamW } from './adamw.js';
 import { loadResume, resumeStep, saveResume } from './resume.js';
 import { provenance, readInterventionFile } from '../model/interventions.js';
 import { TrainingIntervention } from './interventions.js';
+import { hasGrokked, isMemorised } from '../metrics/grokking.js';
+import { clearRunFailure, readRunFailure, recordRunFailure } from '../store/store.js';
 
-export const GROK_LOSS = 0.01;
-export const MEMORISE_ACC = 0.99;
 
 export interface Progress {
   runId: string;
@@ -137,8 +137,20 @@ export function train(store: TrainStore, k: Kernels, config: TrainConfig, opts: 
   const { row: prepared } = prepareRun(store, config, engine);
   // One writer per run: a second process training (or importing) this run gets a one-line error.
   const lock = store.lockRun(prepared.run_id, opts.lockWaitMs);
+  const dir = store.runDir(prepared.run_id);
+  const previous = readRunFailure(dir);
   try {
+    clearRunFailure(dir);
     return trainLocked(store, k, config, opts, store.getRun(prepared.run_id) ?? prepared, t0, engine);
+  } catch (err) {
+    if (err instanceof GrokbenchError && err.exitCode === 2) {
+      // Bad input was refused before the run changed: its state stays what it was.
+      if (previous) recordRunFailure(dir, previous.message, previous.epoch);
+    } else {
+      // The run's state is then `failed` with this error (Store.runState), not `training` forever.
+      recordRunFailure(dir, (err instanceof Error ? err.message : String(err)).split('\n')[0], store.getRun(prepared.run_id)?.epochs_done ?? null);
+    }
+    throw err;
   } finally {
     lock.release();
   }
@@ -202,8 +214,8 @@ function trainLocked(store: TrainStore, k: Kernels, config: TrainConfig, opts: T
   // Grokking bookkeeping from the metrics kept so far.
   let memorise: number | null = null, grok: number | null = null;
   for (const m of metricsSoFar()) {
-    if (memorise === null && m.train_acc >= MEMORISE_ACC) memorise = m.epoch;
-    if (grok === null && m.test_loss !== null && m.test_loss < GROK_LOSS) grok = m.epoch;
+    if (memorise === null && isMemorised(m)) memorise = m.epoch;
+    if (grok === null && hasGrokked(m)) grok = m.epoch;
   }
 
   const n = Math.max(trainB.n, testB.n);
@@ -221,8 +233,8 @@ function trainLocked(store: TrainStore, k: Kernels, config: TrainConfig, opts: T
     const row: MetricRow = { epoch: e, train_loss: trainRes.loss, train_acc: trainRes.acc, test_loss: testRes?.loss ?? null, test_acc: testRes?.acc ?? null };
     pending.push(row);
     last = row;
-    if (memorise === null && row.train_acc >= MEMORISE_ACC) memorise = e;
-    if (grok === null && row.test_loss !== null && row.test_loss < GROK_LOSS) grok = e;
+    if (memorise === null && isMemorised(row)) memorise = e;
+    if (grok === null && hasGrokked(row)) grok = e;
     const done = e - start + 1;
     const rate = done / Math.max(1e-9, (performance.now() - tLoop) / 1000);
     opts.onProgress?.({ runId: id, epoch: e, epochs: config.epochs, trainLoss: row.train_loss, testLoss: row.test_loss,

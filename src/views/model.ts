@@ -49,7 +49,7 @@ function metricStats(values: ArrayLike<number>): MetricStats {
 export function readOutcome(store: Store, row: RunRow, lastMetricsEpoch: number | null): { outcome: RunOutcome | null; stored: boolean } {
   const rows = store.getAnalyses<RunOutcome>(row.run_id, OUTCOME);
   const latest = rows.reduce<(typeof rows)[number] | null>((a, r) => (a === null || r.epoch > a.epoch ? r : a), null);
-  if (latest && lastMetricsEpoch !== null && latest.epoch >= lastMetricsEpoch && latest.summary?.performance_classification !== undefined) {
+  if (latest && lastMetricsEpoch !== null && latest.epoch >= lastMetricsEpoch && latest.summary?.performance_classification !== undefined && !latest.summary.provisional) {
     // The analyzer stores grokbench's own epochs; a run imported from MIScope reads them in its labels.
     const conv = epochConventionOf(row);
     return { outcome: latest.summary.epoch_convention === conv ? latest.summary : outcomeOfRun(store, row), stored: latest.summary.epoch_convention === conv };
@@ -101,7 +101,7 @@ export function loadRunModel(store: Store, runId: string, K: number): RunModel {
   return {
     runId, p: row.p, seed: row.seed, label: runLabel({ p: row.p, seed: row.seed, dataSeed: row.data_seed, jitter: runJitter(row) }),
     maxEpoch: Math.max(configuredEpochs(row), metrics.length ? metrics[metrics.length - 1].epoch : 0),
-    epochsDone: row.epochs_done, status: row.status,
+    epochsDone: row.epochs_done, status: store.runState(row).state,
     grok: grokkingTimes(metrics), metrics,
     epochs, dMlp: m, nFreq: study?.nFreq ?? nFreq, K,
     // The dominant frequency's share is the largest fraction: the specialization.

@@ -397,6 +397,7 @@ test('computeStudy loads real analysed runs from a store: fractions, grok epochs
         rows.push({ epoch: e, train_loss: 0.1, train_acc: e >= 50 ? 1 : 0.2, test_loss: done ? 1e-6 : 2, test_acc: done ? 1 : 0.1 });
       }
       store.appendMetrics(runId, rows);
+      store.updateRun(runId, { status: 'done', epochs_done: 300 });
     });
     await analyseRuns(store, ['r0', 'r1', 'r2'], { jobs: 1 });
 
@@ -461,4 +462,18 @@ test('population and rounding sections: per-prime classes and onsets, the p=101 
   // Jitter SD of (0, 10, 20) is 10; across seeds (1000 vs 2000) SD 707.1; p=101 ensembles have no onset.
   assert.match(rnd.answer, /6 rounding ensembles .* median 10 epochs; the jitters agree on the MIScope class in 6 of 6/);
   assert.match(rnd.answer, /median 707 epochs over 2 groups, 70\.7 times the rounding spread\. So the seed matters beyond rounding noise here/);
+});
+
+test('unfinished runs are left out of every count and named in a leading section; a study of only unfinished runs is refused', () => {
+  const all = scenarioA();
+  const full = computeStudyFromData(all);
+  // The p=97 run marked interrupted: the study equals the study of the other three, plus the 'left-out' section.
+  const marked = all.map((r, i) => (i === 0 ? { ...r, unfinished: { state: 'interrupted', epoch: 1800 } } : r));
+  const s = computeStudyFromData(marked);
+  assert.equal(s.sections[0].id, 'left-out');
+  assert.match(s.sections[0].answer, /1 run\(s\) are not finished.*\(interrupted at epoch 1800 of/);
+  const rest = computeStudyFromData(all.slice(1));
+  assert.deepEqual(JSON.parse(JSON.stringify(s.sections.slice(1))), JSON.parse(JSON.stringify(rest.sections)));
+  assert.notDeepEqual(JSON.parse(JSON.stringify(s.sections.slice(1))), JSON.parse(JSON.stringify(full.sections)));
+  assert.throws(() => computeStudyFromData(all.map((r) => ({ ...r, unfinished: { state: 'training', epoch: 10 } }))), /at least one finished run \(4 left out/);
 });

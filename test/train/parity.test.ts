@@ -38,7 +38,8 @@ import { readSafetensorsFile } from '../../src/io/safetensors.js';
 import { AdamW } from '../../src/train/adamw.js';
 import { makeSplit } from '../../src/data/dataset.js';
 import { Store } from '../../src/store/store.js';
-import { MEMORISE_ACC, train } from '../../src/train/trainer.js';
+import { train } from '../../src/train/trainer.js';
+import { MEMORISE_ACC } from '../../src/metrics/grokking.js';
 
 interface Fixture {
   config: Pick<TrainConfig, 'p' | 'dModel' | 'nHeads' | 'dHead' | 'dMlp' | 'seed' | 'dataSeed' | 'fracTrain' | 'epochs' | 'lr' | 'wd' | 'beta1' | 'beta2' | 'eps'>;

@@ -6,18 +6,23 @@
  * outcome: the pipeline stores what `analyseRun` returns, `grokbench outcome --write` runs it alone
  * (analysis/outcome.ts), and readers compute the same function when nothing is stored.
  */
-import type { RunRow, Store } from '../../store/store.js';
+import { isFinalState, type RunRow, type Store } from '../../store/store.js';
 import type { RunAnalyzer } from '../protocol/analyzer.js';
 import { trainIndicesOfRunDir } from '../protocol/train-set.js';
 import { viability, type RunKeyFrequencies } from '../library/viability.js';
-import { epochConventionOf, OUTCOME, OUTCOME_PARAMS, runOutcome, type RunOutcome } from '../../metrics/outcome.js';
+import { epochConventionOf, OUTCOME, OUTCOME_PARAMS, provisionalOutcome, runOutcome, type RunOutcome } from '../../metrics/outcome.js';
 import type { MetricRow } from '../../metrics/metric-row.js';
 import { EMBEDDING_FOURIER, type EmbeddingFourierSummary } from './embedding-fourier.js';
 
-/** A run's outcome from its metrics (given, or read from the store): null when it has none. */
+/**
+ * A run's outcome from its metrics (given, or read from the store): null when it has none;
+ * provisional (no class, its class so far aside) while the run is unfinished (Store.runState).
+ */
 export function computeOutcome(store: Store, run: RunRow, metrics: readonly MetricRow[] = store.getMetrics(run.run_id)): RunOutcome | null {
   if (metrics.length === 0) return null;
-  return { ...runOutcome(metrics, epochConventionOf(run)), key_frequencies: runKeyFrequencies(store, run.run_id, run.p) };
+  const o: RunOutcome = { ...runOutcome(metrics, epochConventionOf(run)), key_frequencies: runKeyFrequencies(store, run.run_id, run.p) };
+  const { state } = store.runState(run);
+  return isFinalState(state) ? o : provisionalOutcome(o, metrics[metrics.length - 1].epoch, run.epochs, state);
 }
 
 /** The run's committed (key) frequencies at its last analysed embedding_fourier checkpoint, and their viability. */

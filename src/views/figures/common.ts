@@ -42,14 +42,7 @@ export function sig(x: number | null | undefined, digits = 4): number | null {
   return Number(x.toPrecision(digits));
 }
 
-/** Index of the analysed epoch nearest to `target` (the earlier one on ties). */
-export function nearestIndex(epochs: readonly number[], target: number): number {
-  let best = 0;
-  for (let i = 1; i < epochs.length; i++) {
-    if (Math.abs(epochs[i] - target) < Math.abs(epochs[best] - target)) best = i;
-  }
-  return best;
-}
+export { nearestIndex } from '../../math/stats.js';
 
 /** Index of the latest analysed epoch at or before `target` (the first if none). */
 export function atOrBefore(epochs: readonly number[], target: number): number {
