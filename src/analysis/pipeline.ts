@@ -29,6 +29,18 @@ export interface TaskItem { analyzer: string; artifactPath: string; tryReuse: bo
 export interface Task { id: number; runId: string; epoch: number; checkpointPath: string; items: TaskItem[]; options: AnalysisOptions }
 export interface TaskResult { analyzer: string; summary: object; path: string; reused: boolean }
 
+/** A checkpoint that could not be read (damaged, truncated, missing, non-finite): skipped, reported at the end. */
+export interface DamagedCheckpoint { runId: string; epoch: number; path: string; message: string }
+
+/** The error of a task whose checkpoint could not be read: the analysis skips that checkpoint and goes on. */
+export class CheckpointUnreadable extends GrokbenchError {
+  readonly unreadable = true;
+}
+
+function isUnreadable(err: unknown): boolean {
+  return err instanceof CheckpointUnreadable || (err as { unreadable?: boolean } | null)?.unreadable === true;
+}
+
 /** `runs/<id>/analysis/<analyzer>/epoch-NNNNNN.safetensors`. */
 export function artifactPath(store: Store, runId: string, analyzer: string, epoch: number): string {
   return join(store.analysisDir(runId), analyzer, artifactFileName(epoch));
@@ -53,7 +65,10 @@ export function runTask(k: Kernels, task: Task, scratch = new Scratch()): TaskRe
     compute.push(item);
   }
   if (compute.length === 0) return out;
-  const checkpoint = loadCheckpoint(task.checkpointPath);
+  let checkpoint: ReturnType<typeof loadCheckpoint>;
+  try { checkpoint = loadCheckpoint(task.checkpointPath); } catch (err) {
+    throw new CheckpointUnreadable(err instanceof Error ? err.message.split('\n')[0] : String(err), 1);
+  }
   let acts: Float32Array | undefined;
   const ctx: CheckpointContext = {
     kernels: k, scratch, checkpoint, checkpointPath: task.checkpointPath, epoch: task.epoch, runId: task.runId, options: task.options,
@@ -91,7 +106,11 @@ export interface RunAnalysisReport {
   runSummaries: Record<string, object | null>;
 }
 
-export interface AnalyseResult { runs: RunAnalysisReport[]; tasks: number; jobs: number; seconds: number }
+export interface AnalyseResult {
+  runs: RunAnalysisReport[]; tasks: number; jobs: number; seconds: number;
+  /** Checkpoints that could not be read: skipped (every other checkpoint is analysed); the CLI exits 1 when any. */
+  damaged: DamagedCheckpoint[];
+}
 
 /** The analysis options with their defaults, checked (one-line badInput). */
 export function resolveOptions(opts: Partial<AnalysisOptions>): AnalysisOptions {
@@ -128,10 +147,11 @@ export async function analyseRuns(store: Store, runIdsIn: string[], opts: Analys
     finished++;
     opts.onProgress?.({ done: finished, total: tasks.length, runId: task.runId, epoch: task.epoch });
   };
-  await executeTasks(tasks, jobs, record);
-  analyseCrossEpoch(store, runIds, options);
+  const damaged: DamagedCheckpoint[] = [];
+  await executeTasks(tasks, jobs, record, (t, message) => damaged.push({ runId: t.runId, epoch: t.epoch, path: t.checkpointPath, message }));
+  analyseCrossEpoch(store, runIds, options, new Set(damaged.map((d) => d.path)));
   analyseRunMetrics(store, runIds, options, reports);
-  return { runs: [...reports.values()], tasks: tasks.length, jobs, seconds: (performance.now() - t0) / 1000 };
+  return { runs: [...reports.values()], tasks: tasks.length, jobs, seconds: (performance.now() - t0) / 1000, damaged };
 }
 
 /**
@@ -164,14 +184,26 @@ export function planAnalysis(store: Store, runIds: readonly string[], options: A
   return { tasks, reports };
 }
 
-/** Run the tasks, in this thread (jobs 1) or on `jobs` worker threads; `record` is called in this thread as each finishes. */
-export async function executeTasks(tasks: Task[], jobs: number, record: (t: Task, r: TaskResult[]) => void): Promise<void> {
+/**
+ * Run the tasks, in this thread (jobs 1) or on `jobs` worker threads; `record` is called in this
+ * thread as each finishes. With `onUnreadable`, a task whose checkpoint cannot be read is reported
+ * there and the others go on; without it, it stops the analysis like any error.
+ */
+export async function executeTasks(tasks: Task[], jobs: number, record: (t: Task, r: TaskResult[]) => void,
+  onUnreadable?: (t: Task, message: string) => void): Promise<void> {
   if (tasks.length === 0) return;
   if (jobs === 1) {
     const k = loadKernels();
     const scratch = new Scratch();
-    for (const t of tasks) record(t, withContext(t, () => runTask(k, t, scratch)));
-  } else await runInWorkers(tasks, jobs, record);
+    for (const t of tasks) {
+      let results: TaskResult[];
+      try { results = runTask(k, t, scratch); } catch (err) {
+        if (onUnreadable && isUnreadable(err)) { onUnreadable(t, (err as Error).message); continue; }
+        throw taskError(t, err);
+      }
+      record(t, results);
+    }
+  } else await runInWorkers(tasks, jobs, record, onUnreadable);
 }
 
 /**
@@ -179,9 +211,9 @@ export async function executeTasks(tasks: Task[], jobs: number, record: (t: Task
  * checkpoint analyzers): each writes an artifact and a row for every checkpoint it has not analysed
  * with these options (or whose artifact is gone), each as soon as it is computed.
  */
-export function analyseCrossEpoch(store: Store, runIds: readonly string[], options: AnalysisOptions): void {
+export function analyseCrossEpoch(store: Store, runIds: readonly string[], options: AnalysisOptions, skip: ReadonlySet<string> = new Set()): void {
   for (const runId of runIds) {
-    const checkpoints = store.listCheckpoints(runId).map((c) => ({ epoch: c.epoch, path: c.path })).sort((a, b) => a.epoch - b.epoch);
+    const checkpoints = store.listCheckpoints(runId).filter((c) => !skip.has(c.path)).map((c) => ({ epoch: c.epoch, path: c.path })).sort((a, b) => a.epoch - b.epoch);
     if (checkpoints.length === 0) continue;
     for (const a of listCrossEpochAnalyzers()) {
       const params = a.params(options);
@@ -220,10 +252,6 @@ export function analyseRunMetrics(store: Store, runIds: readonly string[], optio
   }
 }
 
-/** Prefix a task's error with its run and epoch. */
-function withContext<T>(t: Task, fn: () => T): T {
-  try { return fn(); } catch (err) { throw taskError(t, err); }
-}
 
 function taskError(t: Task, err: unknown): GrokbenchError {
   const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
@@ -231,12 +259,13 @@ function taskError(t: Task, err: unknown): GrokbenchError {
   return new GrokbenchError(`${t.runId} epoch ${t.epoch}: ${msg}`, code);
 }
 
-type WorkerReply = { id: number; results?: TaskResult[]; error?: { message: string; exitCode: 1 | 2 } };
+type WorkerReply = { id: number; results?: TaskResult[]; error?: { message: string; exitCode: 1 | 2; unreadable?: boolean } };
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
 /** Run tasks on `jobs` worker threads; `record` is called in this thread as each finishes. */
-function runInWorkers(tasks: Task[], jobs: number, record: (t: Task, r: TaskResult[]) => void): Promise<void> {
+function runInWorkers(tasks: Task[], jobs: number, record: (t: Task, r: TaskResult[]) => void,
+  onUnreadable?: (t: Task, message: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const queue = [...tasks];
     const inflight = new Map<Worker, Task>();
@@ -261,8 +290,8 @@ function runInWorkers(tasks: Task[], jobs: number, record: (t: Task, r: TaskResu
         if (settled) return;
         const t = inflight.get(w)!;
         inflight.delete(w);
-        if (msg.error) { stop(taskError(t, Object.assign(new Error(msg.error.message), { exitCode: msg.error.exitCode }))); return; }
-        try { record(t, msg.results!); } catch (err) { stop(err); return; }
+        if (msg.error && !(onUnreadable && msg.error.unreadable)) { stop(taskError(t, Object.assign(new Error(msg.error.message), { exitCode: msg.error.exitCode }))); return; }
+        try { if (msg.error) onUnreadable!(t, msg.error.message); else record(t, msg.results!); } catch (err) { stop(err); return; }
         if (--remaining === 0) stop(); else next(w);
       });
       w.on('error', (err) => stop(err instanceof GrokbenchError ? err : failure(`analysis worker failed: ${err.message.split('\n')[0]}`)));

@@ -2,7 +2,7 @@
 import { parentPort } from 'node:worker_threads';
 import { loadKernels } from '../engine/index.js';
 import { GrokbenchError } from '../core/errors.js';
-import { type Task, runTask } from './pipeline.js';
+import { CheckpointUnreadable, type Task, runTask } from './pipeline.js';
 import { Scratch } from './library/scratch.js';
 
 const port = parentPort!;
@@ -13,6 +13,6 @@ port.on('message', (task: Task) => {
     port.postMessage({ id: task.id, results: runTask(kernels, task, scratch) });
   } catch (err) {
     const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    port.postMessage({ id: task.id, error: { message, exitCode: err instanceof GrokbenchError ? err.exitCode : 1 } });
+    port.postMessage({ id: task.id, error: { message, exitCode: err instanceof GrokbenchError ? err.exitCode : 1, unreadable: err instanceof CheckpointUnreadable } });
   }
 });

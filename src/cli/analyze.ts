@@ -96,6 +96,12 @@ export function register(program: Command): void {
         const res = await analyseRuns(store, ids, opts);
         progress.done();
         printResult(store, o, res);
+        // Damaged checkpoints were skipped (every other one is analysed): named here, and the exit status says so.
+        for (const d of res.damaged) process.stderr.write(`grokbench: skipped ${d.runId} epoch ${d.epoch}: ${d.message}\n`);
+        if (res.damaged.length > 0) {
+          process.stderr.write(`grokbench: ${res.damaged.length} checkpoint(s) could not be read and were not analysed (grokbench verify lists every damaged file)\n`);
+          process.exitCode = 1;
+        }
       } finally { store.close(); }
     });
 }
@@ -107,11 +113,12 @@ function printResult(store: Store, o: AnalyzeOpts, res: AnalyseResult, extra: Re
     grokking: r.runSummaries.grokking ?? null, ...endpoints(store, r.runId, o),
   }));
   if (o.json) {
-    printJson({ low_freqs: o.lowFreqs, flat_as_zero: !!o.flatAsZero, jobs: res.jobs, seconds: res.seconds, checkpoints_analysed: res.tasks, runs, ...extra });
+    printJson({ low_freqs: o.lowFreqs, flat_as_zero: !!o.flatAsZero, jobs: res.jobs, seconds: res.seconds, checkpoints_analysed: res.tasks - res.damaged.length, runs,
+      damaged: res.damaged.map((d) => ({ run_id: d.runId, epoch: d.epoch, path: d.path, error: d.message })), ...extra });
     return;
   }
   if (runs.length === 0) { say(o, `no runs in ${store.dir}`); return; }
-  say(o, `analysed ${res.tasks} checkpoint(s) in ${res.seconds.toFixed(1)} s with ${res.jobs} ${extra.executor === 'slurm' ? 'Slurm task(s)' : 'job(s)'}; coarseness at K=${o.lowFreqs}${o.flatAsZero ? ', flat neurons as 0' : ''}`);
+  say(o, `analysed ${res.tasks - res.damaged.length} checkpoint(s) in ${res.seconds.toFixed(1)} s with ${res.jobs} ${extra.executor === 'slurm' ? 'Slurm task(s)' : 'job(s)'}; coarseness at K=${o.lowFreqs}${o.flatAsZero ? ', flat neurons as 0' : ''}`);
   const table = [['run', 'checkpoints', 'new', 'mean coarseness first→last', 'blobs first→last', 'flat last', 'grok epoch', 'key freqs (last)']];
   for (const r of runs) {
     const g = r.grokking as { grok_epoch?: number | null } | null;
@@ -181,7 +188,7 @@ async function analyzeSlurm(store: Store, runArgs: string[], o: AnalyzeOpts, opt
     analyseRunMetrics(store, ids, options, done);
     const tasks = [...exits.values()].reduce((n, e) => n + e.checkpoints, 0);
     const jobs = [...exits.values()].filter((e) => e.outcome !== 'nothing-to-do').length;
-    printResult(store, o, { runs: [...done.values()], tasks, jobs, seconds: (performance.now() - t0) / 1000 },
+    printResult(store, o, { runs: [...done.values()], tasks, jobs, seconds: (performance.now() - t0) / 1000, damaged: [] },
       { executor: 'slurm', failed: failed.map((f) => ({ run_id: f.runId, error: f.message })) });
     if (failed.length > 0) process.exitCode = 1;
   } finally { lock.release(); }

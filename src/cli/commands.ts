@@ -17,6 +17,8 @@ import * as outcome from './outcome.js';
 import * as viability from './viability.js';
 import * as artifact from './artifact.js';
 import * as record from './record.js';
+import * as verify from './verify.js';
+import * as repair from './repair.js';
 
 export function registerCommands(program: Command): void {
   demo.register(program);
@@ -27,6 +29,8 @@ export function registerCommands(program: Command): void {
   runs.register(program);
   outcome.register(program);
   record.register(program);
+  verify.register(program);
+  repair.register(program);
   importCmd.register(program);
   exportCmd.register(program);
   coarseness.register(program);

@@ -8,7 +8,7 @@
  *       OUT/answers.json and OUT/figures/*.png. The same records give the same bytes.
  */
 import type { Command } from 'commander';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { badInput } from '../core/errors.js';
@@ -16,6 +16,7 @@ import { readRecord, readRecords, recordOfRun, recordStudySource, recordVariantR
 import { studyRunFromSource, type StudyAnswers } from '../study/study.js';
 import { outcomeGrokked, type OutcomeClass } from '../metrics/outcome.js';
 import { computeStudyFromData } from '../study/sections.js';
+import { FRAGILE_LOSS_FACTOR, FRAGILE_ONSET_EPOCHS, type FragileVariant, distributionText, fragileVariants } from '../study/fragile.js';
 import { writeFileAtomic } from '../core/atomic.js';
 import { type GlobalOpts, intArg, openStore, printJson, say, withCommon } from './common.js';
 import { trainWithProgress } from './train.js';
@@ -32,7 +33,8 @@ const exp = (x: number | null | undefined): string => (x === null || x === undef
 const cell = (c: unknown): string => (c === null || c === undefined ? '–' : typeof c === 'number' ? (Number.isInteger(c) ? String(c) : Number(c.toPrecision(4)).toString()) : String(c)).replace(/\|/g, '\\|');
 
 /** The README of a study rebuilt from records (deterministic: nothing from the clock or the machine it runs on). */
-export function studyReadme(recs: RunRecord[], rows: ReturnType<typeof recordVariantRow>[], answers: StudyAnswers, figures: Map<string, string>, title: string, missing: string[], intro = ''): string {
+export function studyReadme(recs: RunRecord[], rows: ReturnType<typeof recordVariantRow>[], answers: StudyAnswers, figures: Map<string, string>, title: string, missing: string[], intro = '',
+  fragile: FragileVariant[] = [], ensembleRecs: RunRecord[] = []): string {
   const L: string[] = [];
   L.push(`# ${title}`, '');
   if (intro.trim()) L.push(intro.trim(), '');
@@ -59,6 +61,7 @@ export function studyReadme(recs: RunRecord[], rows: ReturnType<typeof recordVar
       `${d ? d.transient_frequencies.map((t) => `${t.frequency} (peak ${t.peak_count} at ${t.peak_epoch})`).join('; ') || 'none' : '–'} | ${Math.round(recs[i].trained.wall_s)} |`);
   });
   L.push('');
+  L.push(...fragileSection(fragile, ensembleRecs));
   L.push('## The seed\'s questions, answered from these runs', '');
   for (const s of answers.sections) {
     L.push(`### ${s.question}`, '', s.answer, '');
@@ -72,6 +75,26 @@ export function studyReadme(recs: RunRecord[], rows: ReturnType<typeof recordVar
     }
   }
   return L.join('\n') + '\n';
+}
+
+/** The README's section on fragile classes (study/fragile.ts) and their rounding ensembles. */
+function fragileSection(fragile: FragileVariant[], ensembleRecs: RunRecord[]): string[] {
+  const L = ['## Fragile classes and their rounding ensembles', ''];
+  L.push(`A class is fragile when the final test loss lies within a factor of ${FRAGILE_LOSS_FACTOR} of the 1e-5 line or the onset within ` +
+    `${FRAGILE_ONSET_EPOCHS} epochs of 12,000. ` + (fragile.length === 0 ? 'No run here is fragile.' :
+    `${fragile.length} run(s) are: ${fragile.map((f) => `${f.run_id} (${f.class ?? 'no class'}: ${f.reasons.join('; ')})`).join(', ')}.`), '');
+  if (fragile.length === 0) return L;
+  const ens = fragile.filter((f) => f.members.length > 1);
+  L.push(ens.length === 0 ? 'No rounding ensemble of them has been trained yet (their records would go in `ensembles/`).' :
+    `Each fragile variant's rounding ensemble (the same p, seed and data seed with the initial weights moved by ±1 ulp, \`--jitter N\`, ` +
+    `trained exactly as the 30; records in \`ensembles/\`, ${ensembleRecs.length} run(s)) gives its class as a distribution:`, '');
+  for (const f of ens) {
+    L.push(`- **${f.run_id}**: ${distributionText(f)}.`);
+    L.push('', '| run | jitter | class | onset | final test loss |', '|---|---|---|---|---|');
+    for (const m of f.members) L.push(`| ${m.run_id} | ${m.jitter} | ${m.class ?? '–'} | ${num(m.onset)} | ${exp(m.test_loss_final)} |`);
+    L.push('');
+  }
+  return L;
 }
 
 /** Retrains a record's run in a fresh store and compares its final weights and outcome with the record's. */
@@ -149,9 +172,10 @@ export function register(program: Command): void {
     .option('--title <text>', 'the README\'s title', 'A study rebuilt from run records')
     .option('--intro <file>', 'markdown put under the title as it is (how the runs were made, …)')
     .option('--expect <list>', 'comma-separated run ids the study is meant to cover: those without a record are listed as not yet trained')
+    .option('--ensembles <dir>', 'records of rounding-ensemble runs (other jitters of fragile variants): reported as class distributions, not counted in the study')
     .option('--json', 'print what was written as JSON')
     .description('rebuild the cross-run study (the seed\'s questions), the variant table and outcomes.json from committed run records alone')
-    .action(async (o: { records: string; out: string; title: string; intro?: string; expect?: string; json?: boolean }) => {
+    .action(async (o: { records: string; out: string; title: string; intro?: string; expect?: string; ensembles?: string; json?: boolean }) => {
       const recs = readRecords(resolve(o.records))
         .sort((a, b) => a.run.p - b.run.p || a.run.seed - b.run.seed || a.run.data_seed - b.run.data_seed || a.run.jitter - b.run.jitter);
       if (recs.length === 0) throw badInput(`no run records in ${o.records}`);
@@ -172,12 +196,15 @@ export function register(program: Command): void {
       const missing = (o.expect ?? '').split(',').map((x) => x.trim()).filter((x) => x && !have.has(x));
       const write = (name: string, text: string): void => { writeFileAtomic(join(out, name), text); files.push(join(out, name)); };
       write('outcomes.json', JSON.stringify(rows, null, 2) + '\n');
+      const ensembleRecs = o.ensembles && existsSync(resolve(o.ensembles)) ? readRecords(resolve(o.ensembles)) : [];
+      const fragile = fragileVariants(rows, ensembleRecs.map(recordVariantRow));
+      write('fragile.json', JSON.stringify(fragile, null, 2) + '\n');
       write('answers.json', JSON.stringify(answers, (_k, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v), 2) + '\n');
       let intro = '';
       if (o.intro) {
         try { intro = readFileSync(resolve(o.intro), 'utf8'); } catch (err) { throw badInput(`--intro ${o.intro}: ${(err as Error).message.split('\n')[0]}`); }
       }
-      write('README.md', studyReadme(recs, rows, answers, byId, o.title, missing, intro));
+      write('README.md', studyReadme(recs, rows, answers, byId, o.title, missing, intro, fragile, ensembleRecs));
       if (o.json) printJson({ out, runs: recs.length, files });
       else process.stdout.write(`${join(out, 'README.md')}\n`);
     });

@@ -10,6 +10,8 @@ import {
   openSync,
   readdirSync,
   renameSync,
+  rmSync,
+  statSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
@@ -118,6 +120,36 @@ export function removeStaleTemps(dir: string): string[] {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
         throw failure(`cannot remove ${join(dir, name)}: ${describe(err)}`);
       }
+    }
+  }
+  return removed;
+}
+
+/** Staging folders look like `.<what>.<pid>.<base-36 stamp>.tmp` (export, import). */
+const TEMP_DIR_PATTERN = /^\..*\.(\d+)\.[0-9a-z]+\.tmp$/;
+
+/**
+ * Delete staging folders left in `dir` by exports and imports that were killed midway (their
+ * process is gone); a live process's folder is kept. Returns the names removed; a missing `dir` is not an error.
+ */
+export function removeStaleTempDirs(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw failure(`cannot list ${dir}: ${describe(err)}`);
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = TEMP_DIR_PATTERN.exec(name);
+    if (!m || processAlive(Number(m[1]))) continue;
+    try {
+      if (!statSync(join(dir, name)).isDirectory()) continue;
+      rmSync(join(dir, name), { recursive: true, force: true });
+      removed.push(name);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw failure(`cannot remove ${join(dir, name)}: ${describe(err)}`);
     }
   }
   return removed;

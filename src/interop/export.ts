@@ -28,7 +28,7 @@ import { join, resolve } from 'node:path';
 import { badInput, failure } from '../core/errors.js';
 import { DEFAULTS, type TrainConfig } from '../config/config.js';
 import { loadCheckpoint, paramTensors } from '../model/checkpoint.js';
-import { fsyncDir, writeFileAtomic } from '../core/atomic.js';
+import { fsyncDir, removeStaleTempDirs, writeFileAtomic } from '../core/atomic.js';
 import { writeSafetensorsFile } from '../io/safetensors.js';
 import type { Store } from '../store/store.js';
 
@@ -154,6 +154,7 @@ function transformerLensBuffers(): Record<string, { dtype: 'BOOL' | 'F32'; shape
 export function writeMiscopeVariant(store: Store, plan: ExportPlan): ExportResult {
   const familyDir = join(plan.dir, '..');
   mkdirSync(familyDir, { recursive: true });
+  removeStaleTempDirs(familyDir); // left by an export that was killed midway
   const staging = join(familyDir, `.export-${plan.name}.${process.pid}.${Date.now().toString(36)}.tmp`);
   mkdirSync(join(staging, 'checkpoints'), { recursive: true });
   try {
@@ -161,7 +162,7 @@ export function writeMiscopeVariant(store: Store, plan: ExportPlan): ExportResul
     for (const cp of plan.checkpoints) {
       const { params } = loadCheckpoint(cp.source, plan.config);
       writeSafetensorsFile(join(staging, 'checkpoints', `checkpoint_epoch_${String(cp.label).padStart(5, '0')}.safetensors`),
-        { ...paramTensors(params), ...transformerLensBuffers() });
+        { ...paramTensors(params), ...transformerLensBuffers() }, undefined, { checksum: false }); // MIScope's layout exactly
     }
     writeFileAtomic(join(staging, 'metadata.json'), JSON.stringify(plan.metadata));
     writeFileAtomic(join(staging, 'config.json'), JSON.stringify(miscopeConfig(plan, source), null, 2));

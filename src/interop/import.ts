@@ -28,7 +28,8 @@ import { DEFAULTS, type ModelConfig, type TrainConfig } from '../config/config.j
 import { type LoadedCheckpoint, inferModelConfig, paramsFromSafetensors, saveCheckpoint } from '../model/checkpoint.js';
 import { Workspace, computeTables, evaluate, makeBatch } from '../model/model.js';
 import { PARAM_NAMES } from '../model/params.js';
-import { fsyncDir, writeFileAtomic } from '../core/atomic.js';
+import { fsyncDir, removeStaleTempDirs, writeFileAtomic } from '../core/atomic.js';
+import { RunFolderStore } from '../store/run-folder.js';
 import { type MiscopeVariant, findMiscopeVariants, miscopeRunId, readMiscopeVariant } from './miscope.js';
 import { readSafetensorsFile } from '../io/safetensors.js';
 import { type CheckpointInput, type MetricRow, type RunRow, type Store, checkRunId } from '../store/store.js';
@@ -426,6 +427,7 @@ export function stageImport(store: Store, k: Kernels, plan: ImportPlan, engine: 
   try {
     if (store.getRun(id)) throw badInput(`run ${id} already exists in store ${store.dir}`);
     const runsDir = join(store.dir, 'runs');
+    removeStaleTempDirs(runsDir); // left by an import that was killed midway
     staging = join(runsDir, `.import-${id}.${process.pid}.${Date.now().toString(36)}.tmp`);
     mkdirSync(join(staging, 'checkpoints'), { recursive: true });
     const dir = staging;
@@ -521,6 +523,8 @@ export function stageImport(store: Store, k: Kernels, plan: ImportPlan, engine: 
         rmSync(finalDir, { recursive: true, force: true });
         throw err;
       }
+      // Its folder holds what grokbench repair needs to rebuild the row (as every trained run's does).
+      new RunFolderStore(store.dir).seedFrom(store, id);
       const cps = plan.checkpoints;
       const fin = finalAcc as { train: number; test: number } | null;
       return {

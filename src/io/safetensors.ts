@@ -12,6 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { badInput, failure } from '../core/errors.js';
+import { sha256Hex, verifyChecksum, writeFileWithChecksum } from './checksum.js';
 import { writeFileAtomic } from '../core/atomic.js';
 
 /** Dtypes this module writes. */
@@ -150,13 +151,19 @@ export function encodeSafetensors(
   return out;
 }
 
-/** Encode and write a safetensors file atomically. */
+/**
+ * Encode and write a safetensors file atomically, its SHA-256 beside it (io/checksum.ts), and return
+ * the hash. `checksum: false` writes the file alone (a folder in another tool's layout: MIScope's).
+ */
 export function writeSafetensorsFile(
   path: string,
   tensors: Record<string, TensorInput>,
   metadata?: Record<string, string>,
-): void {
-  writeFileAtomic(path, encodeSafetensors(tensors, metadata));
+  opts: { checksum?: boolean } = {},
+): string {
+  const bytes = encodeSafetensors(tensors, metadata);
+  if (opts.checksum === false) { writeFileAtomic(path, bytes); return sha256Hex(bytes); }
+  return writeFileWithChecksum(path, bytes);
 }
 
 /** A validated header entry. */
@@ -386,7 +393,10 @@ export function decodeSafetensors(buf: Buffer, source: string): SafetensorsFile 
   return file;
 }
 
-/** Read and decode a safetensors file; a missing or unreadable file is `badInput`. */
+/**
+ * Read and decode a safetensors file; a missing or unreadable file is `badInput`. A file with a
+ * checksum beside it (written by grokbench) is verified first: a damaged one is a one-line `failure`.
+ */
 export function readSafetensorsFile(path: string): SafetensorsFile {
   let buf: Buffer;
   try {
@@ -397,5 +407,6 @@ export function readSafetensorsFile(path: string): SafetensorsFile {
     if (code === 'EISDIR') throw badInput(`${path}: is a directory, not a safetensors file`);
     throw badInput(`${path}: cannot read (${code ?? 'unknown error'})`);
   }
+  verifyChecksum(path, buf);
   return decodeSafetensors(buf, path);
 }

@@ -15,7 +15,7 @@ import { interventionSections } from '../study/interventions.js';
 import { furtherSections } from '../study/further.js';
 import { type Kernels, loadKernels } from '../engine/index.js';
 import { badInput, failure } from '../core/errors.js';
-import { writeFileAtomic } from '../core/atomic.js';
+import { removeStaleTemps, writeFileAtomic } from '../core/atomic.js';
 import { describeOsError } from '../core/errors.js';
 import type { Store } from '../store/store.js';
 import { disambiguateLabels, isAnalysed, loadRunModel } from '../views/model.js';
@@ -116,6 +116,7 @@ export async function writeReport(store: Store, runIds: string[], outDir: string
   } catch (err) {
     throw failure(`cannot create report directory ${outDir}: ${describeOsError(err)}`);
   }
+  removeStaleTemps(out); // a report.html temp left by a report that was killed midway
   const files: string[] = [];
   // Report files are not store files: plain writes, except report.html (atomic, the file people open).
   const write = (path: string, data: string | Uint8Array): void => {

@@ -203,12 +203,16 @@ export class RunFolderStore implements TrainStore {
     return before - s.checkpoints.length;
   }
 
+  /** Write one metrics segment (atomic): rows of consecutive epochs. */
+  writeSegment(runId: string, rows: readonly MetricRow[]): void {
+    if (rows.length === 0) return;
+    mkdirSync(this.metricsDir(runId), { recursive: true });
+    writeFileAtomic(join(this.metricsDir(runId), segmentName(rows)), JSON.stringify(rows));
+  }
+
   commitProgress(runId: string, c: ProgressCommit): void {
     const s = this.state(runId);
-    if (c.metrics.length > 0) {
-      mkdirSync(this.metricsDir(runId), { recursive: true });
-      writeFileAtomic(join(this.metricsDir(runId), segmentName(c.metrics)), JSON.stringify(c.metrics));
-    }
+    this.writeSegment(runId, c.metrics);
     if (c.checkpoint) {
       const cp = this.stored(c.checkpoint);
       s.checkpoints = [...s.checkpoints.filter((x) => x.epoch !== cp.epoch), cp].sort((a, b) => a.epoch - b.epoch);
@@ -232,12 +236,72 @@ export class RunFolderStore implements TrainStore {
   seedFrom(store: Store, runId: string): void {
     const row = store.getRun(runId);
     if (!row || this.readState(runId)) return;
-    const metrics = store.getMetrics(runId).filter((m) => m.epoch <= row.epochs_done);
-    if (metrics.length > 0) {
-      mkdirSync(this.metricsDir(runId), { recursive: true });
-      writeFileAtomic(join(this.metricsDir(runId), segmentName(metrics)), JSON.stringify(metrics));
-    }
+    this.writeSegment(runId, store.getMetrics(runId).filter((m) => m.epoch <= row.epochs_done));
+    this.copyState(store, runId);
+  }
+
+  /** Make progress.json the database's row and checkpoint index of the run, exactly (a mirror of the database). */
+  copyState(store: Store, runId: string): void {
+    const row = store.getRun(runId);
+    if (!row) return;
     const checkpoints = store.listCheckpoints(runId).map((c) => this.stored(c));
     this.writeState({ format: 'grokbench-run-folder', version: 1, run: { ...row }, checkpoints });
+  }
+}
+
+/**
+ * The trainer's store when it trains into the database: every change goes to the database first,
+ * then to the run's folder (its metrics segment, then progress.json, a copy of the database's row
+ * and checkpoint index), so every run folder holds what `grokbench repair` needs to rebuild the
+ * database. A kill between the two leaves the folder one commit behind, an earlier consistent state.
+ */
+export class MirroredStore implements TrainStore {
+  private readonly folder: RunFolderStore;
+
+  constructor(private readonly store: Store) {
+    this.folder = new RunFolderStore(store.dir);
+  }
+
+  /** After a change to the database: the folder follows (a run without a folder state yet gets all of it). */
+  private mirror(runId: string, metrics: readonly MetricRow[] = []): void {
+    if (!this.folder.readState(runId)) { this.folder.seedFrom(this.store, runId); return; }
+    this.folder.writeSegment(runId, metrics);
+    this.folder.copyState(this.store, runId);
+  }
+
+  getRun(runId: string): RunRow | undefined { return this.store.getRun(runId); }
+  runDir(runId: string): string { return this.store.runDir(runId); }
+  lockRun(runId: string, waitMs?: number): Lock { return this.store.lockRun(runId, waitMs); }
+  getMetrics(runId: string): MetricRow[] { return this.store.getMetrics(runId); }
+  listCheckpoints(runId: string): CheckpointRow[] { return this.store.listCheckpoints(runId); }
+  resumePath(runId: string): string { return this.store.resumePath(runId); }
+  checkpointPath(runId: string, epoch: number): string { return this.store.checkpointPath(runId, epoch); }
+
+  createRun(row: NewRun): RunRow {
+    const r = this.store.createRun(row);
+    this.mirror(r.run_id);
+    return r;
+  }
+
+  updateRun(runId: string, partial: RunUpdate): void {
+    this.store.updateRun(runId, partial);
+    this.mirror(runId);
+  }
+
+  deleteMetricsAfter(runId: string, epoch: number): number {
+    const n = this.store.deleteMetricsAfter(runId, epoch);
+    if (this.folder.readState(runId)) this.folder.deleteMetricsAfter(runId, epoch);
+    return n;
+  }
+
+  deleteCheckpointsAfter(runId: string, epoch: number): number {
+    const n = this.store.deleteCheckpointsAfter(runId, epoch);
+    this.mirror(runId);
+    return n;
+  }
+
+  commitProgress(runId: string, c: ProgressCommit): void {
+    this.store.commitProgress(runId, c);
+    this.mirror(runId, c.metrics);
   }
 }

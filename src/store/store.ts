@@ -231,6 +231,15 @@ export class Store {
     return new Store(abs, openDatabase(file, { readonly }), readonly);
   }
 
+  /** SQLite's integrity check of the database file: 'ok', or its first complaint. */
+  integrityCheck(): string {
+    try {
+      return String(this.db.pragma('quick_check', { simple: true }));
+    } catch (err) {
+      return firstLine(err);
+    }
+  }
+
   /** Close the connection; further calls fail. Closing twice is harmless. */
   close(): void {
     if (this.closed) return;
@@ -575,6 +584,13 @@ export class Store {
           .run(runId, epoch, analyzer, canonicalJson(params), JSON.stringify(summary) ?? 'null', path === undefined ? null : this.toStored(path));
       }).immediate(),
     );
+  }
+
+  /** Every analysis artifact file of a run (rows with a path), by epoch and analyzer. */
+  artifactFiles(runId: string): { epoch: number; analyzer: string; path: string }[] {
+    return this.guard('list analysis artifacts', () =>
+      (this.db.prepare('SELECT epoch, analyzer, path FROM analysis WHERE run_id = ? AND path IS NOT NULL ORDER BY epoch, analyzer').all(runId) as
+        { epoch: number; analyzer: string; path: string }[]).map((r) => ({ ...r, path: this.fromStored(r.path) })));
   }
 
   /** How many analysis rows a run has of one analyzer (cheap: no summary is read). */

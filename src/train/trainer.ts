@@ -23,13 +23,14 @@ import { type Split, makeSplit, readSplitFile } from '../data/dataset.js';
 import { ulpJitter } from '../core/rng.js';
 import { checkpointPredicate } from '../config/schedule.js';
 import { writeFileAtomic, removeStaleTemps } from '../core/atomic.js';
-import type { MetricRow, RunRow } from '../store/store.js';
-import type { TrainStore } from '../store/run-folder.js';
+import { type MetricRow, type RunRow, Store } from '../store/store.js';
+import { MirroredStore, type TrainStore } from '../store/run-folder.js';
 import { AdamW } from './adamw.js';
 import { loadResume, resumeStep, saveResume } from './resume.js';
 import { provenance, readInterventionFile } from '../model/interventions.js';
 import { TrainingIntervention } from './interventions.js';
 import { hasGrokked, isMemorised } from '../metrics/grokking.js';
+import { removeWithChecksum } from '../io/checksum.js';
 import { clearRunFailure, readRunFailure, recordRunFailure } from '../store/store.js';
 
 
@@ -131,8 +132,10 @@ export function prepareRun(store: TrainStore, config: TrainConfig, engine: strin
 }
 
 /** Train (or resume, or confirm finished) the run of `config`. */
-export function train(store: TrainStore, k: Kernels, config: TrainConfig, opts: TrainOptions = {}): TrainResult {
+export function train(storeIn: TrainStore, k: Kernels, config: TrainConfig, opts: TrainOptions = {}): TrainResult {
   const t0 = performance.now();
+  // Into the database, every change is mirrored into the run's folder too (grokbench repair rebuilds from it).
+  const store = storeIn instanceof Store ? new MirroredStore(storeIn) : storeIn;
   const engine = engineDescription(k);
   const { row: prepared } = prepareRun(store, config, engine);
   // One writer per run: a second process training (or importing) this run gets a one-line error.
@@ -200,7 +203,7 @@ function trainLocked(store: TrainStore, k: Kernels, config: TrainConfig, opts: T
     resumedFrom = start;
     // Rows after the resume point are recomputed identically; drop them and their files.
     store.deleteMetricsAfter(id, start);
-    for (const cp of store.listCheckpoints(id)) if (cp.epoch > start) rmSync(cp.path, { force: true });
+    for (const cp of store.listCheckpoints(id)) if (cp.epoch > start) removeWithChecksum(cp.path);
     store.deleteCheckpointsAfter(id, start);
   } else {
     params.flat.set(initialParams(config).flat);

@@ -115,18 +115,22 @@ test('worker threads give the same results as analysing in this thread', async (
   }
 });
 
-test('a corrupt checkpoint stops the analysis with a one-line error naming the run and epoch', async () => {
-  const { store, dir } = tinyStore(['bad'], [0, 100]);
+test('an unreadable checkpoint is skipped and reported (run, epoch, one-line error); the others are analysed; bad options still stop it', async () => {
+  const { store, dir } = tinyStore(['bad'], [0, 100, 200]);
   try {
     const path = store.checkpointPath('bad', 100);
     rmSync(path);
     mkdirSync(path); // a directory where the file should be
-    // Two tasks on two worker threads, then the same in this thread.
-    await assert.rejects(analyseRuns(store, ['bad'], { jobs: 2 }), { message: /^bad epoch 100: .*is a directory/, exitCode: 2 });
-    await assert.rejects(analyseRuns(store, ['bad'], { jobs: 1 }), (err: Error) => /^bad epoch 100: /.test(err.message) && !err.message.includes('\n'));
+    const params = { version: 1, low_freqs: 3, flat_as_zero: false };
+    // Three tasks on two worker threads, then the same in this thread.
+    for (const jobs of [2, 1]) {
+      const res = await analyseRuns(store, ['bad'], { jobs });
+      assert.deepEqual(res.damaged.map((d) => [d.runId, d.epoch]), [['bad', 100]], `jobs ${jobs}`);
+      assert.match(res.damaged[0].message, /is a directory/);
+      assert.ok(!res.damaged[0].message.includes('\n'));
+      assert.deepEqual([...store.analysedEpochs('bad', 'neuron_fourier', params)].sort((a, b) => a - b), [0, 200], 'the checkpoints before and after it are analysed');
+    }
     await assert.rejects(analyseRuns(store, ['nope']), { message: /no run nope/, exitCode: 2 });
     await assert.rejects(analyseRuns(store, ['bad'], { lowFreqs: 0 }), { message: /--low-freqs/ });
-    // The good checkpoint's results were kept: the next attempt only retries the bad one.
-    assert.equal(store.analysedEpochs('bad', 'neuron_fourier', { version: 1, low_freqs: 3, flat_as_zero: false }).has(0), true);
   } finally { store.close(); rmSync(dir, { recursive: true, force: true }); }
 });

@@ -112,7 +112,7 @@ test('a run killed mid-way (and a half-written file) is collected in progress, u
   const human = runCli(['collect', '--store', store]);
   assert.match(human.stdout, new RegExp(`collect: ${id} in progress: ${at}/8000 epochs`));
   const runs = JSON.parse(ok(['runs', '--store', store, '--json'])) as { run_id: string; status: string; epochs_done: number }[];
-  assert.deepEqual(runs.map((x) => [x.run_id, x.status, x.epochs_done]), [[id, 'training', at]]);
+  assert.deepEqual(runs.map((x) => [x.run_id, x.status, x.epochs_done]), [[id, 'interrupted', at]]);
   const s = Store.open(store, { readonly: true });
   try {
     const m = s.getMetrics(id);

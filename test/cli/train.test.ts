@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -58,7 +58,8 @@ test('train --json prints the docs/design.md result object; runs and metrics --j
   assert.equal(csv[0], 'epoch,train_loss,train_acc,test_loss,test_acc');
   assert.equal(csv.length, 22);
   const ckpts = readdirSync(join(store, 'runs', res.run_id, 'checkpoints')).sort();
-  assert.deepEqual(ckpts, ['epoch-000000.safetensors', 'epoch-000010.safetensors', 'epoch-000020.safetensors']);
+  assert.deepEqual(ckpts, ['epoch-000000.safetensors', 'epoch-000000.safetensors.sha256', 'epoch-000010.safetensors', 'epoch-000010.safetensors.sha256',
+    'epoch-000020.safetensors', 'epoch-000020.safetensors.sha256'], 'each checkpoint with its SHA-256 beside it');
   // A finished run: says so and exits 0 without training.
   const again = cli(['train', '--store', store, ...SMALL, '--epochs', '20', '--checkpoint-every', '10']);
   assert.equal(again.status, 0);
@@ -111,7 +112,7 @@ test('a run killed with SIGKILL mid-training resumes to checkpoints byte-identic
   const ca = join(a, 'runs', id, 'checkpoints'), cb = join(b, 'runs', id, 'checkpoints');
   const files = readdirSync(ca).sort();
   assert.deepEqual(readdirSync(cb).sort(), files);
-  assert.equal(files.length, 31);
+  assert.equal(files.length, 62, "31 checkpoints, each with its checksum");
   for (const f of files) assert.ok(readFileSync(join(ca, f)).equals(readFileSync(join(cb, f))), `${f} differs`);
   const ma = cli(['metrics', id, '--store', a, '--json']).stdout, mb = cli(['metrics', id, '--store', b, '--json']).stdout;
   assert.equal(ma, mb);
@@ -194,10 +195,23 @@ test('bad input gives one grokbench: line, exit 2, and leaves the store untouche
   db.close();
   const snap = snapshot(partial);
   const r = cli(['train', '--store', partial, ...SMALL, '--epochs', '40', '--checkpoint-every', '10']);
-  assert.equal(r.status, 2, r.stderr);
-  assert.match(r.stderr.trim(), /^grokbench: .*resume\.safetensors: truncated file/);
+  // Its checksum finds it first (exit 1: stored data is damaged); the run is then `failed` with that error, and nothing else changed.
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr.trim(), /^grokbench: .*resume\.safetensors is damaged: its SHA-256 is not the one recorded/);
   assert.equal(r.stderr.trim().split('\n').length, 1);
-  assert.deepEqual(snapshot(partial), snap);
+  const after = snapshot(partial);
+  const failureFile = Object.keys(after).find((f) => f.endsWith('failure.json'));
+  assert.ok(failureFile, 'the failure is recorded');
+  delete after[failureFile];
+  assert.deepEqual(after, snap);
+  const runs = JSON.parse(cli(['runs', '--store', partial, '--json']).stdout) as { status: string; error: string }[];
+  assert.equal(runs[0].status, 'failed');
+  assert.match(runs[0].error, /resume\.safetensors is damaged/);
+  // Without its checksum file (written by an older grokbench), the truncated file is still refused: bad input, exit 2.
+  rmSync(resume + '.sha256');
+  const r2 = cli(['train', '--store', partial, ...SMALL, '--epochs', '40', '--checkpoint-every', '10']);
+  assert.equal(r2.status, 2, r2.stderr);
+  assert.match(r2.stderr.trim(), /^grokbench: .*resume\.safetensors: truncated file/);
 });
 
 

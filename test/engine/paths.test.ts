@@ -57,7 +57,7 @@ for (const path of PATHS) {
   });
 }
 
-/** SHA-256 of every file of the run's directory but run.json (which names the engine), and run.json without `engine`. */
+/** SHA-256 of every file of the run's directory but run.json and progress.json (which name the engine and times), and those without them. */
 function runFiles(store: string): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (d: string) => {
@@ -67,6 +67,11 @@ function runFiles(store: string): Record<string, string> {
       else if (name === 'run.json') {
         const j = JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>;
         delete j.engine;
+        out[relative(store, p)] = JSON.stringify(j);
+      } else if (name === 'progress.json') {
+        // The run's row as the database holds it: its times and engine differ by run.
+        const j = JSON.parse(readFileSync(p, 'utf8')) as { run: Record<string, unknown> };
+        for (const k of ['engine', 'created_at', 'updated_at']) delete j.run[k];
         out[relative(store, p)] = JSON.stringify(j);
       } else out[relative(store, p)] = createHash('sha256').update(readFileSync(p)).digest('hex');
     }

@@ -1,0 +1,56 @@
+/**
+ * Checksums beside written files: a write leaves one `sha256sum` line that `sha256sum -c` accepts;
+ * a changed byte is found; a write killed at any instant leaves a file whose bytes match a listed hash.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checksumPath, checksumState, readChecksums, writeFileWithChecksum } from '../../src/io/checksum.js';
+import { readSafetensorsFile, writeSafetensorsFile } from '../../src/io/safetensors.js';
+
+const dir = () => mkdtempSync(join(tmpdir(), 'grokbench-checksum-'));
+
+test('a written file has one sha256sum line beside it, of its bytes, that sha256sum -c accepts; overwriting leaves one line', () => {
+  const d = dir(), f = join(d, 'a.bin');
+  writeFileWithChecksum(f, Buffer.from('first'));
+  writeFileWithChecksum(f, Buffer.from('second'));
+  const lines = readFileSync(checksumPath(f), 'utf8').trim().split('\n');
+  assert.equal(lines.length, 1);
+  assert.equal(lines[0], `${createHash('sha256').update('second').digest('hex')}  a.bin`);
+  const r = spawnSync('sha256sum', ['-c', 'a.bin.sha256'], { cwd: d, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+});
+
+test('a changed byte in a safetensors file is a one-line error on read; a file without a checksum is read unchecked', () => {
+  const d = dir(), f = join(d, 'w.safetensors');
+  writeSafetensorsFile(f, { w: { dtype: 'F32', shape: [4], data: new Float32Array([1, 2, 3, 4]) } });
+  assert.deepEqual([...readSafetensorsFile(f).getFloat32('w')], [1, 2, 3, 4]);
+  const b = readFileSync(f);
+  b[b.length - 2] ^= 0x01; // the mantissa of the last value: still a finite float
+  writeFileSync(f, b);
+  assert.equal(checksumState(f, readFileSync(f)), 'damaged');
+  assert.throws(() => readSafetensorsFile(f), (e: Error) => /is damaged: its SHA-256 is not the one recorded/.test(e.message) && !e.message.includes('\n'));
+  const g = join(d, 'foreign.safetensors');
+  writeFileSync(g, b);
+  assert.equal(readChecksums(g), null);
+  assert.equal(checksumState(g, b), 'unchecked');
+  assert.equal(readSafetensorsFile(g).getFloat32('w').length, 4);
+});
+
+test('a writer killed with SIGKILL at random instants never leaves a file that fails its checksum', async () => {
+  const d = dir(), f = join(d, 'r.bin');
+  const mod = new URL('../../src/io/checksum.js', import.meta.url).href;
+  const script = `import(${JSON.stringify(mod)}).then((m) => { for (let i = 0; ; i++) m.writeFileWithChecksum(${JSON.stringify(f)}, Buffer.alloc(50000 + (i % 7) * 1000, i % 251)); });`;
+  for (let round = 0; round < 12; round++) {
+    const child = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 150 + Math.random() * 250));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    const state = checksumState(f, readFileSync(f));
+    assert.notEqual(state, 'damaged', `round ${round}: ${readFileSync(checksumPath(f), 'utf8')}`);
+  }
+});
