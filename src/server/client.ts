@@ -91,6 +91,7 @@ function home() {
       cols.slice(1).forEach(function (c) {
         var td = el('td', { class: c[0] === 'run_id' || c[0] === 'status' || c[0] === 'outcome' ? 'l' : '', 'data-col': c[0] });
         if (c[0] === 'run_id') td.appendChild(el('a', { href: '/run/' + encodeURIComponent(r.run_id), text: r.run_id }));
+        else if (c[0] === 'outcome' && !r.outcome && r.provisional) td.textContent = 'provisional (' + (r.provisional.classification || '–') + ' so far)';
         else td.textContent = text(r, c[0]);
         if (c[0] === 'outcome' && r.outcome) td.className += ' cls-' + r.outcome;
         tr.appendChild(td);
@@ -250,7 +251,8 @@ function run() {
     var box = el('div', { class: 'outcome', id: 'outcome' });
     if (!o) box.appendChild(el('p', { text: 'no outcome yet (no metrics)' }));
     else {
-      box.appendChild(el('div', null, el('b', { text: 'outcome: ' }), el('span', { class: 'cls-' + o.performance_classification, id: 'outcome-class', text: String(o.performance_classification) }),
+      var cls = o.provisional ? 'provisional: ' + (o.provisional.classification || '–') + ' so far (' + o.provisional.state + ' at epoch ' + o.provisional.epoch + ' of ' + o.provisional.epochs + '; a class is given at the full horizon)' : String(o.performance_classification);
+      box.appendChild(el('div', null, el('b', { text: 'outcome: ' }), el('span', { class: 'cls-' + (o.provisional ? 'provisional' : o.performance_classification), id: 'outcome-class', text: cls }),
         ' · second-descent onset ' + fmt(o.second_descent_onset_epoch) + ' · test loss ≤ 1e-6 at ' + (o.test_loss_threshold_first_epoch < 0 ? 'never' : o.test_loss_threshold_first_epoch) +
         ' · final test loss ' + fmt(o.test_loss_final) + ' · grok (loss < 0.01) ' + fmt(r.grok.grok_epoch) + ' · committed frequencies ' + (r.committed_frequencies.join(' ') || '–') + ' · embedding key frequencies ' + (r.key_frequencies.join(' ') || '–')));
       var ul = el('ul', { id: 'outcome-reasons' });

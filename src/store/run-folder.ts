@@ -245,6 +245,7 @@ export class RunFolderStore implements TrainStore {
     const row = store.getRun(runId);
     if (!row) return;
     const checkpoints = store.listCheckpoints(runId).map((c) => this.stored(c));
+    mkdirSync(this.runDir(runId), { recursive: true });
     this.writeState({ format: 'grokbench-run-folder', version: 1, run: { ...row }, checkpoints });
   }
 }

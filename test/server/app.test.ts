@@ -200,6 +200,12 @@ describe('grokbench serve in a browser', () => {
     await page.waitForSelector(`tr[data-job="${id}"][data-status="running"]`);
     const pid = s.jobs.get(id)!.pid!;
     assert.ok(alive(pid));
+    // Cancel once the run has committed something (so it is in the store, cut short).
+    const trained = (): boolean => {
+      const st = Store.open(dir, { readonly: true });
+      try { return st.listRuns().some((r) => r.p === 17 && r.epochs_done > 0); } finally { st.close(); }
+    };
+    for (let i = 0; i < 200 && !trained(); i++) await page.waitForTimeout(100);
     await page.click(`tr[data-job="${id}"] button.cancel`);
     await page.waitForSelector(`tr[data-job="${id}"][data-status="cancelled"]`);
     for (let i = 0; i < 50 && alive(pid); i++) await page.waitForTimeout(100);
@@ -208,6 +214,18 @@ describe('grokbench serve in a browser', () => {
     await page.waitForSelector(`tr[data-job="${id}"][data-status="cancelled"]`);
     assert.equal(await page.getAttribute(`tr[data-job="${id}"] tr[data-run]`, 'data-state'), 'interrupted', "the cancelled job's run shows as cut short");
     assert.equal(await page.locator('tr[data-job][data-status="done"]').count(), 1, 'the finished job is still listed');
+    // The home table and the run page say the same: interrupted, its class only provisional.
+    const cut = (await page.getAttribute(`tr[data-job="${id}"] tr[data-run]`, 'data-run'))!;
+    await page.goto(`${s.url}/?token=${TOKEN}`);
+    await page.waitForSelector(`tr[data-run="${cut}"] td[data-col="status"]`);
+    await page.waitForSelector('body[data-complete="1"]');
+    assert.equal(await page.textContent(`tr[data-run="${cut}"] td[data-col="status"]`), 'interrupted');
+    assert.match((await page.textContent(`tr[data-run="${cut}"] td[data-col="outcome"]`))!, /^provisional \(/);
+    await page.goto(`${s.url}/run/${cut}`);
+    await page.waitForSelector('#outcome-class');
+    assert.match((await page.textContent('#outcome-class'))!, /^provisional: .* so far \(interrupted at epoch \d+ of 1000000/);
+    assert.match((await page.textContent('#run-status'))!, /status interrupted/);
+    await page.goto(`${s.url}/jobs?token=${TOKEN}`);
 
     const id2 = await startLong();
     await page.waitForSelector(`tr[data-job="${id2}"][data-status="running"]`);
