@@ -97,11 +97,11 @@ function processAlive(pid: number): boolean {
 }
 
 /**
- * Delete temp files left in `dir` by writes that were killed midway. Temps whose writing process
- * is still alive are kept, so this is safe while other processes write. Returns the names removed.
- * A missing directory is not an error.
+ * Delete the entries of `dir` whose names match `pattern` (group 1: the writing process's pid) and
+ * whose process is gone, with `remove` (which may skip an entry by returning false). Entries of a
+ * live process are kept, so this is safe while other processes write. A missing `dir` is not an error.
  */
-export function removeStaleTemps(dir: string): string[] {
+function removeStale(dir: string, pattern: RegExp, remove: (path: string) => boolean): string[] {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -111,46 +111,30 @@ export function removeStaleTemps(dir: string): string[] {
   }
   const removed: string[] = [];
   for (const name of names) {
-    const m = TEMP_PATTERN.exec(name);
+    const m = pattern.exec(name);
     if (!m || processAlive(Number(m[1]))) continue;
     try {
-      unlinkSync(join(dir, name));
-      removed.push(name);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw failure(`cannot remove ${join(dir, name)}: ${describe(err)}`);
-      }
-    }
-  }
-  return removed;
-}
-
-/** Staging folders look like `.<what>.<pid>.<base-36 stamp>.tmp` (export, import). */
-const TEMP_DIR_PATTERN = /^\..*\.(\d+)\.[0-9a-z]+\.tmp$/;
-
-/**
- * Delete staging folders left in `dir` by exports and imports that were killed midway (their
- * process is gone); a live process's folder is kept. Returns the names removed; a missing `dir` is not an error.
- */
-export function removeStaleTempDirs(dir: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw failure(`cannot list ${dir}: ${describe(err)}`);
-  }
-  const removed: string[] = [];
-  for (const name of names) {
-    const m = TEMP_DIR_PATTERN.exec(name);
-    if (!m || processAlive(Number(m[1]))) continue;
-    try {
-      if (!statSync(join(dir, name)).isDirectory()) continue;
-      rmSync(join(dir, name), { recursive: true, force: true });
-      removed.push(name);
+      if (remove(join(dir, name))) removed.push(name);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw failure(`cannot remove ${join(dir, name)}: ${describe(err)}`);
     }
   }
   return removed;
+}
+
+/** Delete temp files left in `dir` by writes that were killed midway (see removeStale). Returns the names removed. */
+export function removeStaleTemps(dir: string): string[] {
+  return removeStale(dir, TEMP_PATTERN, (path) => { unlinkSync(path); return true; });
+}
+
+/** Staging folders look like `.<what>.<pid>.<base-36 stamp>.tmp` (export, import). */
+const TEMP_DIR_PATTERN = /^\..*\.(\d+)\.[0-9a-z]+\.tmp$/;
+
+/** Delete staging folders left in `dir` by exports and imports that were killed midway (see removeStale). Returns the names removed. */
+export function removeStaleTempDirs(dir: string): string[] {
+  return removeStale(dir, TEMP_DIR_PATTERN, (path) => {
+    if (!statSync(path).isDirectory()) return false;
+    rmSync(path, { recursive: true, force: true });
+    return true;
+  });
 }
