@@ -22,6 +22,7 @@ import { neuronFourierAnalyzer } from './analyzers/neuron-fourier.js';
 import { outcomeAnalyzer } from './analyzers/outcome.js';
 import { parameterTrajectoryAnalyzer } from './analyzers/parameter-trajectory.js';
 import { representationGeometryAnalyzer } from './analyzers/representation-geometry.js';
+import { weightNormAnalyzer } from './analyzers/weight-norm.js';
 
 /** Checkpoint analyzers, in the order they run on each checkpoint. */
 const CHECKPOINT_ANALYZERS: readonly Analyzer[] = [
@@ -33,6 +34,7 @@ const CHECKPOINT_ANALYZERS: readonly Analyzer[] = [
   attentionAnalyzer,
   inputTraceAnalyzer,
   representationGeometryAnalyzer,
+  weightNormAnalyzer,
 ];
 
 /** Cross-epoch analyzers, after the checkpoint analyzers of the run. */

@@ -99,9 +99,10 @@ function processAlive(pid: number): boolean {
 /**
  * Delete the entries of `dir` whose names match `pattern` (group 1: the writing process's pid) and
  * whose process is gone, with `remove` (which may skip an entry by returning false). Entries of a
- * live process are kept, so this is safe while other processes write. A missing `dir` is not an error.
+ * live process are kept, so this is safe while other processes write; with `keepOwn`, so are this
+ * process's (a staging folder outlives the call that made it). A missing `dir` is not an error.
  */
-function removeStale(dir: string, pattern: RegExp, remove: (path: string) => boolean): string[] {
+function removeStale(dir: string, pattern: RegExp, remove: (path: string) => boolean, keepOwn = false): string[] {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -112,7 +113,7 @@ function removeStale(dir: string, pattern: RegExp, remove: (path: string) => boo
   const removed: string[] = [];
   for (const name of names) {
     const m = pattern.exec(name);
-    if (!m || processAlive(Number(m[1]))) continue;
+    if (!m || processAlive(Number(m[1])) || (keepOwn && Number(m[1]) === process.pid)) continue;
     try {
       if (remove(join(dir, name))) removed.push(name);
     } catch (err) {
@@ -136,5 +137,5 @@ export function removeStaleTempDirs(dir: string): string[] {
     if (!statSync(path).isDirectory()) return false;
     rmSync(path, { recursive: true, force: true });
     return true;
-  });
+  }, true);
 }

@@ -5,11 +5,13 @@
  *   further-curvature       flatness (mean Δloss, flatness ratio) and the top/bottom Hessian eigenvalues
  *   further-effdim          participation ratios of W_E, W_in, W_out, W_U
  *   further-attention       per-head specialization of the attention-to-a map and mean attention to a
+ *   further-weight-norm     the norm of all parameters and of each weight matrix (Omnigrok's lens)
  */
 import type { AttentionHeadSummary } from '../../analysis/analyzers/attention.js';
 import type { CurvatureSummary } from '../../analysis/analyzers/curvature.js';
 import type { EffdimSummary } from '../../analysis/analyzers/effective-dimensionality.js';
 import type { GradientFlowSummary } from '../../analysis/analyzers/gradient-flow.js';
+import { WEIGHT_NORM, type WeightNormSummary } from '../../analysis/analyzers/weight-norm.js';
 import type { Store } from '../../store/store.js';
 import type { Figure, RunData } from '../types.js';
 import { VL_CONFIG, VL_SCHEMA, runColour, sig } from '../../views/figures/common.js';
@@ -38,7 +40,7 @@ function lineFigure(runs: RunData[], name: string, title: string, caption: strin
 
 /** The further analyzers' figures for the runs that have their results (none when no run has). */
 export function furtherFigures(store: Store, runs: RunData[]): Figure[] {
-  const gf: Row[] = [], cv: Row[] = [], ed: Row[] = [], at: Row[] = [];
+  const gf: Row[] = [], cv: Row[] = [], ed: Row[] = [], at: Row[] = [], wn: Row[] = [];
   for (const r of runs) {
     for (const a of store.getAnalyses<GradientFlowSummary>(r.runId, 'gradient_flow')) {
       const s = a.summary;
@@ -60,6 +62,9 @@ export function furtherFigures(store: Store, runs: RunData[]): Figure[] {
     for (const a of store.getAnalyses<EffdimSummary>(r.runId, 'effective_dimensionality')) {
       for (const m of ['W_E', 'W_in', 'W_out', 'W_U']) ed.push([r.label, a.epoch, `PR(${m})`, sig(a.summary.pr[m] as number)]);
     }
+    for (const a of store.getAnalyses<WeightNormSummary>(r.runId, WEIGHT_NORM)) {
+      for (const [k, v] of Object.entries(a.summary)) wn.push([r.label, a.epoch, k === 'total' ? '‖θ‖ (all parameters)' : `‖${k}‖_F`, sig(v)]);
+    }
     for (const a of store.getAnalyses<{ heads: AttentionHeadSummary[] }>(r.runId, 'attention')) {
       a.summary.heads.forEach((h, i) => {
         at.push([r.label, a.epoch, `head ${i} specialization`, sig(h.specialization)]);
@@ -76,5 +81,7 @@ export function furtherFigures(store: Store, runs: RunData[]): Figure[] {
     'Participation ratio (Σσ²)²/Σσ⁴ of the singular values of W_E, W_in, W_out and W_U.', ed, false));
   if (at.length) out.push(lineFigure(runs, 'further-attention', 'Attention heads over training',
     'Per head: specialization (largest frequency share of its attention-to-a map over all p² inputs) and its mean attention from "=" to a.', at, false));
+  if (wn.length) out.push(lineFigure(runs, 'further-weight-norm', 'Weight norm over training',
+    "The norm of all parameters √(Σ‖W‖²) and each weight matrix's Frobenius norm at every checkpoint: weight decay shrinks them once the training set is fitted, and Omnigrok (Liu et al. 2023) reads grokking as that slow decay to a generalising norm.", wn, false));
   return out;
 }
