@@ -173,7 +173,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       : buildViews([m], K, kern, ['training-curves']);
     return {
       run_id: m.runId, label: m.label, p: m.p, seed: m.seed, data_seed: m.dataSeed, jitter: m.jitter, status: m.status,
-      epochs_done: m.epochsDone, max_epoch: m.maxEpoch, d_mlp: m.dMlp, n_freq: m.nFreq, K,
+      epochs_done: m.epochsDone, max_epoch: m.maxEpoch, d_mlp: m.dMlp > 0 ? m.dMlp : m.configuredDMlp, n_freq: m.nFreq, K,
       epochs: m.epochs, checkpoints: [...m.checkpoints.keys()].sort((a, b) => a - b),
       grok: m.grok, outcome: m.outcome, outcome_stored: m.outcomeStored,
       committed_frequencies: m.dynamics?.final_committed_frequencies ?? [],

@@ -58,6 +58,15 @@ export function readOutcome(store: Store, row: RunRow, lastMetricsEpoch: number 
 }
 
 /** The configured number of epochs of a run (its "max epoch"). */
+/** d_mlp of the run's settings (null when its config does not say). */
+function configuredDMlp(row: RunRow): number | null {
+  try {
+    const cfg = JSON.parse(row.config_json) as { dMlp?: number };
+    if (typeof cfg.dMlp === 'number') return cfg.dMlp;
+  } catch { /* unknown */ }
+  return null;
+}
+
 function configuredEpochs(row: RunRow): number {
   try {
     const cfg = JSON.parse(row.config_json) as { epochs?: number };
@@ -103,7 +112,7 @@ export function loadRunModel(store: Store, runId: string, K: number): RunModel {
     maxEpoch: Math.max(configuredEpochs(row), metrics.length ? metrics[metrics.length - 1].epoch : 0),
     epochsDone: row.epochs_done, status: store.runState(row).state,
     grok: grokkingTimes(metrics), metrics,
-    epochs, dMlp: m, nFreq: study?.nFreq ?? nFreq, K,
+    epochs, dMlp: m, configuredDMlp: configuredDMlp(row), nFreq: study?.nFreq ?? nFreq, K,
     // The dominant frequency's share is the largest fraction: the specialization.
     coarseness, specialization, dominant, dominantShare: specialization, coarseStats, specStats, embedding,
     checkpoints: new Map(store.listCheckpoints(runId).map((c) => [c.epoch, c.path])),

@@ -84,7 +84,10 @@ export interface RunData {
   metrics: MetricRow[];
   /** Analysed checkpoint epochs, ascending. */
   epochs: number[];
+  /** d_mlp of the analysed checkpoints (0 while none is analysed). */
   dMlp: number;
+  /** d_mlp of the run's settings (null when its settings do not say). */
+  configuredDMlp: number | null;
   nFreq: number;
   /** K of coarseness (--low-freqs). */
   K: number;
