@@ -145,7 +145,7 @@ async function main(): Promise<void> {
           `in CPU time (work, less sensitive to other load) ${(bestTorchCpu / bestCpu).toFixed(1)}×`);
       }
     }
-  } else console.log('PyTorch baseline skipped (Debian python3-torch not installed)');
+  } else console.log(`PyTorch baseline skipped (${process.env.BENCH_SKIP_TORCH === '1' ? 'BENCH_SKIP_TORCH=1' : 'Debian python3-torch not installed'})`);
   if (process.env.BENCH_SKIP_ANALYSIS !== '1') {
     const path = join(packageRoot(), 'dist', 'bench', 'analysis.js');
     if (existsSync(path)) {
