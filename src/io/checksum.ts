@@ -4,10 +4,11 @@
  * them too. Reading a file that has one verifies it; a file without one (written by PyTorch, by
  * MIScope, or by grokbench before 0.3) is read unchecked.
  *
- * A write is two atomic renames (the file, then its checksum), so a kill can fall between them.
- * To keep every instant consistent the checksum file first lists both the new and the old hash,
- * then the file is replaced, then the checksum file is rewritten with the new hash alone: a reader
- * accepts any listed hash, and at no instant is a file's only checksum that of other bytes.
+ * A write is several atomic renames, so a kill can fall between them. To keep every instant
+ * consistent the checksum file is written first, listing the new hash (and the old one, when the
+ * file is replaced), then the file, then, for a replacement, the checksum file with the new hash
+ * alone: a reader accepts any listed hash, no instant has a file grokbench wrote without its
+ * checksum beside it, and none has a file whose only listed hash is that of other bytes.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
@@ -42,9 +43,12 @@ export function writeFileWithChecksum(path: string, bytes: Uint8Array): string {
   const hash = sha256Hex(bytes);
   const line = (h: string) => `${h}  ${basename(path)}\n`;
   const old = readChecksums(path) ?? [];
-  if (old.length > 0 && !(old.length === 1 && old[0] === hash)) writeFileAtomic(checksumPath(path), [hash, ...old.filter((h) => h !== hash)].map(line).join(''));
+  // The checksum file first, so no instant has the file without its hash beside it (a new file's
+  // hash alone; an overwrite's old and new), then the file, then the new hash alone.
+  const both = [hash, ...old.filter((h) => h !== hash)];
+  if (!(old.length === 1 && old[0] === hash)) writeFileAtomic(checksumPath(path), both.map(line).join(''));
   writeFileAtomic(path, bytes);
-  writeFileAtomic(checksumPath(path), line(hash));
+  if (both.length > 1) writeFileAtomic(checksumPath(path), line(hash));
   return hash;
 }
 

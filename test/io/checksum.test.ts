@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checksumPath, checksumState, readChecksums, writeFileWithChecksum } from '../../src/io/checksum.js';
@@ -41,16 +41,20 @@ test('a changed byte in a safetensors file is a one-line error on read; a file w
   assert.equal(readSafetensorsFile(g).getFloat32('w').length, 4);
 });
 
-test('a writer killed with SIGKILL at random instants never leaves a file that fails its checksum', async () => {
+test('a writer killed with SIGKILL at random instants never leaves a file without its checksum, nor one that fails it (overwrites and new files)', async () => {
   const d = dir(), f = join(d, 'r.bin');
   const mod = new URL('../../src/io/checksum.js', import.meta.url).href;
-  const script = `import(${JSON.stringify(mod)}).then((m) => { for (let i = 0; ; i++) m.writeFileWithChecksum(${JSON.stringify(f)}, Buffer.alloc(50000 + (i % 7) * 1000, i % 251)); });`;
+  const script = `import(${JSON.stringify(mod)}).then((m) => { for (let i = 0; ; i++) { m.writeFileWithChecksum(${JSON.stringify(f)}, Buffer.alloc(50000 + (i % 7) * 1000, i % 251)); ` +
+    `m.writeFileWithChecksum(${JSON.stringify(d)} + '/new-' + process.pid + '-' + i + '.bin', Buffer.alloc(20000, i % 13)); } });`;
   for (let round = 0; round < 12; round++) {
     const child = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
     await new Promise((r) => setTimeout(r, 150 + Math.random() * 250));
     child.kill('SIGKILL');
     await new Promise((r) => child.on('exit', r));
     const state = checksumState(f, readFileSync(f));
-    assert.notEqual(state, 'damaged', `round ${round}: ${readFileSync(checksumPath(f), 'utf8')}`);
+    assert.equal(state, 'ok', `round ${round}: ${readFileSync(checksumPath(f), 'utf8')}`);
   }
+  const fresh = readdirSync(d).filter((n) => /^new-.*\.bin$/.test(n));
+  assert.ok(fresh.length > 12);
+  for (const n of fresh) assert.equal(checksumState(join(d, n), readFileSync(join(d, n))), 'ok', n);
 });
