@@ -6,6 +6,9 @@
 const LAYERS = [
   ['core', '^src/core/'],
   ['math', '^src/math/'],
+  // The pages' own code, bundled for the browser: it may use core and math, and nothing imports it
+  // (the server and the report read its bundle, dist/browser/*.js, as a file).
+  ['browser', '^src/browser/'],
   ['io', '^src/io/'],
   ['engine', '^src/engine/'],
   ['model', '^src/model/'],
@@ -42,6 +45,8 @@ module.exports = {
     { name: 'no-circular', comment: 'no module reaches itself through its imports', severity: 'error', from: {}, to: { circular: true } },
     { name: 'no-unplaced-module', comment: 'every source module lies in one layer of the map', severity: 'error',
       from: { path: '^src/', pathNot: LAYERS.map(([, p]) => `(${p})`).join('|') }, to: {} },
+    { name: 'no-import-of-browser-code', comment: 'src/browser runs in the page: the server and the report read its bundle, never import it',
+      severity: 'error', from: { pathNot: '^src/browser/' }, to: { path: '^src/browser/' } },
     ...upward,
   ],
   options: {

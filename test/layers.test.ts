@@ -57,3 +57,19 @@ test('a cycle inside one layer and a module outside every layer fail the rules',
     assert.match(r.out, /no-unplaced-module: src\/helpers\/loose\.ts/);
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
+
+test('browser code imports only core and math, and nothing imports browser code', () => {
+  const dir = tree({
+    'src/math/m.ts': 'export const m = 1;\n',
+    'src/store/s.ts': 'export const s = 2;\n',
+    'src/browser/page.ts': "import { m } from '../math/m.js';\nimport { s } from '../store/s.js';\nexport const page = m + s;\n",
+    'src/server/app.ts': "import { page } from '../browser/page.js';\nexport const app = page;\n",
+  });
+  try {
+    const r = cruise(dir);
+    assert.notEqual(r.status, 0);
+    assert.match(r.out, /no-upward-from-browser: src\/browser\/page\.ts → src\/store\/s\.ts/);
+    assert.match(r.out, /no-import-of-browser-code: src\/server\/app\.ts → src\/browser\/page\.ts/);
+    assert.doesNotMatch(r.out, /src\/browser\/page\.ts → src\/math\/m\.ts/);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});

@@ -40,3 +40,37 @@ export function fourierBasis(p: number): Float64Array {
   }
   return B;
 }
+
+/**
+ * The 2-D power spectrum of a p × p map A (row a, column b) in float64: F = B·(A − mean)·Bᵀ, |F|²
+ * summed over the sin and cos rows of each frequency, as an S × S matrix (S = (p+1)/2, row k_a,
+ * column k_b) of shares of the total (0 everywhere for a flat map). The report's neuron gallery
+ * computes it in the page; the views compute the same through the engine (views/maps.ts).
+ */
+export function powerShares(values: ArrayLike<number>, p: number, B: Float64Array = fourierBasis(p)): Float64Array {
+  const n = p * p;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += values[i];
+  mean /= n;
+  const G = new Float64Array(n); // G[x][b] = Σ_a B[x][a]·(A[a][b] − mean)
+  for (let x = 0; x < p; x++) {
+    for (let a = 0; a < p; a++) {
+      const w = B[x * p + a];
+      if (w === 0) continue;
+      for (let b = 0; b < p; b++) G[x * p + b] += w * (values[a * p + b] - mean);
+    }
+  }
+  const S = (p + 1) / 2, out = new Float64Array(S * S);
+  let tot = 0;
+  for (let x = 0; x < p; x++) {
+    for (let y = 0; y < p; y++) {
+      if (x === 0 && y === 0) continue;
+      let f = 0;
+      for (let b = 0; b < p; b++) f += G[x * p + b] * B[y * p + b];
+      out[frequencyOfRow(x) * S + frequencyOfRow(y)] += f * f;
+      tot += f * f;
+    }
+  }
+  if (tot > 0) for (let i = 0; i < out.length; i++) out[i] /= tot;
+  return out;
+}

@@ -1,13 +1,13 @@
 /**
  * report.html: one self-contained page (Vega, Vega-Lite and vega-embed inlined from node_modules,
  * all data inline), opening offline from disk. Figures are embedded from their specs; the runs'
- * check boxes, the play button and the gallery widget are wired by client.ts.
+ * check boxes, the play button and the gallery widget are wired by the browser code in src/browser/report (bundled, inlined).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { failure } from '../core/errors.js';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { CLIENT_JS } from './client.js';
+import { packageRoot } from '../engine/native.js';
 import { palette } from '../views/colormap.js';
 import { FONT, runPalette } from '../views/figures/common.js';
 import type { GalleryRun } from './gallery.js';
@@ -39,6 +39,22 @@ export function browserBundles(): string[] {
     ].map((f) => readFileSync(f, 'utf8').replace(/<\/script/gi, '<\\/script'));
   }
   return bundles;
+}
+
+/**
+ * A page's own script, compiled from src/browser by `npm run build` (scripts/bundle-browser.mjs):
+ * 'dashboard' (grokbench serve's /app.js) or 'report' (inlined in report.html). Read once.
+ */
+const pageScripts = new Map<string, string>();
+export function pageScript(name: 'dashboard' | 'report'): string {
+  let s = pageScripts.get(name);
+  if (s === undefined) {
+    const file = join(packageRoot(), 'dist', 'browser', `${name}.js`);
+    if (!existsSync(file)) throw failure(`the ${name} page's script is missing (${file}): run npm run build`);
+    s = readFileSync(file, 'utf8').replace(/<\/script/gi, '<\\/script');
+    pageScripts.set(name, s);
+  }
+  return s;
 }
 
 /** A section id as it appears in data/answer-<id>.csv. */
@@ -222,7 +238,7 @@ ${browserBundles().map((b) => `<script>${b}</script>`).join('\n')}
 ${sections.join('\n')}
 </main>
 <script type="application/json" id="report-data">${scriptJson(data)}</script>
-<script>${CLIENT_JS}</script>
+<script>${pageScript('report')}</script>
 </body></html>
 `;
 }

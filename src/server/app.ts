@@ -1,7 +1,7 @@
 /**
  * `grokbench serve`: the researcher's dashboard over one store, on node:http.
  *
- * Pages (one HTML shell each, drawn by server/client.ts with Vega-Lite from the same views as the
+ * Pages (one HTML shell each, drawn by the browser code in src/browser/dashboard with Vega-Lite from the same views as the
  * report): `/` the variant table, `/jobs` the jobs (start, progress of each run, cancel, resume), `/run/RUN` one run, `/compare?runs=A,B` several.
  * API: `/api/runs` (`?fields=basic`: from the runs table alone, drawn first), `/api/run/RUN` (read model summary and its views), `/api/run/RUN/maps?epoch=E`
  * (every neuron's activation map at one checkpoint, binary), `/api/run/RUN/neuron/N?epoch=E`,
@@ -27,8 +27,8 @@ import { disambiguateLabels, loadRunModel, type RunModel } from '../views/model.
 import { runJitter } from '../metrics/outcome.js';
 import { computeStudyFromData } from '../study/sections.js';
 import type { Figure } from '../views/types.js';
-import { browserBundles } from '../report/html.js';
-import { CLIENT_JS, PAGE_CSS } from './client.js';
+import { browserBundles, pageScript } from '../report/html.js';
+import { PAGE_CSS } from './style.js';
 import { formSettings, Jobs } from './jobs.js';
 
 export interface ServeOptions {
@@ -334,7 +334,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     if (seg[0] === 'run' && seg.length === 2) { model(seg[1]); return html(page('run', `grokbench: ${seg[1]}`, pageToken, { run: seg[1] })); }
     if (path === '/jobs') return html(page('jobs', 'grokbench: jobs', pageToken));
     if (path === '/compare') return html(page('compare', 'grokbench: compare', pageToken, { runs: url.searchParams.get('runs') ?? '' }));
-    if (path === '/app.js') { res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }); res.end(CLIENT_JS); return; }
+    if (path === '/app.js') { res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }); res.end(pageScript('dashboard')); return; }
     if (seg[0] === 'static' && seg.length === 2) {
       const s = staticFile(seg[1]);
       if (s === undefined) throw new HttpError(404, `no static file ${seg[1]}`);

@@ -103,8 +103,11 @@ describe('grokbench serve in a browser', () => {
         assert.equal(cls, loadRunModel(store, r.run_id, 3).outcome?.performance_classification ?? '–');
       }
     } finally { store.close(); }
+    assert.equal(await page.getAttribute('table#runs tr[data-run] >> nth=0', 'data-run'), 'p11-s1-fixture', 'ascending p at first');
     await page.click('th[data-key="p"]'); // descending p
     assert.equal(await page.getAttribute('table#runs tr[data-run] >> nth=0', 'data-run'), 'p13-s1-fixture');
+    await page.click('th[data-key="p"]'); // ascending again
+    assert.equal(await page.getAttribute('table#runs tr[data-run] >> nth=0', 'data-run'), 'p11-s1-fixture');
     await page.fill('#filter', 'p=11');
     assert.equal(await page.locator('table#runs tr[data-run]').count(), 1);
     await page.fill('#filter', '');
@@ -141,6 +144,27 @@ describe('grokbench serve in a browser', () => {
     await page.waitForSelector('#neuron-history canvas');
     await page.waitForSelector('#neuron-spectrum');
     await shot('serve-run.png');
+  });
+
+  test('the sort control reorders the neuron grid by the chosen value, highest first', async () => {
+    await page.goto(`${s.url}/run/p11-s1-fixture`);
+    await page.waitForSelector('body[data-grid-ready="1"]');
+    const order = async () => (await page.getAttribute('body', 'data-grid-order'))!.split(',').map(Number);
+    const bySpec = await order();
+    await page.selectOption('#sort-by', 'index');
+    assert.deepEqual(await order(), Array.from({ length: 32 }, (_, i) => i), 'neuron index order');
+    await page.selectOption('#sort-by', 'coarseness');
+    const byCoarse = await order();
+    const epoch = Number(await page.getAttribute('body', 'data-grid-epoch'));
+    const values = await page.evaluate(async (epoch) => {
+      const buf = await (await fetch(`/api/run/p11-s1-fixture/maps?epoch=${epoch}`)).arrayBuffer();
+      const n = new DataView(buf).getUint32(0, true);
+      return JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, n))) as { coarseness: (number | null)[]; specialization: (number | null)[] };
+    }, epoch);
+    const sorted = (v: (number | null)[]) => Array.from({ length: 32 }, (_, i) => i).sort((a, b) => (v[b] ?? -1) - (v[a] ?? -1) || a - b);
+    assert.deepEqual(byCoarse, sorted(values.coarseness), 'coarseness order, highest first');
+    assert.deepEqual(bySpec, sorted(values.specialization), 'specialization order, highest first');
+    assert.notDeepEqual(byCoarse, bySpec, 'the two orders differ on this run');
   });
 
   test('compare shows overlays and the study answers for the selected runs', async () => {

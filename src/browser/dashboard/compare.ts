@@ -1,0 +1,33 @@
+/** The compare page: overlays of the selected runs and the study's answers computed over them. */
+import { el } from '../dom.js';
+import { embed } from '../vega.js';
+import { api, body, draw, fmt, main, showError, type FigureJson } from './page.js';
+
+interface Answer { id: string; question: string; answer: string; table?: { columns: string[]; rows: unknown[][] }; vegaLite?: unknown }
+interface Comparison { runs: { run_id: string; label: string; outcome: string | null }[]; figures: FigureJson[]; answers: Answer[] | null }
+
+function answerBox(s: Answer): HTMLElement {
+  const box = el('div', { class: 'answer', 'data-section': s.id }, el('h3', { text: s.question }), el('p', { text: s.answer }));
+  if (s.table) {
+    const t = el('table', { class: 'data' }, el('tr', null, ...s.table.columns.map((h) => el('th', { text: h }))));
+    for (const r of s.table.rows.slice(0, 40)) t.appendChild(el('tr', null, ...r.map((v) => el('td', { text: fmt(v) }))));
+    box.appendChild(t);
+  }
+  if (s.vegaLite) { const v = el('div'); box.appendChild(v); embed(v, s.vegaLite, 'canvas').catch(() => undefined); }
+  return box;
+}
+
+export function comparePage(): void {
+  const ids = body.dataset.runs ?? '';
+  main.appendChild(el('h1', { text: 'Compare' }));
+  api<Comparison>('/api/compare?runs=' + encodeURIComponent(ids)).then((c) => {
+    main.appendChild(el('p', { id: 'compare-runs', text: c.runs.map((r) => r.label + ' [' + (r.outcome ?? 'no outcome') + ']').join(' · ') }));
+    const figs = el('div', { class: 'figs' });
+    main.appendChild(figs);
+    for (const f of c.figures) void draw(figs, f);
+    main.appendChild(el('h2', { text: "The study's answers for these runs" }));
+    if (!c.answers) { main.appendChild(el('p', { class: 'muted', text: 'The answers need two or more analysed runs.' })); return; }
+    for (const s of c.answers) main.appendChild(answerBox(s));
+    body.dataset.ready = '1';
+  }).catch(showError);
+}

@@ -1,0 +1,125 @@
+/** The home page: every run of the store in a sortable, filterable table, kept live by the event stream. */
+import { el, throttle } from '../dom.js';
+import { api, body, fmt, handlers, main, showError, type Job } from './page.js';
+
+type Cell = string | number | null | number[] | undefined;
+
+/** A row of /api/runs (with ?fields=basic only the runs table's columns, and basic: true). */
+interface RunRow {
+  [column: string]: unknown;
+  run_id: string;
+  status: string;
+  epochs_done: number;
+  epochs: number;
+  outcome?: string | null;
+  provisional?: { classification: string | null } | null;
+  basic?: boolean;
+  analysed?: number;
+  checkpoints?: number;
+}
+
+const COLUMNS: [string, string][] = [['', ''], ['run_id', 'run'], ['p', 'p'], ['seed', 'seed'], ['data_seed', 'data seed'], ['status', 'status'],
+  ['epochs_done', 'epoch'], ['outcome', 'outcome'], ['onset', 'onset'], ['grok_epoch', 'grok (loss<0.01)'], ['grok_epoch_acc', 'grok (acc≥0.99)'],
+  ['key_frequencies', 'key freqs'], ['committed_frequencies', 'committed freqs'], ['final_test_loss', 'final test loss']];
+const LEFT = new Set(['run_id', 'status', 'outcome']);
+
+function cellText(r: RunRow, k: string): string {
+  const v = r[k] as Cell;
+  if (k === 'epochs_done') return r.epochs_done + ' / ' + r.epochs;
+  if (Array.isArray(v)) return v.join(' ');
+  if (k === 'final_test_loss') return typeof v === 'number' ? v.toExponential(2) : '–';
+  return fmt(v);
+}
+
+/** Rows ordered by column key (nulls last, arrays by their text), dir 1 ascending or −1. */
+export function sortRows(rows: RunRow[], key: string, dir: number): RunRow[] {
+  const val = (r: RunRow): string | number | null => {
+    const v = r[key] as Cell;
+    return Array.isArray(v) ? v.join(' ') : v ?? null;
+  };
+  return rows.slice().sort((a, b) => {
+    const x = val(a), y = val(b);
+    if (x === y) return 0;
+    if (x === null) return 1;
+    if (y === null) return -1;
+    return (x < y ? -1 : 1) * dir;
+  });
+}
+
+export function home(): void {
+  let rows: RunRow[] = [], sortKey = 'p', sortDir = 1, loaded = false;
+  const selected = new Set<string>();
+  const filter = el('input', { id: 'filter', placeholder: 'filter (e.g. p=113, healthy)', oninput: () => render() });
+  const cmp = el('button', {
+    id: 'compare', text: 'compare selected',
+    onclick: () => { if (selected.size) location.href = '/compare?runs=' + [...selected].map(encodeURIComponent).join(','); },
+  });
+  const table = el('table', { class: 'data', id: 'runs' });
+  main.appendChild(el('h1', { text: 'Runs' }));
+  main.appendChild(el('div', { class: 'controls' }, filter, cmp));
+  main.appendChild(table);
+
+  function header(): HTMLTableRowElement {
+    return el('tr', null, ...COLUMNS.map(([key, title]) => el('th', {
+      class: LEFT.has(key) ? 'l' : '', 'data-key': key,
+      text: title + (sortKey === key && key ? (sortDir > 0 ? ' ▲' : ' ▼') : ''),
+      onclick: () => { if (!key) return; if (sortKey === key) sortDir = -sortDir; else { sortKey = key; sortDir = 1; } render(); },
+    })));
+  }
+
+  function rowOf(r: RunRow): HTMLTableRowElement {
+    const box = el('input', { type: 'checkbox', 'data-run': r.run_id });
+    box.addEventListener('change', () => { if (box.checked) selected.add(r.run_id); else selected.delete(r.run_id); });
+    box.checked = selected.has(r.run_id);
+    const tr = el('tr', { 'data-run': r.run_id, class: r.status === 'training' ? 'training' : '' }, el('td', null, box));
+    for (const [key] of COLUMNS.slice(1)) {
+      const td = el('td', { class: LEFT.has(key) ? 'l' : '', 'data-col': key });
+      if (key === 'run_id') td.appendChild(el('a', { href: '/run/' + encodeURIComponent(r.run_id), text: r.run_id }));
+      else if (key === 'outcome' && !r.outcome && r.provisional) td.textContent = 'provisional (' + (r.provisional.classification ?? '–') + ' so far)';
+      else td.textContent = cellText(r, key);
+      if (key === 'outcome' && r.outcome) td.className += ' cls-' + r.outcome;
+      tr.appendChild(td);
+    }
+    return tr;
+  }
+
+  function render(): void {
+    const q = filter.value.trim().toLowerCase();
+    const shown = rows.filter((r) => {
+      if (!q) return true;
+      const hay = COLUMNS.map(([key]) => key ? key + '=' + cellText(r, key) : '').join(' ').toLowerCase();
+      return q.split(/[\s,]+/).every((t) => hay.includes(t));
+    });
+    table.textContent = '';
+    table.appendChild(header());
+    for (const r of sortRows(shown, sortKey, sortDir)) table.appendChild(rowOf(r));
+    body.dataset.runs = String(rows.length);
+    // Usable: the variant table drawn with every run (bench/serve.ts reads these); complete: every column filled.
+    if (rows.length === 0 || !rows[0].basic) body.dataset.complete = '1';
+    if (loaded && !body.dataset.homeMs) body.dataset.homeMs = String(Math.round(performance.now()));
+    if (body.dataset.complete === '1' && !body.dataset.homeFullMs) body.dataset.homeFullMs = String(Math.round(performance.now()));
+  }
+
+  const load = throttle(() => { api<RunRow[]>('/api/runs').then((r) => { rows = r; loaded = true; render(); }).catch(showError); }, 1500);
+  // First the rows the runs table alone gives (drawn at once, whatever the store's size), then every column.
+  api<RunRow[]>('/api/runs?fields=basic').then((r) => { if (!loaded) { rows = r; loaded = true; render(); } }).catch(showError);
+  load();
+  handlers.runs.push((d) => {
+    const known = new Map(rows.map((r) => [r.run_id, r]));
+    const changed = d.some((x) => { const r = known.get(x.run_id); return !r || r.status !== x.status || r.analysed !== undefined && x.checkpoints !== r.checkpoints; });
+    for (const x of d) { const r = known.get(x.run_id); if (r) { r.epochs_done = x.epochs_done; r.status = x.status; } }
+    if (changed) load(); else render();
+  });
+  const jobsLine = el('p', { id: 'jobs-line', class: 'muted' });
+  main.insertBefore(jobsLine, table);
+  function drawJobsLine(): void {
+    api<Job[]>('/api/jobs').then((js) => {
+      const running = js.filter((j) => j.status === 'running').length, interrupted = js.filter((j) => j.status === 'interrupted').length;
+      jobsLine.textContent = '';
+      jobsLine.appendChild(document.createTextNode(running + ' job(s) running' + (interrupted ? ', ' + interrupted + ' interrupted' : '') + ' · '));
+      jobsLine.appendChild(el('a', { href: '/jobs', text: 'jobs: start train, sweep or analyze' }));
+    }).catch(showError);
+  }
+  handlers.job.push(() => { load(); drawJobsLine(); });
+  drawJobsLine();
+}

@@ -1,0 +1,13 @@
+/**
+ * The dashboard's browser entry (bundled to /app.js): listens to the store's event stream and draws
+ * the page the server named in body[data-page]: home (runs), run, compare or jobs.
+ */
+import { comparePage } from './compare.js';
+import { home } from './home.js';
+import { jobsPage } from './jobs.js';
+import { body, listen } from './page.js';
+import { runPage } from './run.js';
+
+listen();
+const pages: Record<string, () => void> = { home, run: runPage, compare: comparePage, jobs: jobsPage };
+pages[body.dataset.page ?? '']?.();

@@ -1,0 +1,79 @@
+/**
+ * What every dashboard page shares: the page's main element, the token for POSTs, JSON requests,
+ * the live event stream (/api/events), number formatting and figure drawing.
+ */
+import { el } from '../dom.js';
+import { embed } from '../vega.js';
+
+export const body = document.body;
+export const main = document.getElementById('main') as HTMLElement;
+const live = document.getElementById('live') as HTMLElement;
+export const TOKEN = document.querySelector('meta[name=gb-token]')?.getAttribute('content') ?? '';
+
+/** A run's progress as the event stream sends it. */
+export interface RunTick { run_id: string; status: string; epochs_done: number; checkpoints?: number }
+
+/** A job as /api/jobs and the event stream give it. */
+export interface Job {
+  id: string;
+  kind: string;
+  args: string[];
+  status: string;
+  message: string;
+  started: string | null;
+  ended: string | null;
+  runIds: string[];
+  runs?: { run_id: string; state: string; epoch: number; epochs: number; test_acc?: number | null }[];
+}
+
+/** A figure from the views: its Vega-Lite spec and words. */
+export interface FigureJson { name: string; title: string; caption?: string; spec: unknown }
+
+async function json<T>(r: Response): Promise<T> {
+  const j = await r.json() as T & { error?: string };
+  if (!r.ok) throw new Error(j.error ?? r.statusText);
+  return j;
+}
+
+export function api<T>(path: string): Promise<T> {
+  return fetch(path).then((r) => json<T>(r));
+}
+
+export function post<T>(path: string, obj?: unknown): Promise<T> {
+  return fetch(path, { method: 'POST', headers: { 'content-type': 'application/json', 'x-grokbench-token': TOKEN }, body: JSON.stringify(obj ?? {}) })
+    .then((r) => json<T>(r));
+}
+
+/** A number for a table cell: integers as they are, small values in exponent form, else d decimals. */
+export function fmt(v: unknown, d = 3): string {
+  if (v === null || v === undefined) return '–';
+  if (typeof v !== 'number') return String(v);
+  if (Number.isInteger(v)) return String(v);
+  if (Math.abs(v) < 1e-3 && v !== 0) return v.toExponential(2);
+  return v.toFixed(d);
+}
+
+export function draw(container: HTMLElement, fig: FigureJson): Promise<unknown> {
+  const box = el('div', { class: 'fig', 'data-name': fig.name }, el('h3', { text: fig.title }));
+  const vis = el('div');
+  box.appendChild(vis);
+  if (fig.caption) box.title = fig.caption;
+  container.appendChild(box);
+  return embed(vis, fig.spec, 'canvas').catch((e: Error) => { box.appendChild(el('p', { class: 'error', text: 'figure failed: ' + e.message })); });
+}
+
+export function showError(e: unknown): void {
+  main.appendChild(el('p', { class: 'error', text: String(e instanceof Error ? e.message : e) }));
+}
+
+/** Listeners of the event stream's run ticks and job changes. */
+export const handlers: { runs: ((d: RunTick[]) => void)[]; job: ((j: Job) => void)[] } = { runs: [], job: [] };
+
+export function listen(): void {
+  const es = new EventSource('/api/events');
+  es.addEventListener('hello', () => { live.textContent = 'live'; });
+  es.addEventListener('runs', (ev) => { const d = JSON.parse((ev as MessageEvent<string>).data) as RunTick[]; handlers.runs.forEach((h) => h(d)); });
+  es.addEventListener('job', (ev) => { const d = JSON.parse((ev as MessageEvent<string>).data) as Job; handlers.job.forEach((h) => h(d)); });
+  es.onerror = () => { live.textContent = 'reconnecting…'; };
+  window.addEventListener('beforeunload', () => es.close());
+}
