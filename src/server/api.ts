@@ -1,0 +1,158 @@
+/**
+ * What the dashboard's API reads: one read model per run (views/model.ts), loaded once and reloaded
+ * when the run's stored results change, the activation maps of the last few checkpoints asked for,
+ * and the JSON (or binary) answer of each read endpoint.
+ */
+import type { Kernels } from '../engine/index.js';
+import { runJitter } from '../metrics/outcome.js';
+import type { Store } from '../store/store.js';
+import { computeStudyFromData } from '../study/sections.js';
+import { buildViews } from '../views/index.js';
+import { checkpointMaps, powerSpectrum, type QuantisedMaps } from '../views/maps.js';
+import { disambiguateLabels, loadRunModel, type RunModel } from '../views/model.js';
+import type { Figure } from '../views/types.js';
+import { HttpError, RUN_ID, toJson } from './http.js';
+
+/** How many checkpoints' activation maps are kept (a slider moving back and forth). */
+const MAPS_KEPT = 4;
+
+const figuresJson = (figs: Figure[]) => figs.map((f) => ({ name: f.name, title: f.title, caption: f.caption, spec: f.spec }));
+
+export class DashboardData {
+  private readonly models = new Map<string, { key: string; model: RunModel }>();
+  private readonly mapsCache = new Map<string, QuantisedMaps>();
+
+  constructor(private readonly store: Store, readonly K: number, private readonly kern: () => Kernels) {}
+
+  /** What changes when a run's stored results change. */
+  private stamp(id: string): string {
+    const store = this.store, r = store.getRun(id)!, c = store.checkpointStamp(id);
+    return `${r.epochs_done}|${r.status}|${r.updated_at}|${c.n}|${c.last}|${store.countAnalyses(id, 'neuron_fourier')}`;
+  }
+
+  /** The run's read model (404 for an unknown id). */
+  model(id: string): RunModel {
+    if (!RUN_ID.test(id) || !this.store.getRun(id)) throw new HttpError(404, `no run ${id} in the store`);
+    const key = this.stamp(id);
+    const hit = this.models.get(id);
+    if (hit && hit.key === key) return hit.model;
+    const m = loadRunModel(this.store, id, this.K);
+    this.models.set(id, { key, model: m });
+    return m;
+  }
+
+  private mapsAt(m: RunModel, epoch: number): QuantisedMaps {
+    const key = `${m.runId}@${epoch}`;
+    let q = this.mapsCache.get(key);
+    if (!q) {
+      const path = m.checkpoints.get(epoch);
+      if (!path) throw new HttpError(404, `run ${m.runId} has no checkpoint at epoch ${epoch}`);
+      q = checkpointMaps(this.kern(), path, m.p, m.dMlp || (m.configuredDMlp ?? 0));
+      this.mapsCache.set(key, q);
+      while (this.mapsCache.size > MAPS_KEPT) this.mapsCache.delete(this.mapsCache.keys().next().value!);
+    }
+    return q;
+  }
+
+  /** /api/runs: every run with its outcome and grokking times. */
+  homeRows() {
+    const store = this.store;
+    return store.listRuns().map((r) => {
+      const m = this.model(r.run_id);
+      const last = [...m.metrics].reverse().find((x) => x.test_loss !== null);
+      const emb = m.embedding.length ? m.embedding[m.embedding.length - 1] : null;
+      return {
+        run_id: r.run_id, p: r.p, seed: r.seed, data_seed: r.data_seed, jitter: m.jitter, status: store.runState(r).state,
+        epochs_done: r.epochs_done, epochs: m.maxEpoch, checkpoints: m.checkpoints.size, analysed: m.epochs.length,
+        outcome: m.outcome?.performance_classification ?? null, provisional: m.outcome?.provisional ?? null, onset: m.outcome?.second_descent_onset_epoch ?? null,
+        grok_epoch: m.grok.grok_epoch, grok_epoch_acc: m.grok.grok_epoch_acc, memorise_epoch: m.grok.memorise_epoch,
+        key_frequencies: emb ? emb.keyFrequencies : [],
+        committed_frequencies: m.dynamics ? m.dynamics.final_committed_frequencies : [],
+        final_test_loss: last?.test_loss ?? null,
+      };
+    });
+  }
+
+  /** The home rows from the runs table alone (no read model): the table is drawn with these first. */
+  basicRows() {
+    const store = this.store;
+    return store.listRuns().map((r) => ({
+      run_id: r.run_id, p: r.p, seed: r.seed, data_seed: r.data_seed, jitter: runJitter(r), status: store.runState(r).state,
+      epochs_done: r.epochs_done, epochs: r.epochs, checkpoints: store.checkpointStamp(r.run_id).n, analysed: null,
+      outcome: null, onset: null, grok_epoch: r.grok_epoch, grok_epoch_acc: null, memorise_epoch: r.memorise_epoch,
+      key_frequencies: [], committed_frequencies: [], final_test_loss: null, basic: true,
+    }));
+  }
+
+  /** /api/run/ID: the run's summary and its figures. */
+  runJson(id: string) {
+    const m = this.model(id), K = this.K, kern = this.kern;
+    const figs = m.epochs.length
+      ? buildViews([m], K, kern, ['training-curves', 'mean', 'dynamics', 'embedding-spectrum'])
+      : buildViews([m], K, kern, ['training-curves']);
+    return {
+      run_id: m.runId, label: m.label, p: m.p, seed: m.seed, data_seed: m.dataSeed, jitter: m.jitter, status: m.status,
+      epochs_done: m.epochsDone, max_epoch: m.maxEpoch, d_mlp: m.dMlp > 0 ? m.dMlp : m.configuredDMlp, n_freq: m.nFreq, K,
+      epochs: m.epochs, checkpoints: [...m.checkpoints.keys()].sort((a, b) => a - b),
+      grok: m.grok, outcome: m.outcome, outcome_stored: m.outcomeStored,
+      committed_frequencies: m.dynamics?.final_committed_frequencies ?? [],
+      key_frequencies: m.embedding.length ? m.embedding[m.embedding.length - 1].keyFrequencies : [],
+      figures: figuresJson(figs),
+    };
+  }
+
+  /** Binary: u32 header length, header JSON, then d_mlp × p² bytes of map indices. */
+  mapsBinary(id: string, epochText: string | null): [Buffer, Buffer] {
+    const m = this.model(id);
+    const epoch = Number(epochText);
+    if (epochText === null || !Number.isInteger(epoch)) throw new HttpError(400, 'epoch must be an integer');
+    const i = m.epochs.indexOf(epoch);
+    if (i < 0) throw new HttpError(404, `run ${id} has no analysed checkpoint at epoch ${epoch}`);
+    const q = this.mapsAt(m, epoch);
+    const d = m.dMlp;
+    const header = Buffer.from(toJson({
+      epoch, p: m.p, d_mlp: d, min: q.min, max: q.max,
+      coarseness: m.coarseness.subarray(i * d, (i + 1) * d), specialization: m.specialization.subarray(i * d, (i + 1) * d),
+      dominant: m.dominant.subarray(i * d, (i + 1) * d),
+    }));
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(header.length);
+    return [Buffer.concat([len, header]), Buffer.from(q.indices.buffer, q.indices.byteOffset, q.indices.byteLength)];
+  }
+
+  /** /api/run/ID/neuron/N?epoch=E: one neuron's map, spectrum and history. */
+  neuronJson(id: string, nText: string, epochText: string | null) {
+    const m = this.model(id);
+    const n = Number(nText), epoch = Number(epochText);
+    if (!/^\d+$/.test(nText) || n >= m.dMlp) throw new HttpError(400, `neuron must be an integer in 0..${m.dMlp - 1}`);
+    const i = m.epochs.indexOf(epoch);
+    if (i < 0) throw new HttpError(404, `run ${id} has no analysed checkpoint at epoch ${epochText}`);
+    const q = this.mapsAt(m, epoch);
+    const d = m.dMlp;
+    return {
+      neuron: n, epoch, p: m.p, min: q.min[n], max: q.max[n],
+      map: Array.from(q.indices.subarray(n * m.p * m.p, (n + 1) * m.p * m.p)),
+      spectrum: powerSpectrum(this.kern(), q.raw, m.p, d, n),
+      history: m.epochs.map((e, j) => ({ epoch: e, coarseness: m.coarseness[j * d + n], specialization: m.specialization[j * d + n], dominant: m.dominant[j * d + n] })),
+      coarseness: m.coarseness[i * d + n], specialization: m.specialization[i * d + n], dominant: m.dominant[i * d + n],
+    };
+  }
+
+  /** /api/compare?runs=A,B: overlays and the study's answers over the runs. */
+  compareJson(runsText: string | null) {
+    const K = this.K, kern = this.kern;
+    const ids = (runsText ?? '').split(',').filter((s) => s !== '');
+    if (ids.length === 0) throw new HttpError(400, 'name runs to compare: ?runs=A,B');
+    if (ids.length > 64) throw new HttpError(400, 'at most 64 runs');
+    const ms = [...new Set(ids)].map((id) => ({ ...this.model(id) }));
+    disambiguateLabels(ms);
+    const analysed = ms.filter((m) => m.epochs.length > 0);
+    const figs = buildViews(ms, K, kern, ['training-curves']).concat(analysed.length ? buildViews(analysed, K, kern, ['mean', 'embedding-spectrum']) : []);
+    const answers = analysed.filter((m) => !m.study!.unfinished).length > 1 ? computeStudyFromData(analysed.map((m) => m.study!), { K }) : null;
+    return {
+      runs: ms.map((m) => ({ run_id: m.runId, label: m.label, outcome: m.outcome?.performance_classification ?? null })),
+      figures: figuresJson(figs),
+      answers: answers ? answers.sections : null,
+    };
+  }
+}
