@@ -73,6 +73,61 @@ export function neuronOrder(h: MapsHead, sortBy: SortBy): number[] {
 // (pixel x of a tile shows column floor((x + 0.5)·p / T) of the map, T the tile in device px).
 const TILE = 40, GAP = 2, COLS = Math.floor(1100 / (TILE + GAP));
 
+/** The run's title, status line and outcome (class, reasons, onset, grok epoch, frequencies). */
+function renderHead(head: HTMLElement, r: RunInfo): void {
+  const o = r.outcome;
+  head.textContent = '';
+  head.appendChild(el('h1', { text: r.label + '  (' + r.run_id + ')' }));
+  head.appendChild(el('p', { id: 'run-status', text: 'status ' + r.status + ' · epoch ' + r.epochs_done + ' / ' + r.max_epoch + ' · ' + r.checkpoints.length + ' checkpoints, ' + r.epochs.length + ' analysed · d_mlp ' + r.d_mlp + ' · data seed ' + r.data_seed }));
+  const box = el('div', { class: 'outcome', id: 'outcome' });
+  if (!o) box.appendChild(el('p', { text: 'no outcome yet (no metrics)' }));
+  else {
+    const pr = o.provisional;
+    const cls = pr ? 'provisional: ' + (pr.classification ?? '–') + ' so far (' + pr.state + ' at epoch ' + pr.epoch + ' of ' + pr.epochs + '; a class is given at the full horizon)' : String(o.performance_classification);
+    box.appendChild(el('div', null, el('b', { text: 'outcome: ' }), el('span', { class: 'cls-' + (pr ? 'provisional' : o.performance_classification), id: 'outcome-class', text: cls }),
+      ' · second-descent onset ' + fmt(o.second_descent_onset_epoch) + ' · test loss ≤ 1e-6 at ' + (o.test_loss_threshold_first_epoch < 0 ? 'never' : o.test_loss_threshold_first_epoch) +
+      ' · final test loss ' + fmt(o.test_loss_final) + ' · grok (loss < 0.01) ' + fmt(r.grok.grok_epoch) + ' · committed frequencies ' + (r.committed_frequencies.join(' ') || '–') +
+      ' · embedding key frequencies ' + (r.key_frequencies.join(' ') || '–')));
+    box.appendChild(el('ul', { id: 'outcome-reasons' }, ...o.classification_reasons.map((x) => el('li', { text: x }))));
+    box.appendChild(el('div', { class: 'muted', text: (r.outcome_stored ? 'stored outcome analysis' : 'computed from the metrics (not analysed yet)') + '; ' + o.epoch_note }));
+  }
+  head.appendChild(box);
+}
+
+/** A neuron's 2-D power spectrum (shares, S × S) on a canvas, scaled to its largest share. */
+function spectrumCanvas(spectrum: number[]): HTMLCanvasElement {
+  const S = Math.round(Math.sqrt(spectrum.length)), mx = Math.max(0, ...spectrum);
+  const spec = el('canvas', { id: 'neuron-spectrum', width: String(S), height: String(S), style: 'width:' + Math.max(120, S * 4) + 'px;height:' + Math.max(120, S * 4) + 'px', title: '2-D power spectrum: row k_a, column k_b' });
+  const ctx = spec.getContext('2d')!, img = ctx.createImageData(S, S);
+  for (let i = 0; i < S * S; i++) {
+    const c = PAL[Math.round(254 * (mx > 0 ? spectrum[i] / mx : 0))];
+    img.data[4 * i] = c[0]; img.data[4 * i + 1] = c[1]; img.data[4 * i + 2] = c[2]; img.data[4 * i + 3] = 255;
+  }
+  ctx.putImageData(img, 0, 0);
+  return spec;
+}
+
+/** Paint every neuron's map into the grid canvas, tile k showing neuron order[k] (sizes in device px, noted on the canvas). */
+function paintAtlas(atlas: HTMLCanvasElement, h: MapsHead, bytes: Uint8Array, order: number[]): void {
+  const p = h.p, d = h.d_mlp, P2 = p * p;
+  const dpr = window.devicePixelRatio || 1, T = Math.round(TILE * dpr), G = Math.round(GAP * dpr);
+  const cols = Math.min(COLS, d), rows = Math.ceil(d / COLS), W = cols * (T + G) - G, H = rows * (T + G) - G;
+  if (atlas.width !== W || atlas.height !== H) { atlas.width = W; atlas.height = H; atlas.style.width = (W / dpr) + 'px'; atlas.style.height = (H / dpr) + 'px'; }
+  const ctx = atlas.getContext('2d')!, img = ctx.createImageData(W, H), px = new Uint32Array(img.data.buffer);
+  px.fill(0xffffffff);
+  const s = new Int32Array(T);
+  for (let t = 0; t < T; t++) s[t] = Math.min(p - 1, Math.floor((t + 0.5) * p / T));
+  for (let k = 0; k < d; k++) {
+    const n = order[k], ox = (k % COLS) * (T + G), oy = Math.floor(k / COLS) * (T + G), src = n * P2;
+    for (let y = 0; y < T; y++) {
+      const row = src + s[y] * p, o = (oy + y) * W + ox;
+      for (let x = 0; x < T; x++) px[o + x] = LUT[bytes[row + s[x]]];
+    }
+  }
+  ctx.putImageData(img, 0, 0);
+  atlas.dataset.tile = String(T); atlas.dataset.gap = String(G); atlas.dataset.cols = String(COLS); atlas.dataset.p = String(p);
+}
+
 export function runPage(): void {
   const id = body.dataset.run ?? '';
   let info: RunInfo | null = null, epochIdx = 0, sortBy: SortBy = 'specialization', selectedNeuron: number | null = null;
@@ -85,31 +140,11 @@ export function runPage(): void {
     return api<RunInfo>(runUrl).then((r) => {
       const grew = !info || r.epochs.length !== info.epochs.length;
       info = r;
-      renderHead(r);
+      renderHead(head, r);
       figs.textContent = '';
       for (const f of r.figures) void draw(figs, f);
       if (first) { epochIdx = Math.max(0, r.epochs.length - 1); buildExplorer(r); } else if (grew) updateSlider(r);
     });
-  }
-
-  function renderHead(r: RunInfo): void {
-    const o = r.outcome;
-    head.textContent = '';
-    head.appendChild(el('h1', { text: r.label + '  (' + r.run_id + ')' }));
-    head.appendChild(el('p', { id: 'run-status', text: 'status ' + r.status + ' · epoch ' + r.epochs_done + ' / ' + r.max_epoch + ' · ' + r.checkpoints.length + ' checkpoints, ' + r.epochs.length + ' analysed · d_mlp ' + r.d_mlp + ' · data seed ' + r.data_seed }));
-    const box = el('div', { class: 'outcome', id: 'outcome' });
-    if (!o) box.appendChild(el('p', { text: 'no outcome yet (no metrics)' }));
-    else {
-      const pr = o.provisional;
-      const cls = pr ? 'provisional: ' + (pr.classification ?? '–') + ' so far (' + pr.state + ' at epoch ' + pr.epoch + ' of ' + pr.epochs + '; a class is given at the full horizon)' : String(o.performance_classification);
-      box.appendChild(el('div', null, el('b', { text: 'outcome: ' }), el('span', { class: 'cls-' + (pr ? 'provisional' : o.performance_classification), id: 'outcome-class', text: cls }),
-        ' · second-descent onset ' + fmt(o.second_descent_onset_epoch) + ' · test loss ≤ 1e-6 at ' + (o.test_loss_threshold_first_epoch < 0 ? 'never' : o.test_loss_threshold_first_epoch) +
-        ' · final test loss ' + fmt(o.test_loss_final) + ' · grok (loss < 0.01) ' + fmt(r.grok.grok_epoch) + ' · committed frequencies ' + (r.committed_frequencies.join(' ') || '–') +
-        ' · embedding key frequencies ' + (r.key_frequencies.join(' ') || '–')));
-      box.appendChild(el('ul', { id: 'outcome-reasons' }, ...o.classification_reasons.map((x) => el('li', { text: x }))));
-      box.appendChild(el('div', { class: 'muted', text: (r.outcome_stored ? 'stored outcome analysis' : 'computed from the metrics (not analysed yet)') + '; ' + o.epoch_note }));
-    }
-    head.appendChild(box);
   }
 
   const slider = el('input', { type: 'range', id: 'epoch-slider', min: '0' });
@@ -191,39 +226,11 @@ export function runPage(): void {
 
   function renderGrid(): void {
     if (!current) return;
-    const { h, bytes } = current, p = h.p, d = h.d_mlp, P2 = p * p;
-    order = neuronOrder(h, sortBy);
-    const dpr = window.devicePixelRatio || 1, T = Math.round(TILE * dpr), G = Math.round(GAP * dpr);
-    const cols = Math.min(COLS, d), rows = Math.ceil(d / COLS), W = cols * (T + G) - G, H = rows * (T + G) - G;
+    order = neuronOrder(current.h, sortBy);
     if (!atlas.parentNode) { grid.appendChild(atlas); grid.appendChild(selBox); }
-    if (atlas.width !== W || atlas.height !== H) { atlas.width = W; atlas.height = H; atlas.style.width = (W / dpr) + 'px'; atlas.style.height = (H / dpr) + 'px'; }
-    const ctx = atlas.getContext('2d')!, img = ctx.createImageData(W, H), px = new Uint32Array(img.data.buffer);
-    px.fill(0xffffffff);
-    const s = new Int32Array(T);
-    for (let t = 0; t < T; t++) s[t] = Math.min(p - 1, Math.floor((t + 0.5) * p / T));
-    for (let k = 0; k < d; k++) {
-      const n = order[k], ox = (k % COLS) * (T + G), oy = Math.floor(k / COLS) * (T + G), src = n * P2;
-      for (let y = 0; y < T; y++) {
-        const row = src + s[y] * p, o = (oy + y) * W + ox;
-        for (let x = 0; x < T; x++) px[o + x] = LUT[bytes[row + s[x]]];
-      }
-    }
-    ctx.putImageData(img, 0, 0);
-    atlas.dataset.tile = String(T); atlas.dataset.gap = String(G); atlas.dataset.cols = String(COLS); atlas.dataset.p = String(p);
+    paintAtlas(atlas, current.h, current.bytes, order);
     placeSel();
     body.dataset.gridOrder = order.join(',');
-  }
-
-  function spectrumCanvas(spectrum: number[]): HTMLCanvasElement {
-    const S = Math.round(Math.sqrt(spectrum.length)), mx = Math.max(0, ...spectrum);
-    const spec = el('canvas', { id: 'neuron-spectrum', width: String(S), height: String(S), style: 'width:' + Math.max(120, S * 4) + 'px;height:' + Math.max(120, S * 4) + 'px', title: '2-D power spectrum: row k_a, column k_b' });
-    const ctx = spec.getContext('2d')!, img = ctx.createImageData(S, S);
-    for (let i = 0; i < S * S; i++) {
-      const c = PAL[Math.round(254 * (mx > 0 ? spectrum[i] / mx : 0))];
-      img.data[4 * i] = c[0]; img.data[4 * i + 1] = c[1]; img.data[4 * i + 2] = c[2]; img.data[4 * i + 3] = 255;
-    }
-    ctx.putImageData(img, 0, 0);
-    return spec;
   }
 
   function openNeuron(n: number): void {
