@@ -233,13 +233,10 @@ function halfTable(): Float32Array {
   return f16Table;
 }
 
-/**
- * Decode safetensors bytes. `source` names the bytes in error messages (usually the file path).
- * The whole header is validated now; tensors are converted when asked for.
- */
-export function decodeSafetensors(buf: Buffer, source: string): SafetensorsFile {
-  // Names come from the file: keep the message on one line.
-  const fail = (what: string) => badInput(`${source}: ${what}`.replace(/[\r\n\u2028\u2029]+/g, ' '));
+type Fail = (what: string) => Error;
+
+/** The header's tensor entries (validated against the data's length) and metadata. */
+function parseHeader(buf: Buffer, fail: Fail): { entries: Map<string, Entry>; metadata: Record<string, string>; dataStart: number } {
   if (buf.length < 8) {
     throw fail(`truncated file (${buf.length} bytes, shorter than the 8-byte header length)`);
   }
@@ -273,15 +270,124 @@ export function decodeSafetensors(buf: Buffer, source: string): SafetensorsFile 
     if (typeof entry === 'string') throw fail(entry);
     entries.set(name, entry);
   }
+  return { entries, metadata, dataStart };
+}
 
+/** A tensor's values as float32 (every float dtype, I32, I64 and U8). */
+function readFloat32(dv: DataView, e: Entry, name: string, fail: Fail): Float32Array {
+  const count = elementCount(e.shape);
+  const out = new Float32Array(count);
+  switch (e.dtype) {
+    case 'F32':
+      if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(new Uint8Array(dv.buffer, dv.byteOffset, dv.byteLength));
+      else for (let i = 0; i < count; i++) out[i] = dv.getFloat32(4 * i, true);
+      break;
+    case 'F64':
+      for (let i = 0; i < count; i++) out[i] = dv.getFloat64(8 * i, true);
+      break;
+    case 'F16': {
+      const table = halfTable();
+      for (let i = 0; i < count; i++) out[i] = table[dv.getUint16(2 * i, true)];
+      break;
+    }
+    case 'BF16': {
+      // A bfloat16 is the upper half of a float32: shift the bits into place.
+      const bits = new Uint32Array(out.buffer);
+      for (let i = 0; i < count; i++) bits[i] = dv.getUint16(2 * i, true) << 16;
+      break;
+    }
+    case 'I32':
+      for (let i = 0; i < count; i++) out[i] = dv.getInt32(4 * i, true);
+      break;
+    case 'I64':
+      for (let i = 0; i < count; i++) out[i] = Number(dv.getBigInt64(8 * i, true));
+      break;
+    case 'U8':
+      for (let i = 0; i < count; i++) out[i] = dv.getUint8(i);
+      break;
+    default:
+      throw fail(`tensor ${name} has dtype ${e.dtype}, which cannot be read as floats`);
+  }
+  return out;
+}
+
+/** A tensor's values as float64: F64 and the integer dtypes exactly (I64 beyond 2^53 refused), other floats through float32. */
+function readFloat64(dv: DataView, e: Entry, name: string, fail: Fail): Float64Array {
+  const count = elementCount(e.shape);
+  const out = new Float64Array(count);
+  switch (e.dtype) {
+    case 'F64':
+      for (let i = 0; i < count; i++) out[i] = dv.getFloat64(8 * i, true);
+      return out;
+    case 'I32':
+      for (let i = 0; i < count; i++) out[i] = dv.getInt32(4 * i, true);
+      return out;
+    case 'U32':
+      for (let i = 0; i < count; i++) out[i] = dv.getUint32(4 * i, true);
+      return out;
+    case 'I64':
+      for (let i = 0; i < count; i++) {
+        const v = dv.getBigInt64(8 * i, true);
+        if (v < -MAX_EXACT || v > MAX_EXACT) throw fail(`tensor ${name} has value ${v} at index ${i}, beyond 2^53 (not exact as a float64)`);
+        out[i] = Number(v);
+      }
+      return out;
+    default:
+      out.set(readFloat32(dv, e, name, fail));
+      return out;
+  }
+}
+
+/** A tensor's values as 32-bit integers (integer dtypes; I64 outside the range refused). */
+function readInt32(dv: DataView, e: Entry, name: string, fail: Fail): Int32Array {
+  const count = elementCount(e.shape);
+  const out = new Int32Array(count);
+  switch (e.dtype) {
+    case 'I32':
+      for (let i = 0; i < count; i++) out[i] = dv.getInt32(4 * i, true);
+      break;
+    case 'I64':
+      for (let i = 0; i < count; i++) {
+        const v = dv.getBigInt64(8 * i, true);
+        if (v < -2147483648n || v > 2147483647n) {
+          throw fail(`tensor ${name} has value ${v} at index ${i}, outside the 32-bit integer range`);
+        }
+        out[i] = Number(v);
+      }
+      break;
+    case 'I16':
+      for (let i = 0; i < count; i++) out[i] = dv.getInt16(2 * i, true);
+      break;
+    case 'U16':
+      for (let i = 0; i < count; i++) out[i] = dv.getUint16(2 * i, true);
+      break;
+    case 'I8':
+      for (let i = 0; i < count; i++) out[i] = dv.getInt8(i);
+      break;
+    case 'U8':
+      for (let i = 0; i < count; i++) out[i] = dv.getUint8(i);
+      break;
+    default:
+      throw fail(`tensor ${name} has dtype ${e.dtype}, which cannot be read as 32-bit integers`);
+  }
+  return out;
+}
+
+/**
+ * Decode safetensors bytes. `source` names the bytes in error messages (usually the file path).
+ * The whole header is validated now; tensors are converted when asked for.
+ */
+export function decodeSafetensors(buf: Buffer, source: string): SafetensorsFile {
+  // Names come from the file: keep the message on one line.
+  const fail = (what: string) => badInput(`${source}: ${what}`.replace(/[\r\n\u2028\u2029]+/g, ' '));
+  const { entries, metadata, dataStart } = parseHeader(buf, fail);
   const get = (name: string): Entry => {
     const e = entries.get(name);
     if (!e) throw fail(`no tensor ${name}`);
     return e;
   };
   const view = (e: Entry) => new DataView(buf.buffer, buf.byteOffset + dataStart + e.begin, e.end - e.begin);
-
-  const file: SafetensorsFile = {
+  return {
     metadata,
     names: () => [...entries.keys()].sort(),
     has: (name) => entries.has(name),
@@ -289,108 +395,10 @@ export function decodeSafetensors(buf: Buffer, source: string): SafetensorsFile 
       const e = get(name);
       return { dtype: e.dtype, shape: [...e.shape] };
     },
-    getFloat32(name) {
-      const e = get(name);
-      const dv = view(e);
-      const count = elementCount(e.shape);
-      const out = new Float32Array(count);
-      switch (e.dtype) {
-        case 'F32':
-          if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(new Uint8Array(dv.buffer, dv.byteOffset, dv.byteLength));
-          else for (let i = 0; i < count; i++) out[i] = dv.getFloat32(4 * i, true);
-          break;
-        case 'F64':
-          for (let i = 0; i < count; i++) out[i] = dv.getFloat64(8 * i, true);
-          break;
-        case 'F16': {
-          const table = halfTable();
-          for (let i = 0; i < count; i++) out[i] = table[dv.getUint16(2 * i, true)];
-          break;
-        }
-        case 'BF16': {
-          // A bfloat16 is the upper half of a float32: shift the bits into place.
-          const bits = new Uint32Array(out.buffer);
-          for (let i = 0; i < count; i++) bits[i] = dv.getUint16(2 * i, true) << 16;
-          break;
-        }
-        case 'I32':
-          for (let i = 0; i < count; i++) out[i] = dv.getInt32(4 * i, true);
-          break;
-        case 'I64':
-          for (let i = 0; i < count; i++) out[i] = Number(dv.getBigInt64(8 * i, true));
-          break;
-        case 'U8':
-          for (let i = 0; i < count; i++) out[i] = dv.getUint8(i);
-          break;
-        default:
-          throw fail(`tensor ${name} has dtype ${e.dtype}, which cannot be read as floats`);
-      }
-      return out;
-    },
-    getFloat64(name) {
-      const e = get(name);
-      const dv = view(e);
-      const count = elementCount(e.shape);
-      const out = new Float64Array(count);
-      switch (e.dtype) {
-        case 'F64':
-          for (let i = 0; i < count; i++) out[i] = dv.getFloat64(8 * i, true);
-          return out;
-        case 'I32':
-          for (let i = 0; i < count; i++) out[i] = dv.getInt32(4 * i, true);
-          return out;
-        case 'U32':
-          for (let i = 0; i < count; i++) out[i] = dv.getUint32(4 * i, true);
-          return out;
-        case 'I64':
-          for (let i = 0; i < count; i++) {
-            const v = dv.getBigInt64(8 * i, true);
-            if (v < -MAX_EXACT || v > MAX_EXACT) throw fail(`tensor ${name} has value ${v} at index ${i}, beyond 2^53 (not exact as a float64)`);
-            out[i] = Number(v);
-          }
-          return out;
-        default:
-          out.set(file.getFloat32(name));
-          return out;
-      }
-    },
-    getInt32(name) {
-      const e = get(name);
-      const dv = view(e);
-      const count = elementCount(e.shape);
-      const out = new Int32Array(count);
-      switch (e.dtype) {
-        case 'I32':
-          for (let i = 0; i < count; i++) out[i] = dv.getInt32(4 * i, true);
-          break;
-        case 'I64':
-          for (let i = 0; i < count; i++) {
-            const v = dv.getBigInt64(8 * i, true);
-            if (v < -2147483648n || v > 2147483647n) {
-              throw fail(`tensor ${name} has value ${v} at index ${i}, outside the 32-bit integer range`);
-            }
-            out[i] = Number(v);
-          }
-          break;
-        case 'I16':
-          for (let i = 0; i < count; i++) out[i] = dv.getInt16(2 * i, true);
-          break;
-        case 'U16':
-          for (let i = 0; i < count; i++) out[i] = dv.getUint16(2 * i, true);
-          break;
-        case 'I8':
-          for (let i = 0; i < count; i++) out[i] = dv.getInt8(i);
-          break;
-        case 'U8':
-          for (let i = 0; i < count; i++) out[i] = dv.getUint8(i);
-          break;
-        default:
-          throw fail(`tensor ${name} has dtype ${e.dtype}, which cannot be read as 32-bit integers`);
-      }
-      return out;
-    },
+    getFloat32: (name) => { const e = get(name); return readFloat32(view(e), e, name, fail); },
+    getFloat64: (name) => { const e = get(name); return readFloat64(view(e), e, name, fail); },
+    getInt32: (name) => { const e = get(name); return readInt32(view(e), e, name, fail); },
   };
-  return file;
 }
 
 /**
