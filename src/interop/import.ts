@@ -411,6 +411,75 @@ export function executeImport(store: Store, k: Kernels, plan: ImportPlan, engine
 }
 
 /**
+ * An imported run's metrics with its checkpoints' own evaluation: MIScope's recorded losses are
+ * compared with the losses grokbench computes from the same weights (the largest differences and
+ * the worst one beyond LOSS_TOLERANCE kept), and what the source did not record is filled in.
+ */
+class ImportedMetrics {
+  private readonly metrics: Map<number, MetricRow>;
+  private testDiff = 0;
+  private trainDiff = 0;
+  private trainCompared = 0;
+  private worst: { ratio: number; m: LossMismatch } | null = null;
+  /** The last checkpoint's accuracies. */
+  finalAcc: { train: number; test: number } | null = null;
+
+  constructor(private readonly plan: ImportPlan) {
+    this.metrics = new Map(plan.metrics.map((r) => [r.epoch, { ...r }]));
+  }
+
+  private compare(kind: 'test' | 'train', epoch: number, recorded: number, computed: number): number {
+    const d = Math.abs(recorded - computed);
+    const ratio = d / (LOSS_TOLERANCE.abs + LOSS_TOLERANCE.rel * Math.abs(recorded));
+    if (!(ratio <= 1) && (this.worst === null || !(ratio <= this.worst.ratio))) this.worst = { ratio, m: { kind, epoch, recorded, computed } };
+    return d;
+  }
+
+  /** The evaluation of the checkpoint at epoch on both splits. */
+  add(epoch: number, tr: { loss: number; acc: number }, te: { loss: number; acc: number }): void {
+    const metrics = this.metrics;
+    this.finalAcc = { train: tr.acc, test: te.acc };
+    if (this.plan.source === 'miscope') {
+      // MIScope: test_loss[e] is these weights' test loss; train_loss[e + 1] their train loss.
+      const rec = metrics.get(epoch);
+      if (rec?.test_loss != null) this.testDiff = Math.max(this.testDiff, this.compare('test', epoch, rec.test_loss, te.loss));
+      const next = metrics.get(epoch + 1);
+      if (next && Number.isFinite(next.train_loss)) {
+        this.trainDiff = Math.max(this.trainDiff, this.compare('train', epoch, next.train_loss, tr.loss));
+        this.trainCompared++;
+      }
+      const row = rec ?? { epoch, train_loss: NaN, train_acc: NaN, test_loss: te.loss, test_acc: null };
+      row.train_acc = tr.acc;
+      row.test_acc = te.acc;
+      metrics.set(epoch, row);
+    } else {
+      const row = metrics.get(epoch) ?? { epoch, train_loss: NaN, train_acc: NaN, test_loss: null, test_acc: null };
+      if (!Number.isFinite(row.train_loss)) row.train_loss = tr.loss;
+      if (!Number.isFinite(row.train_acc)) row.train_acc = tr.acc;
+      row.test_loss ??= te.loss;
+      row.test_acc ??= te.acc;
+      metrics.set(epoch, row);
+    }
+  }
+
+  rows(): MetricRow[] {
+    return [...this.metrics.values()].sort((a, b) => a.epoch - b.epoch);
+  }
+
+  /** The worst recorded loss beyond tolerance, or null. */
+  mismatch(): LossMismatch | null {
+    return this.worst?.m ?? null;
+  }
+
+  /** The loss check of a MIScope import with its split (null otherwise). */
+  lossCheck() {
+    return this.plan.source === 'miscope' && this.plan.split
+      ? { test_max_abs_diff: this.testDiff, train_max_abs_diff: this.trainCompared > 0 ? this.trainDiff : null,
+        tolerance: { ...LOSS_TOLERANCE }, within_tolerance: this.mismatch() === null } : null;
+  }
+}
+
+/**
  * Read, evaluate and write one planned run into a staging folder of the store (see the module
  * comment for the order of writes), holding the run's lock until it is committed or discarded.
  */
@@ -434,18 +503,9 @@ export function stageImport(store: Store, k: Kernels, plan: ImportPlan, engine: 
     const cfg = plan.config;
     const trainB = plan.split ? makeBatch(cfg.p, plan.split.train) : null;
     const testB = plan.split ? makeBatch(cfg.p, plan.split.test) : null;
-    const metrics = new Map<number, MetricRow>(plan.metrics.map((r) => [r.epoch, { ...r }]));
+    const check = new ImportedMetrics(plan);
     const cpRows: CheckpointInput[] = [];
     let ws: Workspace | null = null;
-    let testDiff = 0, trainDiff = 0, trainCompared = 0;
-    let worst: { ratio: number; m: LossMismatch } | null = null;
-    const compare = (kind: 'test' | 'train', epoch: number, recorded: number, computed: number): number => {
-      const d = Math.abs(recorded - computed);
-      const ratio = d / (LOSS_TOLERANCE.abs + LOSS_TOLERANCE.rel * Math.abs(recorded));
-      if (!(ratio <= 1) && (worst === null || !(ratio <= worst.ratio))) worst = { ratio, m: { kind, epoch, recorded, computed } };
-      return d;
-    };
-    let finalAcc: { train: number; test: number } | null = null;
     plan.checkpoints.forEach((cp, i) => {
       const loaded = readImportCheckpoint(cp.source, cfg);
       const params = loaded.params;
@@ -454,28 +514,7 @@ export function stageImport(store: Store, k: Kernels, plan: ImportPlan, engine: 
         const tables = computeTables(k, params);
         const tr = evaluate(k, params, tables, trainB, ws);
         const te = evaluate(k, params, tables, testB, ws);
-        finalAcc = { train: tr.acc, test: te.acc };
-        if (plan.source === 'miscope') {
-          // MIScope: test_loss[e] is these weights' test loss; train_loss[e + 1] their train loss.
-          const rec = metrics.get(cp.epoch);
-          if (rec?.test_loss != null) testDiff = Math.max(testDiff, compare('test', cp.epoch, rec.test_loss, te.loss));
-          const next = metrics.get(cp.epoch + 1);
-          if (next && Number.isFinite(next.train_loss)) {
-            trainDiff = Math.max(trainDiff, compare('train', cp.epoch, next.train_loss, tr.loss));
-            trainCompared++;
-          }
-          const row = rec ?? { epoch: cp.epoch, train_loss: NaN, train_acc: NaN, test_loss: te.loss, test_acc: null };
-          row.train_acc = tr.acc;
-          row.test_acc = te.acc;
-          metrics.set(cp.epoch, row);
-        } else {
-          const row = metrics.get(cp.epoch) ?? { epoch: cp.epoch, train_loss: NaN, train_acc: NaN, test_loss: null, test_acc: null };
-          if (!Number.isFinite(row.train_loss)) row.train_loss = tr.loss;
-          if (!Number.isFinite(row.train_acc)) row.train_acc = tr.acc;
-          row.test_loss ??= te.loss;
-          row.test_acc ??= te.acc;
-          metrics.set(cp.epoch, row);
-        }
+        check.add(cp.epoch, tr, te);
       }
       const name = `epoch-${String(cp.epoch).padStart(6, '0')}.safetensors`;
       saveCheckpoint(join(dir, 'checkpoints', name), params, {
@@ -485,12 +524,10 @@ export function stageImport(store: Store, k: Kernels, plan: ImportPlan, engine: 
       cpRows.push({ epoch: cp.epoch, step: cp.step, label: cp.label, path: store.checkpointPath(id, cp.epoch) });
       onProgress?.({ runId: id, done: i + 1, total: plan.checkpoints.length });
     });
-    const rows = [...metrics.values()].sort((a, b) => a.epoch - b.epoch);
+    const rows = check.rows();
     const times = grokkingTimes(rows);
-    const mismatch = (worst as { m: LossMismatch } | null)?.m ?? null;
-    const lossCheck = plan.source === 'miscope' && plan.split
-      ? { test_max_abs_diff: testDiff, train_max_abs_diff: trainCompared > 0 ? trainDiff : null,
-        tolerance: { ...LOSS_TOLERANCE }, within_tolerance: mismatch === null } : null;
+    const mismatch = check.mismatch();
+    const lossCheck = check.lossCheck();
     if (plan.split) {
       writeFileAtomic(join(dir, 'split.json'),
         JSON.stringify({ train_indices: Array.from(plan.split.train), test_indices: Array.from(plan.split.test) }));
@@ -526,7 +563,7 @@ export function stageImport(store: Store, k: Kernels, plan: ImportPlan, engine: 
       // Its folder holds what grokbench repair needs to rebuild the row (as every trained run's does).
       new RunFolderStore(store.dir).seedFrom(store, id);
       const cps = plan.checkpoints;
-      const fin = finalAcc as { train: number; test: number } | null;
+      const fin = check.finalAcc;
       return {
         run_id: id, source: plan.source, p: row.p, seed: row.seed, data_seed: row.data_seed, epochs: row.epochs,
         checkpoints: cps.length, first_epoch: cps[0].epoch, last_epoch: cps[cps.length - 1].epoch,

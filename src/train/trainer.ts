@@ -12,7 +12,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { GrokbenchError, badInput, failure } from '../core/errors.js';
-import type { Kernels } from '../engine/kernels.js';
+import type { Kernels, Vec } from '../engine/kernels.js';
 import { engineDescription } from '../engine/index.js';
 import { type TrainConfig, runId as makeRunId, validateConfig } from '../config/config.js';
 import { loadCheckpoint, saveCheckpoint } from '../model/checkpoint.js';
@@ -159,6 +159,31 @@ export function train(storeIn: TrainStore, k: Kernels, config: TrainConfig, opts
   }
 }
 
+/**
+ * Where training starts: the resume state (weights and AdamW moments) when there is a usable one,
+ * with the rows and checkpoints after it dropped (they are recomputed identically); otherwise the
+ * initial weights (and an intervention's change to them) at epoch 0, with nothing kept.
+ */
+function startingPoint(store: TrainStore, k: Kernels, row: RunRow, config: TrainConfig, params: Params<Vec>, opt: AdamW,
+  intervention: TrainingIntervention | null): { start: number; resumed: boolean } {
+  const id = row.run_id, resumePath = store.resumePath(id);
+  // The resume file is written after its checkpoint's database commit. A resume file ahead of
+  // epochs_done means that commit was lost (power loss): its metrics are gone, so start again
+  // from epoch 0 rather than leave a gap (training is deterministic: the run ends the same).
+  if (existsSync(resumePath) && resumeStep(resumePath) <= row.epochs_done) {
+    const start = loadResume(resumePath, config, params, opt);
+    store.deleteMetricsAfter(id, start);
+    for (const cp of store.listCheckpoints(id)) if (cp.epoch > start) removeWithChecksum(cp.path);
+    store.deleteCheckpointsAfter(id, start);
+    return { start, resumed: true };
+  }
+  params.flat.set(initialParams(config).flat);
+  intervention?.atInit(k, params);
+  store.deleteMetricsAfter(id, -1);
+  store.deleteCheckpointsAfter(id, -1);
+  return { start: 0, resumed: false };
+}
+
 /** The body of `train`, with the run's lock held; `row` is the run as it is now. */
 function trainLocked(store: TrainStore, k: Kernels, config: TrainConfig, opts: TrainOptions, row: RunRow, t0: number, engine: string): TrainResult {
   const id = row.run_id;
@@ -170,9 +195,8 @@ function trainLocked(store: TrainStore, k: Kernels, config: TrainConfig, opts: T
   const metricsSoFar = () => store.getMetrics(id);
   if (row.status === 'done' && row.epochs_done >= config.epochs) {
     const m = metricsSoFar();
-    const last = m[m.length - 1];
     return {
-      run_id: id, epochs: config.epochs, final: finalOf(last), memorise_epoch: row.memorise_epoch,
+      run_id: id, epochs: config.epochs, final: finalOf(m[m.length - 1]), memorise_epoch: row.memorise_epoch,
       grok_epoch: row.grok_epoch, wall_s: (performance.now() - t0) / 1000, outcome: 'already-done', resumed_from: null, engine,
     };
   }
@@ -193,24 +217,8 @@ function trainLocked(store: TrainStore, k: Kernels, config: TrainConfig, opts: T
   const intervention = config.intervention
     ? new TrainingIntervention(readInterventionFile(config.intervention, config.p, config.dMlp), dir, makeRunId({ ...config, intervention: null }))
     : null;
-  let start = 0;
-  let resumedFrom: number | null = null;
-  // The resume file is written after its checkpoint's database commit. A resume file ahead of
-  // epochs_done means that commit was lost (power loss): its metrics are gone, so start again
-  // from epoch 0 rather than leave a gap (training is deterministic: the run ends the same).
-  if (existsSync(resumePath) && resumeStep(resumePath) <= row.epochs_done) {
-    start = loadResume(resumePath, config, params, opt);
-    resumedFrom = start;
-    // Rows after the resume point are recomputed identically; drop them and their files.
-    store.deleteMetricsAfter(id, start);
-    for (const cp of store.listCheckpoints(id)) if (cp.epoch > start) removeWithChecksum(cp.path);
-    store.deleteCheckpointsAfter(id, start);
-  } else {
-    params.flat.set(initialParams(config).flat);
-    intervention?.atInit(k, params);
-    store.deleteMetricsAfter(id, -1);
-    store.deleteCheckpointsAfter(id, -1);
-  }
+  const { start, resumed } = startingPoint(store, k, row, config, params, opt, intervention);
+  const resumedFrom = resumed ? start : null;
   opts.onStart?.({ runId: id, runDir: dir, resumedFrom, epochs: config.epochs });
   store.updateRun(id, { status: 'training', engine });
 
