@@ -169,7 +169,8 @@ async function main(): Promise<void> {
     type RunInfo = { run_id: string; p: number; d_mlp: number; epochs: number[] };
     const infos: RunInfo[] = [];
     for (const r of runs.filter((x) => x.p === 113 && (!a.run || x.run_id === a.run))) {
-      const res = await fetch(`${server.url}/api/run/${encodeURIComponent(r.run_id)}`);
+      const token = new URL(server.open).searchParams.get('token') ?? '';
+      const res = await fetch(`${server.url}/api/run/${encodeURIComponent(r.run_id)}`, { headers: { 'x-grokbench-token': token } });
       infos.push(await res.json() as RunInfo);
     }
     const info = infos.find((x) => x.epochs.length >= 2);

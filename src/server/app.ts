@@ -8,8 +8,9 @@
  * `/api/compare?runs=…`, `/api/jobs` (GET; POST starts one), `/api/jobs/ID/cancel|resume` (POST),
  * `/api/settings`, `/api/events` (server-sent events: runs' progress and jobs).
  *
- * Security: listens on 127.0.0.1 unless told otherwise; every state-changing request (POST) needs
- * the per-start token in the `X-Grokbench-Token` header (403 without it); a Host header naming
+ * Security: listens on 127.0.0.1 unless told otherwise; every request needs the per-start token
+ * (403 without it): reads show it as `?token=` (which sets a same-site, HTTP-only cookie), that
+ * cookie or the `X-Grokbench-Token` header; a state-changing request (POST) in the header; a Host header naming
  * another host is refused (DNS rebinding); nothing from a URL becomes a file path: runs are looked
  * up by id in the store, static files are a fixed table. Bad requests get a 4xx with a one-line
  * message; a failure inside a handler is a 500 with a message, never a crash.
@@ -67,8 +68,16 @@ class Exchange {
     // ?token= (then a same-site cookie keeps it for the other pages) or that cookie.
     const cookieToken = /(?:^|;\s*)gb_token=([A-Za-z0-9_-]+)/.exec(req.headers.cookie ?? '')?.[1];
     this.queryShowsToken = sameToken(this.url.searchParams.get('token'), token);
-    this.pageToken = this.queryShowsToken || sameToken(cookieToken, token) ? token : '';
+    const header = req.headers['x-grokbench-token'];
+    this.headerShowsToken = sameToken(typeof header === 'string' ? header : null, token);
+    this.authorised = this.queryShowsToken || this.headerShowsToken || sameToken(cookieToken, token);
+    this.pageToken = this.authorised ? token : '';
   }
+
+  /** Whether the request shows the token: ?token=, the X-Grokbench-Token header or the cookie. */
+  readonly authorised: boolean;
+  /** Whether it shows it in the header (a POST must: a cookie alone never changes state). */
+  readonly headerShowsToken: boolean;
 
   json(v: unknown, status = 200): void {
     this.res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
@@ -92,8 +101,7 @@ class Exchange {
 
 /** POST: start a job, cancel or resume one. Every POST needs the token in X-Grokbench-Token. */
 async function post(c: Ctx, x: Exchange): Promise<void> {
-  const got = x.req.headers['x-grokbench-token'];
-  if (!sameToken(typeof got === 'string' ? got : null, c.token)) throw new HttpError(403, 'a state-changing request needs the token printed by grokbench serve (X-Grokbench-Token header)');
+  if (!x.headerShowsToken) throw new HttpError(403, 'a state-changing request needs the token printed by grokbench serve (X-Grokbench-Token header)');
   const seg = x.seg;
   if (seg[0] === 'api' && seg[1] === 'jobs' && seg.length === 2) {
     const f = parseJsonObject(await readBody(x.req));
@@ -194,6 +202,9 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     const x = new Exchange(req, res, token);
     if (req.method === 'POST') return post(c, x);
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `method ${req.method} not allowed`);
+    if (x.path === '/favicon.ico') { res.writeHead(204, { 'cache-control': 'max-age=86400' }); res.end(); return; }
+    // Reads need the token too (as Jupyter's do): the store is the researcher's, not every local user's.
+    if (!x.authorised) throw new HttpError(403, 'this server needs the token that grokbench serve printed: open the URL it printed (…/?token=…) or send X-Grokbench-Token');
     return x.seg[0] === 'api' ? read(c, x) : page(c, x);
   };
   dispatch = (req, res) => { handle(req, res).catch((err: unknown) => answerError(res, err)); };

@@ -1,5 +1,5 @@
 /**
- * The dashboard's security: the token guards every state-changing request, nothing from a URL or
+ * The dashboard's security: the token guards every request (reads too; a state-changing one needs it in its header), nothing from a URL or
  * a form reaches a path outside the store, bad requests get a 4xx with a message (and the server
  * keeps serving), and it listens on 127.0.0.1 only. Against a real server on a real store.
  */
@@ -30,6 +30,11 @@ function raw(method: string, path: string, headers: Record<string, string> = {},
   });
 }
 
+/** A read that shows the token in its header, as the tests of what lies behind it need. */
+function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+  return raw('GET', path, { 'x-grokbench-token': TOKEN, ...headers });
+}
+
 describe('grokbench serve security', () => {
   before(async () => {
     const f = await buildFixtureStore([{ p: 11, seed: 1, grokAt: 200, epochs: 300, checkpointEvery: 50, keys: [2] }]);
@@ -57,7 +62,7 @@ describe('grokbench serve security', () => {
       '/run/..%2F..%2Fetc%2Fpasswd', '/api/run/..%2F..%2Fgrokbench.sqlite', '/api/run/p11-s1-fixture%2F..%2F..%2Fx/maps?epoch=0',
       '/api/run/..%5C..%5Cx', '/../../../etc/passwd', '/api/run/p11-s1-fixture/neuron/..%2F1?epoch=0', '/%00',
     ]) {
-      const r = await raw('GET', path);
+      const r = await get(path);
       assert.ok(r.status >= 400 && r.status < 500, `${path}: ${r.status}`);
       assert.match(JSON.parse(r.text).error, /^grokbench: /, path);
       assert.ok(!/root:|"name": "grokbench"|SQLite format/.test(r.text), path);
@@ -87,15 +92,44 @@ describe('grokbench serve security', () => {
     assert.equal((await raw('POST', '/api/jobs', h, '{not json')).status, 400);
     assert.equal((await raw('POST', '/api/jobs', h, '[1,2]')).status, 400);
     assert.equal((await raw('POST', '/api/jobs', h, 'x'.repeat(70_000))).status, 413);
-    assert.equal((await raw('GET', '/api/run/p11-s1-fixture/maps?epoch=abc')).status, 400);
-    assert.equal((await raw('GET', '/api/run/p11-s1-fixture/maps?epoch=7')).status, 404);
-    assert.equal((await raw('GET', '/api/run/p11-s1-fixture/neuron/99999?epoch=0')).status, 400);
-    assert.equal((await raw('GET', '/api/compare')).status, 400);
+    assert.equal((await get('/api/run/p11-s1-fixture/maps?epoch=abc')).status, 400);
+    assert.equal((await get('/api/run/p11-s1-fixture/maps?epoch=7')).status, 404);
+    assert.equal((await get('/api/run/p11-s1-fixture/neuron/99999?epoch=0')).status, 400);
+    assert.equal((await get('/api/compare')).status, 400);
     assert.equal((await raw('DELETE', '/api/jobs')).status, 405);
-    assert.equal((await raw('GET', '/api/runs', { host: 'evil.example:80' })).status, 403);
-    const ok = await raw('GET', '/api/runs');
+    assert.equal((await get('/api/runs', { host: 'evil.example:80' })).status, 403);
+    const ok = await get('/api/runs');
     assert.equal(ok.status, 200);
     assert.equal(JSON.parse(ok.text).length, 1);
+  });
+
+  test('a read without the token, or with a wrong one, gets 403 and no data; the query token sets a cookie that then suffices', async () => {
+    const paths = ['/', '/jobs', '/run/p11-s1-fixture', '/compare?runs=p11-s1-fixture', '/app.js', '/static/vega.js',
+      '/api/runs', '/api/runs?fields=basic', '/api/run/p11-s1-fixture', '/api/run/p11-s1-fixture/maps?epoch=300', '/api/jobs', '/api/settings', '/api/events'];
+    for (const headers of [{}, { 'x-grokbench-token': 'wrong' }, { cookie: 'gb_token=' + TOKEN + 'x' }] as Record<string, string>[]) {
+      for (const path of paths) {
+        const r = await raw('GET', path, headers);
+        assert.equal(r.status, 403, `${path} ${JSON.stringify(headers)}`);
+        assert.match(JSON.parse(r.text).error, /^grokbench: .*token/);
+        assert.ok(!r.text.includes('p11-s1-fixture"') && !r.text.includes('vega'), `${path}: no data`);
+      }
+      assert.equal((await raw('GET', '/?token=wrong', headers)).status, 403);
+    }
+    const first = await new Promise<{ status: number; cookie: string }>((resolve, reject) => {
+      const u = new URL(s.url);
+      request({ host: u.hostname, port: u.port, path: `/?token=${TOKEN}` }, (res) => {
+        res.resume();
+        resolve({ status: res.statusCode!, cookie: String(res.headers['set-cookie'] ?? '') });
+      }).on('error', reject).end();
+    });
+    assert.equal(first.status, 200);
+    assert.match(first.cookie, new RegExp(`gb_token=${TOKEN}; HttpOnly; SameSite=Strict`));
+    const withCookie = await raw('GET', '/api/runs', { cookie: `gb_token=${TOKEN}` });
+    assert.equal(withCookie.status, 200);
+    assert.equal(JSON.parse(withCookie.text).length, 1);
+    assert.equal((await raw('GET', '/favicon.ico')).status, 204, 'no 404 on every first load');
+    const post = await raw('POST', '/api/jobs', { 'content-type': 'application/json', cookie: `gb_token=${TOKEN}` }, JSON.stringify({ kind: 'train', form: {} }));
+    assert.equal(post.status, 403, 'a cookie alone never changes state');
   });
 
   test('the server listens on 127.0.0.1 only', async () => {

@@ -1,6 +1,6 @@
 /** The jobs page: start train, sweep or analyze; every job with its runs' progress, cancel and resume. */
 import { el, throttle } from '../dom.js';
-import { api, body, handlers, main, post, showError, TOKEN, type Job } from './page.js';
+import { api, body, handlers, main, post, showError, type Job } from './page.js';
 
 /** A row of the settings table (/api/settings). */
 interface Setting { key: string; flag: string; kind: string; scope: string; default: string | number | boolean | null; help: string }
@@ -38,7 +38,6 @@ export function jobsPage(): void {
   main.appendChild(el('h1', { text: 'Jobs' }));
   main.appendChild(el('p', { class: 'muted', text: 'train, sweep and analyze on this store, run as grokbench commands by the server; they keep running when this page closes. A job that was running when the server stopped shows as interrupted: resume runs the same command again (training continues from the last checkpoint).' }));
   main.appendChild(el('h2', { text: 'Start a job' }));
-  if (!TOKEN) main.appendChild(el('p', { class: 'muted', text: 'Read-only: open the URL with the token that grokbench serve printed to start or cancel jobs.' }));
   const kind = el('select', { name: 'kind', id: 'job-kind' }, el('option', { value: 'train', text: 'train' }), el('option', { value: 'sweep', text: 'sweep' }), el('option', { value: 'analyze', text: 'analyze' }));
   const form = el('form', { class: 'job', id: 'job-form' });
   const fieldsBox = el('span', { style: 'display:contents' });
