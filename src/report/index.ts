@@ -20,8 +20,6 @@ import { describeOsError } from '../core/errors.js';
 import type { Store } from '../store/store.js';
 import { disambiguateLabels, isAnalysed, loadRunModel } from '../views/model.js';
 import { toCsv } from '../views/csv.js';
-import { furtherFigures } from './figures/further.js';
-import { moreFurtherFigures } from './figures/further-more.js';
 import { VL_CONFIG, VL_SCHEMA } from '../views/figures/common.js';
 import { frameEpochs } from '../views/figures/distribution.js';
 import { buildViews } from '../views/index.js';
@@ -38,9 +36,12 @@ export interface ReportResult {
   seconds: number;
 }
 
-/** The figures of the runs (everything but the galleries and the answers), in report order: every named view. */
-export function buildFigures(runs: RunData[], K: number, kernels: Kernels = loadKernels({ quiet: true })): Figure[] {
-  return buildViews(runs, K, () => kernels);
+/**
+ * The figures of the runs (everything but the galleries and the answers), in report order: every
+ * named view (those of the analyzers' stored results when a store is given).
+ */
+export function buildFigures(runs: RunData[], K: number, kernels: Kernels = loadKernels({ quiet: true }), store: Store | null = null): Figure[] {
+  return buildViews(runs, K, () => kernels, undefined, store);
 }
 
 /** A study section's own Vega-Lite spec as a figure (upgraded to the bundled Vega-Lite major version). */
@@ -90,8 +91,7 @@ export async function writeReport(store: Store, runIds: string[], outDir: string
   disambiguateLabels(runs);
 
   const kernels = loadKernels({ quiet: true });
-  const figures = buildFigures(runs, K, kernels);
-  figures.push(...furtherFigures(store, runs), ...moreFurtherFigures(store, runs));
+  const figures = buildFigures(runs, K, kernels, store);
   const galleries: GalleryRun[] = [];
   for (const r of runs) {
     const g = buildGallery(kernels, r, opts.galleryEpochs);

@@ -7,7 +7,7 @@ import type { Kernels } from '../engine/index.js';
 import { runJitter } from '../metrics/outcome.js';
 import type { Store } from '../store/store.js';
 import { computeStudyFromData } from '../study/sections.js';
-import { buildViews } from '../views/index.js';
+import { buildViews, VIEWS, viewEntry } from '../views/index.js';
 import { checkpointMaps, powerSpectrum, type QuantisedMaps } from '../views/maps.js';
 import { disambiguateLabels, loadRunModel, type RunModel } from '../views/model.js';
 import type { Figure } from '../views/types.js';
@@ -84,20 +84,37 @@ export class DashboardData {
     }));
   }
 
-  /** /api/run/ID: the run's summary and its figures. */
+  /** The single-run views that have data for the run (their analyzers' results are stored), in catalog order. */
+  private runViews(m: RunModel): { name: string; family: string; title: string }[] {
+    const counts = new Map<string, number>();
+    const has = (a: string): boolean => {
+      if (!counts.has(a)) counts.set(a, this.store.countAnalyses(m.runId, a));
+      return counts.get(a)! > 0;
+    };
+    return VIEWS.filter((v) => v.scope === 'run' && (v.needs.length > 0 ? v.needs.every(has) : m.metrics.length > 0 || v.name === 'reference-tables'))
+      .map((v) => ({ name: v.name, family: v.family, title: v.title }));
+  }
+
+  /** /api/run/ID/view/NAME: one view's figures for the run (404 for a view with no data for it). */
+  viewJson(id: string, name: string) {
+    const m = this.model(id), v = viewEntry(name);
+    if (v.scope !== 'run') throw new HttpError(404, `view ${name} compares runs: see /compare`);
+    if (!this.runViews(m).some((x) => x.name === name)) throw new HttpError(404, `run ${id} has no results for view ${name} (it needs ${v.needs.join(', ')})`);
+    return { name, figures: figuresJson(buildViews([m], this.K, this.kern, [name], this.store)) };
+  }
+
+  /** /api/run/ID: the run's summary, the views it has (by family) and the training curves. */
   runJson(id: string) {
-    const m = this.model(id), K = this.K, kern = this.kern;
-    const figs = m.epochs.length
-      ? buildViews([m], K, kern, ['training-curves', 'mean', 'dynamics', 'embedding-spectrum'])
-      : buildViews([m], K, kern, ['training-curves']);
+    const m = this.model(id);
     return {
       run_id: m.runId, label: m.label, p: m.p, seed: m.seed, data_seed: m.dataSeed, jitter: m.jitter, status: m.status,
-      epochs_done: m.epochsDone, max_epoch: m.maxEpoch, d_mlp: m.dMlp > 0 ? m.dMlp : m.configuredDMlp, n_freq: m.nFreq, K,
+      epochs_done: m.epochsDone, max_epoch: m.maxEpoch, d_mlp: m.dMlp > 0 ? m.dMlp : m.configuredDMlp, n_freq: m.nFreq, K: this.K,
       epochs: m.epochs, checkpoints: [...m.checkpoints.keys()].sort((a, b) => a - b),
       grok: m.grok, outcome: m.outcome, outcome_stored: m.outcomeStored,
       committed_frequencies: m.dynamics?.final_committed_frequencies ?? [],
       key_frequencies: m.embedding.length ? m.embedding[m.embedding.length - 1].keyFrequencies : [],
-      figures: figuresJson(figs),
+      views: this.runViews(m),
+      figures: figuresJson(buildViews([m], this.K, this.kern, ['training-curves'])),
     };
   }
 
@@ -147,7 +164,7 @@ export class DashboardData {
     const ms = [...new Set(ids)].map((id) => ({ ...this.model(id) }));
     disambiguateLabels(ms);
     const analysed = ms.filter((m) => m.epochs.length > 0);
-    const figs = buildViews(ms, K, kern, ['training-curves']).concat(analysed.length ? buildViews(analysed, K, kern, ['mean', 'embedding-spectrum']) : []);
+    const figs = buildViews(ms, K, kern, ['training-curves']).concat(analysed.length ? buildViews(analysed, K, kern, ['mean-overlay', 'embedding-spectrum']) : []);
     const answers = analysed.filter((m) => !m.study!.unfinished).length > 1 ? computeStudyFromData(analysed.map((m) => m.study!), { K }) : null;
     return {
       runs: ms.map((m) => ({ run_id: m.runId, label: m.label, outcome: m.outcome?.performance_classification ?? null })),

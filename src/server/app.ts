@@ -3,7 +3,7 @@
  *
  * Pages (one HTML shell each, drawn by the browser code in src/browser/dashboard with Vega-Lite from the same views as the
  * report): `/` the variant table, `/jobs` the jobs (start, progress of each run, cancel, resume), `/run/RUN` one run, `/compare?runs=A,B` several.
- * API: `/api/runs` (`?fields=basic`: from the runs table alone, drawn first), `/api/run/RUN` (read model summary and its views), `/api/run/RUN/maps?epoch=E`
+ * API: `/api/runs` (`?fields=basic`: from the runs table alone, drawn first), `/api/run/RUN` (read model summary, the catalog's views it has, the training curves), `/api/run/RUN/view/NAME` (one view's figures), `/api/run/RUN/maps?epoch=E`
  * (every neuron's activation map at one checkpoint, binary), `/api/run/RUN/neuron/N?epoch=E`,
  * `/api/compare?runs=…`, `/api/jobs` (GET; POST starts one), `/api/jobs/ID/cancel|resume` (POST),
  * `/api/settings`, `/api/events` (server-sent events: runs' progress and jobs).
@@ -152,6 +152,7 @@ function read(c: Ctx, x: Exchange): void {
     x.res.end(maps);
     return;
   }
+  if (seg[1] === 'run' && seg.length === 5 && seg[3] === 'view') return x.json(c.data.viewJson(seg[2], seg[4]));
   if (seg[1] === 'run' && seg.length === 5 && seg[3] === 'neuron') return x.json(c.data.neuronJson(seg[2], seg[4], url.searchParams.get('epoch')));
   throw new HttpError(404, `no API ${path}`);
 }

@@ -1,46 +1,93 @@
 /**
- * The named views: figure specs over run read models (views/model.ts), in report order. The static
- * report renders all of them (report/index.ts), the dashboard asks for some by name
- * (server/app.ts); both get the same specs from the same functions.
+ * The catalog of named views: figure specs over run read models (views/model.ts), in report order.
+ * Each view declares its family (the dashboard's tab), the analyzers whose results it reads and
+ * whether it compares runs; the static report renders all of them (report/index.ts), the dashboard
+ * shows a run's views by family and fetches each by name (server/api.ts), and `grokbench figure
+ * NAME` writes one as SVG, PNG or CSV (cli/figure.ts). A new analyzer's figure appears in all three
+ * by being registered here once. An unknown name is an error.
  */
 import { referenceTable } from '../analysis/results.js';
 import { badInput } from '../core/errors.js';
 import type { Kernels } from '../engine/kernels.js';
+import type { Store } from '../store/store.js';
 import { animatedHistogram, histogramGrid } from './figures/distribution.js';
 import { dynamicsFigures } from './figures/dynamics.js';
 import { embeddingFirstLast, embeddingSpectrum, referenceTableFigure } from './figures/embedding.js';
+import { attentionFigure, curvatureFigure, effdimFigure, gradientFlowFigure, weightNormFigure } from './figures/further.js';
+import { effdimCrossoverFigure, geometryFigure, inputTraceFigures, trajectoryFigures, viabilityFigures } from './figures/further-more.js';
 import { neuronHeatmaps } from './figures/neuron-heatmap.js';
 import { earlyVsGrok } from './figures/predict.js';
 import { countOverTime, meanOverlay, meanPanels, trainingCurves } from './figures/timeseries.js';
 import type { Figure, RunData } from './types.js';
 
-type Build = (runs: RunData[], K: number, kernels: () => Kernels) => Figure[];
+/** What a view is built from: the runs' read models, K of coarseness, the engine, and the store for the analyzers' stored results. */
+export interface ViewContext { runs: RunData[]; K: number; kernels: () => Kernels; store: Store | null }
+
+/** The dashboard's tabs, in order. */
+export const VIEW_FAMILIES = ['training', 'neurons', 'frequencies', 'attention', 'gradient flow', 'landscape', 'dimensionality',
+  'trajectory', 'input trace', 'geometry', 'viability', 'weights', 'comparison'] as const;
+export type ViewFamily = (typeof VIEW_FAMILIES)[number];
+
+export interface ViewEntry {
+  name: string;
+  family: ViewFamily;
+  /** What it shows, in a few words (the catalog's listing). */
+  title: string;
+  /** The analyzers whose stored results it reads (none: the metrics alone). */
+  needs: readonly string[];
+  /** 'runs': it compares several runs (nothing to add for one run). */
+  scope: 'run' | 'runs';
+  build: (c: ViewContext) => Figure[];
+}
+
 const METRICS = ['coarseness', 'specialization'] as const;
-const each = (f: (runs: RunData[], m: (typeof METRICS)[number], K: number) => Figure | Figure[]): Build =>
-  (runs, K) => METRICS.flatMap((m) => f(runs, m, K));
+const each = (f: (runs: RunData[], m: (typeof METRICS)[number], K: number) => Figure | Figure[]) =>
+  (c: ViewContext): Figure[] => METRICS.flatMap((m) => f(c.runs, m, c.K));
+const stored = (f: (store: Store, runs: RunData[]) => Figure[]) => (c: ViewContext): Figure[] => (c.store ? f(c.store, c.runs) : []);
+const NEURONS = ['neuron_fourier'];
 
 /** Every named view, in report order; a name gives one or more figures. */
-export const VIEWS: { name: string; build: Build }[] = [
-  { name: 'training-curves', build: (runs) => [trainingCurves(runs)] },
-  { name: 'histogram-animated', build: (runs, K) => [animatedHistogram(runs, K)] },
-  { name: 'histogram-grid', build: each(histogramGrid) },
-  { name: 'mean', build: each((runs, m, K) => [meanPanels(runs, m, K), meanOverlay(runs, m, K)]) },
-  { name: 'neuron-heatmaps', build: each(neuronHeatmaps) },
-  { name: 'early-vs-grok', build: each(earlyVsGrok) },
-  { name: 'count-over-time', build: each(countOverTime) },
-  { name: 'dynamics', build: (runs) => dynamicsFigures(runs) },
-  { name: 'embedding-spectrum', build: (runs) => { const f = embeddingSpectrum(runs); return f ? [f] : []; } },
-  { name: 'embedding-first-last', build: (runs) => { const f = embeddingFirstLast(runs); return f ? [f] : []; } },
+export const VIEWS: readonly ViewEntry[] = [
+  { name: 'training-curves', family: 'training', title: 'train and test loss and accuracy', needs: [], scope: 'run', build: (c) => [trainingCurves(c.runs)] },
+  { name: 'histogram-animated', family: 'neurons', title: 'distribution of coarseness over checkpoints (animated)', needs: NEURONS, scope: 'run', build: (c) => [animatedHistogram(c.runs, c.K)] },
+  { name: 'histogram-grid', family: 'neurons', title: 'distributions of coarseness and specialization at chosen checkpoints', needs: NEURONS, scope: 'run', build: each(histogramGrid) },
+  { name: 'mean', family: 'neurons', title: 'mean coarseness and specialization with percentile bands', needs: NEURONS, scope: 'run', build: each((runs, m, K) => [meanPanels(runs, m, K)]) },
+  { name: 'mean-overlay', family: 'comparison', title: 'mean coarseness and specialization of every run, overlaid', needs: NEURONS, scope: 'runs', build: each((runs, m, K) => [meanOverlay(runs, m, K)]) },
+  { name: 'neuron-heatmaps', family: 'neurons', title: 'every neuron over every checkpoint', needs: NEURONS, scope: 'run', build: each(neuronHeatmaps) },
+  { name: 'early-vs-grok', family: 'comparison', title: 'early coarseness and specialization against grokking time', needs: NEURONS, scope: 'runs', build: each(earlyVsGrok) },
+  { name: 'count-over-time', family: 'neurons', title: 'blob and specialised-neuron counts over training', needs: NEURONS, scope: 'run', build: each(countOverTime) },
+  { name: 'dynamics', family: 'frequencies', title: 'per-frequency neuron counts, commitment timeline, transients', needs: NEURONS, scope: 'run', build: (c) => dynamicsFigures(c.runs) },
+  { name: 'embedding-spectrum', family: 'frequencies', title: 'Fourier spectrum of the embeddings over training', needs: ['embedding_fourier'], scope: 'run', build: (c) => { const f = embeddingSpectrum(c.runs); return f ? [f] : []; } },
+  { name: 'embedding-first-last', family: 'frequencies', title: 'embedding spectrum at the first and last checkpoint', needs: ['embedding_fourier'], scope: 'run', build: (c) => { const f = embeddingFirstLast(c.runs); return f ? [f] : []; } },
   {
-    name: 'reference-tables',
-    build: (runs, K, kernels) => [...new Set(runs.map((r) => r.p))].sort((a, b) => a - b)
-      .map((p) => referenceTableFigure(p, referenceTable(p, 6, kernels()), K)),
+    name: 'reference-tables', family: 'frequencies', title: 'the modular Fourier basis and its frequencies for each p', needs: [], scope: 'run',
+    build: (c) => [...new Set(c.runs.map((r) => r.p))].sort((a, b) => a - b).map((p) => referenceTableFigure(p, referenceTable(p, 6, c.kernels()), c.K)),
   },
+  { name: 'further-gradient-flow', family: 'gradient flow', title: 'gradient magnitude per site and per neuron', needs: ['gradient_flow'], scope: 'run', build: stored(gradientFlowFigure) },
+  { name: 'further-curvature', family: 'landscape', title: 'flatness and the top Hessian eigenvalue', needs: ['curvature'], scope: 'run', build: stored(curvatureFigure) },
+  { name: 'further-effdim', family: 'dimensionality', title: 'participation ratios of the weight matrices', needs: ['effective_dimensionality'], scope: 'run', build: stored(effdimFigure) },
+  { name: 'further-attention', family: 'attention', title: 'attention heads: specialization and attention to a', needs: ['attention'], scope: 'run', build: stored(attentionFigure) },
+  { name: 'further-weight-norm', family: 'weights', title: 'norm of all parameters and of each weight matrix', needs: ['weight_norm'], scope: 'run', build: stored(weightNormFigure) },
+  { name: 'further-trajectory', family: 'trajectory', title: 'parameter trajectory: PCA path, explained variance, velocity', needs: ['parameter_trajectory'], scope: 'run', build: stored(trajectoryFigures) },
+  { name: 'further-effdim-crossover', family: 'dimensionality', title: 'PR(W_out) falls to PR(W_in): the crossover', needs: ['effective_dimensionality_crossover'], scope: 'run', build: stored(effdimCrossoverFigure) },
+  { name: 'further-input-trace', family: 'input trace', title: 'accuracy per residue class and the pairs\' graduation epochs', needs: ['input_trace'], scope: 'run', build: stored(inputTraceFigures) },
+  { name: 'further-geometry', family: 'geometry', title: 'class-centroid radius, circularity and Fisher discriminant', needs: ['representation_geometry'], scope: 'run', build: stored(geometryFigure) },
+  { name: 'further-viability', family: 'viability', title: 'aliasing risk and condition number of the key frequencies', needs: ['embedding_fourier'], scope: 'run', build: stored(viabilityFigures) },
 ];
 
-/** The figures of the named views (all when `names` is omitted), in report order; an unknown name is a bad input. */
-export function buildViews(runs: RunData[], K: number, kernels: () => Kernels, names?: readonly string[]): Figure[] {
-  const unknown = (names ?? []).filter((n) => !VIEWS.some((v) => v.name === n));
-  if (unknown.length > 0) throw badInput(`unknown view ${unknown.join(', ')} (known: ${VIEWS.map((v) => v.name).join(', ')})`);
-  return VIEWS.filter((v) => !names || names.includes(v.name)).flatMap((v) => v.build(runs, K, kernels));
+/** The catalog entry of a view name; an unknown name is a bad input. */
+export function viewEntry(name: string): ViewEntry {
+  const v = VIEWS.find((x) => x.name === name);
+  if (!v) throw badInput(`unknown view ${name} (known: ${VIEWS.map((x) => x.name).join(', ')})`);
+  return v;
+}
+
+/**
+ * The figures of the named views (all when `names` is omitted), in report order; an unknown name
+ * is a bad input. Views that read stored analyzer results give nothing without a store.
+ */
+export function buildViews(runs: RunData[], K: number, kernels: () => Kernels, names?: readonly string[], store: Store | null = null): Figure[] {
+  names?.forEach(viewEntry);
+  const c: ViewContext = { runs, K, kernels, store };
+  return VIEWS.filter((v) => !names || names.includes(v.name)).flatMap((v) => v.build(c));
 }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { EFFDIM_CROSSOVER, type EffdimCrossover } from '../../src/analysis/analyzers/effdim-crossover.js';
 import { readParameterTrajectory } from '../../src/analysis/analyzers/parameter-trajectory.js';
-import { moreFurtherFigures } from '../../src/report/figures/further-more.js';
+import { moreFurtherFigures } from '../../src/views/figures/further-more.js';
 import { renderSvg } from '../../src/report/render.js';
 import { readSafetensorsFile } from '../../src/io/safetensors.js';
 import type { Store } from '../../src/store/store.js';

@@ -18,8 +18,8 @@ import {
 } from '../../src/analysis/results.js';
 import { packageRoot } from '../../src/engine/native.js';
 import { parseCsv } from '../../src/views/csv.js';
-import { furtherFigures } from '../../src/report/figures/further.js';
-import { moreFurtherFigures } from '../../src/report/figures/further-more.js';
+import { furtherFigures } from '../../src/views/figures/further.js';
+import { moreFurtherFigures } from '../../src/views/figures/further-more.js';
 import { loadRunModel } from '../../src/views/model.js';
 import { galleryEpochs } from '../../src/report/gallery.js';
 import { writeReport, type ReportResult } from '../../src/report/index.js';

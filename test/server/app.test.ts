@@ -13,6 +13,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../../src/server/app.js';
 import { Store } from '../../src/store/store.js';
 import { loadRunModel } from '../../src/views/model.js';
+import { buildViews, VIEWS } from '../../src/views/index.js';
+import { loadKernels } from '../../src/engine/index.js';
 import { buildFixtureStore } from '../report/fixture.js';
 
 const TOKEN = 'browser-test-token-0123456789';
@@ -165,6 +167,38 @@ describe('grokbench serve in a browser', () => {
     assert.deepEqual(byCoarse, sorted(values.coarseness), 'coarseness order, highest first');
     assert.deepEqual(bySpec, sorted(values.specialization), 'specialization order, highest first');
     assert.notDeepEqual(byCoarse, bySpec, 'the two orders differ on this run');
+  });
+
+  test('the run page has a tab for each view family with data, and a tab shows exactly the catalog\'s figures of its views', async () => {
+    await page.goto(`${s.url}/run/p11-s1-fixture`);
+    await page.waitForSelector('#figs[data-ready="training"]');
+    const families = await page.$$eval('#view-tabs button', (bs) => bs.map((b) => (b as HTMLElement).dataset.family));
+    const store = Store.open(dir, { readonly: true });
+    try {
+      const m = loadRunModel(store, 'p11-s1-fixture', 3);
+      const withData = VIEWS.filter((v) => v.scope === 'run' && (v.needs.length === 0 || v.needs.every((a) => store.countAnalyses(m.runId, a) > 0)));
+      assert.deepEqual(families, [...new Set(withData.map((v) => v.family))], 'one tab per family, in catalog order');
+      assert.ok(families.includes('neurons') && !families.includes('comparison'), 'no comparison views on a run page');
+      const kern = () => loadKernels({ quiet: true });
+      for (const family of ['neurons', 'frequencies']) {
+        await page.click(`#view-tabs button[data-family="${family}"]`);
+        await page.waitForSelector(`#figs[data-ready="${family}"]`);
+        const shown = await page.$$eval('#figs .fig', (fs) => fs.map((f) => (f as HTMLElement).dataset.name));
+        const names = withData.filter((v) => v.family === family).map((v) => v.name);
+        assert.deepEqual(shown, buildViews([m], 3, kern, names, store).map((f) => f.name), family);
+        assert.equal(await page.$$eval('#figs .fig canvas', (c) => c.length), shown.length, `every ${family} figure drawn`);
+      }
+      const get = (path: string) => fetch(`${s.url}${path}`, { headers: { 'x-grokbench-token': TOKEN } });
+      assert.equal((await get('/api/run/p11-s1-fixture/view/no-such-view')).status, 400, 'an unknown view is bad input');
+      assert.equal((await get('/api/run/p11-s1-fixture/view/mean-overlay')).status, 404, 'a comparison view is not a run view');
+      for (const v of VIEWS.filter((x) => x.scope === 'run' && !withData.includes(x))) {
+        const res = await get(`/api/run/p11-s1-fixture/view/${v.name}`);
+        assert.equal(res.status, 404, `${v.name} has no data for this run`);
+        assert.match((await res.json() as { error: string }).error, /needs /);
+      }
+      const one = await (await get('/api/run/p11-s1-fixture/view/dynamics')).json() as { figures: { name: string }[] };
+      assert.deepEqual(one.figures.map((f) => f.name), buildViews([m], 3, kern, ['dynamics'], store).map((f) => f.name));
+    } finally { store.close(); }
   });
 
   test('compare shows overlays and the study answers for the selected runs', async () => {

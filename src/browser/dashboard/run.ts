@@ -34,6 +34,9 @@ interface RunInfo {
   grok: { grok_epoch: number | null };
   committed_frequencies: number[];
   key_frequencies: number[];
+  /** The catalog's single-run views with data for this run, in catalog order. */
+  views: { name: string; family: string; title: string }[];
+  /** The training curves (the first tab), drawn at once. */
   figures: FigureJson[];
 }
 
@@ -136,13 +139,44 @@ export function runPage(): void {
   main.appendChild(head);
   const runUrl = '/api/run/' + encodeURIComponent(id);
 
+  // One tab per view family with data; a tab's figures are fetched by view name when it opens.
+  const tabs = el('div', { class: 'tabs', id: 'view-tabs' });
+  let tab = 'training', tabSeq = 0;
+  function showTab(r: RunInfo): void {
+    const my = ++tabSeq;
+    figs.textContent = '';
+    figs.dataset.tab = tab;
+    for (const b of tabs.querySelectorAll('button')) b.classList.toggle('here', b.dataset.family === tab);
+    const names = r.views.filter((v) => v.family === tab).map((v) => v.name);
+    const drawn: Promise<unknown>[] = [];
+    if (tab === 'training') for (const f of r.figures) drawn.push(draw(figs, f));
+    const fetched = names.filter((n) => tab !== 'training' || n !== 'training-curves')
+      .map((n) => api<{ figures: FigureJson[] }>(runUrl + '/view/' + encodeURIComponent(n)));
+    Promise.all(fetched).then((all) => {
+      if (my !== tabSeq) return;
+      for (const v of all) for (const f of v.figures) drawn.push(draw(figs, f));
+      if (!figs.children.length) figs.appendChild(el('p', { class: 'muted', text: 'Nothing to show here yet.' }));
+      return Promise.all(drawn);
+    }).then(() => { if (my === tabSeq) figs.dataset.ready = tab; }).catch(showError);
+  }
+  function renderTabs(r: RunInfo): void {
+    const families = [...new Set(['training', ...r.views.map((v) => v.family)])];
+    if (!families.includes(tab)) tab = 'training';
+    tabs.textContent = '';
+    for (const f of families) {
+      const n = r.views.filter((v) => v.family === f).length;
+      tabs.appendChild(el('button', { 'data-family': f, text: f + (n > 1 ? ' (' + n + ')' : ''), title: r.views.filter((v) => v.family === f).map((v) => v.title).join('; '),
+        onclick: () => { tab = f; if (info) showTab(info); } }));
+    }
+  }
+
   function load(first: boolean): Promise<void> {
     return api<RunInfo>(runUrl).then((r) => {
       const grew = !info || r.epochs.length !== info.epochs.length;
       info = r;
       renderHead(head, r);
-      figs.textContent = '';
-      for (const f of r.figures) void draw(figs, f);
+      renderTabs(r);
+      showTab(r);
       if (first) { epochIdx = Math.max(0, r.epochs.length - 1); buildExplorer(r); } else if (grew) updateSlider(r);
     });
   }
@@ -161,6 +195,7 @@ export function runPage(): void {
   }
 
   function buildExplorer(r: RunInfo): void {
+    main.appendChild(tabs);
     main.appendChild(figs);
     main.appendChild(el('h2', { text: 'Neuron explorer' }));
     if (!r.epochs.length) main.appendChild(el('p', { class: 'muted', id: 'no-explorer', text: 'No analysed checkpoint yet.' }));

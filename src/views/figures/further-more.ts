@@ -23,7 +23,7 @@ import { runKeyFrequencies } from '../../analysis/outcome.js';
 import { readSafetensorsFile } from '../../io/safetensors.js';
 import type { Store } from '../../store/store.js';
 import type { Figure, RunData } from '../types.js';
-import { VL_CONFIG, VL_SCHEMA, runColour, sig } from '../../views/figures/common.js';
+import { VL_CONFIG, VL_SCHEMA, runColour, sig } from './common.js';
 
 type Cell = string | number | null;
 
