@@ -10,6 +10,7 @@ import * as exportCmd from './export.js';
 import * as sweep from './sweep.js';
 import * as collect from './collect.js';
 import * as report from './report.js';
+import * as figure from './figure.js';
 import * as serve from './serve.js';
 import * as ablate from './ablate.js';
 import * as interventionCheck from './intervention-check.js';
@@ -35,6 +36,7 @@ export function registerCommands(program: Command): void {
   exportCmd.register(program);
   coarseness.register(program);
   report.register(program);
+  figure.register(program);
   serve.register(program);
   ablate.register(program);
   interventionCheck.register(program);
