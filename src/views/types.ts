@@ -3,6 +3,7 @@
  * figures made from it (figures/*.ts), and the cross-run answers computed by analysis/study.ts.
  */
 import type { GrokkingTimes } from '../metrics/grokking.js';
+import type { RunOutcome } from '../metrics/outcome.js';
 import type { MetricRow } from '../store/store.js';
 
 /** A CSV table: the data behind one figure. */
@@ -81,6 +82,8 @@ export interface RunData {
   epochsDone: number;
   status: string;
   grok: GrokkingTimes;
+  /** MIScope's outcome when known (its onset and first test loss ≤ 1e-6 mark the grokking windows). */
+  outcome?: RunOutcome | null;
   metrics: MetricRow[];
   /** Analysed checkpoint epochs, ascending. */
   epochs: number[];

@@ -236,6 +236,41 @@ export function countOverTime(runs: RunData[], metric: MetricName, K: number): F
 }
 
 /** Train/test loss (log) and accuracy per run. */
+/** The grokking windows of a run, in order (each from one event to the next; a window whose end never came is left out). */
+export interface GrokWindow { run: string; window: string; start: number; end: number }
+export const WINDOW_NAMES = ['memorisation', 'plateau', 'second descent', 'clean-up (to test loss ≤ 1e-6)'] as const;
+const WINDOW_COLOURS = ['#d9d9d9', '#fbe6c8', '#cfe3f3', '#d5ecd0'];
+
+/**
+ * Memorisation (epoch 0 to train accuracy ≥ 0.99), plateau (to the second-descent onset), second
+ * descent (to the grok epoch, test loss < 0.01) and clean-up (to the first test loss ≤ 1e-6), by
+ * the one definition of each (metrics/grokking.ts, metrics/outcome.ts).
+ */
+export function grokWindows(r: RunData): GrokWindow[] {
+  const thr = r.outcome?.test_loss_threshold_first_epoch ?? -1;
+  const events = [0, r.grok.memorise_epoch, r.outcome?.second_descent_onset_epoch ?? null, r.grok.grok_epoch, thr >= 0 ? thr : null];
+  const out: GrokWindow[] = [];
+  for (let i = 0; i < WINDOW_NAMES.length; i++) {
+    const a = events[i], b = events[i + 1];
+    if (a === null || b === null || b < a) break;
+    out.push({ run: r.label, window: WINDOW_NAMES[i], start: a, end: b });
+  }
+  return out;
+}
+
+/** Shaded windows under a time series (fill scale of their own, so the lines keep their colours). */
+function windowLayer(windows: GrokWindow[]): object {
+  return {
+    data: { values: windows }, transform: [SHOWN_FILTER],
+    mark: { type: 'rect', opacity: 0.55 },
+    encoding: {
+      x: { field: 'start', type: 'quantitative' }, x2: { field: 'end' },
+      fill: { field: 'window', type: 'nominal', title: 'window', scale: { domain: [...WINDOW_NAMES], range: WINDOW_COLOURS }, legend: { orient: 'bottom', columns: 2 } },
+      tooltip: [{ field: 'window' }, { field: 'start', title: 'from epoch' }, { field: 'end', title: 'to epoch' }],
+    },
+  };
+}
+
 export function trainingCurves(runs: RunData[]): Figure {
   const values: Record<string, unknown>[] = [];
   const rows: Figure['table']['rows'] = [];
@@ -256,12 +291,15 @@ export function trainingCurves(runs: RunData[]): Figure {
       ...(r.grok.grok_epoch !== null ? [{ run: r.label, epoch: r.grok.grok_epoch, what: 'grokked' }] : []),
     ];
     const ruleLayer = { data: { values: rules }, transform: [SHOWN_FILTER], mark: { type: 'rule', strokeDash: [4, 3], color: '#999' }, encoding: { x: { field: 'epoch', type: 'quantitative' }, tooltip: [{ field: 'what' }, { field: 'epoch' }] } };
+    const windows = grokWindows(r);
+    const under = windows.length ? [windowLayer(windows)] : [];
     return {
       title: { text: r.label, subtitle: `memorised ${r.grok.memorise_epoch ?? 'never'} · grokked ${r.grok.grok_epoch ?? 'never'} (test loss < 0.01)` },
       vconcat: [
         {
           width: 300, height: 130,
           layer: [
+            ...under,
             { data: { name: 'curves' }, transform: [only, { filter: 'datum.loss > 0' }], mark: { type: 'line', strokeWidth: 1.2 },
               encoding: { x: { ...x, axis: { title: null, labels: false } }, y: { field: 'loss', type: 'quantitative', scale: { type: 'log' }, title: 'loss (log)', axis: { format: '.0e', values: decades(values.filter((v) => v.run === r.label).map((v) => v.loss as number)) } }, color: splitColour, tooltip } },
             ...(rules.length ? [ruleLayer] : []),
@@ -270,6 +308,7 @@ export function trainingCurves(runs: RunData[]): Figure {
         {
           width: 300, height: 90,
           layer: [
+            ...under,
             { data: { name: 'curves' }, transform: [only, { filter: 'isValid(datum.acc)' }], mark: { type: 'line', strokeWidth: 1.2 },
               encoding: { x, y: { field: 'acc', type: 'quantitative', title: 'accuracy', scale: { domain: [0, 1] } }, color: splitColour, tooltip } },
             ...(rules.length ? [ruleLayer] : []),
@@ -282,7 +321,7 @@ export function trainingCurves(runs: RunData[]): Figure {
   const spec = {
     $schema: VL_SCHEMA,
     config: VL_CONFIG,
-    title: { text: 'Training curves', subtitle: 'train and test loss (log scale) and accuracy; dashed rules: memorisation and grokking epochs' },
+    title: { text: 'Training curves', subtitle: 'train and test loss (log scale) and accuracy; shaded: memorisation, plateau, second descent, clean-up to test loss ≤ 1e-6; dashed rules: memorisation and grokking epochs' },
     datasets: { curves: values },
     params: [shownParam(runs)],
     concat: runs.map(unit),
@@ -292,7 +331,7 @@ export function trainingCurves(runs: RunData[]): Figure {
     name: 'training-curves',
     section: 'training',
     title: 'Training curves',
-    caption: 'Train and test loss (log scale) and accuracy per run, full-batch epochs (long runs are thinned to about 800 points for plotting; the CSV holds the plotted rows).',
+    caption: 'Train and test loss (log scale) and accuracy per run, full-batch epochs, over the grokking windows (memorisation: to train accuracy ≥ 0.99; plateau: to the second-descent onset; second descent: to test loss < 0.01; clean-up: to test loss ≤ 1e-6) (long runs are thinned to about 800 points for plotting; the CSV holds the plotted rows).',
     spec,
     table: { columns: ['run', 'run_id', 'epoch', 'train_loss', 'train_acc', 'test_loss', 'test_acc'], rows },
   };
