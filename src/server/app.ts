@@ -84,8 +84,8 @@ class Exchange {
     this.res.end(toJson(v));
   }
 
-  html(s: string): void {
-    this.res.writeHead(200, {
+  html(s: string, status = 200): void {
+    this.res.writeHead(status, {
       ...(this.queryShowsToken ? { 'set-cookie': `gb_token=${this.token}; HttpOnly; SameSite=Strict; Path=/` } : {}),
       'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-frame-options': 'DENY',
       'content-security-policy': "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'",
@@ -124,7 +124,10 @@ async function post(c: Ctx, x: Exchange): Promise<void> {
 function page(c: Ctx, x: Exchange): void {
   const { seg, path } = x, dir = c.store.dir;
   if (path === '/') return x.html(pageHtml('home', 'grokbench: runs', dir, x.pageToken));
-  if (seg[0] === 'run' && seg.length === 2) { c.data.model(seg[1]); return x.html(pageHtml('run', `grokbench: ${seg[1]}`, dir, x.pageToken, { run: seg[1] })); }
+  if (seg[0] === 'run' && seg.length === 2) {
+    if (!c.store.getRun(seg[1])) return x.html(pageHtml('missing', 'grokbench: no such run', dir, x.pageToken, {}, `There is no run ${seg[1]} in this store.`), 404);
+    return x.html(pageHtml('run', `grokbench: ${seg[1]}`, dir, x.pageToken, { run: seg[1] }));
+  }
   if (path === '/jobs') return x.html(pageHtml('jobs', 'grokbench: jobs', dir, x.pageToken));
   if (path === '/compare') return x.html(pageHtml('compare', 'grokbench: compare', dir, x.pageToken, { runs: x.url.searchParams.get('runs') ?? '' }));
   if (path === '/app.js') return x.script(pageScript('dashboard'), false);

@@ -7,17 +7,20 @@ import { palette } from '../views/colormap.js';
 import { esc } from './http.js';
 import { PAGE_CSS } from './style.js';
 
-export type PageKind = 'home' | 'run' | 'compare' | 'jobs';
+export type PageKind = 'home' | 'run' | 'compare' | 'jobs' | 'missing';
 
-/** A page's HTML shell; shownToken is given to the page only when the request showed it. */
-export function pageHtml(kind: PageKind, title: string, storeDir: string, shownToken: string, extra: Record<string, string> = {}): string {
+/**
+ * A page's HTML shell; shownToken is given to the page only when the request showed it. A
+ * 'missing' page (an unknown run, say) carries its message in words instead of the page's code.
+ */
+export function pageHtml(kind: PageKind, title: string, storeDir: string, shownToken: string, extra: Record<string, string> = {}, message?: string): string {
   const data = Object.entries({ page: kind, ...extra }).map(([k, v]) => ` data-${k}="${esc(v)}"`).join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <meta name="gb-token" content="${esc(shownToken)}">
 <style>${PAGE_CSS}</style>
 <script src="/static/vega.js"></script><script src="/static/vega-lite.js"></script><script src="/static/vega-embed.js"></script>
-</head><body${data}><header><a href="/" class="home">grokbench</a> <nav><a href="/"${kind === 'home' ? ' class="here"' : ''}>runs</a><a href="/jobs" id="nav-jobs"${kind === 'jobs' ? ' class="here"' : ''}>jobs</a></nav> <span class="store">${esc(storeDir)}</span> <span id="live" class="live">connecting…</span></header><main id="main"></main>
-<script src="/static/viridis.js"></script><script src="/app.js"></script></body></html>`;
+</head><body${data}><header><a href="/" class="home">grokbench</a> <nav><a href="/"${kind === 'home' ? ' class="here"' : ''}>runs</a><a href="/jobs" id="nav-jobs"${kind === 'jobs' ? ' class="here"' : ''}>jobs</a></nav> <span class="store">${esc(storeDir)}</span> <span id="live" class="live">${message === undefined ? 'connecting…' : ''}</span></header><main id="main">${message === undefined ? '' : `<h1>${esc(title.replace(/^grokbench: /, ''))}</h1><p class="error" id="missing">${esc(message)}</p><p><a href="/">all runs of this store</a></p>`}</main>
+${message === undefined ? '<script src="/static/viridis.js"></script><script src="/app.js"></script>' : ''}</body></html>`;
 }
 
 let staticFiles: Map<string, string> | null = null;

@@ -201,6 +201,30 @@ describe('grokbench serve in a browser', () => {
     } finally { store.close(); }
   });
 
+  test('an empty store says so in words, and an unknown run is a page that says so (404), not raw JSON', async () => {
+    const emptyDir = mkdtempSync(join(tmpdir(), 'grokbench-empty-'));
+    const e = await startServer({ storeDir: emptyDir, port: 0, token: TOKEN });
+    const p2 = await page.context().newPage();
+    try {
+      const errors: string[] = [];
+      p2.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+      await p2.goto(e.openUrl);
+      await p2.waitForSelector('#runs-empty:has-text("no runs yet")');
+      assert.equal(await p2.locator('table#runs th').count(), 0, 'no bare table headers');
+      assert.deepEqual(errors, []);
+      const res = await fetch(`${s.url}/run/p99-s9-nothere`, { headers: { 'x-grokbench-token': TOKEN } });
+      assert.equal(res.status, 404);
+      assert.match(res.headers.get('content-type') ?? '', /text\/html/);
+      const text = await res.text();
+      assert.match(text, /There is no run p99-s9-nothere in this store\./);
+      assert.ok(!text.includes('/app.js') && !text.startsWith('{'), 'a page in words');
+    } finally {
+      await p2.close();
+      await e.close();
+      rmSync(emptyDir, { recursive: true, force: true });
+    }
+  });
+
   test('compare shows overlays and the study answers for the selected runs', async () => {
     await page.goto(`${s.url}/`);
     await page.waitForSelector('body[data-runs="2"]');

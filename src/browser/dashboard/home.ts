@@ -58,6 +58,8 @@ export function home(): void {
   main.appendChild(el('h1', { text: 'Runs' }));
   main.appendChild(el('div', { class: 'controls' }, filter, cmp));
   main.appendChild(table);
+  const empty = el('p', { class: 'muted', id: 'runs-empty' });
+  main.appendChild(empty);
 
   function header(): HTMLTableRowElement {
     return el('tr', null, ...COLUMNS.map(([key, title]) => el('th', {
@@ -91,8 +93,14 @@ export function home(): void {
       return q.split(/[\s,]+/).every((t) => hay.includes(t));
     });
     table.textContent = '';
-    table.appendChild(header());
-    for (const r of sortRows(shown, sortKey, sortDir)) table.appendChild(rowOf(r));
+    empty.textContent = '';
+    if (loaded && rows.length === 0) {
+      empty.append('This store has no runs yet. Start one on the ', el('a', { href: '/jobs', text: 'jobs page' }), ', or from a shell with grokbench train or grokbench sweep; it appears here as it trains.');
+    } else {
+      table.appendChild(header());
+      for (const r of sortRows(shown, sortKey, sortDir)) table.appendChild(rowOf(r));
+      if (shown.length === 0 && rows.length > 0) empty.textContent = 'No run matches the filter "' + filter.value + '".';
+    }
     body.dataset.runs = String(rows.length);
     // Usable: the variant table drawn with every run (bench/serve.ts reads these); complete: every column filled.
     if (rows.length === 0 || !rows[0].basic) body.dataset.complete = '1';
