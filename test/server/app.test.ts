@@ -102,7 +102,9 @@ describe('grokbench serve in a browser', () => {
     try {
       for (const r of store.listRuns()) {
         const cls = await page.textContent(`tr[data-run="${r.run_id}"] td[data-col="outcome"]`);
-        assert.equal(cls, loadRunModel(store, r.run_id, 3).outcome?.performance_classification ?? '–');
+        const m = loadRunModel(store, r.run_id, 3);
+        assert.equal(cls, m.outcome?.performance_classification ?? '–');
+        assert.equal(await page.textContent(`tr[data-run="${r.run_id}"] td[data-col="analysed"]`), `${m.epochs.length} / ${m.checkpoints.size}`, 'analysed k / n checkpoints');
       }
     } finally { store.close(); }
     assert.equal(await page.getAttribute('table#runs tr[data-run] >> nth=0', 'data-run'), 'p11-s1-fixture', 'ascending p at first');

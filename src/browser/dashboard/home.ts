@@ -19,13 +19,14 @@ interface RunRow {
 }
 
 const COLUMNS: [string, string][] = [['', ''], ['run_id', 'run'], ['p', 'p'], ['seed', 'seed'], ['data_seed', 'data seed'], ['status', 'status'],
-  ['epochs_done', 'epoch'], ['outcome', 'outcome'], ['onset', 'onset'], ['grok_epoch', 'grok (loss<0.01)'], ['grok_epoch_acc', 'grok (acc≥0.99)'],
+  ['epochs_done', 'epoch'], ['analysed', 'analysed'], ['outcome', 'outcome'], ['onset', 'onset'], ['grok_epoch', 'grok (loss<0.01)'], ['grok_epoch_acc', 'grok (acc≥0.99)'],
   ['key_frequencies', 'key freqs'], ['committed_frequencies', 'committed freqs'], ['final_test_loss', 'final test loss']];
 const LEFT = new Set(['run_id', 'status', 'outcome']);
 
 function cellText(r: RunRow, k: string): string {
   const v = r[k] as Cell;
   if (k === 'epochs_done') return r.epochs_done + ' / ' + r.epochs;
+  if (k === 'analysed') return typeof r.analysed === 'number' ? r.analysed + ' / ' + (r.checkpoints ?? 0) : '–';
   if (Array.isArray(v)) return v.join(' ');
   if (k === 'final_test_loss') return typeof v === 'number' ? v.toExponential(2) : '–';
   return fmt(v);
