@@ -227,6 +227,28 @@ describe('grokbench serve in a browser', () => {
     }
   });
 
+  test('the URL keeps the tab, epoch, neuron and sort: a link opens the run page as it was left', async () => {
+    await page.goto(`${s.url}/run/p11-s1-fixture`);
+    await page.waitForSelector('body[data-grid-ready="1"]');
+    await page.selectOption('#sort-by', 'index');
+    await page.$eval('#epoch-slider', (e) => { (e as HTMLInputElement).value = '0'; e.dispatchEvent(new Event('input')); });
+    await page.waitForSelector('body[data-grid-epoch="0"][data-grid-ready="1"]');
+    await page.click('#view-tabs button[data-family="neurons"]');
+    const t = await tile(3);
+    await page.click('#grid-canvas', { position: { x: (t.x + t.T / 2) / t.dpr, y: (t.y + t.T / 2) / t.dpr } });
+    await page.waitForSelector('#detail[data-neuron="3"]');
+    const url = new URL(page.url());
+    assert.deepEqual(Object.fromEntries(url.searchParams), { tab: 'neurons', epoch: '0', neuron: '3', sort: 'index' });
+    await page.goto(`${s.url}/run/p11-s1-fixture`);
+    await page.waitForSelector('body[data-grid-ready="1"][data-grid-epoch="300"]');
+    await page.goto(url.toString());
+    await page.waitForSelector('body[data-grid-ready="1"][data-grid-epoch="0"]');
+    await page.waitForSelector('#detail[data-neuron="3"] #neuron-map');
+    await page.waitForSelector('#figs[data-ready="neurons"]');
+    assert.equal(await page.$eval('#sort-by', (e) => (e as HTMLSelectElement).value), 'index');
+    assert.match((await page.textContent('#neuron-title'))!, /neuron #3 at epoch 0/);
+  });
+
   test('compare shows overlays and the study answers for the selected runs', async () => {
     await page.goto(`${s.url}/`);
     await page.waitForSelector('body[data-runs="2"]');

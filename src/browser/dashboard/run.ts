@@ -133,7 +133,21 @@ function paintAtlas(atlas: HTMLCanvasElement, h: MapsHead, bytes: Uint8Array, or
 
 export function runPage(): void {
   const id = body.dataset.run ?? '';
-  let info: RunInfo | null = null, epochIdx = 0, sortBy: SortBy = 'specialization', selectedNeuron: number | null = null;
+  // The URL keeps the view: ?tab=&epoch=&neuron=&sort= (a reload or a shared link opens the same).
+  const q = new URLSearchParams(location.search);
+  const wantEpoch = q.get('epoch') === null ? null : Number(q.get('epoch'));
+  const wantNeuron = q.get('neuron');
+  let info: RunInfo | null = null, epochIdx = 0, selectedNeuron: number | null = wantNeuron !== null && /^\d+$/.test(wantNeuron) ? Number(wantNeuron) : null;
+  let sortBy: SortBy = (['specialization', 'coarseness', 'index'] as const).find((x) => x === q.get('sort')) ?? 'specialization';
+  function keepInUrl(): void {
+    const u = new URLSearchParams();
+    if (tab !== 'training') u.set('tab', tab);
+    if (info && info.epochs.length && epochIdx !== info.epochs.length - 1) u.set('epoch', String(info.epochs[epochIdx]));
+    if (selectedNeuron !== null) u.set('neuron', String(selectedNeuron));
+    if (sortBy !== 'specialization') u.set('sort', sortBy);
+    const search = u.toString();
+    history.replaceState(null, '', location.pathname + (search ? '?' + search : ''));
+  }
   let current: { h: MapsHead; bytes: Uint8Array } | null = null;
   const head = el('div'), figs = el('div', { class: 'figs', id: 'figs' });
   main.appendChild(head);
@@ -141,7 +155,7 @@ export function runPage(): void {
 
   // One tab per view family with data; a tab's figures are fetched by view name when it opens.
   const tabs = el('div', { class: 'tabs', id: 'view-tabs' });
-  let tab = 'training', tabSeq = 0;
+  let tab = q.get('tab') ?? 'training', tabSeq = 0;
   function showTab(r: RunInfo): void {
     const my = ++tabSeq;
     figs.textContent = '';
@@ -166,7 +180,7 @@ export function runPage(): void {
     for (const f of families) {
       const n = r.views.filter((v) => v.family === f).length;
       tabs.appendChild(el('button', { 'data-family': f, text: f + (n > 1 ? ' (' + n + ')' : ''), title: r.views.filter((v) => v.family === f).map((v) => v.title).join('; '),
-        onclick: () => { tab = f; if (info) showTab(info); } }));
+        onclick: () => { tab = f; keepInUrl(); if (info) showTab(info); } }));
     }
   }
 
@@ -177,7 +191,11 @@ export function runPage(): void {
       renderHead(head, r);
       renderTabs(r);
       showTab(r);
-      if (first) { epochIdx = Math.max(0, r.epochs.length - 1); buildExplorer(r); } else if (grew) updateSlider(r);
+      if (first) {
+        const i = wantEpoch === null ? -1 : r.epochs.indexOf(wantEpoch);
+        epochIdx = i >= 0 ? i : Math.max(0, r.epochs.length - 1);
+        buildExplorer(r);
+      } else if (grew) updateSlider(r);
     });
   }
 
@@ -203,8 +221,9 @@ export function runPage(): void {
     slider.value = String(epochIdx);
     const sortSel = el('select', { id: 'sort-by' }, el('option', { value: 'specialization', text: 'sort by frequency specialization' }),
       el('option', { value: 'coarseness', text: 'sort by coarseness (K=' + r.K + ')' }), el('option', { value: 'index', text: 'neuron index' }));
-    slider.addEventListener('input', () => { epochIdx = Number(slider.value); if (info) showEpoch(info); });
-    sortSel.addEventListener('change', () => { sortBy = sortSel.value as SortBy; renderGrid(); });
+    sortSel.value = sortBy;
+    slider.addEventListener('input', () => { epochIdx = Number(slider.value); keepInUrl(); if (info) showEpoch(info); });
+    sortSel.addEventListener('change', () => { sortBy = sortSel.value as SortBy; keepInUrl(); renderGrid(); });
     main.appendChild(el('div', { class: 'controls' }, el('span', { text: 'checkpoint' }), slider, label, sortSel));
     main.appendChild(el('div', { class: 'explorer' }, grid, detail));
     if (r.epochs.length) showEpoch(r);
@@ -257,7 +276,7 @@ export function runPage(): void {
     const n = order[k], h = current.h;
     atlas.title = '#' + n + ' coarseness ' + fmt(h.coarseness[n]) + ' · specialization ' + fmt(h.specialization[n]) + ' · k=' + h.dominant[n];
   });
-  atlas.addEventListener('click', (ev) => { const k = tileAt(ev); if (k < 0) return; selectedNeuron = order[k]; placeSel(); openNeuron(selectedNeuron); });
+  atlas.addEventListener('click', (ev) => { const k = tileAt(ev); if (k < 0) return; selectedNeuron = order[k]; keepInUrl(); placeSel(); openNeuron(selectedNeuron); });
 
   function renderGrid(): void {
     if (!current) return;
