@@ -93,10 +93,16 @@ const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 export function jobArgs(kind: string, form: Record<string, string>, store: Store): { kind: JobKind; args: string[]; runIds: string[] } {
   const known = new Set<string>(SETTING_KEYS);
   if (kind === 'analyze') {
-    const ids = (form.runs ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const given = (form.runs ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
     for (const k of Object.keys(form)) if (k !== 'runs') throw badInput(`analyze: unknown field ${k}`);
-    if (ids.length === 0) throw badInput('analyze: name at least one run');
-    for (const id of ids) if (!RUN_ID.test(id) || !store.getRun(id)) throw badInput(`no run ${id} in the store`);
+    if (given.length === 0) throw badInput('analyze: name at least one run (ids, unique prefixes, or all)');
+    // 'all': every run of the store; otherwise ids or unique prefixes, resolved as the command line does.
+    const ids = given.length === 1 && given[0] === 'all' ? store.listRuns().map((r) => r.run_id)
+      : [...new Set(given.map((g) => {
+        if (!RUN_ID.test(g)) throw badInput(`no run ${g} in the store`);
+        return store.resolveRun(g).run_id;
+      }))];
+    if (ids.length === 0) throw badInput('analyze: the store has no runs');
     return { kind, args: ['analyze', ...ids], runIds: ids };
   }
   if (kind !== 'train' && kind !== 'sweep') throw badInput(`unknown job kind '${kind}' (train, sweep or analyze)`);

@@ -47,7 +47,7 @@ export function jobsPage(): void {
   function renderFields(): void {
     fieldsBox.textContent = '';
     const k = kind.value;
-    if (k === 'analyze') { fieldsBox.appendChild(field('runs', 'runs (comma-separated ids)', '')); return; }
+    if (k === 'analyze') { fieldsBox.appendChild(field('runs', 'runs (ids or unique prefixes, comma-separated, or all)', '')); return; }
     if (k === 'sweep') { fieldsBox.appendChild(field('primes', '--primes', '59,61')); fieldsBox.appendChild(field('seeds', '--seeds', '999')); fieldsBox.appendChild(field('dataSeeds', '--data-seeds', '')); }
     const more = el('details', null, el('summary', { text: 'more settings' }));
     for (const s of settings) {
