@@ -208,8 +208,24 @@ export class Jobs {
     return job;
   }
 
-  /** Stop watching (children keep running and will be shown as interrupted by the next server). */
+  /**
+   * Stop: the jobs still running are interrupted (saved so, with their runs) and their children
+   * stopped (SIGTERM; a training run keeps its last checkpoint and resumes from it), so no process
+   * trains on behind a server that says it does not.
+   */
   close(): void {
+    let any = false;
+    for (const [id, child] of this.children) {
+      const job = this.jobs.get(id);
+      if (job && job.status === 'running') {
+        Object.assign(job, { status: 'interrupted', message: 'the server stopped while this job ran; resume it to continue', pid: null, ended: new Date().toISOString() });
+        for (const r of job.runs ?? []) if (r.state === 'running' || r.state === 'queued') r.state = 'interrupted';
+        any = true;
+      }
+      child.kill('SIGTERM');
+    }
+    for (const c of this.analysers.values()) c.kill('SIGTERM');
+    if (any && !this.closed) this.save();
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;

@@ -336,8 +336,9 @@ describe('grokbench serve in a browser', () => {
     const id2 = await startLong();
     await page.waitForSelector(`tr[data-job="${id2}"][data-status="running"]`);
     const pid2 = s.jobs.get(id2)!.pid!;
-    await s.close(); // the server stops while the job runs
-    process.kill(pid2, 'SIGTERM');
+    await s.close(); // the server stops while the job runs: it stops the job's child too
+    for (let i = 0; i < 100 && alive(pid2); i++) await page.waitForTimeout(100);
+    assert.ok(!alive(pid2), 'no training process left behind a stopped server');
     await page.unroute(/.*/);
     await openServer();
     await page.goto(`${s.url}/jobs?token=${TOKEN}`);

@@ -36,7 +36,7 @@ function runsCell(j: Job): HTMLTableCellElement {
 
 export function jobsPage(): void {
   main.appendChild(el('h1', { text: 'Jobs' }));
-  main.appendChild(el('p', { class: 'muted', text: 'train, sweep and analyze on this store, run as grokbench commands by the server; they keep running when this page closes. A job that was running when the server stopped shows as interrupted: resume runs the same command again (training continues from the last checkpoint).' }));
+  main.appendChild(el('p', { class: 'muted', text: 'train, sweep and analyze on this store, run as grokbench commands by the server; they keep running when this page closes, and stop when the server stops. A job that was running when the server stopped shows as interrupted: resume runs the same command again (training continues from the last checkpoint).' }));
   main.appendChild(el('h2', { text: 'Start a job' }));
   const kind = el('select', { name: 'kind', id: 'job-kind' }, el('option', { value: 'train', text: 'train' }), el('option', { value: 'sweep', text: 'sweep' }), el('option', { value: 'analyze', text: 'analyze' }));
   const form = el('form', { class: 'job', id: 'job-form' });
