@@ -7,6 +7,7 @@ import type { Kernels } from '../engine/index.js';
 import { runJitter } from '../metrics/outcome.js';
 import type { Store } from '../store/store.js';
 import { computeStudyFromData } from '../study/sections.js';
+import { toCsv } from '../views/csv.js';
 import { buildViews, VIEWS, viewEntry } from '../views/index.js';
 import { checkpointMaps, powerSpectrum, type QuantisedMaps } from '../views/maps.js';
 import { disambiguateLabels, loadRunModel, type RunModel } from '../views/model.js';
@@ -97,10 +98,24 @@ export class DashboardData {
 
   /** /api/run/ID/view/NAME: one view's figures for the run (404 for a view with no data for it). */
   viewJson(id: string, name: string) {
-    const m = this.model(id), v = viewEntry(name);
+    const m = this.model(id);
+    const csv = (f: string) => `/api/run/${encodeURIComponent(id)}/view/${encodeURIComponent(name)}/csv?figure=${encodeURIComponent(f)}`;
+    return { name, figures: figuresJson(this.viewFigures(m, name)).map((f) => ({ ...f, csv: csv(f.name) })) };
+  }
+
+  private viewFigures(m: RunModel, name: string): Figure[] {
+    const v = viewEntry(name);
     if (v.scope !== 'run') throw new HttpError(404, `view ${name} compares runs: see /compare`);
-    if (!this.runViews(m).some((x) => x.name === name)) throw new HttpError(404, `run ${id} has no results for view ${name} (it needs ${v.needs.join(', ')})`);
-    return { name, figures: figuresJson(buildViews([m], this.K, this.kern, [name], this.store)) };
+    if (!this.runViews(m).some((x) => x.name === name)) throw new HttpError(404, `run ${m.runId} has no results for view ${name} (it needs ${v.needs.join(', ')})`);
+    return buildViews([m], this.K, this.kern, [name], this.store);
+  }
+
+  /** /api/run/ID/view/NAME/csv?figure=F: the data of one figure of the view, as CSV. */
+  viewCsv(id: string, name: string, figure: string | null): string {
+    const figs = this.viewFigures(this.model(id), name);
+    const f = figs.find((x) => x.name === figure);
+    if (!f) throw new HttpError(404, `view ${name} has no figure ${figure ?? '(none named)'} (figures: ${figs.map((x) => x.name).join(', ')})`);
+    return toCsv(f.table);
   }
 
   /** /api/run/ID: the run's summary, the views it has (by family) and the training curves. */
@@ -114,7 +129,8 @@ export class DashboardData {
       committed_frequencies: m.dynamics?.final_committed_frequencies ?? [],
       key_frequencies: m.embedding.length ? m.embedding[m.embedding.length - 1].keyFrequencies : [],
       views: this.runViews(m),
-      figures: figuresJson(buildViews([m], this.K, this.kern, ['training-curves'])),
+      figures: figuresJson(buildViews([m], this.K, this.kern, ['training-curves']))
+        .map((f) => ({ ...f, csv: `/api/run/${encodeURIComponent(m.runId)}/view/training-curves/csv?figure=${encodeURIComponent(f.name)}` })),
     };
   }
 

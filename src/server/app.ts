@@ -156,6 +156,13 @@ function read(c: Ctx, x: Exchange): void {
     return;
   }
   if (seg[1] === 'run' && seg.length === 5 && seg[3] === 'view') return x.json(c.data.viewJson(seg[2], seg[4]));
+  if (seg[1] === 'run' && seg.length === 6 && seg[3] === 'view' && seg[5] === 'csv') {
+    const figure = url.searchParams.get('figure');
+    const text = c.data.viewCsv(seg[2], seg[4], figure);
+    x.res.writeHead(200, { 'content-type': 'text/csv; charset=utf-8', 'cache-control': 'no-store', 'content-disposition': `attachment; filename="${(figure ?? 'figure').replace(/[^A-Za-z0-9._-]/g, '_')}.csv"` });
+    x.res.end(text);
+    return;
+  }
   if (seg[1] === 'run' && seg.length === 5 && seg[3] === 'neuron') return x.json(c.data.neuronJson(seg[2], seg[4], url.searchParams.get('epoch')));
   throw new HttpError(404, `no API ${path}`);
 }

@@ -14,6 +14,7 @@ import { startServer, type RunningServer } from '../../src/server/app.js';
 import { Store } from '../../src/store/store.js';
 import { loadRunModel } from '../../src/views/model.js';
 import { buildViews, VIEWS } from '../../src/views/index.js';
+import { toCsv } from '../../src/views/csv.js';
 import { loadKernels } from '../../src/engine/index.js';
 import { buildFixtureStore } from '../report/fixture.js';
 
@@ -198,8 +199,19 @@ describe('grokbench serve in a browser', () => {
         assert.equal(res.status, 404, `${v.name} has no data for this run`);
         assert.match((await res.json() as { error: string }).error, /needs /);
       }
-      const one = await (await get('/api/run/p11-s1-fixture/view/dynamics')).json() as { figures: { name: string }[] };
-      assert.deepEqual(one.figures.map((f) => f.name), buildViews([m], 3, kern, ['dynamics'], store).map((f) => f.name));
+      const one = await (await get('/api/run/p11-s1-fixture/view/dynamics')).json() as { figures: { name: string; csv: string }[] };
+      const built = buildViews([m], 3, kern, ['dynamics'], store);
+      assert.deepEqual(one.figures.map((f) => f.name), built.map((f) => f.name));
+      // Each figure's data downloads as CSV: exactly its table; the figure's menu saves PNG or SVG.
+      const csv = await get(one.figures[0].csv);
+      assert.equal(csv.status, 200);
+      assert.match(csv.headers.get('content-disposition') ?? '', new RegExp(`attachment; filename="${built[0].name}.csv"`));
+      assert.equal(await csv.text(), toCsv(built[0].table));
+      assert.equal((await get('/api/run/p11-s1-fixture/view/dynamics/csv?figure=nope')).status, 404);
+      await page.click('#view-tabs button[data-family="frequencies"]');
+      await page.waitForSelector('#figs[data-ready="frequencies"]');
+      assert.equal(await page.locator('#figs .fig h3 a.csv').count(), await page.locator('#figs .fig').count(), 'a CSV link on every figure');
+      assert.ok(await page.locator('#figs .fig .vega-embed details').count() > 0, "vega-embed's export menu (PNG, SVG)");
     } finally { store.close(); }
   });
 

@@ -3,7 +3,6 @@
  * the live event stream (/api/events), number formatting and figure drawing.
  */
 import { el } from '../dom.js';
-import { embed } from '../vega.js';
 
 export const body = document.body;
 export const main = document.getElementById('main') as HTMLElement;
@@ -26,8 +25,8 @@ export interface Job {
   runs?: { run_id: string; state: string; epoch: number; epochs: number; test_acc?: number | null }[];
 }
 
-/** A figure from the views: its Vega-Lite spec and words. */
-export interface FigureJson { name: string; title: string; caption?: string; spec: unknown }
+/** A figure from the views: its Vega-Lite spec and words (and where its data is, as CSV). */
+export interface FigureJson { name: string; title: string; caption?: string; spec: unknown; csv?: string }
 
 async function json<T>(r: Response): Promise<T> {
   const j = await r.json() as T & { error?: string };
@@ -54,12 +53,16 @@ export function fmt(v: unknown, d = 3): string {
 }
 
 export function draw(container: HTMLElement, fig: FigureJson): Promise<unknown> {
-  const box = el('div', { class: 'fig', 'data-name': fig.name }, el('h3', { text: fig.title }));
+  const head = el('h3', { text: fig.title });
+  if (fig.csv) head.append(' ', el('a', { class: 'csv', href: fig.csv, download: fig.name + '.csv', title: 'the data behind this figure', text: 'CSV' }));
+  const box = el('div', { class: 'fig', 'data-name': fig.name }, head);
   const vis = el('div');
   box.appendChild(vis);
   if (fig.caption) box.title = fig.caption;
   container.appendChild(box);
-  return embed(vis, fig.spec, 'canvas').catch((e: Error) => { box.appendChild(el('p', { class: 'error', text: 'figure failed: ' + e.message })); });
+  // vega-embed's menu (…) saves the figure as PNG or SVG.
+  return vegaEmbed(vis, fig.spec, { actions: { export: true, source: false, compiled: false, editor: false }, renderer: 'canvas' })
+    .catch((e: Error) => { box.appendChild(el('p', { class: 'error', text: 'figure failed: ' + e.message })); });
 }
 
 export function showError(e: unknown): void {
