@@ -174,16 +174,22 @@ export class DashboardData {
   /** /api/compare?runs=A,B: overlays and the study's answers over the runs. */
   compareJson(runsText: string | null) {
     const K = this.K, kern = this.kern;
-    const ids = (runsText ?? '').split(',').filter((s) => s !== '');
-    if (ids.length === 0) throw new HttpError(400, 'name runs to compare: ?runs=A,B');
-    if (ids.length > 64) throw new HttpError(400, 'at most 64 runs');
+    // 'all': every run of the store (the study page); otherwise the runs named.
+    const all = runsText === 'all';
+    const ids = all ? this.store.listRuns().map((r) => r.run_id) : (runsText ?? '').split(',').filter((s) => s !== '');
+    if (ids.length === 0) throw new HttpError(all ? 404 : 400, all ? 'this store has no runs yet' : 'name runs to compare: ?runs=A,B (or all)');
+    if (ids.length > (all ? 500 : 64)) throw new HttpError(400, all ? 'at most 500 runs in one study' : 'at most 64 runs');
     const ms = [...new Set(ids)].map((id) => ({ ...this.model(id) }));
     disambiguateLabels(ms);
     const analysed = ms.filter((m) => m.epochs.length > 0);
-    const figs = buildViews(ms, K, kern, ['training-curves']).concat(analysed.length ? buildViews(analysed, K, kern, ['mean-overlay', 'embedding-spectrum']) : []);
-    const answers = analysed.filter((m) => !m.study!.unfinished).length > 1 ? computeStudyFromData(analysed.map((m) => m.study!), { K }) : null;
+    const figs = buildViews(ms, K, kern, ['training-curves']).concat(analysed.length ? buildViews(analysed, K, kern, ['mean-overlay', 'embedding-spectrum']) : [],
+      analysed.length > 1 ? buildViews(analysed, K, kern, ['early-vs-grok']) : []);
+    const finished = analysed.filter((m) => !m.study!.unfinished);
+    const answers = finished.length > 1 ? computeStudyFromData(analysed.map((m) => m.study!), { K }) : null;
     return {
       runs: ms.map((m) => ({ run_id: m.runId, label: m.label, outcome: m.outcome?.performance_classification ?? null })),
+      /** Runs the answers leave out: not analysed, or not at their full horizon (a provisional class). */
+      left_out: { unanalysed: ms.length - analysed.length, unfinished: analysed.length - finished.length },
       figures: figuresJson(figs),
       answers: answers ? answers.sections : null,
     };

@@ -130,6 +130,7 @@ function page(c: Ctx, x: Exchange): void {
   }
   if (path === '/jobs') return x.html(pageHtml('jobs', 'grokbench: jobs', dir, x.pageToken));
   if (path === '/compare') return x.html(pageHtml('compare', 'grokbench: compare', dir, x.pageToken, { runs: x.url.searchParams.get('runs') ?? '' }));
+  if (path === '/study') return x.html(pageHtml('compare', 'grokbench: study', dir, x.pageToken, { runs: 'all' }));
   if (path === '/app.js') return x.script(pageScript('dashboard'), false);
   if (seg[0] === 'static' && seg.length === 2) {
     const s = staticFile(seg[1]);

@@ -273,6 +273,19 @@ describe('grokbench serve in a browser', () => {
     await shot('serve-compare.png');
   });
 
+  test("the study page answers the seed's questions over every run of the store, with the comparison figures", async () => {
+    await page.goto(`${s.url}/`);
+    await page.click('#nav-study');
+    await page.waitForSelector('body[data-ready="1"]');
+    assert.match((await page.textContent('h1'))!, /^Study/);
+    assert.equal(await page.getAttribute('#nav-study', 'class'), 'here');
+    assert.equal((await page.textContent('#compare-runs'))!.split(' · ').length, 2, 'every run of the store');
+    const names = await page.$$eval('.fig', (fs) => fs.map((f) => (f as HTMLElement).dataset.name));
+    assert.ok(names.some((n) => /^early-.*-vs-grok$/.test(n ?? "")), `the early-vs-grok comparison: ${names.join(', ')}`);
+    assert.ok(await page.locator('.answer').count() >= 3);
+    assert.equal(await page.locator('#left-out').count(), 0, 'both runs are finished and analysed');
+  });
+
   test('a training job started from the browser appears, progresses live, is analysed and shows its outcome', async () => {
     // Long enough (about 8 s even on an idle machine; the row's epoch moves at each checkpoint) for the
     // live epoch to be seen changing.

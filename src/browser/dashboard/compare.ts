@@ -4,7 +4,12 @@ import { embed } from '../vega.js';
 import { api, body, draw, fmt, main, showError, type FigureJson } from './page.js';
 
 interface Answer { id: string; question: string; answer: string; table?: { columns: string[]; rows: unknown[][] }; vegaLite?: unknown }
-interface Comparison { runs: { run_id: string; label: string; outcome: string | null }[]; figures: FigureJson[]; answers: Answer[] | null }
+interface Comparison {
+  runs: { run_id: string; label: string; outcome: string | null }[];
+  left_out: { unanalysed: number; unfinished: number };
+  figures: FigureJson[];
+  answers: Answer[] | null;
+}
 
 function answerBox(s: Answer): HTMLElement {
   const box = el('div', { class: 'answer', 'data-section': s.id }, el('h3', { text: s.question }), el('p', { text: s.answer }));
@@ -19,13 +24,18 @@ function answerBox(s: Answer): HTMLElement {
 
 export function comparePage(): void {
   const ids = body.dataset.runs ?? '';
-  main.appendChild(el('h1', { text: 'Compare' }));
+  const study = ids === 'all';
+  main.appendChild(el('h1', { text: study ? "Study: the seed's questions over every run of this store" : 'Compare' }));
   api<Comparison>('/api/compare?runs=' + encodeURIComponent(ids)).then((c) => {
     main.appendChild(el('p', { id: 'compare-runs', text: c.runs.map((r) => r.label + ' [' + (r.outcome ?? 'no outcome') + ']').join(' · ') }));
     const figs = el('div', { class: 'figs' });
     main.appendChild(figs);
     for (const f of c.figures) void draw(figs, f);
     main.appendChild(el('h2', { text: "The study's answers for these runs" }));
+    const out = c.left_out;
+    if (out.unanalysed + out.unfinished > 0) {
+      main.appendChild(el('p', { class: 'muted', id: 'left-out', text: 'Left out of the answers: ' + [out.unanalysed ? out.unanalysed + ' run(s) not analysed yet' : '', out.unfinished ? out.unfinished + ' run(s) not at their full horizon (provisional class)' : ''].filter(Boolean).join(', ') + '.' }));
+    }
     if (!c.answers) { main.appendChild(el('p', { class: 'muted', text: 'The answers need two or more analysed runs.' })); return; }
     for (const s of c.answers) main.appendChild(answerBox(s));
     body.dataset.ready = '1';
