@@ -5,7 +5,7 @@
  * report): `/` the variant table, `/jobs` the jobs (start, progress of each run, cancel, resume), `/run/RUN` one run, `/compare?runs=A,B` several.
  * API: `/api/runs` (`?fields=basic`: from the runs table alone, drawn first), `/api/run/RUN` (read model summary, the catalog's views it has, the training curves), `/api/run/RUN/view/NAME` (one view's figures), `/api/run/RUN/maps?epoch=E`
  * (every neuron's activation map at one checkpoint, binary), `/api/run/RUN/neuron/N?epoch=E`,
- * `/api/compare?runs=…`, `/api/jobs` (GET; POST starts one), `/api/jobs/ID/cancel|resume` (POST),
+ * `/api/compare?runs=…` (`all`: the study page), `/api/jobs` (GET; POST starts one), `/api/jobs/ID` (one job and its log's tail), `/api/jobs/ID/cancel|resume` (POST),
  * `/api/settings`, `/api/events` (server-sent events: runs' progress and jobs).
  *
  * Security: listens on 127.0.0.1 unless told otherwise; every request needs the per-start token
@@ -130,6 +130,10 @@ function page(c: Ctx, x: Exchange): void {
   }
   if (path === '/jobs') return x.html(pageHtml('jobs', 'grokbench: jobs', dir, x.pageToken));
   if (path === '/compare') return x.html(pageHtml('compare', 'grokbench: compare', dir, x.pageToken, { runs: x.url.searchParams.get('runs') ?? '' }));
+  if (seg[0] === 'job' && seg.length === 2) {
+    if (!c.jobs.detail(seg[1], 0)) return x.html(pageHtml('missing', 'grokbench: no such job', dir, x.pageToken, {}, `There is no job ${seg[1]} on this store.`), 404);
+    return x.html(pageHtml('job', `grokbench: job ${seg[1]}`, dir, x.pageToken, { job: seg[1] }));
+  }
   if (path === '/study') return x.html(pageHtml('compare', 'grokbench: study', dir, x.pageToken, { runs: 'all' }));
   if (path === '/app.js') return x.script(pageScript('dashboard'), false);
   if (seg[0] === 'static' && seg.length === 2) {
@@ -146,6 +150,11 @@ function read(c: Ctx, x: Exchange): void {
   if (path === '/api/runs') return x.json(url.searchParams.get('fields') === 'basic' ? c.data.basicRows() : c.data.homeRows());
   if (path === '/api/settings') return x.json(formSettings());
   if (path === '/api/jobs') return x.json(c.jobs.list());
+  if (seg[1] === 'jobs' && seg.length === 3) {
+    const d = c.jobs.detail(seg[2]);
+    if (!d) throw new HttpError(404, `no job ${seg[2]}`);
+    return x.json(d);
+  }
   if (path === '/api/compare') return x.json(c.data.compareJson(url.searchParams.get('runs')));
   if (path === '/api/events') return c.events.open(x.req, x.res);
   if (seg[1] === 'run' && seg.length === 3) return x.json(c.data.runJson(seg[2]));

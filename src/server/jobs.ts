@@ -10,7 +10,7 @@
  * be resumed (the same command again; training resumes from the run's last checkpoint).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { badInput } from '../core/errors.js';
 import {
@@ -170,6 +170,28 @@ export class Jobs {
     this.timer.unref();
   }
 
+  /** STORE/serve-logs/JOB.log: what the job's children printed (their stderr and non-progress stdout), with its commands. */
+  private logPath(id: string): string {
+    return join(this.store.dir, 'serve-logs', `${id}.log`);
+  }
+
+  private log(id: string, text: string): void {
+    if (this.closed || text === '') return;
+    try {
+      mkdirSync(join(this.store.dir, 'serve-logs'), { recursive: true });
+      appendFileSync(this.logPath(id), text.endsWith('\n') ? text : text + '\n');
+    } catch { /* a log that cannot be written does not stop the job */ }
+  }
+
+  /** A job and the last `lines` lines of its log (null for an unknown job). */
+  detail(id: string, lines = 400): { job: Job; log: string[]; log_lines: number } | null {
+    const job = /^[a-z0-9-]{1,40}$/.test(id) ? this.jobs.get(id) : undefined;
+    if (!job) return null;
+    let all: string[] = [];
+    try { all = readFileSync(this.logPath(id), 'utf8').split('\n').filter((l) => l !== ''); } catch { /* no output yet */ }
+    return { job, log: all.slice(-lines), log_lines: all.length };
+  }
+
   list(): Job[] {
     return [...this.jobs.values()].sort((a, b) => b.started.localeCompare(a.started));
   }
@@ -269,6 +291,7 @@ export class Jobs {
 
   private launch(job: Job): void {
     const child = this.grokbench(job.args, job.kind !== 'analyze');
+    this.log(job.id, `$ grokbench ${job.args.join(' ')}   (${new Date().toISOString()})`);
     job.pid = child.pid ?? null;
     job.message = 'running';
     if (job.kind === 'train') job.runs = [{ run_id: job.runIds[0], state: 'running', epoch: 0, epochs: Number(job.args[job.args.indexOf('--epochs') + 1]) || DEFAULTS.epochs, test_acc: null }];
@@ -279,7 +302,12 @@ export class Jobs {
       child.stdout.on('data', (s: string) => {
         buf += s;
         let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) { this.progressLine(job, buf.slice(0, nl)); buf = buf.slice(nl + 1); }
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl);
+          if (!line.startsWith('{')) this.log(job.id, line); // the sweep's closing table and other words
+          this.progressLine(job, line);
+          buf = buf.slice(nl + 1);
+        }
       });
     }
     let lastLine = '';
@@ -287,10 +315,12 @@ export class Jobs {
     child.stderr?.on('data', (s: string) => {
       const lines = s.split(/[\r\n]+/).map((l) => l.trim()).filter((l) => l !== '');
       if (lines.length) lastLine = lines[lines.length - 1];
+      this.log(job.id, lines.join('\n'));
     });
     child.on('error', (err) => { lastLine = `grokbench: ${err.message}`; });
     child.on('close', (code) => {
       this.children.delete(job.id);
+      this.log(job.id, `(exit ${code ?? 'by signal'})`);
       job.pid = null;
       // Runs still going when the child ended: finished (train, exit 0), else cut short.
       for (const r of job.runs ?? []) {

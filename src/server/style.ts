@@ -26,5 +26,7 @@ table.runs-progress td { border: 0; padding: 0 6px 0 0; font-size: 11px; } table
 td.cmd { min-width: 480px; max-width: 620px; white-space: normal !important; font-family: monospace; font-size: 11px; }
 form.job details[open] { flex-basis: 100%; } form.job details[open] label { display: inline-flex; margin: 0 10px 6px 0; }
 .fig h3 a.csv { font-size: 11px; font-weight: normal; margin-left: 6px; }
+pre.log { background: #f7f8fb; border: 1px solid #dde; padding: 8px; max-height: 480px; overflow: auto; font-size: 11px; white-space: pre-wrap; }
+p.cmd { font-family: monospace; font-size: 12px; }
 .tabs { display: flex; flex-wrap: wrap; gap: 4px; margin: 10px 0 8px; border-bottom: 1px solid #ccd; } .tabs button { border: 1px solid #ccd; border-bottom: 0; background: #f3f5f7; padding: 4px 10px; border-radius: 4px 4px 0 0; } .tabs button.here { background: #24323f; color: #fff; }
 `;

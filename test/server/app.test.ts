@@ -281,7 +281,7 @@ describe('grokbench serve in a browser', () => {
     assert.equal(await page.getAttribute('#nav-study', 'class'), 'here');
     assert.equal((await page.textContent('#compare-runs'))!.split(' · ').length, 2, 'every run of the store');
     const names = await page.$$eval('.fig', (fs) => fs.map((f) => (f as HTMLElement).dataset.name));
-    assert.ok(names.some((n) => /^early-.*-vs-grok$/.test(n ?? "")), `the early-vs-grok comparison: ${names.join(', ')}`);
+    assert.ok(names.some((n) => /^early-.*-vs-grok$/.test(n ?? '')), `the early-vs-grok comparison: ${names.join(', ')}`);
     assert.ok(await page.locator('.answer').count() >= 3);
     assert.equal(await page.locator('#left-out').count(), 0, 'both runs are finished and analysed');
   });
@@ -314,6 +314,16 @@ describe('grokbench serve in a browser', () => {
     await page.waitForSelector(`tr[data-job="${id}"][data-status="done"]`, { timeout: 120_000 });
     assert.equal(await page.textContent(`tr[data-job="${id}"] tr[data-run="${runId}"] td.run-epoch`), '20000 / 20000');
     assert.equal(await page.getAttribute(`tr[data-job="${id}"] tr[data-run="${runId}"]`, 'data-state'), 'done');
+    // The job's own page: its command, state, run and log, reached from the jobs table.
+    await page.click(`tr[data-job="${id}"] a[href="/job/${id}"]`);
+    await page.waitForSelector('body[data-job-status="done"]');
+    assert.equal(await page.textContent('#job-command'), 'grokbench ' + job.args.join(' '));
+    assert.equal(await page.getAttribute(`tr[data-run="${runId}"]`, 'data-state'), 'done');
+    const log = (await page.textContent('#job-log'))!;
+    assert.match(log, new RegExp(`^\\$ grokbench ${job.args[0]} `, 'm'), 'the command opens the log');
+    assert.match(log, /\(exit 0\)$/m, 'and its exit closes it');
+    const missing = await fetch(`${s.url}/api/jobs/nope`, { headers: { 'x-grokbench-token': TOKEN } });
+    assert.equal(missing.status, 404);
     await page.goto(`${s.url}/run/${runId}`);
     await page.waitForSelector('#outcome-class');
     const store = Store.open(dir, { readonly: true });

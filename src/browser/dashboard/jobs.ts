@@ -7,7 +7,7 @@ interface Setting { key: string; flag: string; kind: string; scope: string; defa
 
 const MAIN_SETTINGS = ['p', 'seed', 'dataSeed', 'epochs', 'checkpointEvery', 'fracTrain', 'lr', 'wd', 'dMlp'];
 
-function when(t: string | null): string {
+export function when(t: string | null): string {
   return t ? t.replace('T', ' ').slice(0, 19) : '–';
 }
 
@@ -15,7 +15,7 @@ function field(name: string, label: string, value: unknown, title?: string): HTM
   return el('label', { title: title ?? '' }, label, el('input', { name, value: value === null || value === undefined ? '' : String(value) }));
 }
 
-function runsCell(j: Job): HTMLTableCellElement {
+export function runsCell(j: Job): HTMLTableCellElement {
   const box = el('td', { class: 'l job-runs' });
   if (!j.runs || !j.runs.length) {
     for (const id of j.runIds) { box.appendChild(el('a', { href: '/run/' + encodeURIComponent(id), text: id })); box.appendChild(document.createTextNode(' ')); }
@@ -93,7 +93,7 @@ export function jobsPage(): void {
       const a = el('td');
       if (j.status === 'running') a.appendChild(el('button', { class: 'cancel', text: 'cancel', onclick: () => act(j, 'cancel') }));
       if (j.status === 'interrupted' || j.status === 'failed' || j.status === 'cancelled') a.appendChild(el('button', { class: 'resume', text: 'resume', onclick: () => act(j, 'resume') }));
-      list.appendChild(el('tr', { 'data-job': j.id, 'data-status': j.status, class: 'job-' + j.status }, el('td', { class: 'l', text: j.id }), el('td', { class: 'l', text: j.kind }),
+      list.appendChild(el('tr', { 'data-job': j.id, 'data-status': j.status, class: 'job-' + j.status }, el('td', { class: 'l' }, el('a', { href: '/job/' + encodeURIComponent(j.id), text: j.id })), el('td', { class: 'l', text: j.kind }),
         el('td', { class: 'l cmd', text: 'grokbench ' + j.args.join(' ') }), el('td', { class: 'l job-status', text: j.status }), el('td', { class: 'l job-progress', text: j.message }),
         runsCell(j), el('td', { class: 'l', text: when(j.started) }), el('td', { class: 'l', text: when(j.ended) }), a));
     }

@@ -1,13 +1,14 @@
 /**
  * The dashboard's browser entry (bundled to /app.js): listens to the store's event stream and draws
- * the page the server named in body[data-page]: home (runs), run, compare or jobs.
+ * the page the server named in body[data-page]: home (runs), run, compare (and the study), jobs or one job.
  */
 import { comparePage } from './compare.js';
 import { home } from './home.js';
+import { jobPage } from './job.js';
 import { jobsPage } from './jobs.js';
 import { body, listen } from './page.js';
 import { runPage } from './run.js';
 
 listen();
-const pages: Record<string, () => void> = { home, run: runPage, compare: comparePage, jobs: jobsPage };
+const pages: Record<string, () => void> = { home, run: runPage, compare: comparePage, jobs: jobsPage, job: jobPage };
 pages[body.dataset.page ?? '']?.();
