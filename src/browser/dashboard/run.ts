@@ -131,6 +131,36 @@ function paintAtlas(atlas: HTMLCanvasElement, h: MapsHead, bytes: Uint8Array, or
   atlas.dataset.tile = String(T); atlas.dataset.gap = String(G); atlas.dataset.cols = String(COLS); atlas.dataset.p = String(p);
 }
 
+/** One neuron's panel: its values, activation map, 2-D power spectrum and history with the checkpoint marked. */
+function renderNeuronDetail(detail: HTMLElement, n: number, epoch: number, d: NeuronDetail): void {
+  detail.textContent = '';
+  detail.dataset.neuron = String(n);
+  detail.appendChild(el('h3', { id: 'neuron-title', text: 'neuron #' + n + ' at epoch ' + epoch }));
+  detail.appendChild(el('div', { text: 'coarseness ' + fmt(d.coarseness) + ' · frequency specialization ' + fmt(d.specialization) + ' · dominant frequency ' + d.dominant + ' · activation ' + fmt(d.min) + '…' + fmt(d.max) }));
+  const big = el('canvas', { id: 'neuron-map', width: String(d.p), height: String(d.p), style: 'width:' + (d.p * 3) + 'px;height:' + (d.p * 3) + 'px', title: 'A[a][b]: a down, b across' });
+  paint(big, d.map, d.p);
+  detail.appendChild(el('div', { class: 'controls' }, el('div', null, el('div', { class: 'muted', text: 'activation map' }), big),
+    el('div', null, el('div', { class: 'muted', text: '2-D power spectrum (k_a down, k_b across)' }), spectrumCanvas(d.spectrum))));
+  const hist = el('div', { id: 'neuron-history' });
+  detail.appendChild(hist);
+  const values = d.history.flatMap((x) => [{ epoch: x.epoch, metric: 'coarseness', value: x.coarseness }, { epoch: x.epoch, metric: 'frequency specialization', value: x.specialization }]);
+  void embed(hist, {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json', width: 360, height: 140, title: 'neuron #' + n + ' over epochs', data: { values },
+    layer: [{ mark: 'line', encoding: { x: { field: 'epoch', type: 'quantitative' }, y: { field: 'value', type: 'quantitative', scale: { domain: [0, 1] } }, color: { field: 'metric', type: 'nominal' } } },
+      { mark: { type: 'rule', color: '#e15759' }, data: { values: [{ epoch }] }, encoding: { x: { field: 'epoch', type: 'quantitative' } } }],
+  }, 'canvas');
+}
+
+/** Every neuron's map at one checkpoint: u32 header length, the JSON head, then d_mlp × p² bytes. */
+function fetchMaps(url: string): Promise<{ h: MapsHead; bytes: Uint8Array }> {
+  return fetch(url)
+    .then((res) => res.ok ? res.arrayBuffer() : res.json().then((j: { error?: string }) => { throw new Error(j.error); }))
+    .then((buf) => {
+      const n = new DataView(buf).getUint32(0, true);
+      return { h: JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, n))) as MapsHead, bytes: new Uint8Array(buf, 4 + n) };
+    });
+}
+
 export function runPage(): void {
   const id = body.dataset.run ?? '';
   // The URL keeps the view: ?tab=&epoch=&neuron=&sort= (a reload or a shared link opens the same).
@@ -239,13 +269,10 @@ export function runPage(): void {
   function loadMaps(r: RunInfo): void {
     const my = ++seq, t0 = performance.now(), epoch = r.epochs[epochIdx];
     body.dataset.gridReady = '0';
-    fetch(runUrl + '/maps?epoch=' + epoch)
-      .then((res) => res.ok ? res.arrayBuffer() : res.json().then((j: { error?: string }) => { throw new Error(j.error); }))
-      .then((buf) => {
+    fetchMaps(runUrl + '/maps?epoch=' + epoch)
+      .then((maps) => {
         if (my !== seq) return;
-        const n = new DataView(buf).getUint32(0, true);
-        const h = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, n))) as MapsHead;
-        current = { h, bytes: new Uint8Array(buf, 4 + n) };
+        current = maps;
         renderGrid();
         body.dataset.gridMs = String(Math.round(performance.now() - t0));
         body.dataset.gridEpoch = String(epoch);
@@ -290,24 +317,7 @@ export function runPage(): void {
   function openNeuron(n: number): void {
     if (!info) return;
     const epoch = info.epochs[epochIdx];
-    api<NeuronDetail>(runUrl + '/neuron/' + n + '?epoch=' + epoch).then((d) => {
-      detail.textContent = '';
-      detail.dataset.neuron = String(n);
-      detail.appendChild(el('h3', { id: 'neuron-title', text: 'neuron #' + n + ' at epoch ' + epoch }));
-      detail.appendChild(el('div', { text: 'coarseness ' + fmt(d.coarseness) + ' · frequency specialization ' + fmt(d.specialization) + ' · dominant frequency ' + d.dominant + ' · activation ' + fmt(d.min) + '…' + fmt(d.max) }));
-      const big = el('canvas', { id: 'neuron-map', width: String(d.p), height: String(d.p), style: 'width:' + (d.p * 3) + 'px;height:' + (d.p * 3) + 'px', title: 'A[a][b]: a down, b across' });
-      paint(big, d.map, d.p);
-      detail.appendChild(el('div', { class: 'controls' }, el('div', null, el('div', { class: 'muted', text: 'activation map' }), big),
-        el('div', null, el('div', { class: 'muted', text: '2-D power spectrum (k_a down, k_b across)' }), spectrumCanvas(d.spectrum))));
-      const hist = el('div', { id: 'neuron-history' });
-      detail.appendChild(hist);
-      const values = d.history.flatMap((x) => [{ epoch: x.epoch, metric: 'coarseness', value: x.coarseness }, { epoch: x.epoch, metric: 'frequency specialization', value: x.specialization }]);
-      void embed(hist, {
-        $schema: 'https://vega.github.io/schema/vega-lite/v6.json', width: 360, height: 140, title: 'neuron #' + n + ' over epochs', data: { values },
-        layer: [{ mark: 'line', encoding: { x: { field: 'epoch', type: 'quantitative' }, y: { field: 'value', type: 'quantitative', scale: { domain: [0, 1] } }, color: { field: 'metric', type: 'nominal' } } },
-          { mark: { type: 'rule', color: '#e15759' }, data: { values: [{ epoch }] }, encoding: { x: { field: 'epoch', type: 'quantitative' } } }],
-      }, 'canvas');
-    }).catch(showError);
+    api<NeuronDetail>(runUrl + '/neuron/' + n + '?epoch=' + epoch).then((d) => renderNeuronDetail(detail, n, epoch, d)).catch(showError);
   }
 
   load(true).catch(showError);
