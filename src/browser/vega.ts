@@ -21,7 +21,7 @@ declare global {
   }
 }
 
-/** Draw a Vega-Lite spec into el. */
-export function embed(el: HTMLElement, spec: unknown, renderer: 'canvas' | 'svg'): Promise<EmbedResult> {
-  return vegaEmbed(el, spec, { actions: false, renderer });
+/** Draw a Vega-Lite spec into el; with `exportMenu`, vega-embed's menu saves it as PNG or SVG. */
+export function embed(el: HTMLElement, spec: unknown, renderer: 'canvas' | 'svg', exportMenu = false): Promise<EmbedResult> {
+  return vegaEmbed(el, spec, { actions: exportMenu ? { export: true, source: false, compiled: false, editor: false } : false, renderer });
 }

@@ -10,8 +10,8 @@ import { badInput, describeOsError, failure } from '../core/errors.js';
 import { loadKernels } from '../engine/index.js';
 import type { Store } from '../store/store.js';
 import { toCsv } from '../views/csv.js';
-import { buildViews, viewEntry } from '../views/index.js';
-import { disambiguateLabels, isAnalysed, loadRunModel } from '../views/model.js';
+import { buildViews, storedResults, viewEntry, viewHasData, viewNeeds } from '../views/index.js';
+import { disambiguateLabels, loadRunModel } from '../views/model.js';
 import type { RunData } from '../views/types.js';
 import { finishSvg, renderSvg, svgToPng } from './render.js';
 
@@ -27,12 +27,11 @@ export async function writeViewFigures(store: Store, name: string, runIds: strin
   const formats = o.formats ?? FIGURE_FORMATS;
   const named = runIds.length > 0;
   const ids = named ? [...new Set(runIds.map((id) => store.resolveRun(id).run_id))] : store.listRuns().map((r) => r.run_id);
-  const hasData = (id: string): boolean => view.needs.length === 0 ? store.getMetrics(id).length > 0
-    : view.needs.every((a) => (a === 'neuron_fourier' ? isAnalysed(store, id) : store.countAnalyses(id, a) > 0));
-  const missing = ids.filter((id) => !hasData(id));
-  if (named && missing.length) throw badInput(`view ${name} needs ${view.needs.join(', ') || 'metrics'}, which run ${missing[0]} does not have (run grokbench analyze ${missing[0]} first)`);
-  const runs: RunData[] = ids.filter(hasData).map((id) => loadRunModel(store, id, K));
-  if (runs.length === 0) throw badInput(`no run in store ${store.dir} has the data of view ${name} (${view.needs.join(', ') || 'metrics'})`);
+  const withData = ids.filter((id) => viewHasData(view, storedResults(store, id), store.hasMetrics(id)));
+  const missing = ids.find((id) => !withData.includes(id));
+  if (named && missing !== undefined) throw badInput(`view ${name} needs ${viewNeeds(view)}, which run ${missing} does not have (run grokbench analyze ${missing} first)`);
+  const runs: RunData[] = withData.map((id) => loadRunModel(store, id, K));
+  if (runs.length === 0) throw badInput(`no run in store ${store.dir} has the data of view ${name} (${viewNeeds(view)})`);
   if (view.scope === 'runs' && runs.length < 2) throw badInput(`view ${name} compares runs: name two or more`);
   disambiguateLabels(runs);
   const kernels = loadKernels({ quiet: true });

@@ -8,7 +8,7 @@ import { runJitter } from '../metrics/outcome.js';
 import type { Store } from '../store/store.js';
 import { computeStudyFromData } from '../study/sections.js';
 import { toCsv } from '../views/csv.js';
-import { buildViews, VIEWS, viewEntry } from '../views/index.js';
+import { buildViews, storedResults, VIEWS, viewEntry, viewHasData, viewNeeds } from '../views/index.js';
 import { checkpointMaps, powerSpectrum, type QuantisedMaps } from '../views/maps.js';
 import { disambiguateLabels, loadRunModel, type RunModel } from '../views/model.js';
 import type { Figure } from '../views/types.js';
@@ -87,26 +87,26 @@ export class DashboardData {
 
   /** The single-run views that have data for the run (their analyzers' results are stored), in catalog order. */
   private runViews(m: RunModel): { name: string; family: string; title: string }[] {
-    const counts = new Map<string, number>();
-    const has = (a: string): boolean => {
-      if (!counts.has(a)) counts.set(a, this.store.countAnalyses(m.runId, a));
-      return counts.get(a)! > 0;
-    };
-    return VIEWS.filter((v) => v.scope === 'run' && (v.needs.length > 0 ? v.needs.every(has) : m.metrics.length > 0 || v.name === 'reference-tables'))
+    const has = storedResults(this.store, m.runId);
+    return VIEWS.filter((v) => v.scope === 'run' && viewHasData(v, has, m.metrics.length > 0))
       .map((v) => ({ name: v.name, family: v.family, title: v.title }));
+  }
+
+  /** Where one figure's data downloads as CSV. */
+  private csvUrl(runId: string, view: string, figure: string): string {
+    return `/api/run/${encodeURIComponent(runId)}/view/${encodeURIComponent(view)}/csv?figure=${encodeURIComponent(figure)}`;
   }
 
   /** /api/run/ID/view/NAME: one view's figures for the run (404 for a view with no data for it). */
   viewJson(id: string, name: string) {
     const m = this.model(id);
-    const csv = (f: string) => `/api/run/${encodeURIComponent(id)}/view/${encodeURIComponent(name)}/csv?figure=${encodeURIComponent(f)}`;
-    return { name, figures: figuresJson(this.viewFigures(m, name)).map((f) => ({ ...f, csv: csv(f.name) })) };
+    return { name, figures: figuresJson(this.viewFigures(m, name)).map((f) => ({ ...f, csv: this.csvUrl(m.runId, name, f.name) })) };
   }
 
   private viewFigures(m: RunModel, name: string): Figure[] {
     const v = viewEntry(name);
     if (v.scope !== 'run') throw new HttpError(404, `view ${name} compares runs: see /compare`);
-    if (!this.runViews(m).some((x) => x.name === name)) throw new HttpError(404, `run ${m.runId} has no results for view ${name} (it needs ${v.needs.join(', ')})`);
+    if (!this.runViews(m).some((x) => x.name === name)) throw new HttpError(404, `run ${m.runId} has no results for view ${name} (it needs ${viewNeeds(v)})`);
     return buildViews([m], this.K, this.kern, [name], this.store);
   }
 
@@ -130,7 +130,7 @@ export class DashboardData {
       key_frequencies: m.embedding.length ? m.embedding[m.embedding.length - 1].keyFrequencies : [],
       views: this.runViews(m),
       figures: figuresJson(buildViews([m], this.K, this.kern, ['training-curves']))
-        .map((f) => ({ ...f, csv: `/api/run/${encodeURIComponent(m.runId)}/view/training-curves/csv?figure=${encodeURIComponent(f.name)}` })),
+        .map((f) => ({ ...f, csv: this.csvUrl(m.runId, 'training-curves', f.name) })),
     };
   }
 

@@ -19,6 +19,7 @@ import {
 import { packageRoot } from '../engine/native.js';
 import { writeFileAtomic } from '../core/atomic.js';
 import type { Store } from '../store/store.js';
+import { RUN_ID } from './http.js';
 
 export type JobKind = 'train' | 'sweep' | 'analyze';
 export type JobStatus = 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
@@ -83,8 +84,6 @@ function intList(name: string, v: string | undefined): number[] | null {
   if (parts.length > 64) throw badInput(`${name}: at most 64 values from the browser`);
   return parts.map(Number);
 }
-
-const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /**
  * The grokbench arguments of a job from its form, validated like the command line (throws a

@@ -593,6 +593,17 @@ export class Store {
         { epoch: number; analyzer: string; path: string }[]).map((r) => ({ ...r, path: this.fromStored(r.path) })));
   }
 
+  /** Whether a run has any per-epoch metrics (cheap: one row looked up). */
+  hasMetrics(runId: string): boolean {
+    return this.guard('read metrics', () => this.db.prepare('SELECT 1 FROM metrics WHERE run_id = ? LIMIT 1').get(runId) !== undefined);
+  }
+
+  /** Whether a run has an analysis row of one analyzer with its artifact file (cheap: one row looked up). */
+  hasArtifact(runId: string, analyzer: string): boolean {
+    return this.guard('read analyses', () =>
+      this.db.prepare('SELECT 1 FROM analysis WHERE run_id = ? AND analyzer = ? AND path IS NOT NULL LIMIT 1').get(runId, analyzer) !== undefined);
+  }
+
   /** How many analysis rows a run has of one analyzer (cheap: no summary is read). */
   countAnalyses(runId: string, analyzer: string): number {
     return this.guard('count analyses', () =>

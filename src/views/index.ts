@@ -6,6 +6,8 @@
  * NAME` writes one as SVG, PNG or CSV (cli/figure.ts). A new analyzer's figure appears in all three
  * by being registered here once. An unknown name is an error.
  */
+import { NEURON_FOURIER } from '../analysis/analyzers/neuron-fourier.js';
+import { isAnalysed } from './model.js';
 import { referenceTable } from '../analysis/results.js';
 import { badInput } from '../core/errors.js';
 import type { Kernels } from '../engine/kernels.js';
@@ -33,8 +35,10 @@ export interface ViewEntry {
   family: ViewFamily;
   /** What it shows, in a few words (the catalog's listing). */
   title: string;
-  /** The analyzers whose stored results it reads (none: the metrics alone). */
+  /** The analyzers whose stored results it reads. */
   needs: readonly string[];
+  /** It draws the run's per-epoch metrics (a run without any has nothing for it). */
+  metrics?: true;
   /** 'runs': it compares several runs (nothing to add for one run). */
   scope: 'run' | 'runs';
   build: (c: ViewContext) => Figure[];
@@ -48,7 +52,7 @@ const NEURONS = ['neuron_fourier'];
 
 /** Every named view, in report order; a name gives one or more figures. */
 export const VIEWS: readonly ViewEntry[] = [
-  { name: 'training-curves', family: 'training', title: 'train and test loss and accuracy', needs: [], scope: 'run', build: (c) => [trainingCurves(c.runs)] },
+  { name: 'training-curves', family: 'training', title: 'train and test loss and accuracy', needs: [], metrics: true, scope: 'run', build: (c) => [trainingCurves(c.runs)] },
   { name: 'histogram-animated', family: 'neurons', title: 'distribution of coarseness over checkpoints (animated)', needs: NEURONS, scope: 'run', build: (c) => [animatedHistogram(c.runs, c.K)] },
   { name: 'histogram-grid', family: 'neurons', title: 'distributions of coarseness and specialization at chosen checkpoints', needs: NEURONS, scope: 'run', build: each(histogramGrid) },
   { name: 'mean', family: 'neurons', title: 'mean coarseness and specialization with percentile bands', needs: NEURONS, scope: 'run', build: each((runs, m, K) => [meanPanels(runs, m, K)]) },
@@ -74,6 +78,33 @@ export const VIEWS: readonly ViewEntry[] = [
   { name: 'further-geometry', family: 'geometry', title: 'class-centroid radius, circularity and Fisher discriminant', needs: ['representation_geometry'], scope: 'run', build: stored(geometryFigure) },
   { name: 'further-viability', family: 'viability', title: 'aliasing risk and condition number of the key frequencies', needs: ['embedding_fourier'], scope: 'run', build: stored(viabilityFigures) },
 ];
+
+/**
+ * Whether a run has the analyzer's stored results, memoised per analyzer: for neuron_fourier an
+ * analysed checkpoint with its artifact (the neuron views read the maps' summaries from it), for
+ * the others any row.
+ */
+export function storedResults(store: Store, runId: string): (analyzer: string) => boolean {
+  const known = new Map<string, boolean>();
+  return (a) => {
+    let v = known.get(a);
+    if (v === undefined) {
+      v = a === NEURON_FOURIER ? isAnalysed(store, runId) : store.countAnalyses(runId, a) > 0;
+      known.set(a, v);
+    }
+    return v;
+  };
+}
+
+/** Whether a run has what view v draws: every analyzer it reads has results, and metrics if it draws them. */
+export function viewHasData(v: ViewEntry, has: (analyzer: string) => boolean, hasMetrics: boolean): boolean {
+  return v.needs.every(has) && (!v.metrics || hasMetrics);
+}
+
+/** What a view needs, in words (for messages). */
+export function viewNeeds(v: ViewEntry): string {
+  return [...v.needs, ...(v.metrics ? ['metrics'] : [])].join(', ') || 'nothing';
+}
 
 /** The catalog entry of a view name; an unknown name is a bad input. */
 export function viewEntry(name: string): ViewEntry {

@@ -125,7 +125,7 @@ export function loadRunModel(store: Store, runId: string, K: number): RunModel {
 
 /** Whether a run has any analysed checkpoint. */
 export function isAnalysed(store: Store, runId: string): boolean {
-  return store.getAnalyses(runId, NEURON_FOURIER).some((r) => r.path !== null);
+  return store.hasArtifact(runId, NEURON_FOURIER);
 }
 
 /** Labels are "p=…, seed=…"; runs sharing both get their run id appended. */

@@ -3,6 +3,7 @@
  * the live event stream (/api/events), number formatting and figure drawing.
  */
 import { el } from '../dom.js';
+import { embed } from '../vega.js';
 
 export const body = document.body;
 export const main = document.getElementById('main') as HTMLElement;
@@ -60,8 +61,7 @@ export function draw(container: HTMLElement, fig: FigureJson): Promise<unknown> 
   box.appendChild(vis);
   if (fig.caption) box.title = fig.caption;
   container.appendChild(box);
-  // vega-embed's menu (…) saves the figure as PNG or SVG.
-  return vegaEmbed(vis, fig.spec, { actions: { export: true, source: false, compiled: false, editor: false }, renderer: 'canvas' })
+  return embed(vis, fig.spec, 'canvas', true)
     .catch((e: Error) => { box.appendChild(el('p', { class: 'error', text: 'figure failed: ' + e.message })); });
 }
 
