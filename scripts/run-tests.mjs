@@ -12,7 +12,12 @@ function walk(dir) {
   }
   return out;
 }
-const only = process.argv.slice(2);
+// Filters name source or compiled paths alike (test/x.test.ts matches dist/test/x.test.js).
+const only = process.argv.slice(2).map((o) => o.replace(/\.ts$/, '.js'));
 const files = walk('dist/test').filter((f) => only.length === 0 || only.some((o) => f.includes(o))).sort();
+if (files.length === 0) {
+  console.error(`run-tests: no compiled test matches ${only.join(' ')} (run npm run build first?)`);
+  process.exit(2);
+}
 const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -1,0 +1,33 @@
+/**
+ * The dashboard's read API over a real store made by the real command line: what a run page says
+ * about a run that has not been analysed yet.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { loadKernels } from '../../src/engine/index.js';
+import { DashboardData } from '../../src/server/api.js';
+import { Store } from '../../src/store/store.js';
+import { runCli } from '../helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'grokbench-api-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('an unanalysed run reports d_mlp from its settings, no analysed epochs and only the views its metrics feed', () => {
+  const r = runCli(['train', '--p', '11', '--epochs', '40', '--d-mlp', '24', '--checkpoint-every', '20', '--store', dir, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const store = Store.open(dir, { readonly: true });
+  try {
+    const [run] = store.listRuns();
+    const data = new DashboardData(store, 3, () => loadKernels({ quiet: true }));
+    const j = data.runJson(run.run_id);
+    assert.equal(j.d_mlp, 24, 'd_mlp from the settings, not 0');
+    assert.deepEqual(j.epochs, [], 'no analysed checkpoint');
+    assert.ok(j.checkpoints.length >= 2, `checkpoints ${j.checkpoints.join(',')}`);
+    const names = j.views.map((v) => v.name);
+    assert.ok(names.includes('training-curves'), names.join(','));
+    assert.ok(!names.includes('coarseness'), 'no per-neuron view without analysis: ' + names.join(','));
+  } finally { store.close(); }
+});
