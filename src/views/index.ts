@@ -21,6 +21,10 @@ import { neuronHeatmaps } from './figures/neuron-heatmap.js';
 import { earlyVsGrok } from './figures/predict.js';
 import { countOverTime, meanOverlay, meanPanels, trainingCurves } from './figures/timeseries.js';
 import type { Figure, RunData } from './types.js';
+import { decorateTimeSeries } from './decorate.js';
+import { grokWindows } from './figures/windows.js';
+
+const isVegaLiteSpec = (spec: object): boolean => String((spec as { $schema?: unknown }).$schema ?? '').includes('vega-lite');
 
 /** What a view is built from: the runs' read models, K of coarseness, the engine, and the store for the analyzers' stored results. */
 export interface ViewContext { runs: RunData[]; K: number; kernels: () => Kernels; store: Store | null }
@@ -120,5 +124,8 @@ export function viewEntry(name: string): ViewEntry {
 export function buildViews(runs: RunData[], K: number, kernels: () => Kernels, names?: readonly string[], store: Store | null = null): Figure[] {
   names?.forEach(viewEntry);
   const c: ViewContext = { runs, K, kernels, store };
-  return VIEWS.filter((v) => !names || names.includes(v.name)).flatMap((v) => v.build(c));
+  // Every time series gets zoom, tooltips and the checkpoint rule; a one-run figure its grokking windows.
+  const windows = runs.length === 1 ? grokWindows(runs[0]) : null;
+  return VIEWS.filter((v) => !names || names.includes(v.name)).flatMap((v) => v.build(c))
+    .map((f) => (isVegaLiteSpec(f.spec) ? { ...f, spec: decorateTimeSeries(f.spec, windows) } : f));
 }

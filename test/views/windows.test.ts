@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { grokWindows, trainingCurves, WINDOW_NAMES } from '../../src/views/figures/timeseries.js';
+import { trainingCurves } from '../../src/views/figures/timeseries.js';
+import { grokWindows, WINDOW_NAMES } from '../../src/views/figures/windows.js';
 import { renderSvg } from '../../src/report/render.js';
 import type { RunData } from '../../src/views/types.js';
 

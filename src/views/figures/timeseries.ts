@@ -7,6 +7,7 @@ import {
   SHOWN_FILTER, THRESHOLDS, VL_CONFIG, VL_SCHEMA, decimateMetrics, metricTitle, num, runColour, shownParam, sig, statsOf,
   type MetricName,
 } from './common.js';
+import { grokWindows, windowLayer } from './windows.js';
 
 const SERIES = ['mean', 'median', 'p25', 'p75', 'mean ± 1 std', 'test loss', 'memorised', 'grokked'];
 const SERIES_COLOURS = ['#1f4e99', '#1f4e99', '#6a8fcf', '#6a8fcf', '#9db9e8', '#888888', '#e8871e', '#2a9d3a'];
@@ -236,41 +237,6 @@ export function countOverTime(runs: RunData[], metric: MetricName, K: number): F
 }
 
 /** Train/test loss (log) and accuracy per run. */
-/** The grokking windows of a run, in order (each from one event to the next; a window whose end never came is left out). */
-export interface GrokWindow { run: string; window: string; start: number; end: number }
-export const WINDOW_NAMES = ['memorisation', 'plateau', 'second descent', 'clean-up (to test loss ≤ 1e-6)'] as const;
-const WINDOW_COLOURS = ['#d9d9d9', '#fbe6c8', '#cfe3f3', '#d5ecd0'];
-
-/**
- * Memorisation (epoch 0 to train accuracy ≥ 0.99), plateau (to the second-descent onset), second
- * descent (to the grok epoch, test loss < 0.01) and clean-up (to the first test loss ≤ 1e-6), by
- * the one definition of each (metrics/grokking.ts, metrics/outcome.ts).
- */
-export function grokWindows(r: RunData): GrokWindow[] {
-  const thr = r.outcome?.test_loss_threshold_first_epoch ?? -1;
-  const events = [0, r.grok.memorise_epoch, r.outcome?.second_descent_onset_epoch ?? null, r.grok.grok_epoch, thr >= 0 ? thr : null];
-  const out: GrokWindow[] = [];
-  for (let i = 0; i < WINDOW_NAMES.length; i++) {
-    const a = events[i], b = events[i + 1];
-    if (a === null || b === null || b < a) break;
-    out.push({ run: r.label, window: WINDOW_NAMES[i], start: a, end: b });
-  }
-  return out;
-}
-
-/** Shaded windows under a time series (fill scale of their own, so the lines keep their colours). */
-function windowLayer(windows: GrokWindow[]): object {
-  return {
-    data: { values: windows }, transform: [SHOWN_FILTER],
-    mark: { type: 'rect', opacity: 0.55 },
-    encoding: {
-      x: { field: 'start', type: 'quantitative' }, x2: { field: 'end' },
-      fill: { field: 'window', type: 'nominal', title: 'window', scale: { domain: [...WINDOW_NAMES], range: WINDOW_COLOURS }, legend: { orient: 'bottom', columns: 2 } },
-      tooltip: [{ field: 'window' }, { field: 'start', title: 'from epoch' }, { field: 'end', title: 'to epoch' }],
-    },
-  };
-}
-
 export function trainingCurves(runs: RunData[]): Figure {
   const values: Record<string, unknown>[] = [];
   const rows: Figure['table']['rows'] = [];
@@ -292,7 +258,7 @@ export function trainingCurves(runs: RunData[]): Figure {
     ];
     const ruleLayer = { data: { values: rules }, transform: [SHOWN_FILTER], mark: { type: 'rule', strokeDash: [4, 3], color: '#999' }, encoding: { x: { field: 'epoch', type: 'quantitative' }, tooltip: [{ field: 'what' }, { field: 'epoch' }] } };
     const windows = grokWindows(r);
-    const under = windows.length ? [windowLayer(windows)] : [];
+    const under = windows.length ? [windowLayer(windows, [SHOWN_FILTER])] : [];
     return {
       title: { text: r.label, subtitle: `memorised ${r.grok.memorise_epoch ?? 'never'} · grokked ${r.grok.grok_epoch ?? 'never'} (test loss < 0.01)` },
       vconcat: [
