@@ -175,7 +175,7 @@ async function main(): Promise<void> {
     }
     const info = infos.find((x) => x.epochs.length >= 2);
     if (!info) throw new Error(`no p=113 run${a.run ? ` ${a.run}` : ''} with two or more analysed checkpoints in ${store}`);
-    await page.goto(`${server.url}/run/${encodeURIComponent(info.run_id)}`);
+    await page.goto(`${server.url}/run/${encodeURIComponent(info.run_id)}?tab=explorer`);
     await page.waitForSelector('body[data-grid-ready="1"]', { timeout: 120_000 });
     const nMaps = (await page.getAttribute('body', 'data-grid-order'))!.split(',').length;
     // Checkpoints other than the last (already shown), spread over the run, each first uncached then cached.

@@ -13,9 +13,9 @@ table.data th { cursor: pointer; background: #f3f5f7; position: sticky; top: 0; 
 tr.training td { background: #fff8e0; } .cls-healthy { color: #1a7f37; } .cls-late_grokker { color: #9a6700; } .cls-degraded, .cls-degraded_rebound, .cls-no_second_descent { color: #b42318; }
 .figs { display: flex; flex-wrap: wrap; gap: 16px; } .fig { border: 1px solid #e3e3e3; padding: 6px; } .fig h3 { font-size: 13px; margin: 0 0 4px; }
 .outcome { border: 1px solid #ccd; background: #f7f8fb; padding: 8px 12px; margin: 8px 0; } .outcome ul { margin: 4px 0; }
-#grid { position: relative; max-width: 1100px; } #grid canvas { cursor: pointer; display: block; }
-#grid-sel { position: absolute; border: 2px solid #e15759; pointer-events: none; box-sizing: border-box; } .explorer { display: flex; gap: 16px; align-items: flex-start; } .detail canvas { image-rendering: pixelated; border: 1px solid #ccc; }
-.controls { display: flex; gap: 12px; align-items: center; margin: 6px 0; } input[type=range] { width: 420px; }
+#grid { position: relative; flex: 1 1 auto; min-width: 0; } #grid canvas { cursor: pointer; display: block; }
+#grid-sel { position: absolute; border: 2px solid #e15759; pointer-events: none; box-sizing: border-box; } .explorer { display: flex; gap: 16px; align-items: flex-start; } #explorer { width: 100%; } .detail { flex: 0 0 380px; position: sticky; top: 48px; max-height: calc(100vh - 56px); overflow: auto; }  .detail canvas { image-rendering: pixelated; border: 1px solid #ccc; }
+.controls { display: flex; gap: 12px; align-items: center; margin: 6px 0; } input[type=range] { width: 420px; } .checkpoint-bar { position: sticky; top: 0; z-index: 5; background: #fff; padding: 4px 0; border-bottom: 1px solid #eee; }
 form.job { display: flex; flex-wrap: wrap; gap: 8px 14px; align-items: flex-end; background: #f7f8fb; padding: 8px; border: 1px solid #dde; }
 form.job label { display: flex; flex-direction: column; font-size: 11px; color: #555; } form.job input { width: 90px; }
 .error { color: #b42318; } .muted { color: #777; } .answer { border-top: 1px solid #ddd; margin-top: 10px; } .answer h3 { font-size: 14px; }

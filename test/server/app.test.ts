@@ -120,7 +120,7 @@ describe('grokbench serve in a browser', () => {
   });
 
   test('the epoch slider changes the neuron grid, and clicking a neuron opens its map, spectrum and history', async () => {
-    await page.goto(`${s.url}/run/p11-s1-fixture`);
+    await page.goto(`${s.url}/run/p11-s1-fixture?tab=explorer`);
     await page.waitForSelector('body[data-grid-ready="1"]');
     assert.equal((await page.getAttribute('body', 'data-grid-order'))!.split(',').length, 32, 'one tile per neuron');
     const pixels = async (n: number) => (await tile(n)).pixels.join(',');
@@ -152,7 +152,7 @@ describe('grokbench serve in a browser', () => {
   });
 
   test('the sort control reorders the neuron grid by the chosen value, highest first', async () => {
-    await page.goto(`${s.url}/run/p11-s1-fixture`);
+    await page.goto(`${s.url}/run/p11-s1-fixture?tab=explorer`);
     await page.waitForSelector('body[data-grid-ready="1"]');
     const order = async () => (await page.getAttribute('body', 'data-grid-order'))!.split(',').map(Number);
     const bySpec = await order();
@@ -180,7 +180,9 @@ describe('grokbench serve in a browser', () => {
     try {
       const m = loadRunModel(store, 'p11-s1-fixture', 3);
       const withData = VIEWS.filter((v) => v.scope === 'run' && (v.needs.length === 0 || v.needs.every((a) => store.countAnalyses(m.runId, a) > 0)));
-      assert.deepEqual(families, [...new Set(withData.map((v) => v.family))], 'one tab per family, in catalog order');
+      const expected: string[] = [...new Set(withData.map((v) => v.family))];
+      expected.splice(1, 0, 'explorer');
+      assert.deepEqual(families, expected, 'one tab per family, in catalog order, the explorer after the training curves');
       assert.ok(families.includes('neurons') && !families.includes('comparison'), 'no comparison views on a run page');
       const kern = () => loadKernels({ quiet: true });
       for (const family of ['neurons', 'frequencies']) {
@@ -239,26 +241,62 @@ describe('grokbench serve in a browser', () => {
     }
   });
 
-  test('the URL keeps the tab, epoch, neuron and sort: a link opens the run page as it was left', async () => {
-    await page.goto(`${s.url}/run/p11-s1-fixture`);
+  test('the URL keeps the tab, epoch, neuron, sort and tile size: a link opens the run page as it was left', async () => {
+    await page.goto(`${s.url}/run/p11-s1-fixture?tab=explorer`);
     await page.waitForSelector('body[data-grid-ready="1"]');
     await page.selectOption('#sort-by', 'index');
+    await page.selectOption('#tile-size', '24');
     await page.$eval('#epoch-slider', (e) => { (e as HTMLInputElement).value = '0'; e.dispatchEvent(new Event('input')); });
     await page.waitForSelector('body[data-grid-epoch="0"][data-grid-ready="1"]');
-    await page.click('#view-tabs button[data-family="neurons"]');
     const t = await tile(3);
+    assert.equal(t.T, Math.round(24 * t.dpr), 'the tiles have the chosen size');
     await page.click('#grid-canvas', { position: { x: (t.x + t.T / 2) / t.dpr, y: (t.y + t.T / 2) / t.dpr } });
     await page.waitForSelector('#detail[data-neuron="3"]');
+    await page.click('#view-tabs button[data-family="neurons"]');
+    await page.waitForSelector('#figs[data-ready="neurons"]');
     const url = new URL(page.url());
-    assert.deepEqual(Object.fromEntries(url.searchParams), { tab: 'neurons', epoch: '0', neuron: '3', sort: 'index' });
-    await page.goto(`${s.url}/run/p11-s1-fixture`);
+    assert.deepEqual(Object.fromEntries(url.searchParams), { tab: 'neurons', epoch: '0', neuron: '3', sort: 'index', tile: '24' });
+    await page.goto(`${s.url}/run/p11-s1-fixture?tab=explorer`);
     await page.waitForSelector('body[data-grid-ready="1"][data-grid-epoch="300"]');
     await page.goto(url.toString());
+    await page.waitForSelector('#figs[data-ready="neurons"]');
+    assert.equal(await page.getAttribute('body', 'data-checkpoint'), '0', 'the link opens at its checkpoint');
+    await page.click('#view-tabs button[data-family="explorer"]');
     await page.waitForSelector('body[data-grid-ready="1"][data-grid-epoch="0"]');
     await page.waitForSelector('#detail[data-neuron="3"] #neuron-map');
-    await page.waitForSelector('#figs[data-ready="neurons"]');
     assert.equal(await page.$eval('#sort-by', (e) => (e as HTMLSelectElement).value), 'index');
+    assert.equal(await page.$eval('#tile-size', (e) => (e as HTMLSelectElement).value), '24');
     assert.match((await page.textContent('#neuron-title'))!, /neuron #3 at epoch 0/);
+  });
+
+  test('the one checkpoint slider moves every figure of the tab: the rule on each time series, the per-checkpoint histogram; play steps to the end', async () => {
+    await page.goto(`${s.url}/run/p11-s1-fixture?tab=neurons`);
+    await page.waitForSelector('#figs[data-ready="neurons"]');
+    const state = () => page.evaluate(() => {
+      const vs = (window as unknown as { grokbenchViews?: Record<string, { signal(k: string): unknown }> }).grokbenchViews ?? {};
+      const sig = (n: string, k: string): unknown => { try { return vs[n]?.signal(k); } catch { return undefined; } };
+      const hist = vs['coarseness-histogram-animated'];
+      return {
+        names: Object.keys(vs),
+        rules: Object.keys(vs).filter((n) => sig(n, 'checkpoint') !== undefined).map((n) => sig(n, 'checkpoint')),
+        ei: sig('coarseness-histogram-animated', 'ei'),
+        image: hist ? (hist as unknown as { toImageURL(t: string): Promise<string> }).toImageURL('png') : Promise.resolve(''),
+      };
+    }).then(async (x) => ({ ...x, image: await x.image }));
+    const at300 = await state();
+    assert.ok(at300.names.includes('coarseness-histogram-animated'), at300.names.join(','));
+    assert.ok(at300.rules.length >= 2 && at300.rules.every((e) => e === 300), `every time series marks epoch 300: ${at300.rules.join(',')}`);
+    await page.$eval('#epoch-slider', (e) => { (e as HTMLInputElement).value = '2'; e.dispatchEvent(new Event('input')); });
+    await page.waitForSelector('body[data-checkpoint="40"]');
+    await page.waitForTimeout(100);
+    const at40 = await state();
+    assert.ok(at40.rules.every((e) => e === 40), `the rules moved to epoch 40: ${at40.rules.join(',')}`);
+    assert.equal(at40.ei, 2, 'the histogram shows checkpoint 2');
+    assert.notEqual(at40.image, at300.image, 'the histogram drawn at epoch 40 differs from epoch 300');
+    await page.$eval('#epoch-slider', (e) => { (e as HTMLInputElement).value = '12'; e.dispatchEvent(new Event('input')); });
+    await page.click('#play');
+    await page.waitForSelector('body[data-playing="0"][data-checkpoint="300"]', { timeout: 15000 });
+    assert.equal(await page.$eval('#epoch-slider', (e) => (e as HTMLInputElement).value), '15');
   });
 
   test('compare shows overlays and the study answers for the selected runs', async () => {
@@ -332,6 +370,7 @@ describe('grokbench serve in a browser', () => {
       assert.equal(await page.textContent('#outcome-class'), m.outcome!.performance_classification);
       assert.equal(m.epochs.length, 11, 'every checkpoint analysed');
     } finally { store.close(); }
+    await page.click('#view-tabs button[data-family="explorer"]');
     await page.waitForSelector('body[data-grid-ready="1"]');
   });
 

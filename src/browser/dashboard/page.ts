@@ -3,7 +3,7 @@
  * the live event stream (/api/events), number formatting and figure drawing.
  */
 import { el } from '../dom.js';
-import { embed } from '../vega.js';
+import { embed, type VegaView } from '../vega.js';
 
 export const body = document.body;
 export const main = document.getElementById('main') as HTMLElement;
@@ -53,7 +53,8 @@ export function fmt(v: unknown, d = 3): string {
   return v.toFixed(d);
 }
 
-export function draw(container: HTMLElement, fig: FigureJson): Promise<unknown> {
+/** Draw a figure into a box of its own (title, CSV link, export menu); resolves to its view (null if it failed). */
+export function draw(container: HTMLElement, fig: FigureJson): Promise<VegaView | null> {
   const head = el('h3', { text: fig.title });
   if (fig.csv) head.append(' ', el('a', { class: 'csv', href: fig.csv, download: fig.name + '.csv', title: 'the data behind this figure', text: 'CSV' }));
   const box = el('div', { class: 'fig', 'data-name': fig.name }, head);
@@ -62,7 +63,8 @@ export function draw(container: HTMLElement, fig: FigureJson): Promise<unknown> 
   if (fig.caption) box.title = fig.caption;
   container.appendChild(box);
   return embed(vis, fig.spec, 'canvas', true)
-    .catch((e: Error) => { box.appendChild(el('p', { class: 'error', text: 'figure failed: ' + e.message })); });
+    .then((r) => r.view)
+    .catch((e: Error) => { box.appendChild(el('p', { class: 'error', text: 'figure failed: ' + e.message })); return null; });
 }
 
 export function showError(e: unknown): void {

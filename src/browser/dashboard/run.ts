@@ -1,10 +1,12 @@
 /**
- * A run's page: its outcome, its figures, and the neuron explorer (every neuron's activation map at
- * the chosen checkpoint in one canvas, sortable; a clicked neuron's map, 2-D power spectrum and
- * history). Maps arrive as bytes (8 bits per cell over the neuron's own range) from /maps.
+ * A run's page: its outcome, one checkpoint slider (with play) for the whole page, and a tab per
+ * view family with data plus the neuron explorer's tab. The slider sets the `checkpoint` parameter
+ * of every figure of the open tab (a rule on each time series; per-checkpoint figures show that
+ * checkpoint) and the explorer's maps. The URL keeps tab, epoch, neuron, sort and tile size.
  */
-import { el, paletteRgb, throttle } from '../dom.js';
-import { embed } from '../vega.js';
+import { el, throttle } from '../dom.js';
+import type { VegaView } from '../vega.js';
+import { createExplorer, SORTS, TILE_SIZES, type Explorer, type ExplorerState } from './explorer.js';
 import { api, body, draw, fmt, handlers, main, showError, type FigureJson } from './page.js';
 
 interface Outcome {
@@ -27,6 +29,7 @@ interface RunInfo {
   checkpoints: number[];
   epochs: number[];
   d_mlp: number;
+  p: number;
   data_seed: number;
   K: number;
   outcome: Outcome | null;
@@ -40,41 +43,7 @@ interface RunInfo {
   figures: FigureJson[];
 }
 
-/** The JSON head of /api/run/ID/maps: per-neuron values of that checkpoint. */
-interface MapsHead { p: number; d_mlp: number; coarseness: (number | null)[]; specialization: (number | null)[]; dominant: number[] }
-
-/** /api/run/ID/neuron/N */
-interface NeuronDetail {
-  p: number; coarseness: number | null; specialization: number | null; dominant: number; min: number; max: number;
-  map: number[]; spectrum: number[]; history: { epoch: number; coarseness: number | null; specialization: number | null }[];
-}
-
-type SortBy = 'specialization' | 'coarseness' | 'index';
-
-const PAL = paletteRgb(window.VIRIDIS ?? []);
-// The palette as RGBA words in memory order (little-endian: 0xAABBGGRR), for filling ImageData as Uint32.
-const LUT = new Uint32Array(PAL.map((c) => ((255 << 24) | (c[2] << 16) | (c[1] << 8) | c[0]) >>> 0));
-
-function paint(canvas: HTMLCanvasElement, bytes: ArrayLike<number>, p: number): void {
-  const ctx = canvas.getContext('2d')!, img = ctx.createImageData(p, p), d = img.data;
-  for (let i = 0; i < p * p; i++) { const c = PAL[bytes[i]]; d[4 * i] = c[0]; d[4 * i + 1] = c[1]; d[4 * i + 2] = c[2]; d[4 * i + 3] = 255; }
-  ctx.putImageData(img, 0, 0);
-}
-
-/** Neuron indices in display order: by a per-neuron value, highest first (missing values last, ties by index), or by index. */
-export function neuronOrder(h: MapsHead, sortBy: SortBy): number[] {
-  const order = Array.from({ length: h.d_mlp }, (_, i) => i);
-  if (sortBy !== 'index') {
-    const v = h[sortBy];
-    order.sort((a, b) => (v[b] ?? -1) - (v[a] ?? -1) || a - b);
-  }
-  return order;
-}
-
-// The grid is one canvas (one texture for the browser to composite, not d_mlp of them): tile k
-// shows neuron order[k], TILE css px square, nearest-neighbour samples of its p × p map
-// (pixel x of a tile shows column floor((x + 0.5)·p / T) of the map, T the tile in device px).
-const TILE = 40, GAP = 2, COLS = Math.floor(1100 / (TILE + GAP));
+const EXPLORER = 'explorer';
 
 /** The run's title, status line and outcome (class, reasons, onset, grok epoch, frequencies). */
 function renderHead(head: HTMLElement, r: RunInfo): void {
@@ -97,227 +66,161 @@ function renderHead(head: HTMLElement, r: RunInfo): void {
   head.appendChild(box);
 }
 
-/** A neuron's 2-D power spectrum (shares, S × S) on a canvas, scaled to its largest share. */
-function spectrumCanvas(spectrum: number[]): HTMLCanvasElement {
-  const S = Math.round(Math.sqrt(spectrum.length)), mx = Math.max(0, ...spectrum);
-  const spec = el('canvas', { id: 'neuron-spectrum', width: String(S), height: String(S), style: 'width:' + Math.max(120, S * 4) + 'px;height:' + Math.max(120, S * 4) + 'px', title: '2-D power spectrum: row k_a, column k_b' });
-  const ctx = spec.getContext('2d')!, img = ctx.createImageData(S, S);
-  for (let i = 0; i < S * S; i++) {
-    const c = PAL[Math.round(254 * (mx > 0 ? spectrum[i] / mx : 0))];
-    img.data[4 * i] = c[0]; img.data[4 * i + 1] = c[1]; img.data[4 * i + 2] = c[2]; img.data[4 * i + 3] = 255;
+
+/** Set a signal of a figure if it has one (Vega throws for an unknown signal name). */
+function trySignal(view: VegaView, name: string, value: unknown): boolean {
+  try { view.signal(name); } catch { return false; }
+  view.signal(name, value);
+  return true;
+}
+
+/** Point a figure at a checkpoint: its `checkpoint` rule, and the frame of a per-checkpoint figure (`ei` into its `frames`). */
+function pointAt(view: VegaView, epoch: number): void {
+  let changed = trySignal(view, 'checkpoint', epoch);
+  let frames: unknown = null;
+  try { frames = view.signal('frames'); } catch { /* not a per-checkpoint figure */ }
+  if (Array.isArray(frames) && frames.length) {
+    let i = 0;
+    frames.forEach((f, j) => { if (typeof f === 'number' && f <= epoch) i = j; });
+    changed = trySignal(view, 'ei', i) || changed;
   }
-  ctx.putImageData(img, 0, 0);
-  return spec;
-}
-
-/** Paint every neuron's map into the grid canvas, tile k showing neuron order[k] (sizes in device px, noted on the canvas). */
-function paintAtlas(atlas: HTMLCanvasElement, h: MapsHead, bytes: Uint8Array, order: number[]): void {
-  const p = h.p, d = h.d_mlp, P2 = p * p;
-  const dpr = window.devicePixelRatio || 1, T = Math.round(TILE * dpr), G = Math.round(GAP * dpr);
-  const cols = Math.min(COLS, d), rows = Math.ceil(d / COLS), W = cols * (T + G) - G, H = rows * (T + G) - G;
-  if (atlas.width !== W || atlas.height !== H) { atlas.width = W; atlas.height = H; atlas.style.width = (W / dpr) + 'px'; atlas.style.height = (H / dpr) + 'px'; }
-  const ctx = atlas.getContext('2d')!, img = ctx.createImageData(W, H), px = new Uint32Array(img.data.buffer);
-  px.fill(0xffffffff);
-  const s = new Int32Array(T);
-  for (let t = 0; t < T; t++) s[t] = Math.min(p - 1, Math.floor((t + 0.5) * p / T));
-  for (let k = 0; k < d; k++) {
-    const n = order[k], ox = (k % COLS) * (T + G), oy = Math.floor(k / COLS) * (T + G), src = n * P2;
-    for (let y = 0; y < T; y++) {
-      const row = src + s[y] * p, o = (oy + y) * W + ox;
-      for (let x = 0; x < T; x++) px[o + x] = LUT[bytes[row + s[x]]];
-    }
-  }
-  ctx.putImageData(img, 0, 0);
-  atlas.dataset.tile = String(T); atlas.dataset.gap = String(G); atlas.dataset.cols = String(COLS); atlas.dataset.p = String(p);
-}
-
-/** One neuron's panel: its values, activation map, 2-D power spectrum and history with the checkpoint marked. */
-function renderNeuronDetail(detail: HTMLElement, n: number, epoch: number, d: NeuronDetail): void {
-  detail.textContent = '';
-  detail.dataset.neuron = String(n);
-  detail.appendChild(el('h3', { id: 'neuron-title', text: 'neuron #' + n + ' at epoch ' + epoch }));
-  detail.appendChild(el('div', { text: 'coarseness ' + fmt(d.coarseness) + ' · frequency specialization ' + fmt(d.specialization) + ' · dominant frequency ' + d.dominant + ' · activation ' + fmt(d.min) + '…' + fmt(d.max) }));
-  const big = el('canvas', { id: 'neuron-map', width: String(d.p), height: String(d.p), style: 'width:' + (d.p * 3) + 'px;height:' + (d.p * 3) + 'px', title: 'A[a][b]: a down, b across' });
-  paint(big, d.map, d.p);
-  detail.appendChild(el('div', { class: 'controls' }, el('div', null, el('div', { class: 'muted', text: 'activation map' }), big),
-    el('div', null, el('div', { class: 'muted', text: '2-D power spectrum (k_a down, k_b across)' }), spectrumCanvas(d.spectrum))));
-  const hist = el('div', { id: 'neuron-history' });
-  detail.appendChild(hist);
-  const values = d.history.flatMap((x) => [{ epoch: x.epoch, metric: 'coarseness', value: x.coarseness }, { epoch: x.epoch, metric: 'frequency specialization', value: x.specialization }]);
-  void embed(hist, {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json', width: 360, height: 140, title: 'neuron #' + n + ' over epochs', data: { values },
-    layer: [{ mark: 'line', encoding: { x: { field: 'epoch', type: 'quantitative' }, y: { field: 'value', type: 'quantitative', scale: { domain: [0, 1] } }, color: { field: 'metric', type: 'nominal' } } },
-      { mark: { type: 'rule', color: '#e15759' }, data: { values: [{ epoch }] }, encoding: { x: { field: 'epoch', type: 'quantitative' } } }],
-  }, 'canvas');
-}
-
-/** Every neuron's map at one checkpoint: u32 header length, the JSON head, then d_mlp × p² bytes. */
-function fetchMaps(url: string): Promise<{ h: MapsHead; bytes: Uint8Array }> {
-  return fetch(url)
-    .then((res) => res.ok ? res.arrayBuffer() : res.json().then((j: { error?: string }) => { throw new Error(j.error); }))
-    .then((buf) => {
-      const n = new DataView(buf).getUint32(0, true);
-      return { h: JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, n))) as MapsHead, bytes: new Uint8Array(buf, 4 + n) };
-    });
+  if (changed) void view.runAsync();
 }
 
 export function runPage(): void {
   const id = body.dataset.run ?? '';
-  // The URL keeps the view: ?tab=&epoch=&neuron=&sort= (a reload or a shared link opens the same).
   const q = new URLSearchParams(location.search);
   const wantEpoch = q.get('epoch') === null ? null : Number(q.get('epoch'));
   const wantNeuron = q.get('neuron');
-  let info: RunInfo | null = null, epochIdx = 0, selectedNeuron: number | null = wantNeuron !== null && /^\d+$/.test(wantNeuron) ? Number(wantNeuron) : null;
-  let sortBy: SortBy = (['specialization', 'coarseness', 'index'] as const).find((x) => x === q.get('sort')) ?? 'specialization';
+  const wantTile = Number(q.get('tile'));
+  const ex: ExplorerState = {
+    sortBy: SORTS.find((x) => x === q.get('sort')) ?? 'specialization',
+    tile: (TILE_SIZES as readonly number[]).includes(wantTile) ? wantTile : 40,
+    neuron: wantNeuron !== null && /^\d+$/.test(wantNeuron) ? Number(wantNeuron) : null,
+  };
+  let info: RunInfo | null = null, epochIdx = 0, tab = q.get('tab') ?? 'training', tabSeq = 0;
+  let explorer: Explorer | null = null;
+  /** The figures of the open tab, by name. */
+  let views = new Map<string, VegaView>();
+  window.grokbenchViews = {};
+
   function keepInUrl(): void {
     const u = new URLSearchParams();
     if (tab !== 'training') u.set('tab', tab);
     if (info && info.epochs.length && epochIdx !== info.epochs.length - 1) u.set('epoch', String(info.epochs[epochIdx]));
-    if (selectedNeuron !== null) u.set('neuron', String(selectedNeuron));
-    if (sortBy !== 'specialization') u.set('sort', sortBy);
+    if (ex.neuron !== null) u.set('neuron', String(ex.neuron));
+    if (ex.sortBy !== 'specialization') u.set('sort', ex.sortBy);
+    if (ex.tile !== 40) u.set('tile', String(ex.tile));
     const search = u.toString();
     history.replaceState(null, '', location.pathname + (search ? '?' + search : ''));
   }
-  let current: { h: MapsHead; bytes: Uint8Array } | null = null;
+
   const head = el('div'), figs = el('div', { class: 'figs', id: 'figs' });
   main.appendChild(head);
   const runUrl = '/api/run/' + encodeURIComponent(id);
 
-  // One tab per view family with data; a tab's figures are fetched by view name when it opens.
+  // One checkpoint for the page: the slider over the analysed checkpoints, and play.
+  const slider = el('input', { type: 'range', id: 'epoch-slider', min: '0' });
+  const label = el('span', { id: 'epoch-label' });
+  const play = el('button', { id: 'play', title: 'step through the checkpoints', text: '▶ play' });
+  const bar = el('div', { class: 'controls checkpoint-bar', id: 'checkpoint-bar' }, el('span', { text: 'checkpoint' }), slider, label, play);
+
+  /** The page's checkpoint: the label, every figure of the tab, the explorer if it is open. */
+  function applyEpoch(): void {
+    if (!info || !info.epochs.length) return;
+    const epoch = info.epochs[epochIdx];
+    label.textContent = 'epoch ' + epoch + ' (' + (epochIdx + 1) + ' of ' + info.epochs.length + ')';
+    for (const v of views.values()) pointAt(v, epoch);
+    body.dataset.checkpoint = String(epoch);
+    if (tab === EXPLORER && explorer && explorer.shown() !== epoch) explorer.show(epoch);
+  }
+  slider.addEventListener('input', () => { epochIdx = Number(slider.value); keepInUrl(); applyEpoch(); });
+
+  let timer: ReturnType<typeof setInterval> | null = null;
+  function stop(): void { if (timer) clearInterval(timer); timer = null; play.textContent = '▶ play'; body.dataset.playing = '0'; }
+  play.addEventListener('click', () => {
+    if (timer) { stop(); return; }
+    if (!info || info.epochs.length < 2) return;
+    if (epochIdx >= info.epochs.length - 1) epochIdx = 0;
+    play.textContent = '❚❚ pause';
+    body.dataset.playing = '1';
+    timer = setInterval(() => {
+      // The next step waits for the explorer's grid of this one.
+      if (!info || (tab === EXPLORER && body.dataset.gridReady !== '1')) return;
+      if (epochIdx >= info.epochs.length - 1) { stop(); return; }
+      epochIdx++;
+      slider.value = String(epochIdx);
+      keepInUrl();
+      applyEpoch();
+    }, 400);
+  });
+
+  // One tab per view family with data, and the explorer's; a tab's figures are fetched by view name when it opens.
   const tabs = el('div', { class: 'tabs', id: 'view-tabs' });
-  let tab = q.get('tab') ?? 'training', tabSeq = 0;
   function showTab(r: RunInfo): void {
     const my = ++tabSeq;
     figs.textContent = '';
     figs.dataset.tab = tab;
+    delete figs.dataset.ready;
+    views = new Map();
+    window.grokbenchViews = {};
     for (const b of tabs.querySelectorAll('button')) b.classList.toggle('here', b.dataset.family === tab);
+    if (tab === EXPLORER) {
+      if (!explorer) explorer = createExplorer(runUrl, r.K, ex, keepInUrl);
+      figs.appendChild(explorer.box);
+      figs.dataset.ready = EXPLORER;
+      applyEpoch();
+      return;
+    }
     const names = r.views.filter((v) => v.family === tab).map((v) => v.name);
     const drawn: Promise<unknown>[] = [];
-    if (tab === 'training') for (const f of r.figures) drawn.push(draw(figs, f));
+    const keep = (f: FigureJson) => draw(figs, f).then((v) => { if (v && my === tabSeq) { views.set(f.name, v); window.grokbenchViews![f.name] = v; } });
+    if (tab === 'training') for (const f of r.figures) drawn.push(keep(f));
     const fetched = names.filter((n) => tab !== 'training' || n !== 'training-curves')
       .map((n) => api<{ figures: FigureJson[] }>(runUrl + '/view/' + encodeURIComponent(n)));
     Promise.all(fetched).then((all) => {
       if (my !== tabSeq) return;
-      for (const v of all) for (const f of v.figures) drawn.push(draw(figs, f));
+      for (const v of all) for (const f of v.figures) drawn.push(keep(f));
       if (!figs.children.length) figs.appendChild(el('p', { class: 'muted', text: 'Nothing to show here yet.' }));
       return Promise.all(drawn);
-    }).then(() => { if (my === tabSeq) figs.dataset.ready = tab; }).catch(showError);
+    }).then(() => { if (my === tabSeq) { applyEpoch(); figs.dataset.ready = tab; } }).catch(showError);
   }
   function renderTabs(r: RunInfo): void {
     const families = [...new Set(['training', ...r.views.map((v) => v.family)])];
+    if (r.epochs.length) families.splice(1, 0, EXPLORER);
     if (!families.includes(tab)) tab = 'training';
     tabs.textContent = '';
     for (const f of families) {
       const n = r.views.filter((v) => v.family === f).length;
-      tabs.appendChild(el('button', { 'data-family': f, text: f + (n > 1 ? ' (' + n + ')' : ''), title: r.views.filter((v) => v.family === f).map((v) => v.title).join('; '),
+      const title = f === EXPLORER ? "every neuron's activation map at the checkpoint" : r.views.filter((v) => v.family === f).map((v) => v.title).join('; ');
+      tabs.appendChild(el('button', { 'data-family': f, text: f + (n > 1 ? ' (' + n + ')' : ''), title,
         onclick: () => { tab = f; keepInUrl(); if (info) showTab(info); } }));
     }
   }
 
-  function load(first: boolean): Promise<void> {
-    return api<RunInfo>(runUrl).then((r) => {
-      const grew = !info || r.epochs.length !== info.epochs.length;
-      info = r;
-      renderHead(head, r);
-      renderTabs(r);
-      showTab(r);
-      if (first) {
-        const i = wantEpoch === null ? -1 : r.epochs.indexOf(wantEpoch);
-        epochIdx = i >= 0 ? i : Math.max(0, r.epochs.length - 1);
-        buildExplorer(r);
-      } else if (grew) updateSlider(r);
-    });
-  }
-
-  const slider = el('input', { type: 'range', id: 'epoch-slider', min: '0' });
-  const label = el('span', { id: 'epoch-label' });
-  const grid = el('div', { id: 'grid' });
-  const detail = el('div', { class: 'detail', id: 'detail' });
-  const atlas = el('canvas', { id: 'grid-canvas' });
-  const selBox = el('div', { id: 'grid-sel' });
-  let order: number[] = [];
-
-  function showEpoch(r: RunInfo): void {
-    label.textContent = 'epoch ' + r.epochs[epochIdx];
-    loadMaps(r);
-  }
-
-  function buildExplorer(r: RunInfo): void {
-    main.appendChild(tabs);
-    main.appendChild(figs);
-    main.appendChild(el('h2', { text: 'Neuron explorer' }));
-    if (!r.epochs.length) main.appendChild(el('p', { class: 'muted', id: 'no-explorer', text: 'No analysed checkpoint yet.' }));
+  function updateSlider(r: RunInfo, first: boolean): void {
+    const atEnd = first || epochIdx >= Number(slider.max);
+    if (first) {
+      const i = wantEpoch === null ? -1 : r.epochs.indexOf(wantEpoch);
+      epochIdx = i >= 0 ? i : Math.max(0, r.epochs.length - 1);
+    } else if (atEnd) epochIdx = Math.max(0, r.epochs.length - 1);
     slider.max = String(Math.max(0, r.epochs.length - 1));
     slider.value = String(epochIdx);
-    const sortSel = el('select', { id: 'sort-by' }, el('option', { value: 'specialization', text: 'sort by frequency specialization' }),
-      el('option', { value: 'coarseness', text: 'sort by coarseness (K=' + r.K + ')' }), el('option', { value: 'index', text: 'neuron index' }));
-    sortSel.value = sortBy;
-    slider.addEventListener('input', () => { epochIdx = Number(slider.value); keepInUrl(); if (info) showEpoch(info); });
-    sortSel.addEventListener('change', () => { sortBy = sortSel.value as SortBy; keepInUrl(); renderGrid(); });
-    main.appendChild(el('div', { class: 'controls' }, el('span', { text: 'checkpoint' }), slider, label, sortSel));
-    main.appendChild(el('div', { class: 'explorer' }, grid, detail));
-    if (r.epochs.length) showEpoch(r);
+    slider.disabled = r.epochs.length < 2;
+    play.disabled = r.epochs.length < 2;
+    if (!r.epochs.length) label.textContent = 'no analysed checkpoint yet';
   }
 
-  function updateSlider(r: RunInfo): void {
-    const atEnd = epochIdx >= Number(slider.max);
-    slider.max = String(Math.max(0, r.epochs.length - 1));
-    if (atEnd) { epochIdx = r.epochs.length - 1; slider.value = String(epochIdx); showEpoch(r); }
-  }
-
-  let seq = 0;
-  function loadMaps(r: RunInfo): void {
-    const my = ++seq, t0 = performance.now(), epoch = r.epochs[epochIdx];
-    body.dataset.gridReady = '0';
-    fetchMaps(runUrl + '/maps?epoch=' + epoch)
-      .then((maps) => {
-        if (my !== seq) return;
-        current = maps;
-        renderGrid();
-        body.dataset.gridMs = String(Math.round(performance.now() - t0));
-        body.dataset.gridEpoch = String(epoch);
-        body.dataset.gridReady = '1';
-        if (selectedNeuron !== null) openNeuron(selectedNeuron);
-      }).catch(showError);
-  }
-
-  function tileAt(ev: MouseEvent): number {
-    const x = ev.offsetX, y = ev.offsetY, c = Math.floor(x / (TILE + GAP)), r = Math.floor(y / (TILE + GAP));
-    if (x - c * (TILE + GAP) >= TILE || y - r * (TILE + GAP) >= TILE || c >= COLS) return -1;
-    const k = r * COLS + c;
-    return k < order.length ? k : -1;
-  }
-
-  function placeSel(): void {
-    const k = selectedNeuron === null ? -1 : order.indexOf(selectedNeuron);
-    if (k < 0) { selBox.style.display = 'none'; return; }
-    selBox.style.display = 'block';
-    selBox.style.left = ((k % COLS) * (TILE + GAP) - 2) + 'px';
-    selBox.style.top = (Math.floor(k / COLS) * (TILE + GAP) - 2) + 'px';
-    selBox.style.width = selBox.style.height = (TILE + 4) + 'px';
-  }
-
-  atlas.addEventListener('mousemove', (ev) => {
-    const k = tileAt(ev);
-    if (k < 0 || !current) { atlas.title = ''; return; }
-    const n = order[k], h = current.h;
-    atlas.title = '#' + n + ' coarseness ' + fmt(h.coarseness[n]) + ' · specialization ' + fmt(h.specialization[n]) + ' · k=' + h.dominant[n];
-  });
-  atlas.addEventListener('click', (ev) => { const k = tileAt(ev); if (k < 0) return; selectedNeuron = order[k]; keepInUrl(); placeSel(); openNeuron(selectedNeuron); });
-
-  function renderGrid(): void {
-    if (!current) return;
-    order = neuronOrder(current.h, sortBy);
-    if (!atlas.parentNode) { grid.appendChild(atlas); grid.appendChild(selBox); }
-    paintAtlas(atlas, current.h, current.bytes, order);
-    placeSel();
-    body.dataset.gridOrder = order.join(',');
-  }
-
-  function openNeuron(n: number): void {
-    if (!info) return;
-    const epoch = info.epochs[epochIdx];
-    api<NeuronDetail>(runUrl + '/neuron/' + n + '?epoch=' + epoch).then((d) => renderNeuronDetail(detail, n, epoch, d)).catch(showError);
+  function load(first: boolean): Promise<void> {
+    return api<RunInfo>(runUrl).then((r) => {
+      info = r;
+      renderHead(head, r);
+      if (first) { main.appendChild(bar); main.appendChild(tabs); main.appendChild(figs); }
+      updateSlider(r, first);
+      renderTabs(r);
+      // While playing, a reload keeps the open tab as it is (the next step redraws what changes).
+      if (first || !timer) showTab(r);
+    });
   }
 
   load(true).catch(showError);
