@@ -194,4 +194,46 @@ export class DashboardData {
       answers: answers ? answers.sections : null,
     };
   }
+
+  /**
+   * /api/views: the catalog (every view's name, family, title, scope and needs) and, for each run
+   * of the store, the views it has data for (an unanalysed run: those its metrics feed).
+   */
+  catalogJson() {
+    const runs = this.store.listRuns().map((r) => {
+      const has = storedResults(this.store, r.run_id), metrics = this.store.hasMetrics(r.run_id);
+      return { run_id: r.run_id, p: r.p, seed: r.seed, data_seed: r.data_seed, views: VIEWS.filter((v) => viewHasData(v, has, metrics)).map((v) => v.name) };
+    });
+    return {
+      views: VIEWS.map((v) => ({ name: v.name, family: v.family, title: v.title, scope: v.scope, needs: viewNeeds(v) })),
+      runs,
+    };
+  }
+
+  /**
+   * /api/views/NAME?runs=A,B: one view side by side over the runs. A view of one run is built for
+   * each run that has its data (`columns`, one per run, in the order asked); a view that compares
+   * runs is built once over them (`figures`). Runs without its data are named in `without`.
+   */
+  viewAcrossJson(name: string, runsText: string | null) {
+    const v = viewEntry(name);
+    const ids = [...new Set((runsText ?? '').split(',').filter((x) => x !== ''))];
+    if (ids.length === 0) throw new HttpError(400, 'name the runs: ?runs=A,B');
+    if (ids.length > 12) throw new HttpError(400, 'at most 12 runs side by side');
+    const ms = ids.map((id) => ({ ...this.model(id) }));
+    disambiguateLabels(ms);
+    const withData = ms.filter((m) => viewHasData(v, storedResults(this.store, m.runId), m.metrics.length > 0));
+    const without = ms.filter((m) => !withData.includes(m)).map((m) => ({ run_id: m.runId, label: m.label }));
+    const meta = { name, family: v.family, title: v.title, scope: v.scope, needs: viewNeeds(v), without };
+    if (v.scope === 'runs') {
+      return { ...meta, figures: withData.length ? figuresJson(buildViews(withData, this.K, this.kern, [name], this.store)) : [], columns: [] };
+    }
+    return {
+      ...meta, figures: [],
+      columns: withData.map((m) => ({
+        run_id: m.runId, label: m.label, epochs: m.epochs,
+        figures: figuresJson(buildViews([m], this.K, this.kern, [name], this.store)).map((f) => ({ ...f, csv: this.csvUrl(m.runId, name, f.name) })),
+      })),
+    };
+  }
 }

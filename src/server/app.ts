@@ -2,10 +2,10 @@
  * `grokbench serve`: the researcher's dashboard over one store, on node:http.
  *
  * Pages (one HTML shell each, drawn by the browser code in src/browser/dashboard with Vega-Lite from the same views as the
- * report): `/` the variant table, `/jobs` the jobs (start, progress of each run, cancel, resume), `/run/RUN` one run, `/compare?runs=A,B` several.
+ * report): `/` the variant table, `/jobs` the jobs (start, progress of each run, cancel, resume), `/run/RUN` one run, `/compare?runs=A,B` several, `/study` all, `/views?view=NAME&runs=A,B` any view of the catalog side by side over runs.
  * API: `/api/runs` (`?fields=basic`: from the runs table alone, drawn first), `/api/run/RUN` (read model summary, the catalog's views it has, the training curves), `/api/run/RUN/view/NAME` (one view's figures), `/api/run/RUN/maps?epoch=E`
  * (every neuron's activation map at one checkpoint, binary), `/api/run/RUN/neuron/N?epoch=E`,
- * `/api/compare?runs=…` (`all`: the study page), `/api/jobs` (GET; POST starts one), `/api/jobs/ID` (one job and its log's tail), `/api/jobs/ID/cancel|resume` (POST),
+ * `/api/compare?runs=…` (`all`: the study page), `/api/views` (the catalog and the views each run has), `/api/views/NAME?runs=…` (one view over runs), `/api/jobs` (GET; POST starts one), `/api/jobs/ID` (one job and its log's tail), `/api/jobs/ID/cancel|resume` (POST),
  * `/api/settings`, `/api/events` (server-sent events: runs' progress and jobs).
  *
  * Security: listens on 127.0.0.1 unless told otherwise; every request needs the per-start token
@@ -135,6 +135,7 @@ function page(c: Ctx, x: Exchange): void {
     return x.html(pageHtml('job', `grokbench: job ${seg[1]}`, dir, x.pageToken, { job: seg[1] }));
   }
   if (path === '/study') return x.html(pageHtml('compare', 'grokbench: study', dir, x.pageToken, { runs: 'all' }));
+  if (path === '/views') return x.html(pageHtml('views', 'grokbench: views', dir, x.pageToken));
   if (path === '/app.js') return x.script(pageScript('dashboard'), false);
   if (seg[0] === 'static' && seg.length === 2) {
     const s = staticFile(seg[1]);
@@ -156,6 +157,8 @@ function read(c: Ctx, x: Exchange): void {
     return x.json(d);
   }
   if (path === '/api/compare') return x.json(c.data.compareJson(url.searchParams.get('runs')));
+  if (path === '/api/views') return x.json(c.data.catalogJson());
+  if (seg.length === 3 && seg[0] === 'api' && seg[1] === 'views') return x.json(c.data.viewAcrossJson(seg[2], url.searchParams.get('runs')));
   if (path === '/api/events') return c.events.open(x.req, x.res);
   if (seg[1] === 'run' && seg.length === 3) return x.json(c.data.runJson(seg[2]));
   if (seg[1] === 'run' && seg.length === 4 && seg[3] === 'maps') {

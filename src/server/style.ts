@@ -29,4 +29,6 @@ form.job details[open] { flex-basis: 100%; } form.job details[open] label { disp
 pre.log { background: #f7f8fb; border: 1px solid #dde; padding: 8px; max-height: 480px; overflow: auto; font-size: 11px; white-space: pre-wrap; }
 p.cmd { font-family: monospace; font-size: 12px; }
 .tabs { display: flex; flex-wrap: wrap; gap: 4px; margin: 10px 0 8px; border-bottom: 1px solid #ccd; } .tabs button { border: 1px solid #ccd; border-bottom: 0; background: #f3f5f7; padding: 4px 10px; border-radius: 4px 4px 0 0; } .tabs button.here { background: #24323f; color: #fff; }
+.side-by-side { display: grid; gap: 16px; } .side-by-side .column { min-width: 0; overflow-x: auto; } .side-by-side .fig { margin-bottom: 12px; }
+.run-picks { display: flex; flex-wrap: wrap; gap: 4px 14px; font-size: 12px; max-height: 160px; overflow: auto; border: 1px solid #eee; padding: 4px; }
 `;

@@ -299,6 +299,34 @@ describe('grokbench serve in a browser', () => {
     assert.equal(await page.$eval('#epoch-slider', (e) => (e as HTMLInputElement).value), '15');
   });
 
+  test('the view browser draws any view side by side over the chosen runs, a comparison view once over them, at the chosen checkpoint', async () => {
+    const ids = ['p11-s1-fixture', 'p13-s1-fixture'];
+    await page.goto(`${s.url}/views?view=dynamics&runs=${ids.join(',')}`);
+    await page.waitForSelector('body[data-ready="1"]');
+    const store = Store.open(dir, { readonly: true });
+    try {
+      const kern = () => loadKernels({ quiet: true });
+      const cols = await page.$$eval('#view-out .column', (cs) => cs.map((c) => ({ run: (c as HTMLElement).dataset.run, figs: [...c.querySelectorAll('.fig')].map((f) => (f as HTMLElement).dataset.name) })));
+      assert.deepEqual(cols.map((c) => c.run), ids, 'one column per run, in the order asked');
+      for (const c of cols) assert.deepEqual(c.figs, buildViews([loadRunModel(store, c.run!, 3)], 3, kern, ['dynamics'], store).map((f) => f.name), c.run);
+      assert.equal(await page.$$eval('#view-out .fig canvas', (c) => c.length), cols.flatMap((c) => c.figs).length, 'every figure drawn');
+      await page.selectOption('#view', 'mean-overlay');
+      await page.waitForSelector('body[data-ready="1"] #view-out .figs .fig');
+      const shown = await page.$$eval('#view-out .fig', (fs) => fs.map((f) => (f as HTMLElement).dataset.name));
+      assert.deepEqual(shown, buildViews(ids.map((id) => loadRunModel(store, id, 3)), 3, kern, ['mean-overlay'], store).map((f) => f.name), 'a comparison view over both runs at once');
+      assert.equal(new URL(page.url()).searchParams.get('view'), 'mean-overlay');
+    } finally { store.close(); }
+    await page.selectOption('#view', 'training-curves');
+    await page.waitForSelector('body[data-ready="1"] #view-out .column');
+    await page.$eval('#epoch-slider', (e) => { (e as HTMLInputElement).value = '1'; e.dispatchEvent(new Event('input')); });
+    await page.waitForSelector('body[data-checkpoint="20"]');
+    assert.equal(new URL(page.url()).searchParams.get('epoch'), '20');
+    const get = (u: string) => fetch(s.url + u, { headers: { 'x-grokbench-token': TOKEN } }).then((r) => r.status);
+    assert.equal(await get('/api/views/no-such-view?runs=p11-s1-fixture'), 400, 'an unknown view is bad input');
+    assert.equal(await get('/api/views/dynamics'), 400, 'no runs named');
+    await shot('serve-views.png');
+  });
+
   test('compare shows overlays and the study answers for the selected runs', async () => {
     await page.goto(`${s.url}/`);
     await page.waitForSelector('body[data-runs="2"]');

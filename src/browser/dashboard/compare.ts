@@ -28,6 +28,7 @@ export function comparePage(): void {
   main.appendChild(el('h1', { text: study ? "Study: the seed's questions over every run of this store" : 'Compare' }));
   api<Comparison>('/api/compare?runs=' + encodeURIComponent(ids)).then((c) => {
     main.appendChild(el('p', { id: 'compare-runs', text: c.runs.map((r) => r.label + ' [' + (r.outcome ?? 'no outcome') + ']').join(' · ') }));
+    if (!study) main.appendChild(el('p', null, el('a', { id: 'to-views', href: '/views?runs=' + encodeURIComponent(c.runs.map((r) => r.run_id).join(',')), text: 'any view of these runs side by side →' })));
     const figs = el('div', { class: 'figs' });
     main.appendChild(figs);
     for (const f of c.figures) void draw(figs, f);
