@@ -12,19 +12,25 @@
  *     frame begun (two animation frames), for checkpoints the server has not computed yet (maps
  *     from the checkpoint through the engine) and again once they are cached; the maps request's
  *     own time (server + transfer, from the browser's resource timing) is shown beside it.
- * Without --store it builds its own store first (not timed): `grokbench train --p 113` (the default
- * model, --epochs 600 --checkpoint-every 100: 7 checkpoints) and `grokbench analyze`, in a temporary
- * directory removed at the end. With --store DIR it measures DIR's first p=113 run with analysed
- * checkpoints (or --run ID); the server opens DIR read-write as `grokbench serve` does (SQLite may
+ *   - a run page ≤ 1.5 s to its last figure: from navigation start to the first tab's figures all
+ *     drawn (the page's `data-ready-ms`), in fresh browser contexts;
+ *   - a slider step ≤ 100 ms: one step to the neighbouring checkpoint once the page has shown the
+ *     grid (the explorer fetches the neighbours' maps in the background after drawing a grid).
+ * Without --store it measures the two stores issue 27 names, built once (not timed) and kept in
+ * ~/.cache/grokbench/bench-serve/ (GROKBENCH_BENCH_CACHE overrides): 30 analysed p=113 runs of the
+ * default model (seeds 1–30, --epochs 300 --checkpoint-every 50: 7 checkpoints each) and 1,000
+ * small analysed runs (p=7, d_mlp 16, one seed, jitters 0–999, 20 epochs); `--only p113|small`
+ * picks one. With --store DIR it measures DIR (its first p=113 run with analysed checkpoints, or
+ * --run ID, for the grid); the server opens DIR read-write as `grokbench serve` does (SQLite may
  * touch its files): give a copy of a store you must not change.
  *
- *   node dist/bench/serve.js [--store DIR] [--run ID] [--epochs 600] [--checkpoint-every 100]
- *                            [--rounds 5] [--cpu-prof DIR] [--trace FILE]
+ *   node dist/bench/serve.js [--store DIR] [--run ID] [--only p113|small] [--rounds 5]
+ *                            [--cpu-prof DIR] [--trace FILE]
  * --cpu-prof DIR writes the server's V8 CPU profile there (node --cpu-prof); --trace FILE writes
  * Chromium's performance timeline of the grid measurements (open in chrome://tracing or Perfetto).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -34,7 +40,11 @@ import { packageRoot } from '../src/engine/native.js';
 const BIN = join(packageRoot(), 'bin', 'grokbench');
 const CHROMIUM = '/usr/bin/chromium';
 const HOME_TARGET_MS = 1000;
+const RUN_PAGE_TARGET_MS = 1500;
 const GRID_TARGET_MS = 500;
+const STEP_TARGET_MS = 100;
+/** Bump when the stores' recipe changes (a cached store of another version is rebuilt). */
+const STORE_VERSION = '1';
 
 function grokbench(args: string[]): string {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -108,32 +118,66 @@ function moveSlider(page: Page, i: number, epoch: number): Promise<{ total: numb
   }), [i, epoch] as const);
 }
 
+interface Args { run?: string; rounds: number; cpuProf?: string; trace?: string }
+
+/** A cached bench store (built once, not timed): its directory. */
+function benchStore(name: 'p113' | 'small'): string {
+  const root = process.env.GROKBENCH_BENCH_CACHE ?? join(os.homedir(), '.cache', 'grokbench', 'bench-serve');
+  const dir = join(root, name), stamp = join(dir, 'BENCH_STORE_VERSION');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === STORE_VERSION) return dir;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const t0 = performance.now();
+  const sweep = name === 'p113'
+    ? ['--primes', '113', '--seeds', Array.from({ length: 30 }, (_, i) => i + 1).join(','), '--epochs', '300', '--checkpoint-every', '50']
+    : ['--primes', '7', '--seeds', '1', '--jitters', '0-999', '--epochs', '20', '--checkpoint-every', '10', '--d-mlp', '16'];
+  console.log(`store ${name}: building in ${dir} (once; not timed) …`);
+  grokbench(['sweep', ...sweep, '--store', dir, '--no-report', '--json']);
+  writeFileSync(stamp, STORE_VERSION);
+  console.log(`store ${name}: built in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  return dir;
+}
+
+/** Load a run page in a fresh context; ms from navigation start to the first tab's last figure drawn. */
+async function runPageLoad(browser: Browser, url: string, viewport: { width: number; height: number }): Promise<number> {
+  const c = await browser.newContext({ viewport });
+  try {
+    const pg = await c.newPage();
+    await pg.goto(url);
+    await pg.waitForSelector('body[data-ready-ms]', { timeout: 60_000 });
+    return Number(await pg.getAttribute('body', 'data-ready-ms'));
+  } finally { await c.close(); }
+}
+
 async function main(): Promise<void> {
   const { values: a } = parseArgs({
     options: {
-      store: { type: 'string' }, run: { type: 'string' }, epochs: { type: 'string', default: '600' },
-      'checkpoint-every': { type: 'string', default: '100' }, rounds: { type: 'string', default: '5' },
+      store: { type: 'string' }, run: { type: 'string' }, only: { type: 'string' }, rounds: { type: 'string', default: '5' },
       'cpu-prof': { type: 'string' }, trace: { type: 'string' },
     },
   });
   if (!existsSync(CHROMIUM)) { console.log(`bench:serve skipped: no ${CHROMIUM} (Debian's chromium package)`); return; }
-  const rounds = Math.max(1, Number(a.rounds));
-  let store = a.store;
-  let tmp: string | null = null;
-  if (!store) {
-    tmp = mkdtempSync(join(os.tmpdir(), 'grokbench-bench-serve-'));
-    store = tmp;
-    const t0 = performance.now();
-    grokbench(['train', '--p', '113', '--epochs', a.epochs!, '--checkpoint-every', a['checkpoint-every']!, '--store', store, '--json']);
-    grokbench(['analyze', '--store', store, '--json']);
-    console.log(`store: trained p=113 for ${a.epochs} epochs (a checkpoint every ${a['checkpoint-every']}) and analysed it in ${((performance.now() - t0) / 1000).toFixed(0)} s (not timed below)`);
+  if (a.only !== undefined && a.only !== 'p113' && a.only !== 'small') throw new Error(`--only p113 or small, not ${a.only}`);
+  const args: Args = { run: a.run, rounds: Math.max(1, Number(a.rounds)), cpuProf: a['cpu-prof'], trace: a.trace };
+  console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} core(s)`);
+  if (a.store) { await measure(a.store, args, true); return; }
+  for (const name of ['p113', 'small'] as const) {
+    if (a.only && a.only !== name) continue;
+    const dir = benchStore(name);
+    console.log(`\n=== store ${name === 'p113' ? '30 analysed p=113 runs' : '1,000 small analysed runs'} ===`);
+    await measure(dir, args, name === 'p113');
   }
+}
+
+/** Every measurement over one store; the grid's only where it has a p=113 run (`grid`). */
+async function measure(store: string, a: Args, grid: boolean): Promise<void> {
+  const rounds = a.rounds;
   const runs = JSON.parse(grokbench(['runs', '--store', store, '--json'])) as { run_id: string; p: number }[];
   let server: Awaited<ReturnType<typeof startServe>> | null = null;
   let browser: Browser | null = null;
   try {
     const t0 = performance.now();
-    server = await startServe(store, a['cpu-prof']);
+    server = await startServe(store, a.cpuProf);
     console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} core(s); load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (other work slows every number below)`);
     console.log(`server: grokbench serve listening after ${ms(performance.now() - t0)}; store ${store}, ${runs.length} run(s)`);
     browser = await chromium.launch({
@@ -165,6 +209,18 @@ async function main(): Promise<void> {
     console.log(`home, reload ×${rounds}: ${line(warm)}`);
     console.log(`home, new browser context (empty cache) ×${rounds}: ${line(fresh)}`);
 
+    // ---- run page -----------------------------------------------------------------------------
+    {
+      const token = new URL(server.open).searchParams.get('token') ?? '';
+      const target = runs.find((r) => r.p === 113 && (!a.run || r.run_id === a.run)) ?? runs[runs.length - 1];
+      const url = `${server.url}/run/${encodeURIComponent(target.run_id)}?token=${token}`;
+      const times: number[] = [];
+      for (let i = 0; i < rounds; i++) times.push(await runPageLoad(browser, url, viewport));
+      console.log(`run page of ${target.run_id} (first tab, every figure drawn), new browser context ×${rounds}: ${times.map(Math.round).join(', ')} ms; ` +
+        `median ${ms(median(times))}, max ${ms(Math.max(...times))} — ${verdict(Math.max(...times), RUN_PAGE_TARGET_MS)}`);
+    }
+    if (!grid) { await ctx.close(); console.log(`load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`); return; }
+
     // ---- neuron grid --------------------------------------------------------------------------
     type RunInfo = { run_id: string; p: number; d_mlp: number; epochs: number[] };
     const infos: RunInfo[] = [];
@@ -192,13 +248,23 @@ async function main(): Promise<void> {
     console.log(`neuron grid of ${info.run_id} (${nMaps} maps of ${info.p}×${info.p}), slider moved to epochs ${pick.map((x) => x.e).join(', ')}:`);
     console.log(`  maps not yet computed by the server: ${show(first)} ms; median ${ms(median(first.map((x) => x.total)))}, max ${ms(Math.max(...first.map((x) => x.total)))} — ${verdict(Math.max(...first.map((x) => x.total)), GRID_TARGET_MS)}`);
     console.log(`  maps cached by the server: ${show(again)} ms; median ${ms(median(again.map((x) => x.total)))}, max ${ms(Math.max(...again.map((x) => x.total)))} — ${verdict(Math.max(...again.map((x) => x.total)), GRID_TARGET_MS)}`);
+    // One step of the slider, as a user steps (or play plays) from a grid they have looked at:
+    // the explorer has fetched the neighbours' maps in the background meanwhile (given 3 s here).
+    const steps: { total: number; request: number }[] = [];
+    let at = Number(await page.$eval('#epoch-slider', (e) => (e as HTMLInputElement).value));
+    for (let k = 0; k < Math.min(rounds, info.epochs.length - 1); k++) {
+      await page.waitForTimeout(3000);
+      at = at > 0 ? at - 1 : at + 1;
+      steps.push(await moveSlider(page, at, info.epochs[at]));
+    }
+    console.log(`  one slider step to the neighbouring checkpoint, 3 s after the grid was drawn: ${steps.map((x) => Math.round(x.total)).join(', ')} ms; ` +
+      `median ${ms(median(steps.map((x) => x.total)))}, max ${ms(Math.max(...steps.map((x) => x.total)))} — ${verdict(Math.max(...steps.map((x) => x.total)), STEP_TARGET_MS)}`);
     if (errors.length) console.log(`page errors: ${errors.join(' | ')}`);
     console.log(`load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     await ctx.close();
   } finally {
     await browser?.close();
     if (server) await stopServe(server.child);
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
   }
 }
 

@@ -148,7 +148,7 @@ describe('grokbench serve in a browser', () => {
     assert.equal(await page.$eval('#grid-sel', (e) => (e as HTMLElement).style.display), 'block', 'the clicked tile is outlined');
     await page.waitForSelector('#neuron-history canvas');
     await page.waitForSelector('#neuron-spectrum');
-    await shot('serve-run.png');
+    await shot('serve-run-explorer.png');
   });
 
   test('the sort control reorders the neuron grid by the chosen value, highest first', async () => {
@@ -284,6 +284,7 @@ describe('grokbench serve in a browser', () => {
       };
     }).then(async (x) => ({ ...x, image: await x.image }));
     const at300 = await state();
+    await shot('serve-run-neurons.png');
     assert.ok(at300.names.includes('coarseness-histogram-animated'), at300.names.join(','));
     assert.ok(at300.rules.length >= 2 && at300.rules.every((e) => e === 300), `every time series marks epoch 300: ${at300.rules.join(',')}`);
     await page.$eval('#epoch-slider', (e) => { (e as HTMLInputElement).value = '2'; e.dispatchEvent(new Event('input')); });
@@ -350,6 +351,7 @@ describe('grokbench serve in a browser', () => {
     assert.ok(names.some((n) => /^early-.*-vs-grok$/.test(n ?? '')), `the early-vs-grok comparison: ${names.join(', ')}`);
     assert.ok(await page.locator('.answer').count() >= 3);
     assert.equal(await page.locator('#left-out').count(), 0, 'both runs are finished and analysed');
+    await shot('serve-study.png');
   });
 
   test('a training job started from the browser appears, progresses live, is analysed and shows its outcome', async () => {
@@ -388,6 +390,7 @@ describe('grokbench serve in a browser', () => {
     const log = (await page.textContent('#job-log'))!;
     assert.match(log, new RegExp(`^\\$ grokbench ${job.args[0]} `, 'm'), 'the command opens the log');
     assert.match(log, /\(exit 0\)$/m, 'and its exit closes it');
+    await shot('serve-job.png');
     const missing = await fetch(`${s.url}/api/jobs/nope`, { headers: { 'x-grokbench-token': TOKEN } });
     assert.equal(missing.status, 404);
     await page.goto(`${s.url}/run/${runId}`);

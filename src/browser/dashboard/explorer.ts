@@ -26,6 +26,8 @@ const PAL = paletteRgb(window.VIRIDIS ?? []);
 // The palette as RGBA words in memory order (little-endian: 0xAABBGGRR), for filling ImageData as Uint32.
 const LUT = new Uint32Array(PAL.map((c) => ((255 << 24) | (c[2] << 16) | (c[1] << 8) | c[0]) >>> 0));
 const GAP = 2;
+/** How long a grid is shown before its neighbours' maps are fetched. */
+const PREFETCH_AFTER_MS = 300;
 
 function paint(canvas: HTMLCanvasElement, bytes: ArrayLike<number>, p: number): void {
   const ctx = canvas.getContext('2d')!, img = ctx.createImageData(p, p), d = img.data;
@@ -87,7 +89,7 @@ function renderNeuronDetail(detail: HTMLElement, n: number, epoch: number, d: Ne
   detail.dataset.neuron = String(n);
   detail.appendChild(el('h3', { id: 'neuron-title', text: 'neuron #' + n + ' at epoch ' + epoch }));
   detail.appendChild(el('div', { text: 'coarseness ' + fmt(d.coarseness) + ' · frequency specialization ' + fmt(d.specialization) + ' · dominant frequency ' + d.dominant + ' · activation ' + fmt(d.min) + '…' + fmt(d.max) }));
-  const scale = Math.max(1, Math.min(3, Math.floor(340 / d.p)));
+  const scale = Math.max(1, Math.floor(300 / d.p));
   const big = el('canvas', { id: 'neuron-map', width: String(d.p), height: String(d.p), style: 'width:' + (d.p * scale) + 'px;height:' + (d.p * scale) + 'px', title: 'A[a][b]: a down, b across' });
   paint(big, d.map, d.p);
   detail.appendChild(el('div', { class: 'controls' }, el('div', null, el('div', { class: 'muted', text: 'activation map' }), big),
@@ -118,8 +120,11 @@ export interface ExplorerState { sortBy: SortBy; tile: number; neuron: number | 
 export interface Explorer {
   /** The explorer's element (its controls, the grid and the neuron panel). */
   box: HTMLElement;
-  /** Show the maps of this checkpoint (fetched once per epoch asked; a newer call wins). */
-  show(epoch: number): void;
+  /**
+   * Show the maps of this checkpoint (a newer call wins); then fetch those of `next` (the
+   * neighbouring checkpoints) in the background, so a step of the slider or of play paints at once.
+   */
+  show(epoch: number, next?: number[]): void;
   /** The epoch whose maps are painted (null before any). */
   shown(): number | null;
 }
@@ -138,19 +143,37 @@ export function createExplorer(runUrl: string, K: number, state: ExplorerState, 
   const box = el('div', { id: 'explorer' }, el('div', { class: 'controls' }, sortSel, tileSel, el('span', { class: 'muted', id: 'grid-note' })), el('div', { class: 'explorer' }, grid, detail));
   let current: { h: MapsHead; bytes: Uint8Array; epoch: number } | null = null, order: number[] = [], cols = 1, seq = 0;
 
-  function show(epoch: number): void {
+  // Maps fetched, by epoch (the shown one and its prefetched neighbours; a few kept).
+  const cache = new Map<number, Promise<{ h: MapsHead; bytes: Uint8Array }>>();
+  const CACHED = 6;
+  function maps(epoch: number): Promise<{ h: MapsHead; bytes: Uint8Array }> {
+    let m = cache.get(epoch);
+    if (!m) {
+      m = fetchMaps(runUrl + '/maps?epoch=' + epoch);
+      m.catch(() => cache.delete(epoch));
+      cache.set(epoch, m);
+      while (cache.size > CACHED) cache.delete(cache.keys().next().value!);
+    } else { cache.delete(epoch); cache.set(epoch, m); }
+    return m;
+  }
+
+  function show(epoch: number, next: number[] = []): void {
     const my = ++seq, t0 = performance.now();
     body.dataset.gridReady = '0';
-    fetchMaps(runUrl + '/maps?epoch=' + epoch)
-      .then((maps) => {
+    maps(epoch)
+      .then((got) => {
         if (my !== seq) return;
-        current = { ...maps, epoch };
+        current = { ...got, epoch };
         render();
         body.dataset.gridMs = String(Math.round(performance.now() - t0));
         body.dataset.gridEpoch = String(epoch);
         body.dataset.gridReady = '1';
         if (state.neuron !== null) openNeuron(state.neuron);
-      }).catch(showError);
+        // After a pause (a slider dragged on asks for others first), one at a time, while this grid is still the one asked for.
+        setTimeout(() => {
+          void next.reduce<Promise<unknown>>((p, e) => p.then(() => (my === seq ? maps(e) : null)).catch(() => null), Promise.resolve());
+        }, PREFETCH_AFTER_MS);
+      }).catch((e: unknown) => { if (my === seq) showError(e); });
   }
 
   function render(): void {

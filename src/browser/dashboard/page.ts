@@ -55,7 +55,9 @@ export function fmt(v: unknown, d = 3): string {
 
 /** Draw a figure into a box of its own (title, CSV link, export menu); resolves to its view (null if it failed). */
 export function draw(container: HTMLElement, fig: FigureJson): Promise<VegaView | null> {
-  const head = el('h3', { text: fig.title });
+  // A spec with a title of its own shows it inside the figure: the box's heading would repeat it.
+  const titled = typeof fig.spec === 'object' && fig.spec !== null && 'title' in fig.spec;
+  const head = el('h3', { text: titled ? '' : fig.title });
   if (fig.csv) head.append(' ', el('a', { class: 'csv', href: fig.csv, download: fig.name + '.csv', title: 'the data behind this figure', text: 'CSV' }));
   const box = el('div', { class: 'fig', 'data-name': fig.name }, head);
   const vis = el('div');

@@ -132,7 +132,12 @@ export function runPage(): void {
     label.textContent = 'epoch ' + epoch + ' (' + (epochIdx + 1) + ' of ' + info.epochs.length + ')';
     for (const v of views.values()) pointAt(v, epoch);
     body.dataset.checkpoint = String(epoch);
-    if (tab === EXPLORER && explorer && explorer.shown() !== epoch) explorer.show(epoch);
+    if (tab === EXPLORER && explorer && explorer.shown() !== epoch) {
+      // The checkpoints a step (or play) goes to next.
+      const es = info.epochs;
+      const next = [epochIdx + 1, epochIdx - 1].filter((i) => i >= 0 && i < es.length).map((i) => es[i]);
+      explorer.show(epoch, next);
+    }
   }
   slider.addEventListener('input', () => { epochIdx = Number(slider.value); keepInUrl(); applyEpoch(); });
 
@@ -183,7 +188,13 @@ export function runPage(): void {
       for (const v of all) for (const f of v.figures) drawn.push(keep(f));
       if (!figs.children.length) figs.appendChild(el('p', { class: 'muted', text: 'Nothing to show here yet.' }));
       return Promise.all(drawn);
-    }).then(() => { if (my === tabSeq) { applyEpoch(); figs.dataset.ready = tab; } }).catch(showError);
+    }).then(() => {
+      if (my !== tabSeq) return;
+      applyEpoch();
+      figs.dataset.ready = tab;
+      // Since navigation began, to the tab's last figure drawn (the first time; read by bench:serve).
+      if (body.dataset.readyMs === undefined) body.dataset.readyMs = String(Math.round(performance.now()));
+    }).catch(showError);
   }
   function renderTabs(r: RunInfo): void {
     const families = [...new Set(['training', ...r.views.map((v) => v.family)])];
