@@ -6,6 +6,8 @@
 import type { Kernels } from '../engine/index.js';
 import { runJitter } from '../metrics/outcome.js';
 import type { Store } from '../store/store.js';
+import { furtherSections } from '../study/further.js';
+import { interventionSections } from '../study/interventions.js';
 import { computeStudyFromData } from '../study/sections.js';
 import { toCsv } from '../views/csv.js';
 import { buildViews, storedResults, VIEWS, viewEntry, viewHasData, viewNeeds } from '../views/index.js';
@@ -171,15 +173,41 @@ export class DashboardData {
     };
   }
 
-  /** /api/compare?runs=A,B: overlays and the study's answers over the runs. */
-  compareJson(runsText: string | null) {
-    const K = this.K, kern = this.kern;
-    // 'all': every run of the store (the study page); otherwise the runs named.
+  /** The runs a compare or study request names ('all': every run of the store). */
+  private compareIds(runsText: string | null): string[] {
     const all = runsText === 'all';
     const ids = all ? this.store.listRuns().map((r) => r.run_id) : (runsText ?? '').split(',').filter((s) => s !== '');
     if (ids.length === 0) throw new HttpError(all ? 404 : 400, all ? 'this store has no runs yet' : 'name runs to compare: ?runs=A,B (or all)');
     if (ids.length > (all ? 500 : 64)) throw new HttpError(400, all ? 'at most 500 runs in one study' : 'at most 64 runs');
-    const ms = [...new Set(ids)].map((id) => ({ ...this.model(id) }));
+    for (const id of ids) this.model(id);
+    return [...new Set(ids)];
+  }
+
+  private readonly furtherCache = new Map<string, unknown>();
+
+  /**
+   * /api/compare/further?runs=…: the study's sections beyond the seed's five, as the report has
+   * them: ablations (blob and specialised neurons against random ones, at each run's last
+   * checkpoint), blob initialisation, and the further analyzers' sections (gradient ratios,
+   * initial curvature, attention, effective dimensionality). Computed on request (the ablations
+   * run the model) and kept until a run's results change.
+   */
+  furtherJson(runsText: string | null) {
+    const ids = this.compareIds(runsText);
+    const key = ids.map((id) => id + '@' + this.stamp(id)).join(',');
+    let hit = this.furtherCache.get(key);
+    if (!hit) {
+      hit = { sections: [...interventionSections(this.store, this.kern(), ids), ...furtherSections(this.store, ids)] };
+      this.furtherCache.clear();
+      this.furtherCache.set(key, hit);
+    }
+    return hit;
+  }
+
+  /** /api/compare?runs=A,B: overlays and the study's answers over the runs. */
+  compareJson(runsText: string | null) {
+    const K = this.K, kern = this.kern;
+    const ms = this.compareIds(runsText).map((id) => ({ ...this.model(id) }));
     disambiguateLabels(ms);
     const analysed = ms.filter((m) => m.epochs.length > 0);
     const figs = buildViews(ms, K, kern, ['training-curves']).concat(analysed.length ? buildViews(analysed, K, kern, ['mean-overlay', 'embedding-spectrum']) : [],

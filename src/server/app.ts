@@ -5,7 +5,7 @@
  * report): `/` the variant table, `/jobs` the jobs (start, progress of each run, cancel, resume), `/run/RUN` one run, `/compare?runs=A,B` several, `/study` all, `/views?view=NAME&runs=A,B` any view of the catalog side by side over runs.
  * API: `/api/runs` (`?fields=basic`: from the runs table alone, drawn first), `/api/run/RUN` (read model summary, the catalog's views it has, the training curves), `/api/run/RUN/view/NAME` (one view's figures), `/api/run/RUN/maps?epoch=E`
  * (every neuron's activation map at one checkpoint, binary), `/api/run/RUN/neuron/N?epoch=E`,
- * `/api/compare?runs=…` (`all`: the study page), `/api/views` (the catalog and the views each run has), `/api/views/NAME?runs=…` (one view over runs), `/api/jobs` (GET; POST starts one), `/api/jobs/ID` (one job and its log's tail), `/api/jobs/ID/cancel|resume` (POST),
+ * `/api/compare?runs=…` (`all`: the study page), `/api/compare/further?runs=…` (its ablation, blob-init and further analyzers' sections), `/api/views` (the catalog and the views each run has), `/api/views/NAME?runs=…` (one view over runs), `/api/jobs` (GET; POST starts one), `/api/jobs/ID` (one job and its log's tail), `/api/jobs/ID/cancel|resume` (POST),
  * `/api/settings`, `/api/events` (server-sent events: runs' progress and jobs).
  *
  * Security: listens on 127.0.0.1 unless told otherwise; every request needs the per-start token
@@ -157,6 +157,7 @@ function read(c: Ctx, x: Exchange): void {
     return x.json(d);
   }
   if (path === '/api/compare') return x.json(c.data.compareJson(url.searchParams.get('runs')));
+  if (path === '/api/compare/further') return x.json(c.data.furtherJson(url.searchParams.get('runs')));
   if (path === '/api/views') return x.json(c.data.catalogJson());
   if (seg.length === 3 && seg[0] === 'api' && seg[1] === 'views') return x.json(c.data.viewAcrossJson(seg[2], url.searchParams.get('runs')));
   if (path === '/api/events') return c.events.open(x.req, x.res);

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../../src/server/app.js';
+import { furtherSections } from '../../src/study/further.js';
+import { interventionSections } from '../../src/study/interventions.js';
 import { Store } from '../../src/store/store.js';
 import { loadRunModel } from '../../src/views/model.js';
 import { buildViews, VIEWS } from '../../src/views/index.js';
@@ -351,6 +353,16 @@ describe('grokbench serve in a browser', () => {
     assert.ok(names.some((n) => /^early-.*-vs-grok$/.test(n ?? '')), `the early-vs-grok comparison: ${names.join(', ')}`);
     assert.ok(await page.locator('.answer').count() >= 3);
     assert.equal(await page.locator('#left-out').count(), 0, 'both runs are finished and analysed');
+    // The sections beyond the seed's five, as the report has them, come when computed.
+    await page.waitForSelector('body[data-further-ready="1"]');
+    const further = await page.$$eval('#further-sections .answer', (as) => as.map((x) => (x as HTMLElement).dataset.section));
+    const store = Store.open(dir, { readonly: true });
+    try {
+      const ids = store.listRuns().map((r) => r.run_id);
+      const expected = [...interventionSections(store, loadKernels({ quiet: true }), ids), ...furtherSections(store, ids)].map((x) => x.id);
+      assert.deepEqual(further, expected);
+      assert.ok(expected.length >= 3, `the further analyzers' sections: ${expected.join(', ')}`);
+    } finally { store.close(); }
     await shot('serve-study.png');
   });
 

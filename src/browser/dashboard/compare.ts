@@ -40,5 +40,14 @@ export function comparePage(): void {
     if (!c.answers) { main.appendChild(el('p', { class: 'muted', text: 'The answers need two or more analysed runs.' })); return; }
     for (const s of c.answers) main.appendChild(answerBox(s));
     body.dataset.ready = '1';
+    // Then the sections beyond the seed's five (ablations run the model: they come when computed).
+    const more = el('div', { id: 'further-sections' }, el('h2', { text: 'Interventions, ablations and the further analyzers' }), el('p', { class: 'muted', id: 'further-wait', text: 'computing…' }));
+    main.appendChild(more);
+    return api<{ sections: Answer[] }>('/api/compare/further?runs=' + encodeURIComponent(ids)).then((f) => {
+      more.querySelector('#further-wait')!.remove();
+      if (!f.sections.length) more.appendChild(el('p', { class: 'muted', text: 'None applies to these runs (no interventions, no further analyzers\' results).' }));
+      for (const s of f.sections) more.appendChild(answerBox(s));
+      body.dataset.furtherReady = '1';
+    });
   }).catch(showError);
 }
