@@ -16,6 +16,13 @@ const seriesColour = {
   legend: { symbolType: 'stroke', symbolStrokeWidth: 3, symbolOpacity: 1, orient: 'top', direction: 'horizontal' },
 };
 
+/** The top of a [0, top] axis over values in [0, 1]: the largest value rounded up to a tenth (0.1 at least, 1 at most). */
+export function fittedTop(values: (number | null)[]): number {
+  let mx = 0;
+  for (const v of values) if (v !== null && Number.isFinite(v) && v > mx) mx = v;
+  return Math.min(1, Math.max(0.1, Math.ceil(mx * 10 - 1e-9) / 10));
+}
+
 /** Powers of ten spanning the positive values (log-axis ticks without clutter). */
 export function decades(values: number[]): number[] {
   const pos = values.filter((v) => v > 0 && Number.isFinite(v));
@@ -53,7 +60,8 @@ export function meanPanels(runs: RunData[], metric: MetricName, K: number): Figu
   const unit = (r: RunData) => {
     const only = { filter: `datum.run == ${JSON.stringify(r.label)} && indexof(shown, datum.run) >= 0` };
     const x = { field: 'epoch', type: 'quantitative', title: 'epoch', scale: { domain: [0, Math.max(r.maxEpoch, r.epochs[r.epochs.length - 1] ?? 0)] } };
-    const y01 = { type: 'quantitative', scale: { domain: [0, 1] } };
+    // The axis fitted to the run's values (coarseness often stays below 0.2), in steps of 0.1, at most 1.
+    const y01 = { type: 'quantitative', scale: { domain: [0, fittedTop(statsOf(r, metric).flatMap((x) => [x.p75, x.mean === null || x.std === null ? null : x.mean + x.std]))] } };
     return {
       title: { text: r.label, subtitle: `${r.runId} · memorised ${r.grok.memorise_epoch ?? 'never'} · grokked ${r.grok.grok_epoch ?? 'never'}` },
       width: 340,
@@ -160,7 +168,7 @@ export function meanOverlay(runs: RunData[], metric: MetricName, K: number): Fig
         mark: { type: 'line', strokeWidth: 1.8 },
         encoding: {
           x: { field: 'epoch', type: 'quantitative' },
-          y: { field: 'mean', type: 'quantitative', title: `mean ${metric}`, scale: { domain: [0, 1] } },
+          y: { field: 'mean', type: 'quantitative', title: `mean ${metric}`, scale: { domain: [0, fittedTop(values.map((v) => v.mean as number | null))] } },
           color: runColour(runs), opacity,
           tooltip: [{ field: 'run' }, { field: 'epoch' }, { field: 'mean', format: '.4f' }],
         },
