@@ -61,7 +61,8 @@ export function computeDmd(traj: ArrayLike<number>, nSteps: number, stateDim: nu
   for (let i = 0; i < K; i++) for (let t = 0; t < m; t++) { X[i * m + t] = Z[i * nSteps + t]; Xp[i * m + t] = Z[i * nSteps + t + 1]; }
   const svd = thinSvd(X, K, m);
   const kk = svd.k;
-  const r = truncationRank(svd.s, energyThreshold);
+  // No motion at all (X = 0): no modes, and the prediction of every step is 0 (MIScope divides by σ = 0 and returns NaN).
+  const r = svd.s[0] > 0 ? Math.min(truncationRank(svd.s, energyThreshold), svd.s.filter((x) => x > 0).length) : 0;
   // B = X' V_r Σ_r⁻¹ [K, r]; Ã = U_rᵀ B [r, r].
   const B = new Float64Array(K * r);
   for (let i = 0; i < K; i++) for (let c = 0; c < r; c++) {
