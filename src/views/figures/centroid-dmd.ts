@@ -124,6 +124,8 @@ export function activationDmdFigures(store: Store, runs: RunData[]): Figure[] {
     }
   }
   if (eig.length === 0) return [];
+  // The unit circle and every eigenvalue (a growing mode may lie outside it).
+  const reach = Math.max(1.15, ...eig.map((row) => 1.05 * Math.max(Math.abs(row[5] as number), Math.abs(row[6] as number))));
   const circle = panels.flatMap((panel) => Array.from({ length: 121 }, (_, i) => ({ kind: 'circle', panel, order: i, re: Math.cos((2 * Math.PI * i) / 120), im: Math.sin((2 * Math.PI * i) / 120) })));
   const eigSpec = {
     data: { values: [...circle, ...eig.map(([run, site, panel, kind, epoch, re, im, regime]) => ({ run, site, panel, kind, epoch, re, im, regime }))] },
@@ -135,15 +137,15 @@ export function activationDmdFigures(store: Store, runs: RunData[]): Figure[] {
         {
           transform: [{ filter: "datum.kind === 'circle'" }], mark: { type: 'line', color: '#bbb', strokeWidth: 1 },
           encoding: {
-            x: { field: 're', type: 'quantitative', title: 'Re λ', scale: { domain: [-1.15, 1.15] } },
-            y: { field: 'im', type: 'quantitative', title: 'Im λ', scale: { domain: [-1.15, 1.15] } }, order: { field: 'order' },
+            x: { field: 're', type: 'quantitative', title: 'Re λ', scale: { domain: [-reach, reach] } },
+            y: { field: 'im', type: 'quantitative', title: 'Im λ', scale: { domain: [-reach, reach] } }, order: { field: 'order' },
           },
         },
         {
           transform: [{ filter: "datum.kind === 'window'" }], mark: { type: 'circle', size: 14, opacity: 0.7, clip: true },
           encoding: {
             x: { field: 're', type: 'quantitative' }, y: { field: 'im', type: 'quantitative' },
-            color: { field: 'epoch', type: 'quantitative', scale: { scheme: 'viridis' }, title: 'window centre epoch' },
+            color: { field: 'epoch', type: 'quantitative', scale: { scheme: 'viridis' }, title: 'window centre epoch', legend: { format: 'd' } },
             tooltip: [{ field: 'run' }, { field: 'site' }, { field: 'epoch', title: 'window centre' }, { field: 're' }, { field: 'im' }],
           },
         },
