@@ -59,8 +59,9 @@ test('the global-centroid-PCA figures: the table is readGlobalCentroidPca at the
 
 test('the activation-DMD figures: one eigenvalue row per stored window mode, the residual rows are the stored means, boundaries marked; the specs render', async () => {
   const figs = activationDmdFigures(store, runs);
-  assert.deepEqual(figs.map((f) => f.name), ['activation-dmd-eigenvalues', 'activation-dmd-residuals']);
-  const [eig, res] = figs;
+  assert.deepEqual(figs.map((f) => f.name), ['activation-dmd-eigenvalues', 'activation-dmd-eigenvalues-zoom', 'activation-dmd-residuals']);
+  const [eig, zoom, res] = figs;
+  assert.deepEqual(zoom.table.rows, eig.table.rows);
   for (const run of runs) {
     const sum = store.getAnalyses<ActivationDmdSummary>(run.runId, ACTIVATION_DMD).at(-1)!.summary;
     assert.ok(sum.sites, `${run.label} has DMD results`);
@@ -76,5 +77,5 @@ test('the activation-DMD figures: one eigenvalue row per stored window mode, the
   // In the catalog: the view names build the same figures.
   assert.deepEqual(viewEntry('activation-dmd').needs, ['activation_dmd']);
   assert.deepEqual(buildViews(runs, 3, () => { throw new Error('no kernels needed'); }, ['global-centroid-pca', 'activation-dmd'], store).map((f) => f.name),
-    ['global-centroid-pca', 'global-centroid-pca-variance', 'activation-dmd-eigenvalues', 'activation-dmd-residuals']);
+    ['global-centroid-pca', 'global-centroid-pca-variance', 'activation-dmd-eigenvalues', 'activation-dmd-eigenvalues-zoom', 'activation-dmd-residuals']);
 });

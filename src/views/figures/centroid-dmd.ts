@@ -7,6 +7,7 @@
  *   activation-dmd-eigenvalues     windowed DMD eigenvalues on the unit circle per site, coloured by the window's
  *                                  centre epoch, with the per-regime eigenvalues (MIScope
  *                                  render_activation_dmd_eigenvalue_migration, not zoomed)
+ *   activation-dmd-eigenvalues-zoom  the same, each panel zoomed to its own eigenvalues (MIScope's auto-zoom)
  *   activation-dmd-residuals       the windows' mean residual per site with the detection threshold and the regime
  *                                  boundaries (MIScope render_activation_dmd_residuals_with_regimes)
  */
@@ -180,10 +181,32 @@ export function activationDmdFigures(store: Store, runs: RunData[]): Figure[] {
       ],
     },
   };
+  // Zoomed on each panel's own eigenvalues (MIScope's auto-zoom: 10 % padding, at least 0.05), the unit circle as an arc.
+  const zoomPanels = panels.map((panel) => {
+    const pts = eig.filter((row) => row[2] === panel);
+    const re = pts.map((row) => row[5] as number), im = pts.map((row) => row[6] as number);
+    const pad = (lo: number, hi: number) => Math.max((hi - lo) * 0.1, 0.05);
+    const [r0, r1, i0, i1] = [Math.min(...re), Math.max(...re), Math.min(...im), Math.max(...im)];
+    const xd = [r0 - pad(r0, r1), r1 + pad(r0, r1)], yd = [i0 - pad(i0, i1), i1 + pad(i0, i1)];
+    const mine = `datum.panel === ${JSON.stringify(panel)}`;
+    return {
+      title: panel, width: 240, height: 200,
+      layer: [
+        { ...eigSpec.spec.layer[0], transform: [{ filter: `datum.kind === 'circle' && ${mine}` }], mark: { type: 'line', color: '#bbb', strokeWidth: 1, clip: true },
+          encoding: { ...eigSpec.spec.layer[0].encoding, x: { field: 're', type: 'quantitative', title: 'Re λ', scale: { domain: xd } }, y: { field: 'im', type: 'quantitative', title: 'Im λ', scale: { domain: yd } } } },
+        { ...eigSpec.spec.layer[1], transform: [{ filter: `datum.kind === 'window' && ${mine}` }] },
+        { ...eigSpec.spec.layer[2], transform: [{ filter: `datum.kind === 'regime' && ${mine}` }] },
+      ],
+    };
+  });
+  const zoomSpec = { data: eigSpec.data, concat: zoomPanels, columns: 2, resolve: { scale: { x: 'independent', y: 'independent' } } };
   return [
     figure('activation-dmd-eigenvalues', 'Activation DMD: eigenvalues of the centroid dynamics on the unit circle',
       `Exact DMD of each site's class-centroid trajectory in the global PCA frame (global_centroid_pca), in sliding windows of ${ACTIVATION_DMD_PARAMS.window_size} checkpoints (stride ${ACTIVATION_DMD_PARAMS.window_stride}, SVD truncated at ${ACTIVATION_DMD_PARAMS.energy_threshold * 100} % energy), after MIScope activation_dmd. Dots: every window's eigenvalues, coloured by the window's centre epoch; red squares: the eigenvalues of the DMD fitted inside each detected regime. |λ| = 1 (grey circle) is a persistent mode, |λ| < 1 a decaying one; arg λ is the rotation per checkpoint step.`,
       eigSpec, ['run', 'site', 'panel', 'kind', 'epoch', 're', 'im', 'regime'], eig),
+    figure('activation-dmd-eigenvalues-zoom', 'Activation DMD: eigenvalues, zoomed on each site\'s cluster',
+      'The eigenvalues of activation-dmd-eigenvalues, each panel zoomed to its own eigenvalues (10 % padding, as MIScope\'s eigenvalue-migration view), the unit circle as the grey arc: the small migrations near (1, 0) become visible.',
+      zoomSpec, ['run', 'site', 'panel', 'kind', 'epoch', 're', 'im', 'regime'], eig),
     figure('activation-dmd-residuals', 'Activation DMD: windowed residual and regime boundaries',
       'The mean one-step prediction error of each window\'s DMD (‖x_{t+1} − Re(ΦΛΦ⁺x_t)‖ over the window), plotted at the window\'s centre epoch; grey dotted: the detection threshold median + 3·MAD; red dashed: regime boundaries (peaks above the threshold with prominence ≥ MAD, MIScope detect_regime_boundaries).',
       resSpec, ['run', 'site', 'panel', 'epoch', 'mean_residual', 'max_residual', 'n_modes'], res),
