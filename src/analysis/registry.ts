@@ -10,11 +10,13 @@
  */
 import { badInput } from '../core/errors.js';
 import type { Analyzer, AnyAnalyzer, CrossEpochAnalyzer, RunAnalyzer } from './protocol/analyzer.js';
+import { activationDmdAnalyzer } from './analyzers/activation-dmd.js';
 import { attentionAnalyzer } from './analyzers/attention.js';
 import { curvatureAnalyzer } from './analyzers/curvature.js';
 import { effdimCrossoverAnalyzer } from './analyzers/effdim-crossover.js';
 import { effectiveDimensionalityAnalyzer } from './analyzers/effective-dimensionality.js';
 import { embeddingFourierAnalyzer } from './analyzers/embedding-fourier.js';
+import { globalCentroidPcaAnalyzer } from './analyzers/global-centroid-pca.js';
 import { gradientFlowAnalyzer } from './analyzers/gradient-flow.js';
 import { grokkingAnalyzer } from './analyzers/grokking.js';
 import { inputTraceAnalyzer } from './analyzers/input-trace.js';
@@ -38,10 +40,10 @@ const CHECKPOINT_ANALYZERS: readonly Analyzer[] = [
 ];
 
 /** Cross-epoch analyzers, after the checkpoint analyzers of the run. */
-const CROSS_EPOCH_ANALYZERS: readonly CrossEpochAnalyzer[] = [parameterTrajectoryAnalyzer];
+const CROSS_EPOCH_ANALYZERS: readonly CrossEpochAnalyzer[] = [parameterTrajectoryAnalyzer, globalCentroidPcaAnalyzer];
 
 /** Run analyzers, last. */
-const RUN_ANALYZERS: readonly RunAnalyzer[] = [grokkingAnalyzer, outcomeAnalyzer, effdimCrossoverAnalyzer];
+const RUN_ANALYZERS: readonly RunAnalyzer[] = [grokkingAnalyzer, outcomeAnalyzer, effdimCrossoverAnalyzer, activationDmdAnalyzer];
 
 /** The table checked: unique names, each requirement an analyzer that runs before its user. */
 export function checkTable(table: readonly AnyAnalyzer[]): Map<string, AnyAnalyzer> {

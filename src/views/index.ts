@@ -13,6 +13,7 @@ import { badInput } from '../core/errors.js';
 import type { Kernels } from '../engine/kernels.js';
 import type { Store } from '../store/store.js';
 import { animatedHistogram, histogramGrid } from './figures/distribution.js';
+import { activationDmdFigures, globalCentroidPcaFigures } from './figures/centroid-dmd.js';
 import { dynamicsFigures } from './figures/dynamics.js';
 import { embeddingFirstLast, embeddingSpectrum, referenceTableFigure } from './figures/embedding.js';
 import { attentionFigure, curvatureFigure, effdimFigure, gradientFlowFigure, weightNormFigure } from './figures/further.js';
@@ -80,6 +81,8 @@ export const VIEWS: readonly ViewEntry[] = [
   { name: 'further-effdim-crossover', family: 'dimensionality', title: 'PR(W_out) falls to PR(W_in): the crossover', needs: ['effective_dimensionality_crossover'], scope: 'run', build: stored(effdimCrossoverFigure) },
   { name: 'further-input-trace', family: 'input trace', title: 'accuracy per residue class and the pairs\' graduation epochs', needs: ['input_trace'], scope: 'run', build: stored(inputTraceFigures) },
   { name: 'further-geometry', family: 'geometry', title: 'class-centroid radius, circularity and Fisher discriminant', needs: ['representation_geometry'], scope: 'run', build: stored(geometryFigure) },
+  { name: 'global-centroid-pca', family: 'geometry', title: 'class-centroid trajectories in one PCA frame across epochs, per site', needs: ['global_centroid_pca'], scope: 'run', build: stored(globalCentroidPcaFigures) },
+  { name: 'activation-dmd', family: 'trajectory', title: 'windowed DMD of the centroid trajectories: eigenvalues on the unit circle, residual and regimes', needs: ['activation_dmd'], scope: 'run', build: stored(activationDmdFigures) },
   { name: 'further-viability', family: 'viability', title: 'aliasing risk and condition number of the key frequencies', needs: ['embedding_fourier'], scope: 'run', build: stored(viabilityFigures) },
 ];
 

@@ -16,6 +16,10 @@ test('the analyzer table declares every analyzer in its tier, and every requirem
   for (const a of [...listAnalyzers(), ...listCrossEpochAnalyzers(), ...listRunAnalyzers()]) tiers.set(a.name, a.tier);
   assert.equal(tiers.get('neuron_fourier'), 'checkpoint');
   assert.equal(tiers.get('parameter_trajectory'), 'cross_epoch');
+  assert.equal(tiers.get('global_centroid_pca'), 'cross_epoch');
+  assert.equal(tiers.get('activation_dmd'), 'run');
+  assert.deepEqual(listCrossEpochAnalyzers().find((a) => a.name === 'global_centroid_pca')!.requires, ['representation_geometry']);
+  assert.deepEqual(listRunAnalyzers().find((a) => a.name === 'activation_dmd')!.requires, ['global_centroid_pca']);
   assert.equal(tiers.get('outcome'), 'run');
   assert.ok(listAnalyzers().every((a) => a.tier === 'checkpoint'));
   assert.ok(listCrossEpochAnalyzers().every((a) => a.tier === 'cross_epoch'));

@@ -20,6 +20,7 @@ import { packageRoot } from '../../src/engine/native.js';
 import { parseCsv } from '../../src/views/csv.js';
 import { furtherFigures } from '../../src/views/figures/further.js';
 import { moreFurtherFigures } from '../../src/views/figures/further-more.js';
+import { activationDmdFigures, globalCentroidPcaFigures } from '../../src/views/figures/centroid-dmd.js';
 import { loadRunModel } from '../../src/views/model.js';
 import { galleryEpochs } from '../../src/report/gallery.js';
 import { writeReport, type ReportResult } from '../../src/report/index.js';
@@ -117,9 +118,10 @@ describe('the report of a small real store', () => {
         assert.ok(t.head.length >= 2 && t.rows.length >= 1, `${n}.csv has data`);
       }
       // Every figure in the directory is accounted for: the base ones, the galleries, the answers' own,
-      // and the further analyzers' (report/figures/further*.ts) for those whose results the fixture has.
+      // and the further analyzers' (report/figures/further*.ts, centroid-dmd.ts) for those whose results the fixture has.
       const models = runIds.map((id) => loadRunModel(store, id, 3));
-      const further = new Set([...furtherFigures(store, models), ...moreFurtherFigures(store, models)].map((f) => f.name));
+      const further = new Set([...furtherFigures(store, models), ...moreFurtherFigures(store, models),
+        ...globalCentroidPcaFigures(store, models), ...activationDmdFigures(store, models)].map((f) => f.name));
       for (const n of further) names.add(n);
       const answerFigs = figFiles.filter((f) => f.endsWith('.svg')).map((f) => f.slice(0, -4)).filter((n) => !names.has(n));
       const named = new Set(answers.sections.filter((s) => s.vegaLite).map((s) => s.figure ?? `answer-${s.id}`));
