@@ -26,7 +26,7 @@
  *   ∂Q_c/∂x_j = Σ_h w_hj · ( W_V^h (W_O^h g_r) + κ_h · (O_hj − Ō_h)·g_r ),  κ_h = W_K^h q_h / √d_head,
  * with w_hj the attention weights, O_hj = (x_j W_V^h + b_V^h) W_O^h the head's value output of
  * position j and Ō_h = Σ_j w_hj O_hj. The products over all pairs run as GEMMs on the engine
- * (float32); the rest in float64.
+ * (float32: N·d_mlp·d_model, then N·d_model·(H·d_head + H) per position); the cosines in float64.
  *
  * Classification (ours: the paper draws its phase diagrams from the two measures but states no
  * cut): pizza when gradient symmetricity ≥ 0.98 and distance irrelevance < 0.6, clock when
@@ -91,56 +91,58 @@ export interface GradientSymmetricity {
  */
 export function gradientSymmetricity(k: Kernels, params: Params, f: Forward, classes: Int32Array, scratch?: Scratch): GradientSymmetricity {
   const { p, dModel: d, nHeads: H, dHead: dh, dMlp: m } = params.config;
-  const N = p * p, R = 2 * p + 1;
+  const N = p * p, R = 2 * p + 1, W = H * dh + H;
   if (f.batch.n !== N) throw new Error(`gradientSymmetricity: the forward pass has ${f.batch.n} samples, expected p² = ${N}`);
   if (classes.length !== N) throw new Error(`gradientSymmetricity: ${classes.length} classes, expected p² = ${N}`);
   const t = params.t;
   const vec = (name: string, n: number) => (scratch ? scratch.vec(k, name, n) : k.alloc(n));
   const WoutU = f.tables.WoutU, WU = t['unembed.W_U'];
   // g_r for every pair: Z = mask ⊙ (W_out W_U)[:, c_i], G = Z W_inᵀ + W_U[:, c_i].
+  const WoutUT = vec('gsym.woutut', p * m);
+  for (let n = 0; n < m; n++) for (let c = 0; c < p; c++) WoutUT[c * m + n] = WoutU[n * p + c];
   const Z = vec('gsym.z', N * m), G = vec('gsym.g', N * d);
+  const post = f.post;
   for (let i = 0; i < N; i++) {
     const c = classes[i];
     if (!(c >= 0 && c < p)) throw new Error(`gradientSymmetricity: class ${c} of pair ${i} outside 0..${p - 1}`);
-    for (let n = 0; n < m; n++) Z[i * m + n] = f.post[i * m + n] > 0 ? WoutU[n * p + c] : 0;
+    Z.set(WoutUT.subarray(c * m, (c + 1) * m), i * m);
   }
+  k.reluBackward(N * m, post, Z); // post = relu(pre) > 0 exactly where pre > 0
   k.gemm(false, true, N, d, m, 1, Z, t['blocks.0.mlp.W_in'], 0, G);
   for (let i = 0; i < N; i++) { const c = classes[i]; for (let j = 0; j < d; j++) G[i * d + j] += WU[j * p + c]; }
-
-  const g0 = new Float64Array(N * d), g1 = new Float64Array(N * d);
-  const T = vec('gsym.t', N * dh), U = vec('gsym.u', N * d);
-  const kappa = new Float64Array(d);
+  // T[i, (h, e)] = (W_O^h g_r)_e for every head at once (W_O is [(h, e), d]).
+  const T = vec('gsym.t', N * H * dh);
+  k.gemm(false, true, N, H * dh, d, 1, G, t['blocks.0.attn.W_O'], 0, T);
+  // ∂Q/∂x_j = [w_hj T_h | w_hj (o_hj − ō_h)]_h · [W_V^hᵀ ; κ_hᵀ]_h with o_hj = O_hj·g_r = V_hj·T_h
+  // (O_hj = V_hj W_O^h): one GEMM per position over the stacked heads. Bt [d, W] holds the
+  // stacked right-hand side transposed: Bt[j, (h, e)] = W_V^h[j, e], Bt[j, H·dh + h] = κ_h[j].
+  const Bt = vec('gsym.b', d * W);
+  const WV = t['blocks.0.attn.W_V'], WK = t['blocks.0.attn.W_K'], q = f.tables.q, V = f.tables.V;
   const scale = 1 / Math.sqrt(dh);
-  for (let h = 0; h < H; h++) {
-    const WO = t['blocks.0.attn.W_O'].subarray(h * dh * d, (h + 1) * dh * d);
-    const WV = t['blocks.0.attn.W_V'].subarray(h * d * dh, (h + 1) * d * dh);
-    const WK = t['blocks.0.attn.W_K'], q = f.tables.q;
-    for (let j = 0; j < d; j++) {
-      let s = 0;
-      for (let e = 0; e < dh; e++) s += WK[(h * d + j) * dh + e] * q[h * dh + e];
-      kappa[j] = s * scale;
-    }
-    k.gemm(false, true, N, dh, d, 1, G, WO, 0, T); // (W_O^h g_r)ᵀ per pair
-    k.gemm(false, true, N, d, dh, 1, T, WV, 0, U); // W_V^h W_O^h g_r per pair
-    const O = f.tables.O.subarray(h * R * d, (h + 1) * R * d);
-    for (let i = 0; i < N; i++) {
-      const rows = [f.batch.a[i], p + f.batch.b[i], 2 * p];
+  for (let h = 0; h < H; h++) for (let j = 0; j < d; j++) {
+    let s = 0;
+    for (let e = 0; e < dh; e++) { Bt[j * W + h * dh + e] = WV[(h * d + j) * dh + e]; s += WK[(h * d + j) * dh + e] * q[h * dh + e]; }
+    Bt[j * W + H * dh + h] = s * scale;
+  }
+  const A0 = vec('gsym.a0', N * W), A1 = vec('gsym.a1', N * W);
+  for (let i = 0; i < N; i++) {
+    const ra = f.batch.a[i] * dh, rb = (p + f.batch.b[i]) * dh, re = 2 * p * dh;
+    for (let h = 0; h < H; h++) {
       const w0 = f.w[(i * H + h) * 3], w1 = f.w[(i * H + h) * 3 + 1], w2 = f.w[(i * H + h) * 3 + 2];
-      const o = [0, 0, 0];
-      for (let j = 0; j < 3; j++) {
-        let s = 0;
-        for (let e = 0; e < d; e++) s += O[rows[j] * d + e] * G[i * d + e];
-        o[j] = s;
+      const Vh = h * R * dh, To = i * H * dh + h * dh, Ao = i * W + h * dh;
+      let o0 = 0, o1 = 0, o2 = 0;
+      for (let e = 0; e < dh; e++) {
+        const x = T[To + e];
+        o0 += V[Vh + ra + e] * x; o1 += V[Vh + rb + e] * x; o2 += V[Vh + re + e] * x;
+        A0[Ao + e] = w0 * x; A1[Ao + e] = w1 * x;
       }
-      const ob = w0 * o[0] + w1 * o[1] + w2 * o[2];
-      const c0 = o[0] - ob, c1 = o[1] - ob;
-      for (let e = 0; e < d; e++) {
-        const u = U[i * d + e];
-        g0[i * d + e] += w0 * (u + kappa[e] * c0);
-        g1[i * d + e] += w1 * (u + kappa[e] * c1);
-      }
+      const ob = w0 * o0 + w1 * o1 + w2 * o2;
+      A0[i * W + H * dh + h] = w0 * (o0 - ob);
+      A1[i * W + H * dh + h] = w1 * (o1 - ob);
     }
   }
+  const g0 = vec('gsym.g0', N * d), g1 = vec('gsym.g1', N * d);
+  k.gemmBatch([[false, true, N, d, W, 1, A0, Bt, 0, g0], [false, true, N, d, W, 1, A1, Bt, 0, g1]]);
   const cosine = new Float64Array(N);
   let sum = 0, n = 0;
   for (let i = 0; i < N; i++) {
