@@ -17,6 +17,7 @@ import { dynamicsFigures } from './figures/dynamics.js';
 import { embeddingFirstLast, embeddingSpectrum, referenceTableFigure } from './figures/embedding.js';
 import { attentionFigure, curvatureFigure, effdimFigure, gradientFlowFigure, weightNormFigure } from './figures/further.js';
 import { effdimCrossoverFigure, geometryFigure, inputTraceFigures, trajectoryFigures, viabilityFigures } from './figures/further-more.js';
+import { pizzaClockFigures, restrictedLossFigures } from './figures/further-progress.js';
 import { neuronHeatmaps } from './figures/neuron-heatmap.js';
 import { earlyVsGrok } from './figures/predict.js';
 import { countOverTime, meanOverlay, meanPanels, trainingCurves } from './figures/timeseries.js';
@@ -27,7 +28,7 @@ export interface ViewContext { runs: RunData[]; K: number; kernels: () => Kernel
 
 /** The dashboard's tabs, in order. */
 export const VIEW_FAMILIES = ['training', 'neurons', 'frequencies', 'attention', 'gradient flow', 'landscape', 'dimensionality',
-  'trajectory', 'input trace', 'geometry', 'viability', 'weights', 'comparison'] as const;
+  'trajectory', 'input trace', 'geometry', 'viability', 'weights', 'progress measures', 'algorithm', 'comparison'] as const;
 export type ViewFamily = (typeof VIEW_FAMILIES)[number];
 
 export interface ViewEntry {
@@ -77,6 +78,8 @@ export const VIEWS: readonly ViewEntry[] = [
   { name: 'further-input-trace', family: 'input trace', title: 'accuracy per residue class and the pairs\' graduation epochs', needs: ['input_trace'], scope: 'run', build: stored(inputTraceFigures) },
   { name: 'further-geometry', family: 'geometry', title: 'class-centroid radius, circularity and Fisher discriminant', needs: ['representation_geometry'], scope: 'run', build: stored(geometryFigure) },
   { name: 'further-viability', family: 'viability', title: 'aliasing risk and condition number of the key frequencies', needs: ['embedding_fourier'], scope: 'run', build: stored(viabilityFigures) },
+  { name: 'further-restricted-loss', family: 'progress measures', title: 'restricted and excluded loss at the run\'s key frequencies (Nanda et al. 2023)', needs: ['restricted_loss'], scope: 'run', build: stored(restrictedLossFigures) },
+  { name: 'further-pizza-clock', family: 'algorithm', title: 'pizza or clock: gradient symmetricity and distance irrelevance (Zhong et al. 2023)', needs: ['pizza_clock'], scope: 'run', build: stored(pizzaClockFigures) },
 ];
 
 /**
