@@ -61,6 +61,19 @@ export function rowCrossEntropy(l: ArrayLike<number>, off: number, p: number, t:
   return lt === 0 ? Math.log1p(rest) : Math.log(rest + Math.exp(lt)) - lt;
 }
 
+/**
+ * Cross-entropy of the row with values l_c − o_c from e_c = exp(l_c − max l) and the factors
+ * f_c = exp(−o_c) (f null: o = 0): log(Σ_c e_c f_c) − log(e_t f_t), as log1p(rest / target) while
+ * the target's term is a normal number (full relative precision for tiny losses), else in logs.
+ * `lt` is l_t − max l and `ot` is o_t.
+ */
+function lossOf(e: Float64Array, p: number, t: number, lt: number, ot: number, f: Float64Array | null, off: number): number {
+  let rest = 0;
+  if (f) { for (let c = 0; c < p; c++) if (c !== t) rest += e[c] * f[off + c]; } else for (let c = 0; c < p; c++) if (c !== t) rest += e[c];
+  const zt = f ? e[t] * f[off + t] : e[t];
+  return zt >= 2.2250738585072014e-308 ? Math.log1p(rest / zt) : Math.log(rest + zt) - (lt - ot);
+}
+
 /** Whether the first maximum of a row is at t. */
 function rowCorrect(l: ArrayLike<number>, off: number, p: number, t: number): boolean {
   let best = 0;
@@ -156,26 +169,29 @@ export function restrictedLoss(logits: ArrayLike<number>, p: number, keys: reado
   }
   const testCount = N - trainCount;
 
-  // The logits themselves, and the excluded logits on the training pairs.
-  let lAll = 0, lTrain = 0;
-  let eTrain = 0, eCorrect = 0;
-  const perKey = keys.map(() => 0);
-  const single = keys.map((k) => { const o = new Float64Array(N); part(k, o, 1); return o; });
-  const row = new Float64Array(p);
+  // The logits themselves, and the excluded logits on the training pairs. A removed part o[s, c]
+  // enters a row's softmax as the factor exp(−o[s, c]) on e_c = exp(L_c − max L): one exp per
+  // logit and one per (s, c) and removed part, then only products per training row and part.
+  const removed = [kept, ...keys.map((k) => { const o = new Float64Array(N); part(k, o, 1); return o; })];
+  const factor = removed.map((o) => o.map((x) => Math.exp(-x)));
+  const sums = new Float64Array(removed.length);
+  let lAll = 0, lTrain = 0, eCorrect = 0;
+  const e = new Float64Array(p);
   for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) {
-    const i = a * p + b, s = (a + b) % p;
-    const ce = rowCrossEntropy(logits, i * p, p, s);
+    const i = a * p + b, s = (a + b) % p, off = i * p;
+    let mx = -Infinity;
+    for (let c = 0; c < p; c++) if (logits[off + c] > mx) mx = logits[off + c];
+    for (let c = 0; c < p; c++) e[c] = Math.exp(logits[off + c] - mx);
+    const ce = lossOf(e, p, s, logits[off + s] - mx, 0, null, 0);
     lAll += ce;
     if (!train || !train[i]) continue;
     lTrain += ce;
-    for (let c = 0; c < p; c++) row[c] = logits[i * p + c] - kept[s * p + c];
-    eTrain += rowCrossEntropy(row, 0, p, s);
-    if (rowCorrect(row, 0, p, s)) eCorrect++;
-    single.forEach((o, j) => {
-      for (let c = 0; c < p; c++) row[c] = logits[i * p + c] - o[s * p + c];
-      perKey[j] += rowCrossEntropy(row, 0, p, s);
-    });
+    for (let j = 0; j < removed.length; j++) sums[j] += lossOf(e, p, s, logits[off + s] - mx, removed[j][s * p + s], factor[j], s * p);
+    let best = 0;
+    for (let c = 1; c < p; c++) if (logits[off + c] - kept[s * p + c] > logits[off + best] - kept[s * p + best]) best = c;
+    if (best === s) eCorrect++;
   }
+  const eTrain = sums[0], perKey = Array.from(sums.subarray(1));
   const split = train !== null && trainCount > 0;
   const hasTest = train !== null && testCount > 0;
   return {
