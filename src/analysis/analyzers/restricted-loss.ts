@@ -52,7 +52,7 @@ export interface RestrictedLossSummary {
   key_frequency_epoch: number;
   loss: number; train_loss: number | null; test_loss: number | null;
   restricted_loss: number; restricted_loss_train: number | null; restricted_loss_test: number | null; restricted_accuracy: number;
-  excluded_loss: number | null; excluded_accuracy: number | null;
+  excluded_loss: number | null; excluded_accuracy: number | null; excluded_loss_3d: number | null;
   excluded_loss_per_key: (number | null)[];
   key_logit_fraction: number | null; trig_sum_fraction: number | null;
 }
@@ -115,7 +115,7 @@ export function restrictedLossRow(r: ReturnType<typeof restrictedLoss>, keys: Ru
     loss: r.loss, train_loss: r.train_loss, test_loss: r.test_loss,
     restricted_loss: r.restricted_loss, restricted_loss_train: r.restricted_loss_train, restricted_loss_test: r.restricted_loss_test,
     restricted_accuracy: r.restricted_accuracy,
-    excluded_loss: r.excluded_loss, excluded_accuracy: r.excluded_accuracy, excluded_loss_per_key: r.excluded_loss_per_key,
+    excluded_loss: r.excluded_loss, excluded_accuracy: r.excluded_accuracy, excluded_loss_3d: r.excluded_loss_3d, excluded_loss_per_key: r.excluded_loss_per_key,
     key_logit_fraction: r.key_logit_fraction, trig_sum_fraction: r.trig_sum_fraction,
   };
   const nK = keys.frequencies.length, nF = r.cos_coefficients.length;

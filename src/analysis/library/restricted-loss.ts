@@ -19,7 +19,9 @@
  *                      train and test parts are given too.
  *   excluded logits    E = L − Σ_key P_k L; excluded loss is their cross-entropy on the training
  *                      pairs (mode 'train', no bias correction), and per key frequency alone
- *                      (L − P_k L: the paper's per-frequency excluded loss).
+ *                      (L − P_k L: the paper's per-frequency excluded loss). The notebook also has
+ *                      a 3-D variant that removes only γ_k times the unit cos(w_k(a+b−c)) over the
+ *                      p³ cube (`excluded_loss_3D_full`, not in the paper's figures): excluded_loss_3d.
  * Both depend on (a, b) only through s = (a + b) mod p for the removed or kept part, so everything
  * is computed from S[s, c] = Σ_{a+b≡s} L[ab, c] (p² values) plus one pass over the training rows.
  *
@@ -43,6 +45,8 @@ export interface RestrictedLoss {
   restricted_accuracy: number;
   /** The excluded logits' cross-entropy and accuracy on the training pairs (null without a split). */
   excluded_loss: number | null; excluded_accuracy: number | null;
+  /** The notebook's 3-D excluded loss: only the key frequencies' cos(w(a+b−c)) terms removed (training pairs). */
+  excluded_loss_3d: number | null;
   /** Per key frequency (in the order given): the training loss with that frequency alone removed. */
   excluded_loss_per_key: (number | null)[];
   key_logit_fraction: number | null;
@@ -172,7 +176,10 @@ export function restrictedLoss(logits: ArrayLike<number>, p: number, keys: reado
   // The logits themselves, and the excluded logits on the training pairs. A removed part o[s, c]
   // enters a row's softmax as the factor exp(−o[s, c]) on e_c = exp(L_c − max L): one exp per
   // logit and one per (s, c) and removed part, then only products per training row and part.
-  const removed = [kept, ...keys.map((k) => { const o = new Float64Array(N); part(k, o, 1); return o; })];
+  // The notebook's 3-D variant (`excluded_loss_3D_full`): only γ_k · unit cos(w_k(a+b−c)) removed.
+  const cos3 = new Float64Array(N);
+  for (const k of keys) for (let s = 0; s < p; s++) for (let c = 0; c < p; c++) cos3[s * p + c] += (gamma[k - 1] * cosT[(k * ((s - c + p) % p)) % p]) / cube;
+  const removed = [kept, cos3, ...keys.map((k) => { const o = new Float64Array(N); part(k, o, 1); return o; })];
   const factor = removed.map((o) => o.map((x) => Math.exp(-x)));
   const sums = new Float64Array(removed.length);
   let lAll = 0, lTrain = 0, eCorrect = 0;
@@ -191,7 +198,7 @@ export function restrictedLoss(logits: ArrayLike<number>, p: number, keys: reado
     for (let c = 1; c < p; c++) if (logits[off + c] - kept[s * p + c] > logits[off + best] - kept[s * p + best]) best = c;
     if (best === s) eCorrect++;
   }
-  const eTrain = sums[0], perKey = Array.from(sums.subarray(1));
+  const eTrain = sums[0], e3Train = sums[1], perKey = Array.from(sums.subarray(2));
   const split = train !== null && trainCount > 0;
   const hasTest = train !== null && testCount > 0;
   return {
@@ -204,6 +211,7 @@ export function restrictedLoss(logits: ArrayLike<number>, p: number, keys: reado
     restricted_accuracy: rCorrect / N,
     excluded_loss: split ? eTrain / trainCount : null,
     excluded_accuracy: split ? eCorrect / trainCount : null,
+    excluded_loss_3d: split ? e3Train / trainCount : null,
     excluded_loss_per_key: perKey.map((x) => (split ? x / trainCount : null)),
     key_logit_fraction: varDc > 0 ? keyShare / varDc : null,
     trig_sum_fraction: varDc > 0 ? trigShare / varDc : null,

@@ -152,6 +152,15 @@ test('random logits: restricted, excluded and per-key excluded loss, accuracies 
     if (keys.includes(k)) trig += (dot * dot) / nn;
   }
   close(res.trig_sum_fraction, trig / total, 1e-10, 'trig-sum share');
+  // The 3-D excluded loss: L minus γ_k times the unit cos(w_k(a+b−c)), summed over the keys.
+  const E3 = Float64Array.from(L);
+  for (const k of keys) {
+    const v = (a: number, b: number, c: number) => Math.cos((2 * Math.PI * k * (a + b - c)) / p);
+    let dot = 0, nn = 0;
+    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) for (let c = 0; c < p; c++) { dot += L[(a * p + b) * p + c] * v(a, b, c); nn += v(a, b, c) ** 2; }
+    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) for (let c = 0; c < p; c++) E3[(a * p + b) * p + c] -= (dot / nn) * v(a, b, c);
+  }
+  close(res.excluded_loss_3d, ce(E3, p, trainRows, target), 1e-10, '3-D excluded loss');
   // No split: the train/test fields are null and the all-pairs ones unchanged.
   const none = restrictedLoss(L, p, keys, null);
   assert.equal(none.excluded_loss, null);
