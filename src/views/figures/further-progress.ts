@@ -96,7 +96,7 @@ export function pizzaClockFigures(store: Store, runs: RunData[]): Figure[] {
   if (rows.length === 0) return [];
   const spec = {
     data: { values: rows.map(([run, epoch, series, value, algorithm, threshold]) => ({ run, epoch, series, value, algorithm, threshold })) },
-    facet: { row: { field: 'series', type: 'nominal', title: null, header: { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontWeight: 'bold' } } },
+    facet: { row: { field: 'series', type: 'nominal', title: null, sort: ['gradient symmetricity', 'distance irrelevance'], header: { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontWeight: 'bold' } } },
     spec: {
       width: 520, height: 140,
       layer: [
