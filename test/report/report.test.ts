@@ -20,6 +20,7 @@ import { packageRoot } from '../../src/engine/native.js';
 import { parseCsv } from '../../src/views/csv.js';
 import { furtherFigures } from '../../src/views/figures/further.js';
 import { moreFurtherFigures } from '../../src/views/figures/further-more.js';
+import { progressFigures } from '../../src/views/figures/further-progress.js';
 import { loadRunModel } from '../../src/views/model.js';
 import { galleryEpochs } from '../../src/report/gallery.js';
 import { writeReport, type ReportResult } from '../../src/report/index.js';
@@ -119,7 +120,7 @@ describe('the report of a small real store', () => {
       // Every figure in the directory is accounted for: the base ones, the galleries, the answers' own,
       // and the further analyzers' (report/figures/further*.ts) for those whose results the fixture has.
       const models = runIds.map((id) => loadRunModel(store, id, 3));
-      const further = new Set([...furtherFigures(store, models), ...moreFurtherFigures(store, models)].map((f) => f.name));
+      const further = new Set([...furtherFigures(store, models), ...moreFurtherFigures(store, models), ...progressFigures(store, models)].map((f) => f.name));
       for (const n of further) names.add(n);
       const answerFigs = figFiles.filter((f) => f.endsWith('.svg')).map((f) => f.slice(0, -4)).filter((n) => !names.has(n));
       const named = new Set(answers.sections.filter((s) => s.vegaLite).map((s) => s.figure ?? `answer-${s.id}`));

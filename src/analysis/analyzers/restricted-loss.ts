@@ -23,6 +23,7 @@
  * and sin_coefficients F64 [(p−1)/2] (coefficients of the logits on unit cos/sin(w_k(a+b−c)), all k).
  * Summary: RestrictedLossSummary below (null train/test fields when the run's split is unknown).
  */
+import { existsSync } from 'node:fs';
 import { loadKernels } from '../../engine/index.js';
 import { loadCheckpoint } from '../../model/checkpoint.js';
 import { computeTables, evalLogits, makeBatch, Workspace, type Tables } from '../../model/model.js';
@@ -63,7 +64,7 @@ export interface RestrictedLossSummary {
  */
 export function runKeysForRestrictedLoss(store: Store, runId: string, checkpoints: readonly EpochCheckpoint[]): RunKeys | null {
   const epochs = new Set(checkpoints.map((c) => c.epoch));
-  const nf = store.getAnalyses(runId, NEURON_FOURIER).filter((r) => r.path !== null && epochs.has(r.epoch));
+  const nf = store.getAnalyses(runId, NEURON_FOURIER).filter((r) => r.path !== null && epochs.has(r.epoch) && existsSync(r.path));
   const last = nf[nf.length - 1];
   if (last) {
     const a = readNeuronFourierArtifact(readSafetensorsFile(last.path!), last.path!);

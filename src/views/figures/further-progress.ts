@@ -120,3 +120,8 @@ export function pizzaClockFigures(store: Store, runs: RunData[]): Figure[] {
     `Last checkpoint — ${last.join('; ')}.`,
     spec, ['run', 'epoch', 'series', 'value', 'algorithm', 'threshold'], rows)];
 }
+
+/** The progress-measure and algorithm figures for the runs that have their results (none when no run has). */
+export function progressFigures(store: Store, runs: RunData[]): Figure[] {
+  return [...restrictedLossFigures(store, runs), ...pizzaClockFigures(store, runs)];
+}
