@@ -23,17 +23,9 @@
  */
 import type { Store } from '../store/store.js';
 import { concentrationValues, readNeuronFourier } from './results.js';
+import { DYNAMICS_RULES } from './library/commitment.js';
 
-export const DYNAMICS_RULES = {
-  /** _NEURON_FRAC_EXPLAINED_BY_FREQUENCY / NEURON_THRESHOLD */
-  specialised: 0.7,
-  /** _SPECIALIZATION_FLOOR / FINAL_CANONICAL_THRESHOLD, share of d_mlp */
-  committedShare: 0.1,
-  /** TRANSIENT_CANONICAL_THRESHOLD, share of d_mlp */
-  transientShare: 0.05,
-  /** _FIRST_MOVER_COUNT, neurons */
-  firstMoverCount: 40,
-} as const;
+export { DYNAMICS_RULES };
 
 /** Per-checkpoint per-neuron input: [checkpoints × d_mlp], row = checkpoint. */
 export interface DynamicsInput {

@@ -23,7 +23,9 @@ import { inputTraceAnalyzer } from './analyzers/input-trace.js';
 import { neuronFourierAnalyzer } from './analyzers/neuron-fourier.js';
 import { outcomeAnalyzer } from './analyzers/outcome.js';
 import { parameterTrajectoryAnalyzer } from './analyzers/parameter-trajectory.js';
+import { pizzaClockAnalyzer } from './analyzers/pizza-clock.js';
 import { representationGeometryAnalyzer } from './analyzers/representation-geometry.js';
+import { restrictedLossAnalyzer } from './analyzers/restricted-loss.js';
 import { weightNormAnalyzer } from './analyzers/weight-norm.js';
 
 /** Checkpoint analyzers, in the order they run on each checkpoint. */
@@ -37,10 +39,11 @@ const CHECKPOINT_ANALYZERS: readonly Analyzer[] = [
   inputTraceAnalyzer,
   representationGeometryAnalyzer,
   weightNormAnalyzer,
+  pizzaClockAnalyzer,
 ];
 
 /** Cross-epoch analyzers, after the checkpoint analyzers of the run. */
-const CROSS_EPOCH_ANALYZERS: readonly CrossEpochAnalyzer[] = [parameterTrajectoryAnalyzer, globalCentroidPcaAnalyzer];
+const CROSS_EPOCH_ANALYZERS: readonly CrossEpochAnalyzer[] = [parameterTrajectoryAnalyzer, globalCentroidPcaAnalyzer, restrictedLossAnalyzer];
 
 /** Run analyzers, last. */
 const RUN_ANALYZERS: readonly RunAnalyzer[] = [grokkingAnalyzer, outcomeAnalyzer, effdimCrossoverAnalyzer, activationDmdAnalyzer];

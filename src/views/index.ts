@@ -18,6 +18,7 @@ import { dynamicsFigures } from './figures/dynamics.js';
 import { embeddingFirstLast, embeddingSpectrum, referenceTableFigure } from './figures/embedding.js';
 import { attentionFigure, curvatureFigure, effdimFigure, gradientFlowFigure, weightNormFigure } from './figures/further.js';
 import { effdimCrossoverFigure, geometryFigure, inputTraceFigures, trajectoryFigures, viabilityFigures } from './figures/further-more.js';
+import { pizzaClockFigures, restrictedLossFigures } from './figures/further-progress.js';
 import { neuronHeatmaps } from './figures/neuron-heatmap.js';
 import { earlyVsGrok } from './figures/predict.js';
 import { countOverTime, meanOverlay, meanPanels, trainingCurves } from './figures/timeseries.js';
@@ -32,7 +33,7 @@ export interface ViewContext { runs: RunData[]; K: number; kernels: () => Kernel
 
 /** The dashboard's tabs, in order. */
 export const VIEW_FAMILIES = ['training', 'neurons', 'frequencies', 'attention', 'gradient flow', 'landscape', 'dimensionality',
-  'trajectory', 'input trace', 'geometry', 'viability', 'weights', 'comparison'] as const;
+  'trajectory', 'input trace', 'geometry', 'viability', 'weights', 'progress measures', 'algorithm', 'comparison'] as const;
 export type ViewFamily = (typeof VIEW_FAMILIES)[number];
 
 export interface ViewEntry {
@@ -84,6 +85,8 @@ export const VIEWS: readonly ViewEntry[] = [
   { name: 'global-centroid-pca', family: 'geometry', title: 'class-centroid trajectories in one PCA frame across epochs, per site', needs: ['global_centroid_pca'], scope: 'run', build: stored(globalCentroidPcaFigures) },
   { name: 'activation-dmd', family: 'trajectory', title: 'windowed DMD of the centroid trajectories: eigenvalues on the unit circle, residual and regimes', needs: ['activation_dmd'], scope: 'run', build: stored(activationDmdFigures) },
   { name: 'further-viability', family: 'viability', title: 'aliasing risk and condition number of the key frequencies', needs: ['embedding_fourier'], scope: 'run', build: stored(viabilityFigures) },
+  { name: 'further-restricted-loss', family: 'progress measures', title: 'restricted and excluded loss at the run\'s key frequencies (Nanda et al. 2023)', needs: ['restricted_loss'], scope: 'run', build: stored(restrictedLossFigures) },
+  { name: 'further-pizza-clock', family: 'algorithm', title: 'pizza or clock: gradient symmetricity and distance irrelevance (Zhong et al. 2023)', needs: ['pizza_clock'], scope: 'run', build: stored(pizzaClockFigures) },
 ];
 
 /**

@@ -21,6 +21,7 @@ import { parseCsv } from '../../src/views/csv.js';
 import { furtherFigures } from '../../src/views/figures/further.js';
 import { moreFurtherFigures } from '../../src/views/figures/further-more.js';
 import { activationDmdFigures, globalCentroidPcaFigures } from '../../src/views/figures/centroid-dmd.js';
+import { progressFigures } from '../../src/views/figures/further-progress.js';
 import { loadRunModel } from '../../src/views/model.js';
 import { galleryEpochs } from '../../src/report/gallery.js';
 import { writeReport, type ReportResult } from '../../src/report/index.js';
@@ -120,7 +121,7 @@ describe('the report of a small real store', () => {
       // Every figure in the directory is accounted for: the base ones, the galleries, the answers' own,
       // and the further analyzers' (report/figures/further*.ts, centroid-dmd.ts) for those whose results the fixture has.
       const models = runIds.map((id) => loadRunModel(store, id, 3));
-      const further = new Set([...furtherFigures(store, models), ...moreFurtherFigures(store, models),
+      const further = new Set([...furtherFigures(store, models), ...moreFurtherFigures(store, models), ...progressFigures(store, models),
         ...globalCentroidPcaFigures(store, models), ...activationDmdFigures(store, models)].map((f) => f.name));
       for (const n of further) names.add(n);
       const answerFigs = figFiles.filter((f) => f.endsWith('.svg')).map((f) => f.slice(0, -4)).filter((n) => !names.has(n));
