@@ -21,7 +21,9 @@ import { gradientFlowAnalyzer } from './analyzers/gradient-flow.js';
 import { grokkingAnalyzer } from './analyzers/grokking.js';
 import { inputTraceAnalyzer } from './analyzers/input-trace.js';
 import { neuronFourierAnalyzer } from './analyzers/neuron-fourier.js';
+import { neuronGroupingAnalyzer } from './analyzers/neuron-grouping.js';
 import { outcomeAnalyzer } from './analyzers/outcome.js';
+import { parameterDmdAnalyzer } from './analyzers/parameter-dmd.js';
 import { parameterTrajectoryAnalyzer } from './analyzers/parameter-trajectory.js';
 import { pizzaClockAnalyzer } from './analyzers/pizza-clock.js';
 import { representationGeometryAnalyzer } from './analyzers/representation-geometry.js';
@@ -43,10 +45,10 @@ const CHECKPOINT_ANALYZERS: readonly Analyzer[] = [
 ];
 
 /** Cross-epoch analyzers, after the checkpoint analyzers of the run. */
-const CROSS_EPOCH_ANALYZERS: readonly CrossEpochAnalyzer[] = [parameterTrajectoryAnalyzer, globalCentroidPcaAnalyzer, restrictedLossAnalyzer];
+const CROSS_EPOCH_ANALYZERS: readonly CrossEpochAnalyzer[] = [parameterTrajectoryAnalyzer, globalCentroidPcaAnalyzer, restrictedLossAnalyzer, neuronGroupingAnalyzer];
 
 /** Run analyzers, last. */
-const RUN_ANALYZERS: readonly RunAnalyzer[] = [grokkingAnalyzer, outcomeAnalyzer, effdimCrossoverAnalyzer, activationDmdAnalyzer];
+const RUN_ANALYZERS: readonly RunAnalyzer[] = [grokkingAnalyzer, outcomeAnalyzer, effdimCrossoverAnalyzer, activationDmdAnalyzer, parameterDmdAnalyzer];
 
 /** The table checked: unique names, each requirement an analyzer that runs before its user. */
 export function checkTable(table: readonly AnyAnalyzer[]): Map<string, AnyAnalyzer> {
