@@ -17,7 +17,7 @@ import { type GlobalOpts, intArg, numArg, openStore, printJson, say, withCommon 
 import { ProgressLine, formatDuration } from './progress.js';
 
 interface AnalyzeOpts extends GlobalOpts {
-  lowFreqs: number; flatAsZero?: boolean; jobs?: number; grokLoss: number; curvatureEvery?: number;
+  lowFreqs: number; flatAsZero?: boolean; jobs?: number; grokLoss: number; curvatureEvery?: number; llcEvery?: number;
   executor: string; partition?: string; cpusPerTask?: number; time?: string; sbatchArg?: string[]; slurmPlan?: string;
 }
 
@@ -59,6 +59,7 @@ export function register(program: Command): void {
     .option('--jobs <N>', 'worker threads (default: number of cores); with --executor slurm, tasks running at once', intArg('--jobs', 1))
     .option('--grok-loss <X>', 'test-loss threshold of grok_epoch', numArg('--grok-loss'), 0.01)
     .option('--curvature-every <N>', 'loss-landscape flatness at epoch 0 and every N epochs (1: every checkpoint; default 2500)', intArg('--curvature-every', 1))
+    .option('--llc-every <N>', 'local learning coefficient (SGLD) at epoch 0 and every N epochs (1: every checkpoint; default 2500)', intArg('--llc-every', 1))
     .addOption(new Option('--executor <name>', 'where checkpoints are analysed: local worker threads, or Slurm array tasks (one per run)').choices(['local', 'slurm']).default('local'))
     .option('--partition <P>', 'Slurm partition of the tasks (--executor slurm)')
     .option('--cpus-per-task <N>', 'Slurm CPUs (analysis threads) of each task [1] (--executor slurm)', intArg('--cpus-per-task', 1))
@@ -78,7 +79,7 @@ export function register(program: Command): void {
         const stray = (['partition', 'cpusPerTask', 'time', 'sbatchArg'] as const).find((k) => o[k] !== undefined);
         if (stray) throw badInput(`--${stray.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} needs --executor slurm`);
       }
-      const options = resolveOptions({ lowFreqs: o.lowFreqs, flatAsZero: !!o.flatAsZero, grokLoss: o.grokLoss, curvatureEvery: o.curvatureEvery });
+      const options = resolveOptions({ lowFreqs: o.lowFreqs, flatAsZero: !!o.flatAsZero, grokLoss: o.grokLoss, curvatureEvery: o.curvatureEvery, llcEvery: o.llcEvery });
       const store = openStore(o, { create: false });
       try {
         if (slurm) { await analyzeSlurm(store, runArgs, o, options); return; }
@@ -86,7 +87,7 @@ export function register(program: Command): void {
         const progress = ProgressLine.for(o);
         const t0 = performance.now();
         const opts: AnalyseOptions = {
-          lowFreqs: o.lowFreqs, flatAsZero: !!o.flatAsZero, grokLoss: o.grokLoss, jobs: o.jobs, curvatureEvery: o.curvatureEvery,
+          lowFreqs: o.lowFreqs, flatAsZero: !!o.flatAsZero, grokLoss: o.grokLoss, jobs: o.jobs, curvatureEvery: o.curvatureEvery, llcEvery: o.llcEvery,
           onProgress: ({ done, total, runId, epoch }) => {
             const el = (performance.now() - t0) / 1000;
             const eta = done > 0 ? (el / done) * (total - done) : NaN;

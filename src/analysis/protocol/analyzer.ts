@@ -30,6 +30,8 @@ export interface AnalysisOptions {
   grokLoss: number;
   /** Flatness (curvature analyzer) at epoch 0 and every this many epochs; 1 = every checkpoint (default 2500). */
   curvatureEvery?: number;
+  /** The local learning coefficient (llc analyzer) at epoch 0 and every this many epochs; 1 = every checkpoint (default 2500). */
+  llcEvery?: number;
 }
 
 export const DEFAULT_OPTIONS: AnalysisOptions = { lowFreqs: 3, flatAsZero: false, grokLoss: 0.01 };
