@@ -63,7 +63,7 @@ export function llcFigures(store: Store, runs: RunData[]): Figure[] {
     {
       width: 520, height: 220,
       layer: [
-        { data: { values }, mark: { type: 'area', opacity: 0.2 }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: 'λ̂' }, y2: { field: 'hi' }, color: runColour(runs) } },
+        { data: { values }, mark: { type: 'area', opacity: 0.2 }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: 'LLC estimate' }, y2: { field: 'hi' }, color: runColour(runs) } },
         { data: { values }, mark: { type: 'line', point: true }, encoding: { x, y: { field: 'llc', type: 'quantitative' }, color: runColour(runs), tooltip: [{ field: 'run' }, { field: 'epoch' }, { field: 'llc', title: 'mean λ̂' }, { field: 'lo' }, { field: 'hi' }, { field: 'diverged', title: 'diverged chains' }] } },
         { data: { values: chainValues }, mark: { type: 'point', shape: 'cross', size: 30, opacity: 0.6 }, encoding: { x, y: { field: 'llc', type: 'quantitative' }, color: runColour(runs), tooltip: [{ field: 'run' }, { field: 'epoch' }, { field: 'chain' }, { field: 'llc' }] } },
       ],
