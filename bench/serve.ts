@@ -159,7 +159,6 @@ async function main(): Promise<void> {
   if (!existsSync(CHROMIUM)) { console.log(`bench:serve skipped: no ${CHROMIUM} (Debian's chromium package)`); return; }
   if (a.only !== undefined && a.only !== 'p113' && a.only !== 'small') throw new Error(`--only p113 or small, not ${a.only}`);
   const args: Args = { run: a.run, rounds: Math.max(1, Number(a.rounds)), cpuProf: a['cpu-prof'], trace: a.trace };
-  console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} core(s)`);
   if (a.store) { await measure(a.store, args, true); return; }
   for (const name of ['p113', 'small'] as const) {
     if (a.only && a.only !== name) continue;

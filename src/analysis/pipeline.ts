@@ -131,6 +131,10 @@ export function resolveOptions(opts: Partial<AnalysisOptions>): AnalysisOptions 
     if (!Number.isInteger(opts.parameterDmdReferenceEpoch) || opts.parameterDmdReferenceEpoch < 0) throw badInput(`--parameter-dmd-reference-epoch must be an integer ≥ 0, got ${opts.parameterDmdReferenceEpoch}`);
     o.parameterDmdReferenceEpoch = opts.parameterDmdReferenceEpoch;
   }
+  if (opts.llcEvery !== undefined) {
+    if (!Number.isInteger(opts.llcEvery) || opts.llcEvery < 1) throw badInput(`--llc-every must be an integer ≥ 1, got ${opts.llcEvery}`);
+    o.llcEvery = opts.llcEvery;
+  }
   if (!Number.isInteger(o.lowFreqs) || o.lowFreqs < 1) throw badInput(`--low-freqs must be an integer ≥ 1, got ${o.lowFreqs}`);
   if (!(o.grokLoss > 0)) throw badInput(`--grok-loss must be a positive number, got ${o.grokLoss}`);
   return o;

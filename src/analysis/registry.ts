@@ -19,6 +19,7 @@ import { embeddingFourierAnalyzer } from './analyzers/embedding-fourier.js';
 import { globalCentroidPcaAnalyzer } from './analyzers/global-centroid-pca.js';
 import { gradientFlowAnalyzer } from './analyzers/gradient-flow.js';
 import { grokkingAnalyzer } from './analyzers/grokking.js';
+import { llcAnalyzer } from './analyzers/llc.js';
 import { inputTraceAnalyzer } from './analyzers/input-trace.js';
 import { neuronFourierAnalyzer } from './analyzers/neuron-fourier.js';
 import { neuronGroupingAnalyzer } from './analyzers/neuron-grouping.js';
@@ -36,6 +37,7 @@ const CHECKPOINT_ANALYZERS: readonly Analyzer[] = [
   embeddingFourierAnalyzer,
   gradientFlowAnalyzer,
   curvatureAnalyzer,
+  llcAnalyzer,
   effectiveDimensionalityAnalyzer,
   attentionAnalyzer,
   inputTraceAnalyzer,

@@ -183,7 +183,8 @@ export class DashboardData {
     return [...new Set(ids)];
   }
 
-  private readonly furtherCache = new Map<string, unknown>();
+  /** The last /api/compare/further answer and the runs' state it was computed from. */
+  private further: { key: string; value: unknown } | null = null;
 
   /**
    * /api/compare/further?runs=…: the study's sections beyond the seed's five, as the report has
@@ -195,13 +196,10 @@ export class DashboardData {
   furtherJson(runsText: string | null) {
     const ids = this.compareIds(runsText);
     const key = ids.map((id) => id + '@' + this.stamp(id)).join(',');
-    let hit = this.furtherCache.get(key);
-    if (!hit) {
-      hit = { sections: [...interventionSections(this.store, this.kern(), ids), ...furtherSections(this.store, ids)] };
-      this.furtherCache.clear();
-      this.furtherCache.set(key, hit);
+    if (this.further?.key !== key) {
+      this.further = { key, value: { sections: [...interventionSections(this.store, this.kern(), ids), ...furtherSections(this.store, ids)] } };
     }
-    return hit;
+    return this.further.value;
   }
 
   /** /api/compare?runs=A,B: overlays and the study's answers over the runs. */

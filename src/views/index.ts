@@ -19,6 +19,7 @@ import { embeddingFirstLast, embeddingSpectrum, referenceTableFigure } from './f
 import { attentionFigure, curvatureFigure, effdimFigure, gradientFlowFigure, weightNormFigure } from './figures/further.js';
 import { effdimCrossoverFigure, geometryFigure, inputTraceFigures, trajectoryFigures, viabilityFigures } from './figures/further-more.js';
 import { pizzaClockFigures, restrictedLossFigures } from './figures/further-progress.js';
+import { llcFigures } from './figures/llc.js';
 import { neuronHeatmaps } from './figures/neuron-heatmap.js';
 import { earlyVsGrok } from './figures/predict.js';
 import { countOverTime, meanOverlay, meanPanels, trainingCurves } from './figures/timeseries.js';
@@ -75,6 +76,7 @@ export const VIEWS: readonly ViewEntry[] = [
   },
   { name: 'further-gradient-flow', family: 'gradient flow', title: 'gradient magnitude per site and per neuron', needs: ['gradient_flow'], scope: 'run', build: stored(gradientFlowFigure) },
   { name: 'further-curvature', family: 'landscape', title: 'flatness and the top Hessian eigenvalue', needs: ['curvature'], scope: 'run', build: stored(curvatureFigure) },
+  { name: 'further-llc', family: 'landscape', title: 'local learning coefficient λ̂ (SGLD) over training and the chains\' loss traces', needs: ['llc'], scope: 'run', build: stored(llcFigures) },
   { name: 'further-effdim', family: 'dimensionality', title: 'participation ratios of the weight matrices', needs: ['effective_dimensionality'], scope: 'run', build: stored(effdimFigure) },
   { name: 'further-attention', family: 'attention', title: 'attention heads: specialization and attention to a', needs: ['attention'], scope: 'run', build: stored(attentionFigure) },
   { name: 'further-weight-norm', family: 'weights', title: 'norm of all parameters and of each weight matrix', needs: ['weight_norm'], scope: 'run', build: stored(weightNormFigure) },

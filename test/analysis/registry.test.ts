@@ -27,6 +27,7 @@ test('the analyzer table declares every analyzer in its tier, and every requirem
   assert.deepEqual(listRunAnalyzers().find((a) => a.name === 'outcome')!.requires, ['embedding_fourier']);
   assert.equal(findAnalyzer('effective_dimensionality_crossover')?.tier, 'run');
   assert.equal(tiers.get('pizza_clock'), 'checkpoint');
+  assert.equal(tiers.get('llc'), 'checkpoint');
   assert.equal(tiers.get('restricted_loss'), 'cross_epoch');
   assert.deepEqual(listCrossEpochAnalyzers().find((a) => a.name === 'restricted_loss')!.requires, ['neuron_fourier', 'embedding_fourier']);
   assert.equal(findAnalyzer('nope'), undefined);

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { complexLstsq, householderQr, realEigen, thinSvd } from '../../src/math/nonsymmetric.js';
 import { normal, rng } from '../analysis/helpers.js';
+import { similarSystem, type Block } from '../helpers/linear-system.js';
 
 /** ‖A·v − λ·v‖ for column j of the decomposition. */
 function eigResidual(A: Float64Array, n: number, e: ReturnType<typeof realEigen>, j: number): number {
@@ -16,47 +17,10 @@ function eigResidual(A: Float64Array, n: number, e: ReturnType<typeof realEigen>
   return worst;
 }
 
-/** A = S·B·S⁻¹ with B block diagonal of the given real eigenvalues and rotation-scaling blocks, S = I + small random. */
-function similar(blocks: ({ real: number } | { r: number; theta: number })[], seed: number): { A: Float64Array; n: number; want: [number, number][] } {
-  const n = blocks.reduce((acc, b) => acc + ('real' in b ? 1 : 2), 0);
-  const B = new Float64Array(n * n);
-  const want: [number, number][] = [];
-  let o = 0;
-  for (const b of blocks) {
-    if ('real' in b) { B[o * n + o] = b.real; want.push([b.real, 0]); o++; continue; }
-    const c = b.r * Math.cos(b.theta), s = b.r * Math.sin(b.theta);
-    B[o * n + o] = c; B[o * n + o + 1] = -s; B[(o + 1) * n + o] = s; B[(o + 1) * n + o + 1] = c;
-    want.push([c, s], [c, -s]);
-    o += 2;
-  }
-  // S orthogonal-ish: S = I + 0.3·G, its inverse by Gauss–Jordan.
-  const g = normal(rng(seed));
-  const S = Float64Array.from({ length: n * n }, (_, i) => (i % (n + 1) === 0 ? 1 : 0) + 0.3 * g());
-  const Si = invert(S, n);
-  return { A: mul(mul(S, B, n), Si, n), n, want };
-}
-
-function mul(X: Float64Array, Y: Float64Array, n: number): Float64Array {
-  const Z = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) Z[i * n + j] += X[i * n + k] * Y[k * n + j];
-  return Z;
-}
-
-function invert(X: Float64Array, n: number): Float64Array {
-  const a = Float64Array.from(X), inv = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) inv[i * n + i] = 1;
-  for (let c = 0; c < n; c++) {
-    let piv = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(a[r * n + c]) > Math.abs(a[piv * n + c])) piv = r;
-    for (let j = 0; j < n; j++) { [a[c * n + j], a[piv * n + j]] = [a[piv * n + j], a[c * n + j]]; [inv[c * n + j], inv[piv * n + j]] = [inv[piv * n + j], inv[c * n + j]]; }
-    const d = a[c * n + c];
-    for (let j = 0; j < n; j++) { a[c * n + j] /= d; inv[c * n + j] /= d; }
-    for (let r = 0; r < n; r++) if (r !== c) {
-      const f = a[r * n + c];
-      for (let j = 0; j < n; j++) { a[r * n + j] -= f * a[c * n + j]; inv[r * n + j] -= f * inv[c * n + j]; }
-    }
-  }
-  return inv;
+/** A = S·B·S⁻¹ with B block diagonal of the given real eigenvalues and rotation-scaling blocks, S = I + 0.3·G. */
+function similar(blocks: Block[], seed: number): { A: Float64Array; n: number; want: [number, number][] } {
+  const { A, n, eig } = similarSystem(blocks, seed, 0.3);
+  return { A, n, want: eig };
 }
 
 /** Every wanted eigenvalue matched to a distinct computed one within tol. */

@@ -145,15 +145,26 @@ export function computeWindowedDmd(traj: ArrayLike<number>, nSteps: number, stat
   for (let s = 0; s + windowSize <= nSteps; s += stride) {
     const d = computeDmd(subarray(traj, s * stateDim, (s + windowSize) * stateDim), windowSize, stateDim, energyThreshold);
     out.window_starts.push(s); out.window_ends.push(s + windowSize); out.n_modes_per_window.push(d.n_modes);
-    out.eigenvalues_re.push(Array.from(d.eigenvalues_re)); out.eigenvalues_im.push(Array.from(d.eigenvalues_im));
-    out.amplitudes_re.push(Array.from(d.amplitudes_re)); out.amplitudes_im.push(Array.from(d.amplitudes_im));
-    const res = Array.from(d.residual_norms);
-    out.residual_norms.push(res);
-    out.residual_norm_mean.push(res.reduce((a, x) => a + x, 0) / res.length);
-    out.residual_norm_max.push(Math.max(...res));
+    pushModes(out, d);
   }
   out.max_modes = Math.max(0, ...out.n_modes_per_window);
   return out;
+}
+
+/** The lists a window's or a regime's DMD adds to: its modes' eigenvalues and amplitudes, its residuals with their mean and max. */
+interface ModeLists {
+  eigenvalues_re: Sink<number[]>; eigenvalues_im: Sink<number[]>; amplitudes_re: Sink<number[]>; amplitudes_im: Sink<number[]>;
+  residual_norms: Sink<number[]>; residual_norm_mean: Sink<number>; residual_norm_max: Sink<number>;
+}
+type Sink<T> = { push(x: T): unknown };
+
+function pushModes(out: ModeLists, d: DmdResult): void {
+  out.eigenvalues_re.push(Array.from(d.eigenvalues_re)); out.eigenvalues_im.push(Array.from(d.eigenvalues_im));
+  out.amplitudes_re.push(Array.from(d.amplitudes_re)); out.amplitudes_im.push(Array.from(d.amplitudes_im));
+  const res = Array.from(d.residual_norms);
+  out.residual_norms.push(res);
+  out.residual_norm_mean.push(res.reduce((a, x) => a + x, 0) / res.length);
+  out.residual_norm_max.push(Math.max(...res));
 }
 
 function subarray(x: ArrayLike<number>, from: number, to: number): ArrayLike<number> {
@@ -330,12 +341,7 @@ export function computePerRegimeDmd(traj: ArrayLike<number>, nSteps: number, sta
     }
     const d = computeDmd(subarray(traj, s * stateDim, e * stateDim), e - s, stateDim, energyThreshold);
     out.n_modes_per_segment.push(d.n_modes);
-    out.eigenvalues_re.push(Array.from(d.eigenvalues_re)); out.eigenvalues_im.push(Array.from(d.eigenvalues_im));
-    out.amplitudes_re.push(Array.from(d.amplitudes_re)); out.amplitudes_im.push(Array.from(d.amplitudes_im));
-    const res = Array.from(d.residual_norms);
-    out.residual_norms.push(res);
-    out.residual_norm_mean.push(res.reduce((a, x) => a + x, 0) / res.length);
-    out.residual_norm_max.push(Math.max(...res));
+    pushModes(out, d);
   });
   out.max_modes = Math.max(0, ...out.n_modes_per_segment);
   return out;

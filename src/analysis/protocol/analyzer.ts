@@ -34,6 +34,8 @@ export interface AnalysisOptions {
   neuronGrouping?: 'fourier' | 'kmeans';
   /** parameter_dmd's pinned reference epoch (the neuron_grouping row nearest to it); default the last. */
   parameterDmdReferenceEpoch?: number;
+  /** The local learning coefficient (llc analyzer) at epoch 0 and every this many epochs; 1 = every checkpoint (default 2500). */
+  llcEvery?: number;
 }
 
 export const DEFAULT_OPTIONS: AnalysisOptions = { lowFreqs: 3, flatAsZero: false, grokLoss: 0.01 };

@@ -69,6 +69,26 @@ export function draw(container: HTMLElement, fig: FigureJson): Promise<VegaView 
     .catch((e: Error) => { box.appendChild(el('p', { class: 'error', text: 'figure failed: ' + e.message })); return null; });
 }
 
+/** Set a signal of a figure if it has one (Vega throws for an unknown signal name). */
+function trySignal(view: VegaView, name: string, value: unknown): boolean {
+  try { view.signal(name); } catch { return false; }
+  view.signal(name, value);
+  return true;
+}
+
+/** Point a figure at a checkpoint: its `checkpoint` rule, and the frame of a per-checkpoint figure (`ei` into its `frames`). */
+export function pointAt(view: VegaView, epoch: number): void {
+  let changed = trySignal(view, 'checkpoint', epoch);
+  let frames: unknown = null;
+  try { frames = view.signal('frames'); } catch { /* not a per-checkpoint figure */ }
+  if (Array.isArray(frames) && frames.length) {
+    let i = 0;
+    frames.forEach((f, j) => { if (typeof f === 'number' && f <= epoch) i = j; });
+    changed = trySignal(view, 'ei', i) || changed;
+  }
+  if (changed) void view.runAsync();
+}
+
 export function showError(e: unknown): void {
   main.appendChild(el('p', { class: 'error', text: String(e instanceof Error ? e.message : e) }));
 }

@@ -7,7 +7,7 @@
 import { el, throttle } from '../dom.js';
 import type { VegaView } from '../vega.js';
 import { createExplorer, SORTS, TILE_SIZES, type Explorer, type ExplorerState } from './explorer.js';
-import { api, body, draw, fmt, handlers, main, showError, type FigureJson } from './page.js';
+import { api, body, draw, fmt, handlers, main, pointAt, showError, type FigureJson } from './page.js';
 
 interface Outcome {
   performance_classification: string;
@@ -66,26 +66,6 @@ function renderHead(head: HTMLElement, r: RunInfo): void {
   head.appendChild(box);
 }
 
-
-/** Set a signal of a figure if it has one (Vega throws for an unknown signal name). */
-function trySignal(view: VegaView, name: string, value: unknown): boolean {
-  try { view.signal(name); } catch { return false; }
-  view.signal(name, value);
-  return true;
-}
-
-/** Point a figure at a checkpoint: its `checkpoint` rule, and the frame of a per-checkpoint figure (`ei` into its `frames`). */
-function pointAt(view: VegaView, epoch: number): void {
-  let changed = trySignal(view, 'checkpoint', epoch);
-  let frames: unknown = null;
-  try { frames = view.signal('frames'); } catch { /* not a per-checkpoint figure */ }
-  if (Array.isArray(frames) && frames.length) {
-    let i = 0;
-    frames.forEach((f, j) => { if (typeof f === 'number' && f <= epoch) i = j; });
-    changed = trySignal(view, 'ei', i) || changed;
-  }
-  if (changed) void view.runAsync();
-}
 
 export function runPage(): void {
   const id = body.dataset.run ?? '';

@@ -6,7 +6,7 @@
  */
 import { el } from '../dom.js';
 import type { VegaView } from '../vega.js';
-import { api, body, draw, main, showError, type FigureJson } from './page.js';
+import { api, body, draw, main, pointAt, showError, type FigureJson } from './page.js';
 
 interface Catalog {
   views: { name: string; family: string; title: string; scope: 'run' | 'runs'; needs: string }[];
@@ -74,10 +74,7 @@ export function viewsPage(): void {
       if (!epochs.length) { label.textContent = 'no analysed checkpoint'; return; }
       const e = epochs[Number(slider.value)];
       label.textContent = 'epoch ' + e;
-      for (const v of views) {
-        try { v.signal('checkpoint'); } catch { continue; }
-        void v.signal('checkpoint', e).runAsync();
-      }
+      for (const v of views) pointAt(v, e);
       body.dataset.checkpoint = String(e);
     }
 

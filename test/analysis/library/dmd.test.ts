@@ -4,43 +4,11 @@ import {
   activationDmdSite, computeDmd, computeWindowedDmd, detectRegimeBoundaries, findPeaks, median, regimeSegmentsToStepSpace, trackEigenvaluesAcrossWindows,
 } from '../../../src/analysis/library/dmd.js';
 import { normal, rng } from '../helpers.js';
+import { matmul as mul, similarSystem, type Block } from '../../helpers/linear-system.js';
 
 /** A = S·B·S⁻¹ (n × n), B block diagonal of rotation-and-decay blocks r·R(θ) and real entries. */
-function system(blocks: ({ real: number } | { r: number; theta: number })[], seed: number): { A: Float64Array; n: number; eig: [number, number][] } {
-  const n = blocks.reduce((acc, b) => acc + ('real' in b ? 1 : 2), 0);
-  const B = new Float64Array(n * n);
-  const eig: [number, number][] = [];
-  let o = 0;
-  for (const b of blocks) {
-    if ('real' in b) { B[o * n + o] = b.real; eig.push([b.real, 0]); o++; continue; }
-    const c = b.r * Math.cos(b.theta), s = b.r * Math.sin(b.theta);
-    B[o * n + o] = c; B[o * n + o + 1] = -s; B[(o + 1) * n + o] = s; B[(o + 1) * n + o + 1] = c;
-    eig.push([c, s], [c, -s]);
-    o += 2;
-  }
-  const g = normal(rng(seed));
-  const S = Float64Array.from({ length: n * n }, (_, i) => (i % (n + 1) === 0 ? 1 : 0) + 0.25 * g());
-  return { A: mul(mul(S, B, n, n, n), inverse(S, n), n, n, n), n, eig };
-}
-
-function mul(X: ArrayLike<number>, Y: ArrayLike<number>, a: number, b: number, c: number): Float64Array {
-  const Z = new Float64Array(a * c);
-  for (let i = 0; i < a; i++) for (let k = 0; k < b; k++) for (let j = 0; j < c; j++) Z[i * c + j] += X[i * b + k] * Y[k * c + j];
-  return Z;
-}
-
-function inverse(X: Float64Array, n: number): Float64Array {
-  const a = Float64Array.from(X), inv = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) inv[i * n + i] = 1;
-  for (let c = 0; c < n; c++) {
-    let piv = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(a[r * n + c]) > Math.abs(a[piv * n + c])) piv = r;
-    for (let j = 0; j < n; j++) { [a[c * n + j], a[piv * n + j]] = [a[piv * n + j], a[c * n + j]]; [inv[c * n + j], inv[piv * n + j]] = [inv[piv * n + j], inv[c * n + j]]; }
-    const d = a[c * n + c];
-    for (let j = 0; j < n; j++) { a[c * n + j] /= d; inv[c * n + j] /= d; }
-    for (let r = 0; r < n; r++) if (r !== c) { const f = a[r * n + c]; for (let j = 0; j < n; j++) { a[r * n + j] -= f * a[c * n + j]; inv[r * n + j] -= f * inv[c * n + j]; } }
-  }
-  return inv;
+function system(blocks: Block[], seed: number): { A: Float64Array; n: number; eig: [number, number][] } {
+  return similarSystem(blocks, seed, 0.25);
 }
 
 /** x_{t+1} = A_t x_t from x_0 (n-dim), each state mapped into D dimensions by E [D, n] (orthonormal columns): rows [steps, D]. */
