@@ -44,10 +44,11 @@ const CHECKPOINT_ANALYZERS: readonly Analyzer[] = [
   representationGeometryAnalyzer,
   weightNormAnalyzer,
   pizzaClockAnalyzer,
+  neuronGroupingAnalyzer,
 ];
 
 /** Cross-epoch analyzers, after the checkpoint analyzers of the run. */
-const CROSS_EPOCH_ANALYZERS: readonly CrossEpochAnalyzer[] = [parameterTrajectoryAnalyzer, globalCentroidPcaAnalyzer, restrictedLossAnalyzer, neuronGroupingAnalyzer];
+const CROSS_EPOCH_ANALYZERS: readonly CrossEpochAnalyzer[] = [parameterTrajectoryAnalyzer, globalCentroidPcaAnalyzer, restrictedLossAnalyzer];
 
 /** Run analyzers, last. */
 const RUN_ANALYZERS: readonly RunAnalyzer[] = [grokkingAnalyzer, outcomeAnalyzer, effdimCrossoverAnalyzer, activationDmdAnalyzer, parameterDmdAnalyzer];

@@ -49,8 +49,8 @@ export type ParameterDmdMatrix = (typeof PARAMETER_DMD_MATRICES)[number];
 /** MIScope's defaults (mirrored on activation_dmd's). */
 export const PARAMETER_DMD_DEFAULTS = { window_size: 10, window_stride: 1, energy_threshold: 0.99, pca_variance_target: 0.95, pca_max_components: 50 } as const;
 
-export function parameterDmdParams(opts: Pick<AnalysisOptions, 'neuronGrouping' | 'lowFreqs' | 'flatAsZero' | 'parameterDmdReferenceEpoch'>): Record<string, unknown> {
-  return { version: 1, ...PARAMETER_DMD_DEFAULTS, reference_epoch: opts.parameterDmdReferenceEpoch ?? 'last', input: neuronGroupingParams(opts) };
+export function parameterDmdParams(opts: Pick<AnalysisOptions, 'neuronGrouping' | 'parameterDmdReferenceEpoch'>): Record<string, unknown> {
+  return { version: 2, ...PARAMETER_DMD_DEFAULTS, reference_epoch: opts.parameterDmdReferenceEpoch ?? 'last', input: neuronGroupingParams(opts) };
 }
 
 type WindowedOut = Omit<ActivationDmdSite['windowed'], 'amplitudes_re' | 'amplitudes_im'>;
@@ -111,7 +111,7 @@ export function groupGrams(Win: readonly Float32Array[], Wout: readonly Float32A
 export const parameterDmdAnalyzer: RunAnalyzer = {
   tier: 'run',
   name: PARAMETER_DMD,
-  version: 1,
+  version: 2,
   requires: [NEURON_GROUPING],
   params(opts) { return parameterDmdParams(opts); },
   analyseRun(ctx): ParameterDmdSummary {
@@ -120,7 +120,7 @@ export const parameterDmdAnalyzer: RunAnalyzer = {
 };
 
 /** The run's parameter DMD from its stored neuron_grouping rows and its checkpoints (reused when its inputs are unchanged). */
-export function parameterDmd(store: Store, runId: string, opts: Pick<AnalysisOptions, 'neuronGrouping' | 'lowFreqs' | 'flatAsZero' | 'parameterDmdReferenceEpoch'>): ParameterDmdSummary {
+export function parameterDmd(store: Store, runId: string, opts: Pick<AnalysisOptions, 'neuronGrouping' | 'parameterDmdReferenceEpoch'>): ParameterDmdSummary {
   const rows = store.getAnalyses<NeuronGroupingSummary>(runId, NEURON_GROUPING, neuronGroupingParams(opts)).filter((r) => r.path && existsSync(r.path));
   const paths = new Map(store.listCheckpoints(runId).map((c) => [c.epoch, c.path]));
   const used = rows.filter((r) => paths.has(r.epoch));

@@ -3,12 +3,15 @@
  * `groupNeurons` with method 'kmeans' (MIScope _group_kmeans: scipy kmeans2, k-means++ init,
  * fixed seed) or 'argmax_by_basis' (MIScope _group_argmax_by_basis: each neuron to the basis
  * component of largest |feature|, confidence = max f² / Σ f², below the threshold UNASSIGNED = −1),
- * and `groupNeuronsSummary` (MIScope group_neurons_summary: centroids, radii, n_per_group,
- * n_unassigned, dispersion = mean radius; the Fisher terms are not computed here).
+ * `groupNeuronsSummary` (MIScope group_neurons_summary: centroids, RMS radii, n_per_group,
+ * n_unassigned, dispersion = the mean radius over all n_groups, empty groups counting 0),
+ * `fisherDiscriminant` (MIScope clustering.compute_fisher_discriminant) and the modular-addition
+ * family's features `fourierWInMagnitudes` (MIScope modulo_addition_1layer._neuron_grouping_override).
  *
- * Features are row-major [n_neurons, n_features] float64. The k-means is Lloyd's algorithm from a
- * k-means++ start with a seeded xorshift generator (scipy's generator cannot be reproduced, so the
- * labels of a given seed differ from MIScope's; the partition on well-separated data is the same).
+ * Features are row-major [n_neurons, n_features] float64. The k-means is scipy kmeans2's default
+ * (k-means++ start, 10 Lloyd iterations, an emptied cluster keeps its centroid) with a seeded
+ * xorshift generator: scipy's generator cannot be reproduced, so the labels of a given seed differ
+ * from MIScope's; the partition on well-separated data is the same.
  */
 export const UNASSIGNED = -1;
 
@@ -32,8 +35,8 @@ function sqDist(x: ArrayLike<number>, i: number, c: ArrayLike<number>, j: number
   return d;
 }
 
-/** k-means (k-means++ start, Lloyd iterations to convergence or maxIter). */
-export function kmeans(features: ArrayLike<number>, n: number, f: number, k: number, seed = 42, maxIter = 300): { labels: Int32Array; centroids: Float64Array } {
+/** k-means (k-means++ start, Lloyd iterations until no label changes or maxIter: scipy kmeans2's iter = 10). */
+export function kmeans(features: ArrayLike<number>, n: number, f: number, k: number, seed = 42, maxIter = 10): { labels: Int32Array; centroids: Float64Array } {
   if (k < 1) throw new Error(`n_groups must be >= 1 (got ${k})`);
   const rand = rng(seed);
   const c = new Float64Array(k * f);
@@ -112,19 +115,46 @@ export function groupNeuronsSummary(features: ArrayLike<number>, n: number, f: n
 }
 
 /**
- * MIScope compute_fisher_discriminant over the populated groups: J(r, s) = ‖μ_r − μ_s‖² / (σ_r² + σ_s²),
- * σ² the group's mean squared distance to its centroid (radius²); min and mean over the pairs with a
- * nonzero denominator, 0 when there is none.
+ * MIScope compute_fisher_discriminant over all n_groups classes, as MIScope calls it from
+ * group_neurons_summary: J(r, s) = ‖μ_r − μ_s‖² / (σ_r² + σ_s²) for every pair r < s whose
+ * denominator is nonzero, σ² the class's mean squared distance to its centroid (radius²). An empty
+ * group takes part with centroid 0 and σ² = 0 (MIScope's zero row), so on the Fourier path (56
+ * groups at p = 113, a few populated) most pairs are (empty, populated): ‖μ_s‖² / σ_s². min and
+ * mean over those pairs; both 0 when there is none.
  */
-export function fisherDiscriminant(centroids: ArrayLike<number>, radii: readonly number[], nPerGroup: readonly number[], f: number): { min: number; mean: number } {
-  const live = nPerGroup.flatMap((c, g) => (c > 0 ? [g] : []));
+export function fisherDiscriminant(centroids: ArrayLike<number>, radii: readonly number[], f: number): { min: number; mean: number } {
   let min = Infinity, sum = 0, pairs = 0;
-  for (let a = 0; a < live.length; a++) for (let b = a + 1; b < live.length; b++) {
-    const r = live[a], s = live[b];
+  for (let r = 0; r < radii.length; r++) for (let s = r + 1; s < radii.length; s++) {
     const den = radii[r] ** 2 + radii[s] ** 2;
     if (!(den > 0)) continue;
     const j = sqDist(centroids, r, centroids, s, f) / den;
     min = Math.min(min, j); sum += j; pairs++;
   }
   return pairs ? { min, mean: sum / pairs } : { min: 0, mean: 0 };
+}
+
+/**
+ * The modular-addition family's grouping features (MIScope _neuron_grouping_override with
+ * library/fourier.py compose_neuron_fourier_weights and extract_frequency_pairs): θ = W_E[:p]·W_in
+ * (p × d_mlp, each neuron's input weight per token), its coefficients c = B·θ on the normalised
+ * Fourier basis B (math/basis.ts, MIScope's get_fourier_basis), and per neuron and frequency
+ * k = 1..(p−1)/2 the magnitude √(c[2k−1]² + c[2k]²). Returns [d_mlp, (p−1)/2] row-major (column k−1
+ * for frequency k). W_E [p+1, d] and W_in [d, d_mlp] row-major (TransformerLens layout).
+ */
+export function fourierWInMagnitudes(WE: ArrayLike<number>, Win: ArrayLike<number>, p: number, d: number, m: number, B: ArrayLike<number>): Float64Array {
+  const theta = new Float64Array(p * m);
+  for (let t = 0; t < p; t++) for (let j = 0; j < d; j++) {
+    const e = WE[t * d + j];
+    if (e === 0) continue;
+    const o = j * m, q = t * m;
+    for (let n = 0; n < m; n++) theta[q + n] += e * Win[o + n];
+  }
+  const c = new Float64Array(p * m);
+  for (let r = 0; r < p; r++) for (let t = 0; t < p; t++) {
+    const b = B[r * p + t], q = t * m, o = r * m;
+    for (let n = 0; n < m; n++) c[o + n] += b * theta[q + n];
+  }
+  const K = (p - 1) / 2, out = new Float64Array(m * K);
+  for (let k = 1; k <= K; k++) for (let n = 0; n < m; n++) out[n * K + k - 1] = Math.hypot(c[(2 * k - 1) * m + n], c[2 * k * m + n]);
+  return out;
 }
