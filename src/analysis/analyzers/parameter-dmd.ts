@@ -13,7 +13,7 @@
  * It is a run analyzer, as activation_dmd and for the same reason: the PCA frame depends on every
  * checkpoint and the default partition is the last checkpoint's, so no per-checkpoint value stays
  * valid when a checkpoint is added. Its one row is recomputed when its inputs change (the grouping
- * rows' epochs and artifact checksums, the checkpoints' epochs, the reference epoch:
+ * rows' epochs and artifact checksums, the checkpoints' checksums, the reference epoch:
  * `input_fingerprint`), and reused otherwise.
  *
  * The PCA works through the n × n Gram matrix of each (group, matrix) trajectory (as
@@ -130,7 +130,8 @@ export function parameterDmd(store: Store, runId: string, opts: Pick<AnalysisOpt
   if (pinned !== undefined) for (const r of used) if (Math.abs(r.epoch - pinned) < Math.abs(reference!.epoch - pinned)) reference = r;
   const h = createHash('sha256');
   h.update(`reference ${reference?.epoch ?? '-'}\n`);
-  for (const r of used) h.update(`${r.epoch}:${(readChecksums(r.path!) ?? ['-']).join(',')}:${paths.get(r.epoch)}\n`);
+  // Contents only (the grouping artifacts' and the checkpoints' checksums), not paths: a copied store keeps its fingerprints.
+  for (const r of used) h.update(`${r.epoch}:${(readChecksums(r.path!) ?? ['-']).join(',')}:${(readChecksums(paths.get(r.epoch)!) ?? ['-']).join(',')}\n`);
   const fingerprint = h.digest('hex');
   const before = store.getAnalyses<ParameterDmdSummary>(runId, PARAMETER_DMD, parameterDmdParams(opts)).at(-1)?.summary;
   if (before && before.input_fingerprint === fingerprint) return before;
