@@ -123,6 +123,14 @@ export function resolveOptions(opts: Partial<AnalysisOptions>): AnalysisOptions 
     if (!Number.isInteger(opts.curvatureEvery) || opts.curvatureEvery < 1) throw badInput(`--curvature-every must be an integer ≥ 1, got ${opts.curvatureEvery}`);
     o.curvatureEvery = opts.curvatureEvery;
   }
+  if (opts.neuronGrouping !== undefined) {
+    if (opts.neuronGrouping !== 'fourier' && opts.neuronGrouping !== 'kmeans') throw badInput(`--neuron-grouping must be fourier or kmeans, got ${String(opts.neuronGrouping)}`);
+    o.neuronGrouping = opts.neuronGrouping;
+  }
+  if (opts.parameterDmdReferenceEpoch !== undefined) {
+    if (!Number.isInteger(opts.parameterDmdReferenceEpoch) || opts.parameterDmdReferenceEpoch < 0) throw badInput(`--parameter-dmd-reference-epoch must be an integer ≥ 0, got ${opts.parameterDmdReferenceEpoch}`);
+    o.parameterDmdReferenceEpoch = opts.parameterDmdReferenceEpoch;
+  }
   if (opts.llcEvery !== undefined) {
     if (!Number.isInteger(opts.llcEvery) || opts.llcEvery < 1) throw badInput(`--llc-every must be an integer ≥ 1, got ${opts.llcEvery}`);
     o.llcEvery = opts.llcEvery;

@@ -22,7 +22,9 @@ import { grokkingAnalyzer } from './analyzers/grokking.js';
 import { llcAnalyzer } from './analyzers/llc.js';
 import { inputTraceAnalyzer } from './analyzers/input-trace.js';
 import { neuronFourierAnalyzer } from './analyzers/neuron-fourier.js';
+import { neuronGroupingAnalyzer } from './analyzers/neuron-grouping.js';
 import { outcomeAnalyzer } from './analyzers/outcome.js';
+import { parameterDmdAnalyzer } from './analyzers/parameter-dmd.js';
 import { parameterTrajectoryAnalyzer } from './analyzers/parameter-trajectory.js';
 import { pizzaClockAnalyzer } from './analyzers/pizza-clock.js';
 import { representationGeometryAnalyzer } from './analyzers/representation-geometry.js';
@@ -42,13 +44,14 @@ const CHECKPOINT_ANALYZERS: readonly Analyzer[] = [
   representationGeometryAnalyzer,
   weightNormAnalyzer,
   pizzaClockAnalyzer,
+  neuronGroupingAnalyzer,
 ];
 
 /** Cross-epoch analyzers, after the checkpoint analyzers of the run. */
 const CROSS_EPOCH_ANALYZERS: readonly CrossEpochAnalyzer[] = [parameterTrajectoryAnalyzer, globalCentroidPcaAnalyzer, restrictedLossAnalyzer];
 
 /** Run analyzers, last. */
-const RUN_ANALYZERS: readonly RunAnalyzer[] = [grokkingAnalyzer, outcomeAnalyzer, effdimCrossoverAnalyzer, activationDmdAnalyzer];
+const RUN_ANALYZERS: readonly RunAnalyzer[] = [grokkingAnalyzer, outcomeAnalyzer, effdimCrossoverAnalyzer, activationDmdAnalyzer, parameterDmdAnalyzer];
 
 /** The table checked: unique names, each requirement an analyzer that runs before its user. */
 export function checkTable(table: readonly AnyAnalyzer[]): Map<string, AnyAnalyzer> {

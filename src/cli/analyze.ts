@@ -17,7 +17,7 @@ import { type GlobalOpts, intArg, numArg, openStore, printJson, say, withCommon 
 import { ProgressLine, formatDuration } from './progress.js';
 
 interface AnalyzeOpts extends GlobalOpts {
-  lowFreqs: number; flatAsZero?: boolean; jobs?: number; grokLoss: number; curvatureEvery?: number; llcEvery?: number;
+  lowFreqs: number; flatAsZero?: boolean; jobs?: number; grokLoss: number; curvatureEvery?: number; neuronGrouping?: 'fourier' | 'kmeans'; parameterDmdReferenceEpoch?: number; llcEvery?: number;
   executor: string; partition?: string; cpusPerTask?: number; time?: string; sbatchArg?: string[]; slurmPlan?: string;
 }
 
@@ -59,6 +59,8 @@ export function register(program: Command): void {
     .option('--jobs <N>', 'worker threads (default: number of cores); with --executor slurm, tasks running at once', intArg('--jobs', 1))
     .option('--grok-loss <X>', 'test-loss threshold of grok_epoch', numArg('--grok-loss'), 0.01)
     .option('--curvature-every <N>', 'loss-landscape flatness at epoch 0 and every N epochs (1: every checkpoint; default 2500)', intArg('--curvature-every', 1))
+    .addOption(new Option('--neuron-grouping <path>', "neuron_grouping: 'fourier' (each neuron's dominant frequency, the modular-addition override) or 'kmeans' (8 groups on [W_in column, W_out row])").choices(['fourier', 'kmeans']))
+    .option('--parameter-dmd-reference-epoch <E>', "parameter_dmd: the grouping of the checkpoint nearest to epoch E (default: the last)", intArg('--parameter-dmd-reference-epoch', 0))
     .option('--llc-every <N>', 'local learning coefficient (SGLD) at epoch 0 and every N epochs (1: every checkpoint; default 2500)', intArg('--llc-every', 1))
     .addOption(new Option('--executor <name>', 'where checkpoints are analysed: local worker threads, or Slurm array tasks (one per run)').choices(['local', 'slurm']).default('local'))
     .option('--partition <P>', 'Slurm partition of the tasks (--executor slurm)')
@@ -79,7 +81,7 @@ export function register(program: Command): void {
         const stray = (['partition', 'cpusPerTask', 'time', 'sbatchArg'] as const).find((k) => o[k] !== undefined);
         if (stray) throw badInput(`--${stray.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} needs --executor slurm`);
       }
-      const options = resolveOptions({ lowFreqs: o.lowFreqs, flatAsZero: !!o.flatAsZero, grokLoss: o.grokLoss, curvatureEvery: o.curvatureEvery, llcEvery: o.llcEvery });
+      const options = resolveOptions({ lowFreqs: o.lowFreqs, flatAsZero: !!o.flatAsZero, grokLoss: o.grokLoss, curvatureEvery: o.curvatureEvery, neuronGrouping: o.neuronGrouping, parameterDmdReferenceEpoch: o.parameterDmdReferenceEpoch, llcEvery: o.llcEvery });
       const store = openStore(o, { create: false });
       try {
         if (slurm) { await analyzeSlurm(store, runArgs, o, options); return; }
@@ -87,7 +89,7 @@ export function register(program: Command): void {
         const progress = ProgressLine.for(o);
         const t0 = performance.now();
         const opts: AnalyseOptions = {
-          lowFreqs: o.lowFreqs, flatAsZero: !!o.flatAsZero, grokLoss: o.grokLoss, jobs: o.jobs, curvatureEvery: o.curvatureEvery, llcEvery: o.llcEvery,
+          lowFreqs: o.lowFreqs, flatAsZero: !!o.flatAsZero, grokLoss: o.grokLoss, jobs: o.jobs, curvatureEvery: o.curvatureEvery, neuronGrouping: o.neuronGrouping, parameterDmdReferenceEpoch: o.parameterDmdReferenceEpoch, llcEvery: o.llcEvery,
           onProgress: ({ done, total, runId, epoch }) => {
             const el = (performance.now() - t0) / 1000;
             const eta = done > 0 ? (el / done) * (total - done) : NaN;

@@ -14,6 +14,7 @@ import type { Kernels } from '../engine/kernels.js';
 import type { Store } from '../store/store.js';
 import { animatedHistogram, histogramGrid } from './figures/distribution.js';
 import { activationDmdFigures, globalCentroidPcaFigures } from './figures/centroid-dmd.js';
+import { neuronGroupFigures, parameterDmdFigures } from './figures/neuron-groups.js';
 import { dynamicsFigures } from './figures/dynamics.js';
 import { embeddingFirstLast, embeddingSpectrum, referenceTableFigure } from './figures/embedding.js';
 import { attentionFigure, curvatureFigure, effdimFigure, gradientFlowFigure, weightNormFigure } from './figures/further.js';
@@ -34,7 +35,7 @@ export interface ViewContext { runs: RunData[]; K: number; kernels: () => Kernel
 
 /** The dashboard's tabs, in order. */
 export const VIEW_FAMILIES = ['training', 'neurons', 'frequencies', 'attention', 'gradient flow', 'landscape', 'dimensionality',
-  'trajectory', 'input trace', 'geometry', 'viability', 'weights', 'progress measures', 'algorithm', 'comparison'] as const;
+  'trajectory', 'input trace', 'geometry', 'neuron groups', 'viability', 'weights', 'progress measures', 'algorithm', 'comparison'] as const;
 export type ViewFamily = (typeof VIEW_FAMILIES)[number];
 
 export interface ViewEntry {
@@ -86,6 +87,8 @@ export const VIEWS: readonly ViewEntry[] = [
   { name: 'further-geometry', family: 'geometry', title: 'class-centroid radius, circularity and Fisher discriminant', needs: ['representation_geometry'], scope: 'run', build: stored(geometryFigure) },
   { name: 'global-centroid-pca', family: 'geometry', title: 'class-centroid trajectories in one PCA frame across epochs, per site', needs: ['global_centroid_pca'], scope: 'run', build: stored(globalCentroidPcaFigures) },
   { name: 'activation-dmd', family: 'trajectory', title: 'windowed DMD of the centroid trajectories: eigenvalues on the unit circle, residual and regimes', needs: ['activation_dmd'], scope: 'run', build: stored(activationDmdFigures) },
+  { name: 'neuron-groups', family: 'neuron groups', title: 'neuron groups over training: sizes, Fisher discriminant and dispersion', needs: ['neuron_grouping'], scope: 'run', build: stored(neuronGroupFigures) },
+  { name: 'parameter-dmd', family: 'neuron groups', title: 'windowed DMD of each neuron group\'s W_in and W_out trajectory: eigenvalues, residual and regimes', needs: ['parameter_dmd'], scope: 'run', build: stored(parameterDmdFigures) },
   { name: 'further-viability', family: 'viability', title: 'aliasing risk and condition number of the key frequencies', needs: ['embedding_fourier'], scope: 'run', build: stored(viabilityFigures) },
   { name: 'further-restricted-loss', family: 'progress measures', title: 'restricted and excluded loss at the run\'s key frequencies (Nanda et al. 2023)', needs: ['restricted_loss'], scope: 'run', build: stored(restrictedLossFigures) },
   { name: 'further-pizza-clock', family: 'algorithm', title: 'pizza or clock: gradient symmetricity and distance irrelevance (Zhong et al. 2023)', needs: ['pizza_clock'], scope: 'run', build: stored(pizzaClockFigures) },

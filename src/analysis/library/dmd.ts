@@ -17,6 +17,7 @@
  * O(state_dim · n_steps · r²) complex operations.
  */
 import { complexLstsq, householderQr, realEigen, thinSvd } from '../../math/nonsymmetric.js';
+import { pcaFromGram } from './parameter-trajectory.js';
 
 export interface DmdResult {
   /** Eigenvalues λ_i (n_modes), real and imaginary parts. */
@@ -365,4 +366,20 @@ export function activationDmdSite(traj: ArrayLike<number>, nSteps: number, state
   const steps = regimeSegmentsToStepSpace(regimes, windowed, nSteps);
   const per_regime = computePerRegimeDmd(traj, nSteps, stateDim, steps.starts, steps.ends, energyThreshold);
   return { windowed, tracks, regimes, per_regime };
+}
+
+/**
+ * MIScope parameter_dmd's PCA preprocessing (ParameterDMD._project_pca) from the trajectory's
+ * Gram matrix G (n × n, ⟨θ_i, θ_j⟩ of the flattened group slices, any common shift): global PCA,
+ * the smallest number of components whose cumulative explained variance reaches `target`
+ * (all of them when none does), capped at `maxComponents`, at least 1. Projections [n, k] row-major.
+ */
+export function projectPcaFromGram(G: ArrayLike<number>, n: number, target = 0.95, maxComponents = 50): { n_components: number; explained_variance_ratio: number[]; projections: Float64Array } {
+  const pca = pcaFromGram(G, n, Math.min(maxComponents, n));
+  let k = pca.k, cum = 0;
+  for (let c = 0; c < pca.k; c++) { cum += pca.explainedVarianceRatio[c]; if (cum >= target) { k = c + 1; break; } }
+  k = Math.max(1, Math.min(k, maxComponents));
+  const projections = new Float64Array(n * k);
+  for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) projections[i * k + c] = pca.projections[i * pca.k + c];
+  return { n_components: k, explained_variance_ratio: Array.from(pca.explainedVarianceRatio.subarray(0, k)), projections };
 }

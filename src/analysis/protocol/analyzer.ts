@@ -30,6 +30,10 @@ export interface AnalysisOptions {
   grokLoss: number;
   /** Flatness (curvature analyzer) at epoch 0 and every this many epochs; 1 = every checkpoint (default 2500). */
   curvatureEvery?: number;
+  /** neuron_grouping's path: 'fourier' (the modular-addition family override, default) or 'kmeans' (MIScope's universal path). */
+  neuronGrouping?: 'fourier' | 'kmeans';
+  /** parameter_dmd's pinned reference epoch (the neuron_grouping row nearest to it); default the last. */
+  parameterDmdReferenceEpoch?: number;
   /** The local learning coefficient (llc analyzer) at epoch 0 and every this many epochs; 1 = every checkpoint (default 2500). */
   llcEvery?: number;
 }

@@ -12,6 +12,7 @@
  *                                  boundaries (MIScope render_activation_dmd_residuals_with_regimes)
  */
 import { ACTIVATION_DMD, ACTIVATION_DMD_PARAMS, type ActivationDmdSummary } from '../../analysis/analyzers/activation-dmd.js';
+import type { ActivationDmdSite } from '../../analysis/library/dmd.js';
 import { readGlobalCentroidPca } from '../../analysis/analyzers/global-centroid-pca.js';
 import { CENTROID_SITES } from '../../analysis/library/global-centroid-pca.js';
 import type { Store } from '../../store/store.js';
@@ -102,27 +103,49 @@ export function globalCentroidPcaFigures(store: Store, runs: RunData[]): Figure[
   ];
 }
 
+/** One panel of windowed-DMD results: a site of a run (activation_dmd) or a group's matrix (parameter_dmd). */
+export interface DmdPanel {
+  run: string;
+  /** The panel's part of the run: a site, or a group and matrix. */
+  site: string;
+  epochs: readonly number[];
+  dmd: Pick<ActivationDmdSite, 'per_regime' | 'regimes'> & { windowed: Pick<ActivationDmdSite['windowed'], 'window_starts' | 'window_ends' | 'eigenvalues_re' | 'eigenvalues_im' | 'residual_norm_mean' | 'residual_norm_max' | 'n_modes_per_window'> };
+}
+
+/** The figure names and words of a family of DMD figures. */
+export interface DmdTexts { prefix: string; what: string; eigenCaption: string; zoomCaption: string; residualCaption: string }
+
 /** The activation-DMD figures of the runs with an activation_dmd row. */
 export function activationDmdFigures(store: Store, runs: RunData[]): Figure[] {
+  const panels: DmdPanel[] = [];
+  for (const r of runs) {
+    const sum = store.getAnalyses<ActivationDmdSummary>(r.runId, ACTIVATION_DMD, ACTIVATION_DMD_PARAMS).at(-1)?.summary;
+    if (!sum?.sites) continue;
+    for (const s of CENTROID_SITES) panels.push({ run: r.label, site: s, epochs: sum.epochs, dmd: sum.sites[s] });
+  }
+  return dmdFigures(panels, {
+    prefix: 'activation-dmd', what: 'Activation DMD',
+    eigenCaption: `Exact DMD of each site's class-centroid trajectory in the global PCA frame (global_centroid_pca), in sliding windows of ${ACTIVATION_DMD_PARAMS.window_size} checkpoints (stride ${ACTIVATION_DMD_PARAMS.window_stride}, SVD truncated at ${ACTIVATION_DMD_PARAMS.energy_threshold * 100} % energy), after MIScope activation_dmd. Dots: every window's eigenvalues, coloured by the window's centre epoch; red squares: the eigenvalues of the DMD fitted inside each detected regime. |λ| = 1 (grey circle) is a persistent mode, |λ| < 1 a decaying one; arg λ is the rotation per checkpoint step.`,
+    zoomCaption: 'The eigenvalues of activation-dmd-eigenvalues, each panel zoomed to its own eigenvalues (10 % padding, as MIScope\'s eigenvalue-migration view), the unit circle as the grey arc: the small migrations near (1, 0) become visible.',
+    residualCaption: 'The mean one-step prediction error of each window\'s DMD (‖x_{t+1} − Re(ΦΛΦ⁺x_t)‖ over the window), plotted at the window\'s centre epoch; grey dotted: the detection threshold median + 3·MAD; red dashed: regime boundaries (peaks above the threshold with prominence ≥ MAD, MIScope detect_regime_boundaries).',
+  });
+}
+
+/** Eigenvalues on the unit circle, the same zoomed per panel, and the windowed residual with its regimes: `${prefix}-eigenvalues`, `-eigenvalues-zoom`, `-residuals`. */
+export function dmdFigures(entries: readonly DmdPanel[], t: DmdTexts): Figure[] {
   const eig: Cell[][] = [], res: Cell[][] = [], marks: Cell[][] = [];
   const panels: string[] = [];
-  for (const r of runs) {
-    const row = store.getAnalyses<ActivationDmdSummary>(r.runId, ACTIVATION_DMD, ACTIVATION_DMD_PARAMS).at(-1);
-    const sum = row?.summary;
-    if (!sum?.sites) continue;
-    const epochs = sum.epochs;
-    for (const s of CENTROID_SITES) {
-      const site = sum.sites[s], w = site.windowed;
-      const panel = `${r.label} · ${s}`;
-      panels.push(panel);
-      const centre = w.window_starts.map((st, k) => epochs[Math.floor((st + w.window_ends[k]) / 2)]);
-      w.eigenvalues_re.forEach((re, k) => re.forEach((x, m) => eig.push([r.label, s, panel, 'window', centre[k], sig(x, 6), sig(w.eigenvalues_im[k][m], 6), null])));
-      site.per_regime.eigenvalues_re.forEach((re, k) => re.forEach((x, m) => eig.push([r.label, s, panel, 'regime', null, sig(x, 6), sig(site.per_regime.eigenvalues_im[k][m], 6),
-        `${epochs[site.per_regime.segment_starts[k]]}–${epochs[Math.max(site.per_regime.segment_ends[k] - 1, site.per_regime.segment_starts[k])]}`])));
-      w.residual_norm_mean.forEach((x, k) => res.push([r.label, s, panel, centre[k], sig(x), sig(w.residual_norm_max[k]), w.n_modes_per_window[k]]));
-      marks.push([r.label, s, panel, 'threshold', null, sig(site.regimes.threshold_used)]);
-      for (const b of site.regimes.boundary_indices) marks.push([r.label, s, panel, 'boundary', centre[b], null]);
-    }
+  for (const { run, site: s, epochs, dmd: site } of entries) {
+    const w = site.windowed;
+    const panel = `${run} · ${s}`;
+    panels.push(panel);
+    const centre = w.window_starts.map((st, k) => epochs[Math.floor((st + w.window_ends[k]) / 2)]);
+    w.eigenvalues_re.forEach((re, k) => re.forEach((x, m) => eig.push([run, s, panel, 'window', centre[k], sig(x, 6), sig(w.eigenvalues_im[k][m], 6), null])));
+    site.per_regime.eigenvalues_re.forEach((re, k) => re.forEach((x, m) => eig.push([run, s, panel, 'regime', null, sig(x, 6), sig(site.per_regime.eigenvalues_im[k][m], 6),
+      `${epochs[site.per_regime.segment_starts[k]]}–${epochs[Math.max(site.per_regime.segment_ends[k] - 1, site.per_regime.segment_starts[k])]}`])));
+    w.residual_norm_mean.forEach((x, k) => res.push([run, s, panel, centre[k], sig(x), sig(w.residual_norm_max[k]), w.n_modes_per_window[k]]));
+    marks.push([run, s, panel, 'threshold', null, sig(site.regimes.threshold_used)]);
+    for (const b of site.regimes.boundary_indices) marks.push([run, s, panel, 'boundary', centre[b], null]);
   }
   if (eig.length === 0) return [];
   // The unit circle and every eigenvalue (a growing mode may lie outside it).
@@ -201,14 +224,8 @@ export function activationDmdFigures(store: Store, runs: RunData[]): Figure[] {
   });
   const zoomSpec = { data: eigSpec.data, concat: zoomPanels, columns: 2, resolve: { scale: { x: 'independent', y: 'independent' } } };
   return [
-    figure('activation-dmd-eigenvalues', 'Activation DMD: eigenvalues of the centroid dynamics on the unit circle',
-      `Exact DMD of each site's class-centroid trajectory in the global PCA frame (global_centroid_pca), in sliding windows of ${ACTIVATION_DMD_PARAMS.window_size} checkpoints (stride ${ACTIVATION_DMD_PARAMS.window_stride}, SVD truncated at ${ACTIVATION_DMD_PARAMS.energy_threshold * 100} % energy), after MIScope activation_dmd. Dots: every window's eigenvalues, coloured by the window's centre epoch; red squares: the eigenvalues of the DMD fitted inside each detected regime. |λ| = 1 (grey circle) is a persistent mode, |λ| < 1 a decaying one; arg λ is the rotation per checkpoint step.`,
-      eigSpec, ['run', 'site', 'panel', 'kind', 'epoch', 're', 'im', 'regime'], eig),
-    figure('activation-dmd-eigenvalues-zoom', 'Activation DMD: eigenvalues, zoomed on each site\'s cluster',
-      'The eigenvalues of activation-dmd-eigenvalues, each panel zoomed to its own eigenvalues (10 % padding, as MIScope\'s eigenvalue-migration view), the unit circle as the grey arc: the small migrations near (1, 0) become visible.',
-      zoomSpec, ['run', 'site', 'panel', 'kind', 'epoch', 're', 'im', 'regime'], eig),
-    figure('activation-dmd-residuals', 'Activation DMD: windowed residual and regime boundaries',
-      'The mean one-step prediction error of each window\'s DMD (‖x_{t+1} − Re(ΦΛΦ⁺x_t)‖ over the window), plotted at the window\'s centre epoch; grey dotted: the detection threshold median + 3·MAD; red dashed: regime boundaries (peaks above the threshold with prominence ≥ MAD, MIScope detect_regime_boundaries).',
-      resSpec, ['run', 'site', 'panel', 'epoch', 'mean_residual', 'max_residual', 'n_modes'], res),
+    figure(`${t.prefix}-eigenvalues`, `${t.what}: eigenvalues on the unit circle`, t.eigenCaption, eigSpec, ['run', 'site', 'panel', 'kind', 'epoch', 're', 'im', 'regime'], eig),
+    figure(`${t.prefix}-eigenvalues-zoom`, `${t.what}: eigenvalues, zoomed on each panel's cluster`, t.zoomCaption, zoomSpec, ['run', 'site', 'panel', 'kind', 'epoch', 're', 'im', 'regime'], eig),
+    figure(`${t.prefix}-residuals`, `${t.what}: windowed residual and regime boundaries`, t.residualCaption, resSpec, ['run', 'site', 'panel', 'epoch', 'mean_residual', 'max_residual', 'n_modes'], res),
   ];
 }
