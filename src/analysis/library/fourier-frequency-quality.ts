@@ -66,8 +66,9 @@ export function idealTensorR2(p: number, rows: readonly number[], B: Float64Arra
     for (const j of rows) {
       const Fj = B.subarray(j * p, (j + 1) * p);
       for (let c = 0; c < p; c++) {
-        let t = 0;
-        for (let b = 0; b < p; b++) t += Fj[b] * Fi[(c - b + p) % p];
+        let t = 0; // Σ_b Fj[b]·Fi[(c − b) mod p], split where c − b wraps
+        for (let b = 0; b <= c; b++) t += Fj[b] * Fi[c - b];
+        for (let b = c + 1; b < p; b++) t += Fj[b] * Fi[c - b + p];
         energy += t * t;
       }
     }
