@@ -49,9 +49,12 @@ export function fourierQualityFigures(store: Store, runs: RunData[]): Figure[] {
       width: 520, height: 150, mark: { type: 'line', point: rows.length < 1500 },
       encoding: {
         x: { field: 'epoch', type: 'quantitative', title: 'epoch' },
-        y: { field: 'value', type: 'quantitative', title: null },
+        y: { field: 'value', type: 'quantitative', title: null, scale: { zero: true }, axis: { format: '.3~g' } },
         color: runColour(runs),
-        strokeDash: { field: 'series', type: 'nominal', title: null, sort: [...QUALITY_SERIES, 'k'], scale: { domain: [...QUALITY_SERIES, 'k'], range: [[1, 0], [4, 3], [1, 0]] } },
+        strokeDash: {
+          field: 'series', type: 'nominal', title: null, sort: [...QUALITY_SERIES, 'k'], scale: { domain: [...QUALITY_SERIES, 'k'], range: [[1, 0], [4, 3], [1, 0]] },
+          legend: { symbolType: 'stroke', symbolStrokeWidth: 2, symbolStrokeColor: '#555', values: [...QUALITY_SERIES] },
+        },
         tooltip: [{ field: 'run' }, { field: 'epoch' }, { field: 'series' }, { field: 'value' }],
       },
     },
