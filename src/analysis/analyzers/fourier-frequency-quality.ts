@@ -12,8 +12,10 @@
  * reconstruction_error, analytic_reference, threshold_factor.
  * Summary: { quality_score, reconstruction_error, k, dominant_frequencies (basis rows),
  * complete_pairs (frequencies with both rows dominant), analytic_reference (2m/p), threshold_factor }.
- * Cost at p = 113, d_model = 128: 0.5–1 ms per checkpoint (the coefficients; the R² sum is
- * m²·p² products for m dominant rows, 0.1 ms at m = 10), measured on this machine (issue 26 report).
+ * Cost at p = 113, d_model = 128 (measured on the 2-core development machine under a load of ~4,
+ * issue 26 item 5): 2–4 ms per checkpoint on a run trained here (k = 0 at epochs 0 and 4000, 3 at
+ * 8000, 12 at 12000); the R² sum is m²·p² products, 1.5 ms at m = 10 and 16–31 ms at m = 37, the
+ * most rows the 3 × mean rule admits at p = 113.
  */
 import type { SafetensorsFile } from '../../io/safetensors.js';
 import type { Analyzer, AnalyzerOutput } from '../protocol/analyzer.js';

@@ -23,6 +23,7 @@ function figure(name: string, title: string, caption: string, spec: object, colu
 }
 
 const QUALITY_SERIES = ['quality R²', 'analytic 2m/p'] as const;
+const R2_PANEL = 'quality R² (solid) and analytic 2m/p (dashed)';
 const ROW_HEADER = { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontWeight: 'bold' };
 
 /** Quality R², 2m/p and k over epochs (fourier_frequency_quality). */
@@ -33,8 +34,8 @@ export function fourierQualityFigures(store: Store, runs: RunData[]): Figure[] {
     if (rs.length === 0) continue;
     for (const a of rs) {
       const s = a.summary;
-      rows.push([r.label, a.epoch, 'R²', 'quality R²', sig(s.quality_score)]);
-      rows.push([r.label, a.epoch, 'R²', 'analytic 2m/p', sig(s.analytic_reference)]);
+      rows.push([r.label, a.epoch, R2_PANEL, 'quality R²', sig(s.quality_score)]);
+      rows.push([r.label, a.epoch, R2_PANEL, 'analytic 2m/p', sig(s.analytic_reference)]);
       rows.push([r.label, a.epoch, 'dominant basis rows k', 'k', s.k]);
     }
     const e = rs[rs.length - 1].summary;
@@ -43,7 +44,7 @@ export function fourierQualityFigures(store: Store, runs: RunData[]): Figure[] {
   if (rows.length === 0) return [];
   const spec = {
     data: { values: rows.map(([run, epoch, panel, series, value]) => ({ run, epoch, panel, series, value })) },
-    facet: { row: { field: 'panel', type: 'nominal', title: null, sort: ['R²', 'dominant basis rows k'], header: ROW_HEADER } },
+    facet: { row: { field: 'panel', type: 'nominal', title: null, sort: [R2_PANEL, 'dominant basis rows k'], header: ROW_HEADER } },
     resolve: { scale: { y: 'independent' } },
     spec: {
       width: 520, height: 150, mark: { type: 'line', point: rows.length < 1500 },
@@ -53,7 +54,7 @@ export function fourierQualityFigures(store: Store, runs: RunData[]): Figure[] {
         color: runColour(runs),
         strokeDash: {
           field: 'series', type: 'nominal', title: null, sort: [...QUALITY_SERIES, 'k'], scale: { domain: [...QUALITY_SERIES, 'k'], range: [[1, 0], [4, 3], [1, 0]] },
-          legend: { symbolType: 'stroke', symbolStrokeWidth: 2, symbolStrokeColor: '#555', values: [...QUALITY_SERIES] },
+          legend: null, // the panel header names the dashes
         },
         tooltip: [{ field: 'run' }, { field: 'epoch' }, { field: 'series' }, { field: 'value' }],
       },
