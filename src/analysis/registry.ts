@@ -16,6 +16,8 @@ import { curvatureAnalyzer } from './analyzers/curvature.js';
 import { effdimCrossoverAnalyzer } from './analyzers/effdim-crossover.js';
 import { effectiveDimensionalityAnalyzer } from './analyzers/effective-dimensionality.js';
 import { embeddingFourierAnalyzer } from './analyzers/embedding-fourier.js';
+import { fourierFrequencyQualityAnalyzer } from './analyzers/fourier-frequency-quality.js';
+import { fourierNucleationAnalyzer } from './analyzers/fourier-nucleation.js';
 import { globalCentroidPcaAnalyzer } from './analyzers/global-centroid-pca.js';
 import { gradientFlowAnalyzer } from './analyzers/gradient-flow.js';
 import { grokkingAnalyzer } from './analyzers/grokking.js';
@@ -45,6 +47,8 @@ const CHECKPOINT_ANALYZERS: readonly Analyzer[] = [
   weightNormAnalyzer,
   pizzaClockAnalyzer,
   neuronGroupingAnalyzer,
+  fourierFrequencyQualityAnalyzer,
+  fourierNucleationAnalyzer,
 ];
 
 /** Cross-epoch analyzers, after the checkpoint analyzers of the run. */

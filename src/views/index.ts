@@ -20,6 +20,7 @@ import { embeddingFirstLast, embeddingSpectrum, referenceTableFigure } from './f
 import { attentionFigure, curvatureFigure, effdimFigure, gradientFlowFigure, weightNormFigure } from './figures/further.js';
 import { effdimCrossoverFigure, geometryFigure, inputTraceFigures, trajectoryFigures, viabilityFigures } from './figures/further-more.js';
 import { pizzaClockFigures, restrictedLossFigures } from './figures/further-progress.js';
+import { fourierNucleationFigures, fourierQualityFigures } from './figures/fourier-quality.js';
 import { llcFigures } from './figures/llc.js';
 import { neuronHeatmaps } from './figures/neuron-heatmap.js';
 import { earlyVsGrok } from './figures/predict.js';
@@ -89,6 +90,8 @@ export const VIEWS: readonly ViewEntry[] = [
   { name: 'activation-dmd', family: 'trajectory', title: 'windowed DMD of the centroid trajectories: eigenvalues on the unit circle, residual and regimes', needs: ['activation_dmd'], scope: 'run', build: stored(activationDmdFigures) },
   { name: 'neuron-groups', family: 'neuron groups', title: 'neuron groups over training: sizes, Fisher discriminant and dispersion', needs: ['neuron_grouping'], scope: 'run', build: stored(neuronGroupFigures) },
   { name: 'parameter-dmd', family: 'neuron groups', title: 'windowed DMD of each neuron group\'s W_in and W_out trajectory: eigenvalues, residual and regimes', needs: ['parameter_dmd'], scope: 'run', build: stored(parameterDmdFigures) },
+  { name: 'further-fourier-quality', family: 'frequencies', title: 'R² of the ideal mod-p tensor on the embedding\'s dominant Fourier rows, and 2m/p (MIScope)', needs: ['fourier_frequency_quality'], scope: 'run', build: stored(fourierQualityFigures) },
+  { name: 'further-fourier-nucleation', family: 'frequencies', title: 'Fourier nucleation: the neurons\' sharpened frequency energy at epoch 0 and over epochs (MIScope)', needs: ['fourier_nucleation'], scope: 'run', build: stored(fourierNucleationFigures) },
   { name: 'further-viability', family: 'viability', title: 'aliasing risk and condition number of the key frequencies', needs: ['embedding_fourier'], scope: 'run', build: stored(viabilityFigures) },
   { name: 'further-restricted-loss', family: 'progress measures', title: 'restricted and excluded loss at the run\'s key frequencies (Nanda et al. 2023)', needs: ['restricted_loss'], scope: 'run', build: stored(restrictedLossFigures) },
   { name: 'further-pizza-clock', family: 'algorithm', title: 'pizza or clock: gradient symmetricity and distance irrelevance (Zhong et al. 2023)', needs: ['pizza_clock'], scope: 'run', build: stored(pizzaClockFigures) },
