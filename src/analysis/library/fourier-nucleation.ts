@@ -15,9 +15,12 @@
  * Sharpening (after every snapshot but the last): keep = max(1, ⌊n_freqs · (1 − sharpness)⌋); per
  * neuron keep the frequencies with E[n, k] ≥ its keep-th largest energy (ties kept) and
  * reconstruct R[n] = Σ_kept C[n, k] cos_k + S[n, k] sin_k.
- * The basis rows are orthonormal, so the sharpening is a projection: from the second sharpening on
- * it keeps what the first kept (to rounding), and snapshots 1..iterations repeat snapshot 1. That
- * is MIScope's definition as written; it is computed here exactly as written.
+ * The basis rows are orthonormal, so the sharpening is a projection P: once a sharpening keeps, for
+ * every neuron, the frequencies the previous one kept, it applies the same P to a response already
+ * in P's range, which leaves it unchanged (to rounding), so every later snapshot repeats the last
+ * one. That is MIScope's definition as written (its own output shows snapshots 1..iterations
+ * repeating snapshot 1); here the repeated snapshots are copied instead of recomputed, which agrees
+ * with the iteration carried out to rounding (≈1e−16 relative) and saves ~90 % of the time.
  * Everything in float64 (MIScope forms R in float32, then projects in float64).
  */
 import { failure } from '../../core/errors.js';
@@ -70,6 +73,9 @@ export function fourierNucleation(R: ArrayLike<number>, p: number, m: number, it
   const cur = Float64Array.from(R);
   const C = new Float64Array(m * nF), S = new Float64Array(m * nF), E = new Float64Array(m * nF);
   const sorted = new Float64Array(nF);
+  // The frequencies each neuron's last sharpening kept (1) and whether the previous sharpening kept the same.
+  const kept = new Uint8Array(m * nF);
+  let sharpenings = 0;
   for (let it = 0; it <= iterations; it++) {
     for (let n = 0; n < m; n++) {
       const r = cur.subarray(n * p, (n + 1) * p);
@@ -95,6 +101,7 @@ export function fourierNucleation(R: ArrayLike<number>, p: number, m: number, it
     }
     if (it === iterations) break;
     // Sharpen.
+    let same = sharpenings > 0;
     for (let n = 0; n < m; n++) {
       const e = E.subarray(n * nF, (n + 1) * nF);
       sorted.set(e);
@@ -103,11 +110,23 @@ export function fourierNucleation(R: ArrayLike<number>, p: number, m: number, it
       const r = cur.subarray(n * p, (n + 1) * p);
       r.fill(0);
       for (let k = 1; k <= nF; k++) {
-        if (!(e[k - 1] >= threshold)) continue;
+        const on = e[k - 1] >= threshold ? 1 : 0;
+        if (kept[n * nF + k - 1] !== on) { same = false; kept[n * nF + k - 1] = on; }
+        if (!on) continue;
         const c = C[n * nF + k - 1], s = S[n * nF + k - 1];
         const cosRow = B.subarray(2 * k * p, (2 * k + 1) * p), sinRow = B.subarray((2 * k - 1) * p, 2 * k * p);
         for (let x = 0; x < p; x++) r[x] += c * cosRow[x] + s * sinRow[x];
       }
+    }
+    sharpenings++;
+    if (same) {
+      // The same projection as the last one: snapshots it+1..iterations repeat snapshot it.
+      for (let t = it + 1; t <= iterations; t++) {
+        aggregateEnergy.copyWithin(t * nF, it * nF, (it + 1) * nF);
+        peakFrequency.copyWithin(t * m, it * m, (it + 1) * m);
+        committedCount.copyWithin(t * nF, it * nF, (it + 1) * nF);
+      }
+      break;
     }
   }
   return { frequencies, aggregateEnergy, peakFrequency, committedCount, iterations, sharpness };
