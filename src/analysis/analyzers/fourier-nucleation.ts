@@ -12,9 +12,10 @@
  * frequency at iteration 0 and at the last), final_committed (committed neurons per frequency at
  * the last iteration), top_frequencies (the 8 of highest final energy, highest first: MIScope's
  * convergence traces) }.
- * Cost at p = 113, d_model = 128, d_mlp = 512 (measured on the 2-core development machine under a
- * load of ~4, issue 26 item 5): 117–140 ms per checkpoint, of which the response 8 ms and the 13
- * projections and 12 sharpenings 106–132 ms (float64, one thread); 30–35 s for 251 checkpoints.
+ * Cost at p = 113, d_model = 128, d_mlp = 512 (AMD EPYC family 26 model 2, one thread): 27–40 ms
+ * per checkpoint (the response ~8 ms, then two projections and two sharpenings: the snapshots that
+ * repeat are copied, library/fourier-nucleation.ts); 117–140 ms when every iteration was carried out.
+ * 7–10 s for 251 checkpoints.
  */
 import type { SafetensorsFile } from '../../io/safetensors.js';
 import type { Analyzer, AnalyzerOutput } from '../protocol/analyzer.js';
