@@ -120,12 +120,14 @@ function moveSlider(page: Page, i: number, epoch: number): Promise<{ total: numb
 
 interface Args { run?: string; rounds: number; cpuProf?: string; trace?: string }
 
-/** A cached bench store (built once, not timed): its directory. */
+/** A cached bench store (built once, not timed; an interrupted build resumes): its directory. */
 function benchStore(name: 'p113' | 'small'): string {
   const root = process.env.GROKBENCH_BENCH_CACHE ?? join(os.homedir(), '.cache', 'grokbench', 'bench-serve');
   const dir = join(root, name), stamp = join(dir, 'BENCH_STORE_VERSION');
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === STORE_VERSION) return dir;
-  rmSync(dir, { recursive: true, force: true });
+  // A store of another recipe is rebuilt; one without a stamp is an interrupted build, resumed: the
+  // sweep skips the runs it finished and `analyze` analyses what is left.
+  if (existsSync(stamp)) rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const t0 = performance.now();
   const sweep = name === 'p113'
@@ -133,6 +135,7 @@ function benchStore(name: 'p113' | 'small'): string {
     : ['--primes', '7', '--seeds', '1', '--jitters', '0-999', '--epochs', '20', '--checkpoint-every', '10', '--d-mlp', '16'];
   console.log(`store ${name}: building in ${dir} (once; not timed) …`);
   grokbench(['sweep', ...sweep, '--store', dir, '--no-report', '--json']);
+  grokbench(['analyze', '--store', dir, '--json']);
   writeFileSync(stamp, STORE_VERSION);
   console.log(`store ${name}: built in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   return dir;
