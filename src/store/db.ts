@@ -11,6 +11,9 @@ export const SCHEMA_VERSION = 1;
 /** A better-sqlite3 connection. */
 export type Db = Database.Database;
 
+/** A prepared statement of it (any parameters). */
+export type Statement = Database.Statement<unknown[]>;
+
 /** The tables; every statement is idempotent so concurrent creators do not collide. */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (

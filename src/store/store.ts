@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { GrokbenchError, badInput, describeOsError, failure } from '../core/errors.js';
-import { type Db, firstLine, openDatabase } from './db.js';
+import { type Db, type Statement, firstLine, openDatabase } from './db.js';
 import { type Lock, acquireLock, lockHeld } from './lock.js';
 import { writeFileAtomic } from '../core/atomic.js';
 
@@ -194,6 +194,8 @@ function metricFromDb(r: {
 
 export class Store {
   private closed = false;
+  /** Prepared statements by their SQL: preparing costs more than running most of these queries. */
+  private readonly statements = new Map<string, Statement>();
 
   private constructor(
     /** Absolute path of the store directory. */
@@ -201,6 +203,13 @@ export class Store {
     private readonly db: Db,
     readonly readonly: boolean,
   ) {}
+
+  /** The prepared statement of `text`, prepared once per store. */
+  private sql(text: string): Statement {
+    let st = this.statements.get(text);
+    if (!st) { st = this.db.prepare(text); this.statements.set(text, st); }
+    return st;
+  }
 
   /**
    * Open (and by default create) the store in `dir`. With `create: false` or `readonly: true`
@@ -339,8 +348,7 @@ export class Store {
     };
     this.guard('create run', () => {
       try {
-        this.db
-          .prepare(
+        this.sql(
             `INSERT INTO runs (run_id, p, seed, data_seed, epochs, epochs_done, status, config_json,
                engine, source, memorise_epoch, grok_epoch, created_at, updated_at)
              VALUES (@run_id, @p, @seed, @data_seed, @epochs, @epochs_done, @status, @config_json,
@@ -381,9 +389,8 @@ export class Store {
     checkRunId(row.run_id);
     this.guard('merge run', () =>
       this.db.transaction(() => {
-        for (const table of ['metrics', 'checkpoints']) this.db.prepare(`DELETE FROM ${table} WHERE run_id = ?`).run(row.run_id);
-        this.db
-          .prepare(
+        for (const table of ['metrics', 'checkpoints']) this.sql(`DELETE FROM ${table} WHERE run_id = ?`).run(row.run_id);
+        this.sql(
             `INSERT OR REPLACE INTO runs (run_id, p, seed, data_seed, epochs, epochs_done, status, config_json,
                engine, source, memorise_epoch, grok_epoch, created_at, updated_at)
              VALUES (@run_id, @p, @seed, @data_seed, @epochs, @epochs_done, @status, @config_json,
@@ -399,14 +406,14 @@ export class Store {
   /** The run with exactly this id, if any. */
   getRun(runId: string): RunRow | undefined {
     return this.guard('read run', () =>
-      this.db.prepare('SELECT * FROM runs WHERE run_id = ?').get(runId) as RunRow | undefined,
+      this.sql('SELECT * FROM runs WHERE run_id = ?').get(runId) as RunRow | undefined,
     );
   }
 
   /** All runs, ordered by p, seed, run id. */
   listRuns(): RunRow[] {
     return this.guard('list runs', () =>
-      this.db.prepare('SELECT * FROM runs ORDER BY p, seed, run_id').all() as RunRow[],
+      this.sql('SELECT * FROM runs ORDER BY p, seed, run_id').all() as RunRow[],
     );
   }
 
@@ -426,7 +433,7 @@ export class Store {
     const sets = [...cols.map((c) => `${c} = @${c}`), 'updated_at = @updated_at'].join(', ');
     const params: Record<string, unknown> = { updated_at: now(), run_id: runId };
     for (const c of cols) params[c] = (partial as Record<string, unknown>)[c];
-    const info = this.db.prepare(`UPDATE runs SET ${sets} WHERE run_id = @run_id`).run(params);
+    const info = this.sql(`UPDATE runs SET ${sets} WHERE run_id = @run_id`).run(params);
     if (info.changes === 0) throw badInput(`no run ${runId} in store ${this.dir}`);
   }
 
@@ -436,7 +443,7 @@ export class Store {
     this.guard('delete run', () =>
       this.db.transaction(() => {
         for (const table of ['metrics', 'checkpoints', 'analysis', 'runs']) {
-          this.db.prepare(`DELETE FROM ${table} WHERE run_id = ?`).run(runId);
+          this.sql(`DELETE FROM ${table} WHERE run_id = ?`).run(runId);
         }
       }).immediate(),
     );
@@ -453,8 +460,7 @@ export class Store {
     if (exact) return exact;
     const matches = idOrPrefix
       ? this.guard('resolve run', () =>
-          this.db
-            .prepare('SELECT * FROM runs WHERE substr(run_id, 1, ?) = ? ORDER BY run_id LIMIT 6')
+          this.sql('SELECT * FROM runs WHERE substr(run_id, 1, ?) = ? ORDER BY run_id LIMIT 6')
             .all(idOrPrefix.length, idOrPrefix) as RunRow[],
         )
       : [];
@@ -476,7 +482,7 @@ export class Store {
   }
 
   private insertMetrics(runId: string, rows: MetricRow[]): void {
-    const stmt = this.db.prepare(
+    const stmt = this.sql(
       `INSERT OR REPLACE INTO metrics (run_id, epoch, train_loss, train_acc, test_loss, test_acc)
        VALUES (?, ?, ?, ?, ?, ?)`,
     );
@@ -489,8 +495,7 @@ export class Store {
   getMetrics(runId: string): MetricRow[] {
     return this.guard('read metrics', () =>
       (
-        this.db
-          .prepare(
+        this.sql(
             `SELECT epoch, train_loss, train_acc, test_loss, test_acc FROM metrics
              WHERE run_id = ? ORDER BY epoch`,
           )
@@ -502,7 +507,7 @@ export class Store {
   /** Delete metrics of epochs after `epoch` (used when resuming from an earlier checkpoint). */
   deleteMetricsAfter(runId: string, epoch: number): number {
     return this.guard('delete metrics', () =>
-      this.db.prepare('DELETE FROM metrics WHERE run_id = ? AND epoch > ?').run(runId, epoch).changes,
+      this.sql('DELETE FROM metrics WHERE run_id = ? AND epoch > ?').run(runId, epoch).changes,
     );
   }
 
@@ -514,8 +519,7 @@ export class Store {
   }
 
   private insertCheckpoint(runId: string, cp: CheckpointInput): void {
-    this.db
-      .prepare(
+    this.sql(
         `INSERT OR REPLACE INTO checkpoints (run_id, epoch, step, label, path) VALUES (?, ?, ?, ?, ?)`,
       )
       .run(runId, cp.epoch, cp.step, cp.label ?? null, this.toStored(cp.path));
@@ -525,8 +529,7 @@ export class Store {
   listCheckpoints(runId: string): CheckpointRow[] {
     return this.guard('list checkpoints', () =>
       (
-        this.db
-          .prepare('SELECT epoch, step, label, path FROM checkpoints WHERE run_id = ? ORDER BY epoch')
+        this.sql('SELECT epoch, step, label, path FROM checkpoints WHERE run_id = ? ORDER BY epoch')
           .all(runId) as CheckpointRow[]
       ).map((r) => ({ ...r, path: this.fromStored(r.path) })),
     );
@@ -535,7 +538,7 @@ export class Store {
   /** Remove checkpoint index rows after `epoch` (the files are the caller's business). */
   deleteCheckpointsAfter(runId: string, epoch: number): number {
     return this.guard('delete checkpoints', () =>
-      this.db.prepare('DELETE FROM checkpoints WHERE run_id = ? AND epoch > ?').run(runId, epoch).changes,
+      this.sql('DELETE FROM checkpoints WHERE run_id = ? AND epoch > ?').run(runId, epoch).changes,
     );
   }
 
@@ -578,9 +581,8 @@ export class Store {
   ): void {
     this.guard('store analysis', () =>
       this.db.transaction(() => {
-        this.db.prepare('DELETE FROM analysis WHERE run_id = ? AND epoch = ? AND analyzer = ?').run(runId, epoch, analyzer);
-        this.db
-          .prepare(`INSERT INTO analysis (run_id, epoch, analyzer, params, summary_json, path) VALUES (?, ?, ?, ?, ?, ?)`)
+        this.sql('DELETE FROM analysis WHERE run_id = ? AND epoch = ? AND analyzer = ?').run(runId, epoch, analyzer);
+        this.sql(`INSERT INTO analysis (run_id, epoch, analyzer, params, summary_json, path) VALUES (?, ?, ?, ?, ?, ?)`)
           .run(runId, epoch, analyzer, canonicalJson(params), JSON.stringify(summary) ?? 'null', path === undefined ? null : this.toStored(path));
       }).immediate(),
     );
@@ -589,31 +591,31 @@ export class Store {
   /** Every analysis artifact file of a run (rows with a path), by epoch and analyzer. */
   artifactFiles(runId: string): { epoch: number; analyzer: string; path: string }[] {
     return this.guard('list analysis artifacts', () =>
-      (this.db.prepare('SELECT epoch, analyzer, path FROM analysis WHERE run_id = ? AND path IS NOT NULL ORDER BY epoch, analyzer').all(runId) as
+      (this.sql('SELECT epoch, analyzer, path FROM analysis WHERE run_id = ? AND path IS NOT NULL ORDER BY epoch, analyzer').all(runId) as
         { epoch: number; analyzer: string; path: string }[]).map((r) => ({ ...r, path: this.fromStored(r.path) })));
   }
 
   /** Whether a run has any per-epoch metrics (cheap: one row looked up). */
   hasMetrics(runId: string): boolean {
-    return this.guard('read metrics', () => this.db.prepare('SELECT 1 FROM metrics WHERE run_id = ? LIMIT 1').get(runId) !== undefined);
+    return this.guard('read metrics', () => this.sql('SELECT 1 FROM metrics WHERE run_id = ? LIMIT 1').get(runId) !== undefined);
   }
 
   /** Whether a run has an analysis row of one analyzer with its artifact file (cheap: one row looked up). */
   hasArtifact(runId: string, analyzer: string): boolean {
     return this.guard('read analyses', () =>
-      this.db.prepare('SELECT 1 FROM analysis WHERE run_id = ? AND analyzer = ? AND path IS NOT NULL LIMIT 1').get(runId, analyzer) !== undefined);
+      this.sql('SELECT 1 FROM analysis WHERE run_id = ? AND analyzer = ? AND path IS NOT NULL LIMIT 1').get(runId, analyzer) !== undefined);
   }
 
   /** How many analysis rows a run has of one analyzer (cheap: no summary is read). */
   countAnalyses(runId: string, analyzer: string): number {
     return this.guard('count analyses', () =>
-      (this.db.prepare('SELECT COUNT(*) AS n FROM analysis WHERE run_id = ? AND analyzer = ?').get(runId, analyzer) as { n: number }).n);
+      (this.sql('SELECT COUNT(*) AS n FROM analysis WHERE run_id = ? AND analyzer = ?').get(runId, analyzer) as { n: number }).n);
   }
 
   /** How many checkpoints a run has and the last one's epoch (cheap: one row). */
   checkpointStamp(runId: string): { n: number; last: number | null } {
     return this.guard('count checkpoints', () =>
-      this.db.prepare('SELECT COUNT(*) AS n, MAX(epoch) AS last FROM checkpoints WHERE run_id = ?').get(runId) as { n: number; last: number | null });
+      this.sql('SELECT COUNT(*) AS n, MAX(epoch) AS last FROM checkpoints WHERE run_id = ?').get(runId) as { n: number; last: number | null });
   }
 
   /** An analyzer's results for a run ordered by epoch; all parameter sets if `params` is omitted. */
@@ -621,14 +623,12 @@ export class Store {
     type Raw = { epoch: number; params: string; summary_json: string; path: string | null };
     const rows = this.guard('read analysis', () =>
       params === undefined
-        ? (this.db
-            .prepare(
+        ? (this.sql(
               `SELECT epoch, params, summary_json, path FROM analysis
                WHERE run_id = ? AND analyzer = ? ORDER BY epoch, rowid`,
             )
             .all(runId, analyzer) as Raw[])
-        : (this.db
-            .prepare(
+        : (this.sql(
               `SELECT epoch, params, summary_json, path FROM analysis
                WHERE run_id = ? AND analyzer = ? AND params = ? ORDER BY epoch`,
             )
@@ -652,9 +652,9 @@ export class Store {
     let written = 0;
     this.guard('merge analysis', () =>
       this.db.transaction(() => {
-        const get = this.db.prepare('SELECT summary_json, path FROM analysis WHERE run_id = ? AND epoch = ? AND analyzer = ? AND params = ?');
-        const drop = this.db.prepare('DELETE FROM analysis WHERE run_id = ? AND epoch = ? AND analyzer = ?');
-        const put = this.db.prepare(
+        const get = this.sql('SELECT summary_json, path FROM analysis WHERE run_id = ? AND epoch = ? AND analyzer = ? AND params = ?');
+        const drop = this.sql('DELETE FROM analysis WHERE run_id = ? AND epoch = ? AND analyzer = ?');
+        const put = this.sql(
           `INSERT INTO analysis (run_id, epoch, analyzer, params, summary_json, path) VALUES (?, ?, ?, ?, ?, ?)`,
         );
         for (const r of rows) {
@@ -673,8 +673,7 @@ export class Store {
   /** The epochs already analysed by `analyzer` with exactly these parameters. */
   analysedEpochs(runId: string, analyzer: string, params: object): Set<number> {
     const rows = this.guard('read analysis', () =>
-      this.db
-        .prepare('SELECT epoch FROM analysis WHERE run_id = ? AND analyzer = ? AND params = ?')
+      this.sql('SELECT epoch FROM analysis WHERE run_id = ? AND analyzer = ? AND params = ?')
         .all(runId, analyzer, canonicalJson(params)) as { epoch: number }[],
     );
     return new Set(rows.map((r) => r.epoch));
