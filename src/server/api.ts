@@ -44,6 +44,24 @@ export class DashboardData {
     return m;
   }
 
+  /**
+   * Load every run's read model in the background, one run per turn of the event loop (requests
+   * are answered in between), so the home page's columns are ready soon after the server starts.
+   * Returns the function that stops it (the server's close).
+   */
+  warm(): () => void {
+    let stopped = false, timer: ReturnType<typeof setImmediate> | null = null;
+    const ids = this.store.listRuns().map((r) => r.run_id);
+    const next = (i: number): void => {
+      timer = null;
+      if (stopped || i >= ids.length) return;
+      try { this.model(ids[i]); } catch { /* a run that cannot be read now is read (and its error shown) on request */ }
+      timer = setImmediate(() => next(i + 1));
+    };
+    timer = setImmediate(() => next(0));
+    return () => { stopped = true; if (timer) clearImmediate(timer); };
+  }
+
   private mapsAt(m: RunModel, epoch: number): QuantisedMaps {
     const key = `${m.runId}@${epoch}`;
     let q = this.mapsCache.get(key);

@@ -233,12 +233,14 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     return x.seg[0] === 'api' ? read(c, x) : page(c, x);
   };
   dispatch = (req, res) => { handle(req, res).catch((err: unknown) => answerError(res, err)); };
+  const stopWarming = c.data.warm();
 
   const shownHost = host.includes(':') ? `[${host}]` : host;
   const url = `http://${shownHost}:${port}`;
   return {
     url, token, openUrl: `${url}/?token=${token}`, server, jobs,
     close: () => new Promise<void>((resolve) => {
+      stopWarming();
       events.close();
       jobs.close();
       server.close(() => { store.close(); resolve(); });
