@@ -23,6 +23,7 @@ import { moreFurtherFigures } from '../../src/views/figures/further-more.js';
 import { activationDmdFigures, globalCentroidPcaFigures } from '../../src/views/figures/centroid-dmd.js';
 import { progressFigures } from '../../src/views/figures/further-progress.js';
 import { neuronGroupFigures, parameterDmdFigures } from '../../src/views/figures/neuron-groups.js';
+import { fourierNucleationFigures, fourierQualityFigures } from '../../src/views/figures/fourier-quality.js';
 import { loadRunModel } from '../../src/views/model.js';
 import { galleryEpochs } from '../../src/report/gallery.js';
 import { writeReport, type ReportResult } from '../../src/report/index.js';
@@ -120,10 +121,11 @@ describe('the report of a small real store', () => {
         assert.ok(t.head.length >= 2 && t.rows.length >= 1, `${n}.csv has data`);
       }
       // Every figure in the directory is accounted for: the base ones, the galleries, the answers' own,
-      // and the further analyzers' (views/figures/further*.ts, centroid-dmd.ts, neuron-groups.ts) for those whose results the fixture has.
+      // and the further analyzers' (views/figures/further*.ts, centroid-dmd.ts, neuron-groups.ts, fourier-quality.ts) for those whose results the fixture has.
       const models = runIds.map((id) => loadRunModel(store, id, 3));
       const further = new Set([...furtherFigures(store, models), ...moreFurtherFigures(store, models), ...progressFigures(store, models),
-        ...globalCentroidPcaFigures(store, models), ...activationDmdFigures(store, models), ...neuronGroupFigures(store, models), ...parameterDmdFigures(store, models)].map((f) => f.name));
+        ...globalCentroidPcaFigures(store, models), ...activationDmdFigures(store, models), ...neuronGroupFigures(store, models), ...parameterDmdFigures(store, models),
+        ...fourierQualityFigures(store, models), ...fourierNucleationFigures(store, models)].map((f) => f.name));
       for (const n of further) names.add(n);
       const answerFigs = figFiles.filter((f) => f.endsWith('.svg')).map((f) => f.slice(0, -4)).filter((n) => !names.has(n));
       const named = new Set(answers.sections.filter((s) => s.vegaLite).map((s) => s.figure ?? `answer-${s.id}`));
