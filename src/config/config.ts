@@ -16,7 +16,6 @@ import { interventionRunId, readInterventionFile } from '../model/interventions.
 export type { ModelConfig } from '../model/params.js';
 export { INIT_ORDERS, type InitOrder } from '../model/init.js';
 import { INIT_ORDERS } from '../model/init.js';
-import type { ModelConfig } from '../model/params.js';
 import type { InitOrder } from '../model/init.js';
 
 /** How a setting is written on the command line and checked. */

@@ -28,7 +28,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { badInput } from '../core/errors.js';
-import type { Kernels, Vec } from '../engine/kernels.js';
+import type { Kernels } from '../engine/kernels.js';
 import { symmetricEigensystem } from '../math/linalg.js';
 import { computeTables } from './model.js';
 export { ablationHook, type AblationHook, type Hooks } from './hooks.js';

@@ -29,7 +29,6 @@ import {
   nearestIndex,
   seededRandom,
   hypergeometricSf,
-  finite,
   jaccard,
   linearRegression,
   mean,

@@ -9,7 +9,7 @@
  * checkpoint c' ≤ c; resuming from it recomputes epochs c'..c identically (the computation is
  * deterministic), so the finished run is byte-identical to an uninterrupted one.
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { GrokbenchError, badInput, failure } from '../core/errors.js';
 import type { Kernels, Vec } from '../engine/kernels.js';

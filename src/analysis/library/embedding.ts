@@ -50,14 +50,11 @@ export function keyFrequencies(norms: ArrayLike<number>, keyShare = DEFAULT_KEY_
   return keys.sort((x, y) => x - y);
 }
 
-/** W_E is [rows ≥ p, d] row-major; only its first p rows are used. */
-export function embeddingFourier(WE: ArrayLike<number>, p: number, d: number, keyShare = DEFAULT_KEY_SHARE): EmbeddingFourier {
+/** c_x = ‖B[x] · W_E[:p]‖ for x = 0..p−1 (W_E is [rows ≥ p, d] row-major). */
+export function basisCoefficientNorms(WE: ArrayLike<number>, p: number, d: number, B: Float64Array = fourierBasis(p)): Float64Array {
   if (WE.length < p * d) throw failure(`embedding has ${WE.length} values, fewer than p·d_model = ${p * d}`);
-  const B = fourierBasis(p);
-  const nF = frequencyCount(p);
-  const rowNorm = new Float64Array(p);
-  const c = new Float64Array(d);
-  for (let x = 1; x < p; x++) {
+  const out = new Float64Array(p), c = new Float64Array(d);
+  for (let x = 0; x < p; x++) {
     c.fill(0);
     for (let a = 0; a < p; a++) {
       const w = B[x * p + a];
@@ -65,8 +62,15 @@ export function embeddingFourier(WE: ArrayLike<number>, p: number, d: number, ke
     }
     let s = 0;
     for (let j = 0; j < d; j++) s += c[j] * c[j];
-    rowNorm[x] = Math.sqrt(s);
+    out[x] = Math.sqrt(s);
   }
+  return out;
+}
+
+/** W_E is [rows ≥ p, d] row-major; only its first p rows are used. */
+export function embeddingFourier(WE: ArrayLike<number>, p: number, d: number, keyShare = DEFAULT_KEY_SHARE): EmbeddingFourier {
+  const nF = frequencyCount(p);
+  const rowNorm = basisCoefficientNorms(WE, p, d);
   const norms = new Float64Array(nF), cosNorms = new Float64Array(nF), sinNorms = new Float64Array(nF);
   for (let k = 1; k <= nF; k++) {
     sinNorms[k - 1] = rowNorm[2 * k - 1];

@@ -22,27 +22,11 @@
  */
 import { failure } from '../../core/errors.js';
 import { checkOddP, fourierBasis, frequencyOfRow } from '../../math/basis.js';
+import { basisCoefficientNorms } from './embedding.js';
 
 /** MIScope's threshold_factor. */
 export const DEFAULT_THRESHOLD_FACTOR = 3;
 
-/** c_x = ‖B[x] · W_E[:p]‖ for x = 0..p−1 (W_E is [rows ≥ p, d] row-major). */
-export function basisCoefficientNorms(WE: ArrayLike<number>, p: number, d: number, B: Float64Array = fourierBasis(p)): Float64Array {
-  checkOddP(p);
-  if (WE.length < p * d) throw failure(`embedding has ${WE.length} values, fewer than p·d_model = ${p * d}`);
-  const out = new Float64Array(p), c = new Float64Array(d);
-  for (let x = 0; x < p; x++) {
-    c.fill(0);
-    for (let a = 0; a < p; a++) {
-      const w = B[x * p + a];
-      for (let j = 0; j < d; j++) c[j] += w * WE[a * d + j];
-    }
-    let s = 0;
-    for (let j = 0; j < d; j++) s += c[j] * c[j];
-    out[x] = Math.sqrt(s);
-  }
-  return out;
-}
 
 /** The rows x with c_x > factor · mean(c), ascending. */
 export function dominantBasisRows(coefficients: ArrayLike<number>, factor = DEFAULT_THRESHOLD_FACTOR): number[] {

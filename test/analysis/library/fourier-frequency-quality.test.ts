@@ -7,8 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  DEFAULT_THRESHOLD_FACTOR, analyticReference, basisCoefficientNorms, completePairs, dominantBasisRows, frequencyQuality, idealTensorR2,
+  DEFAULT_THRESHOLD_FACTOR, analyticReference, completePairs, dominantBasisRows, frequencyQuality, idealTensorR2,
 } from '../../../src/analysis/library/fourier-frequency-quality.js';
+import { basisCoefficientNorms } from '../../../src/analysis/library/embedding.js';
 import { fourierFrequencyQualityAnalyzer } from '../../../src/analysis/analyzers/fourier-frequency-quality.js';
 import { decodeSafetensors, encodeSafetensors } from '../../../src/io/safetensors.js';
 import { basisRows } from '../further-helpers.js';
