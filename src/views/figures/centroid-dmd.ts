@@ -17,13 +17,9 @@ import { readGlobalCentroidPca } from '../../analysis/analyzers/global-centroid-
 import { CENTROID_SITES } from '../../analysis/library/global-centroid-pca.js';
 import type { Store } from '../../store/store.js';
 import type { Figure, RunData } from '../types.js';
-import { VL_CONFIG, VL_SCHEMA, sig } from './common.js';
+import { sig, trainingFigure, type Cell } from './common.js';
 
-type Cell = string | number | null;
 
-function figure(name: string, title: string, caption: string, spec: object, columns: string[], rows: Cell[][]): Figure {
-  return { name, section: 'training', title, caption, spec: { $schema: VL_SCHEMA, config: VL_CONFIG, ...spec }, table: { columns, rows } };
-}
 
 /** At most `max` indices of 0..n−1, evenly spread, the first and the last always among them. */
 export function spreadIndices(n: number, max: number): number[] {
@@ -84,10 +80,10 @@ export function globalCentroidPcaFigures(store: Store, runs: RunData[]): Figure[
     },
   };
   return [
-    figure('global-centroid-pca', 'Class-centroid trajectories in one PCA frame for all epochs',
+    trainingFigure('global-centroid-pca', 'Class-centroid trajectories in one PCA frame for all epochs',
       `At each checkpoint, the mean last-position activation of each class c = (a + b) mod p over all p² pairs, at resid_pre (the same for every input), attn_out, mlp_out and resid_post; one PCA per site of the centroids of every checkpoint pooled (MIScope global_centroid_pca: 95 % of the variance kept), so the frame does not rotate between epochs. Lines: each class's path over training (at most ${MAX_EPOCHS_DRAWN} checkpoints evenly spread), coloured by class on a cyclic scale; dots: the last checkpoint. The table has PC3.`,
       pathSpec, ['run', 'site', 'panel', 'class', 'epoch', 'last', 'pc1', 'pc2', 'pc3'], path),
-    figure('global-centroid-pca-variance', 'Global centroid PCA: explained variance of the kept components',
+    trainingFigure('global-centroid-pca-variance', 'Global centroid PCA: explained variance of the kept components',
       'Share of the pooled centroids\' variance along each principal component kept (the fewest reaching 95 %), per site and run.',
       {
         data: { values: variance.map(([run, site, component, ratio]) => ({ run, site, component, ratio })) },
@@ -224,8 +220,8 @@ export function dmdFigures(entries: readonly DmdPanel[], t: DmdTexts): Figure[] 
   });
   const zoomSpec = { data: eigSpec.data, concat: zoomPanels, columns: 2, resolve: { scale: { x: 'independent', y: 'independent' } } };
   return [
-    figure(`${t.prefix}-eigenvalues`, `${t.what}: eigenvalues on the unit circle`, t.eigenCaption, eigSpec, ['run', 'site', 'panel', 'kind', 'epoch', 're', 'im', 'regime'], eig),
-    figure(`${t.prefix}-eigenvalues-zoom`, `${t.what}: eigenvalues, zoomed on each panel's cluster`, t.zoomCaption, zoomSpec, ['run', 'site', 'panel', 'kind', 'epoch', 're', 'im', 'regime'], eig),
-    figure(`${t.prefix}-residuals`, `${t.what}: windowed residual and regime boundaries`, t.residualCaption, resSpec, ['run', 'site', 'panel', 'epoch', 'mean_residual', 'max_residual', 'n_modes'], res),
+    trainingFigure(`${t.prefix}-eigenvalues`, `${t.what}: eigenvalues on the unit circle`, t.eigenCaption, eigSpec, ['run', 'site', 'panel', 'kind', 'epoch', 're', 'im', 'regime'], eig),
+    trainingFigure(`${t.prefix}-eigenvalues-zoom`, `${t.what}: eigenvalues, zoomed on each panel's cluster`, t.zoomCaption, zoomSpec, ['run', 'site', 'panel', 'kind', 'epoch', 're', 'im', 'regime'], eig),
+    trainingFigure(`${t.prefix}-residuals`, `${t.what}: windowed residual and regime boundaries`, t.residualCaption, resSpec, ['run', 'site', 'panel', 'epoch', 'mean_residual', 'max_residual', 'n_modes'], res),
   ];
 }

@@ -1,8 +1,20 @@
 /** Shared pieces of the figure specifications: config, run colours, rounding, epoch look-ups. */
 import type { MetricRow } from '../../store/store.js';
-import type { RunData } from '../types.js';
+import type { Figure, RunData } from '../types.js';
+import { VL_CONFIG, VL_SCHEMA } from '../style/vega.js';
 
 export { FONT, VEGA_CONFIG, VEGA_SCHEMA, VL_CONFIG, VL_SCHEMA } from '../style/vega.js';
+
+/** A table cell of a figure's data. */
+export type Cell = string | number | null;
+
+/** A figure of the report's training section: its Vega-Lite spec with the shared schema and config, and its data. */
+export function trainingFigure(name: string, title: string, caption: string, spec: object, columns: string[], rows: Cell[][]): Figure {
+  return { name, section: 'training', title, caption, spec: { $schema: VL_SCHEMA, config: VL_CONFIG, ...spec }, table: { columns, rows } };
+}
+
+/** The header of a facet's rows: the label above its panel, at the left, bold. */
+export const ROW_HEADER = { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontWeight: 'bold' };
 
 /** Tableau 10, then Tableau 20's lighter tones. */
 const RUN_PALETTE = [

@@ -14,17 +14,12 @@ import { FOURIER_NUCLEATION, type FourierNucleationSummary } from '../../analysi
 import { readSafetensorsFile } from '../../io/safetensors.js';
 import type { Store } from '../../store/store.js';
 import type { Figure, RunData } from '../types.js';
-import { VL_CONFIG, VL_SCHEMA, runColour, sig } from './common.js';
+import { runColour, sig, trainingFigure, type Cell, ROW_HEADER } from './common.js';
 
-type Cell = string | number | null;
 
-function figure(name: string, title: string, caption: string, spec: object, columns: string[], rows: Cell[][]): Figure {
-  return { name, section: 'training', title, caption, spec: { $schema: VL_SCHEMA, config: VL_CONFIG, ...spec }, table: { columns, rows } };
-}
 
 const QUALITY_SERIES = ['quality R²', 'analytic 2m/p'] as const;
 const R2_PANEL = 'quality R² (solid) and analytic 2m/p (dashed)';
-const ROW_HEADER = { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontWeight: 'bold' };
 
 /** Quality R², 2m/p and k over epochs (fourier_frequency_quality). */
 export function fourierQualityFigures(store: Store, runs: RunData[]): Figure[] {
@@ -60,7 +55,7 @@ export function fourierQualityFigures(store: Store, runs: RunData[]): Figure[] {
       },
     },
   };
-  return [figure('further-fourier-quality', 'Fourier frequency quality: the ideal mod-p tensor on the embedding\'s dominant frequencies (MIScope)',
+  return [trainingFigure('further-fourier-quality', 'Fourier frequency quality: the ideal mod-p tensor on the embedding\'s dominant frequencies (MIScope)',
     'Dominant basis rows: the rows x of the modular Fourier basis whose embedding coefficient ‖B[x]·W_E‖ exceeds 3 × the mean over all p rows (none at initialisation, when the coefficients are about equal). ' +
     'Quality R²: the share of the ideal tensor T[a, b, c] = [(a + b) mod p = c] (‖T‖² = p²) that lies in the span of B[i] ⊗ B[j] over (a, b), i, j dominant; ' +
     'dashed: MIScope\'s analytic 2m/p for the m frequencies whose sin and cos rows are both dominant (R² exceeds it by 1/(2p) per lone row and 1/p for the constant). ' +
@@ -103,7 +98,7 @@ export function fourierNucleationFigures(store: Store, runs: RunData[]): Figure[
     },
   });
   const ordinal = { scale: { paddingInner: 0 }, axis: { labelOverlap: 'greedy', labelAngle: 0, grid: false } };
-  const out = [figure('further-fourier-nucleation', 'Fourier nucleation at initialisation: the neurons\' latent frequency bias (MIScope)',
+  const out = [trainingFigure('further-fourier-nucleation', 'Fourier nucleation at initialisation: the neurons\' latent frequency bias (MIScope)',
     'Each MLP neuron\'s response over the token values, (W_E[:p]·W_in)ᵀ, projected on the cos and sin rows of every frequency k (energy C² + S²), summed over the neurons and scaled to a maximum of 1; ' +
     `row 0 is the raw projection, each later row follows a sharpening that keeps every neuron's top ${Math.round(100 * (1 - sharpness))} % of frequencies (${iterations} iterations, MIScope's defaults), so the bright columns are the frequencies the initialisation leans to. ` +
     'The sharpening is a projection (the basis is orthonormal), so rows 2 onward repeat row 1. Shown at each run\'s first analysed checkpoint, as MIScope\'s dashboard shows epoch 0. ' +
@@ -112,7 +107,7 @@ export function fourierNucleationFigures(store: Store, runs: RunData[]): Figure[
       { field: 'k', type: 'ordinal', title: 'frequency k', ...ordinal },
       { field: 'iteration', type: 'ordinal', title: 'iteration', ...ordinal }, ['run', 'epoch', 'iteration', 'k', 'energy', 'committed']),
     ['run', 'epoch', 'iteration', 'k', 'energy', 'committed'], first)];
-  out.push(figure('further-fourier-nucleation-epochs', 'Fourier nucleation over training: the sharpened frequency energy at every checkpoint',
+  out.push(trainingFigure('further-fourier-nucleation-epochs', 'Fourier nucleation over training: the sharpened frequency energy at every checkpoint',
     `The last sharpening iteration's aggregate energy per frequency (as in the figure above, scaled to a maximum of 1 per checkpoint) at up to ${HEATMAP_EPOCHS} analysed checkpoints per run (evenly strided, the last included; the CSV has the same, with iteration 0's energy and the neurons committed, > 15 % of their energy, to each frequency). ` +
     'A band that stays bright from epoch 0 is a frequency the initialisation seeded.',
     heat(over.map(([run, epoch, k, energy, initial, committed]) => ({ run, epoch, k, energy, initial, committed })),

@@ -23,13 +23,9 @@ import { runKeyFrequencies } from '../../analysis/outcome.js';
 import { readSafetensorsFile } from '../../io/safetensors.js';
 import type { Store } from '../../store/store.js';
 import type { Figure, RunData } from '../types.js';
-import { VL_CONFIG, VL_SCHEMA, runColour, sig } from './common.js';
+import { runColour, sig, trainingFigure, type Cell } from './common.js';
 
-type Cell = string | number | null;
 
-function figure(name: string, title: string, caption: string, spec: object, columns: string[], rows: Cell[][]): Figure {
-  return { name, section: 'training', title, caption, spec: { $schema: VL_SCHEMA, config: VL_CONFIG, ...spec }, table: { columns, rows } };
-}
 
 const pct = (x: number): string => `${(100 * x).toFixed(0)} %`;
 
@@ -70,10 +66,10 @@ export function trajectoryFigures(store: Store, runs: RunData[]): Figure[] {
       ],
     },
   };
-  const out = [figure('further-trajectory', 'Parameter trajectory (PCA of the flattened weights over checkpoints)',
+  const out = [trainingFigure('further-trajectory', 'Parameter trajectory (PCA of the flattened weights over checkpoints)',
     'Each checkpoint\'s weights projected on the first two principal components of the run\'s checkpoints (sklearn PCA through the centred n × n Gram matrix), per group: all = the nine weight matrices, embedding = W_E, W_pos, W_U (MIScope\'s grouping), attention = W_Q, W_K, W_V, W_O, mlp = W_in, W_out; points coloured by epoch and joined in epoch order. Panel titles give the explained variance of PC1 and PC2; the table has PC3 too (the 3-D path).',
     pathSpec, ['run', 'group', 'panel', 'epoch', 'pc1', 'pc2', 'pc3'], path)];
-  out.push(figure('further-trajectory-variance', 'Parameter trajectory: explained variance per component',
+  out.push(trainingFigure('further-trajectory-variance', 'Parameter trajectory: explained variance per component',
     'Share of the variance of the checkpoints\' weights along each principal component (PC1–PC10), per group and run: how faithful the 2-D path is.',
     {
       data: { values: variance.map(([run, group, component, ratio]) => ({ run, group, component, ratio })) },
@@ -86,7 +82,7 @@ export function trajectoryFigures(store: Store, runs: RunData[]): Figure[] {
         },
       },
     }, ['run', 'group', 'component', 'explained_variance_ratio', 'explained_variance'], variance));
-  out.push(figure('further-trajectory-velocity', 'Parameter velocity over training',
+  out.push(trainingFigure('further-trajectory-velocity', 'Parameter velocity over training',
     'Per group, ‖θ_{i+1} − θ_i‖ / (epoch_{i+1} − epoch_i) between consecutive checkpoints (log scale), plotted at the later epoch.',
     {
       data: { values: velocity.map(([run, group, epoch, v]) => ({ run, group, epoch, velocity: v })) },
@@ -140,7 +136,7 @@ export function effdimCrossoverFigure(store: Store, runs: RunData[]): Figure[] {
       ],
     },
   };
-  return [figure('further-effdim-crossover', 'Effective dimensionality: PR(W_out) falls to PR(W_in)',
+  return [trainingFigure('further-effdim-crossover', 'Effective dimensionality: PR(W_out) falls to PR(W_in)',
     'Participation ratios (Σσ²)²/Σσ⁴ of W_in and W_out over training; dashed: the crossover epoch (MIScope\'s rule: the first checkpoint with PR(W_out) ≤ PR(W_in) after PR(W_out) first rose above it; grokbench analyze stores it as effective_dimensionality_crossover) and the grokking epoch.',
     spec, ['run', 'epoch', 'matrix', 'pr'], rows)];
 }
@@ -181,7 +177,7 @@ export function inputTraceFigures(store: Store, runs: RunData[]): Figure[] {
   }
   if (cls.length === 0) return [];
   const out: Figure[] = [];
-  out.push(figure('further-input-trace-classes', 'Input trace: accuracy per residue class over training',
+  out.push(trainingFigure('further-input-trace-classes', 'Input trace: accuracy per residue class over training',
     `For every residue class c = (a + b) mod p, the accuracy over its test pairs (over all p² pairs when the run's split is unknown), at up to ${HEATMAP_EPOCHS} analysed checkpoints per run (evenly strided, the last included; the CSV has the same); one row of cells per class.`,
     {
       data: { values: cls.map(([run, epoch, c, acc, over]) => ({ run, epoch, class: c, accuracy: acc, over })) },
@@ -200,7 +196,7 @@ export function inputTraceFigures(store: Store, runs: RunData[]): Figure[] {
   const present = new Set(grad.map((g) => g[2] as string));
   const splits = (['train', 'test', 'all'] as const).filter((x) => present.has(x));
   const splitScale = { domain: splits, range: splits.map((x) => ({ train: '#4e79a7', test: '#f28e2b', all: '#999' })[x]) };
-  if (grad.length) out.push(figure('further-input-trace-graduation', 'Input trace: graduation epochs',
+  if (grad.length) out.push(trainingFigure('further-input-trace-graduation', 'Input trace: graduation epochs',
     `Number of input pairs per graduation epoch (the first checkpoint from which a pair is predicted correctly at 3 consecutive checkpoints), train and test pairs stacked. ${never.join('; ')}.`,
     {
       data: { values: grad.map(([run, epoch, split, pairs]) => ({ run, epoch, split, pairs })) },
@@ -230,7 +226,7 @@ export function geometryFigure(store: Store, runs: RunData[]): Figure[] {
     }
   }
   if (rows.length === 0) return [];
-  return [figure('further-geometry', 'Representation geometry over training',
+  return [trainingFigure('further-geometry', 'Representation geometry over training',
     'At the last position after attention (resid_mid) and after the MLP (resid_post), over all p² pairs: the mean distance of the class centroids (c = (a + b) mod p) from their mean, how circular they lie in the Fourier plane of the frequency holding most of their variance, and the Fisher discriminant between classes (mean and minimum over class pairs; symlog scale).',
     {
       data: { values: rows.map(([run, epoch, series, value]) => ({ run, epoch, series, value })) },
@@ -255,7 +251,7 @@ export function viabilityFigures(store: Store, runs: RunData[]): Figure[] {
     }
   }
   if (alias.length === 0) return [];
-  const out: Figure[] = [figure('further-viability-aliasing', 'Viability: aliasing risk of the key frequencies',
+  const out: Figure[] = [trainingFigure('further-viability-aliasing', 'Viability: aliasing risk of the key frequencies',
     `Aliasing risk k/((p − 1)/2) of each key frequency of the run's W_E (last analysed checkpoint); MIScope's thresholds: > ${ALIAS_WARNING_THRESHOLD} warning, > ${ALIAS_FAILURE_THRESHOLD} failure (dashed).`,
     {
       data: { values: alias.map(([run, frequency, risk, regime]) => ({ run, frequency, risk, regime })) },
@@ -271,7 +267,7 @@ export function viabilityFigures(store: Store, runs: RunData[]): Figure[] {
       },
     }, ['run', 'frequency', 'aliasing_risk', 'regime', 'epoch'], alias)];
   const condMax = Math.max(2, ...cond.map((c) => 3 * (c[2] as number)));
-  if (cond.length) out.push(figure('further-viability-condition', 'Viability: data compatibility of the key frequencies',
+  if (cond.length) out.push(trainingFigure('further-viability-condition', 'Viability: data compatibility of the key frequencies',
     'Per key frequency k, the condition number of the 2 × 2 Gram matrix of (cos 2πks/p, sin 2πks/p) over the run\'s training pairs (s = (a + b) mod p; 1 = the split sees the frequency\'s phases evenly; log scale), as MIScope\'s data-compatibility analyzer defines it.',
     {
       data: { values: cond.map(([run, frequency, condition, score]) => ({ run, frequency, condition, score })) },

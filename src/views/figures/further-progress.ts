@@ -12,13 +12,9 @@ import { RESTRICTED_LOSS, RESTRICTED_LOSS_PARAMS, type RestrictedLossSummary } f
 import { PIZZA_CLOCK_RULES } from '../../analysis/library/pizza-clock.js';
 import type { Store } from '../../store/store.js';
 import type { Figure, RunData } from '../types.js';
-import { VL_CONFIG, VL_SCHEMA, runColour, sig } from './common.js';
+import { runColour, sig, trainingFigure, type Cell, ROW_HEADER } from './common.js';
 
-type Cell = string | number | null;
 
-function figure(name: string, title: string, caption: string, spec: object, columns: string[], rows: Cell[][]): Figure {
-  return { name, section: 'training', title, caption, spec: { $schema: VL_SCHEMA, config: VL_CONFIG, ...spec }, table: { columns, rows } };
-}
 
 const LOSS_SERIES = ['train loss', 'test loss', 'restricted loss', 'excluded loss'] as const;
 
@@ -45,7 +41,7 @@ export function restrictedLossFigures(store: Store, runs: RunData[]): Figure[] {
   const keyText = `Key frequencies — ${keysOf.join('; ')}.`;
   const lossSpec = {
     data: { values: losses.map(([run, epoch, series, value]) => ({ run, epoch, series, value })).filter((v) => typeof v.value === 'number' && v.value > 0) },
-    facet: { row: { field: 'run', type: 'nominal', title: null, header: { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontWeight: 'bold' } } },
+    facet: { row: { field: 'run', type: 'nominal', title: null, header: ROW_HEADER } },
     resolve: { scale: { y: 'independent' } },
     spec: {
       width: 520, height: 160, mark: { type: 'line', point: losses.length < 1600 },
@@ -57,21 +53,21 @@ export function restrictedLossFigures(store: Store, runs: RunData[]): Figure[] {
       },
     },
   };
-  const out = [figure('further-restricted-loss', 'Restricted and excluded loss over training (Nanda et al. 2023)',
+  const out = [trainingFigure('further-restricted-loss', 'Restricted and excluded loss over training (Nanda et al. 2023)',
     'Restricted loss: the cross-entropy on all p² pairs of the logits kept only on the key frequencies\' cos(w(a+b)) and sin(w(a+b)) directions of each output (plus the mean logit per class); ' +
     'excluded loss: the training cross-entropy with those directions removed. As in the paper, the restricted loss falls before the test loss (circuit formation) and the excluded loss rises while train loss stays low. ' +
     `One set of key frequencies per run: the run's committed frequencies at its last checkpoint (≥ 10 % of the neurons specialised), else its embedding key frequencies. ${keyText}`,
     lossSpec, ['run', 'epoch', 'series', 'value'], losses)];
   const shareSpec = {
     data: { values: shares.map(([run, epoch, series, value]) => ({ run, epoch, series, value })) },
-    facet: { row: { field: 'series', type: 'nominal', title: null, header: { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontWeight: 'bold' } } },
+    facet: { row: { field: 'series', type: 'nominal', title: null, header: ROW_HEADER } },
     resolve: { scale: { y: 'independent' } },
     spec: {
       width: 520, height: 120, mark: { type: 'line', point: shares.length < 1200 },
       encoding: { x: { field: 'epoch', type: 'quantitative', title: 'epoch' }, y: { field: 'value', type: 'quantitative', title: null }, color: runColour(runs) },
     },
   };
-  out.push(figure('further-restricted-loss-shares', 'Key frequencies in the logits over training',
+  out.push(trainingFigure('further-restricted-loss-shares', 'Key frequencies in the logits over training',
     'Key-frequency share: the part of the doubly centred logits (per-input and per-class means removed) on the key frequencies\' cos/sin(w(a+b)) directions, the part the restricted loss keeps; ' +
     'trig-sum share: the part on cos(w(a+b−c)) and sin(w(a+b−c)) at the key frequencies, the algorithm\'s ideal form; and the ratio of test loss to restricted loss (the paper\'s Fig. 7c). ' + keyText,
     shareSpec, ['run', 'epoch', 'series', 'value'], shares));
@@ -96,7 +92,7 @@ export function pizzaClockFigures(store: Store, runs: RunData[]): Figure[] {
   if (rows.length === 0) return [];
   const spec = {
     data: { values: rows.map(([run, epoch, series, value, algorithm, threshold]) => ({ run, epoch, series, value, algorithm, threshold })) },
-    facet: { row: { field: 'series', type: 'nominal', title: null, sort: ['gradient symmetricity', 'distance irrelevance'], header: { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontWeight: 'bold' } } },
+    facet: { row: { field: 'series', type: 'nominal', title: null, sort: ['gradient symmetricity', 'distance irrelevance'], header: ROW_HEADER } },
     spec: {
       width: 520, height: 140,
       layer: [
@@ -113,7 +109,7 @@ export function pizzaClockFigures(store: Store, runs: RunData[]): Figure[] {
       ],
     },
   };
-  return [figure('further-pizza-clock', 'Pizza or clock: gradient symmetricity and distance irrelevance (Zhong et al. 2023)',
+  return [trainingFigure('further-pizza-clock', 'Pizza or clock: gradient symmetricity and distance irrelevance (Zhong et al. 2023)',
     'Gradient symmetricity: the mean cosine between the gradients of the output logit Q_abc with respect to the inputs of a and b (every pair once, c drawn uniformly, seeded); 1 when attention is uniform (pizza), lower when attention multiplies (clock). ' +
     'Distance irrelevance: how little the correct logit depends on a − b (mean over a − b of its standard deviation over a + b, over its overall standard deviation); small for a pizza, near 1 for a clock. ' +
     `Dashed: the cuts (symmetricity ${PIZZA_CLOCK_RULES.symmetricity}, irrelevance ${PIZZA_CLOCK_RULES.irrelevance}); pizza above the first and below the second, clock the reverse, mixed otherwise, none below ${PIZZA_CLOCK_RULES.accuracy * 100} % accuracy on all pairs. ` +

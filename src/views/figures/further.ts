@@ -14,7 +14,7 @@ import type { GradientFlowSummary } from '../../analysis/analyzers/gradient-flow
 import { WEIGHT_NORM, type WeightNormSummary } from '../../analysis/analyzers/weight-norm.js';
 import type { Store } from '../../store/store.js';
 import type { Figure, RunData } from '../types.js';
-import { VL_CONFIG, VL_SCHEMA, runColour, sig } from './common.js';
+import { VL_CONFIG, VL_SCHEMA, runColour, sig, ROW_HEADER } from './common.js';
 
 type Row = [string, number, string, number | null];
 
@@ -24,7 +24,7 @@ function lineFigure(runs: RunData[], name: string, title: string, caption: strin
     .filter((v) => !logY || (typeof v.value === 'number' && v.value > 0));
   const spec = {
     $schema: VL_SCHEMA, config: VL_CONFIG, data: { values },
-    facet: { row: { field: 'series', type: 'nominal', title: null, header: { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontWeight: 'bold' } } },
+    facet: { row: { field: 'series', type: 'nominal', title: null, header: ROW_HEADER } },
     resolve: { scale: { y: 'independent' } },
     spec: {
       width: 520, height: 120, mark: { type: 'line', point: values.length < 400 },

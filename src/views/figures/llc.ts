@@ -9,13 +9,9 @@ import { LLC, type LlcSummary } from '../../analysis/analyzers/llc.js';
 import { readStoredArtifact } from '../../analysis/artifact.js';
 import type { Store } from '../../store/store.js';
 import type { Figure, RunData } from '../types.js';
-import { VL_CONFIG, VL_SCHEMA, runColour, sig } from './common.js';
+import { runColour, sig, trainingFigure, type Cell, ROW_HEADER } from './common.js';
 
-type Cell = string | number | null;
 
-function figure(name: string, title: string, caption: string, spec: object, columns: string[], rows: Cell[][]): Figure {
-  return { name, section: 'training', title, caption, spec: { $schema: VL_SCHEMA, config: VL_CONFIG, ...spec }, table: { columns, rows } };
-}
 
 function settings(s: LlcSummary): string {
   return `nβ = n/ln n = ${sig(s.nbeta, 4)} (n = ${s.n}), γ = ${s.localization}, ε = ${s.epsilon}, ${s.chains} chains × (${s.burnin} burn-in + ${s.draws} draws), full batch`;
@@ -58,7 +54,7 @@ export function llcFigures(store: Store, runs: RunData[]): Figure[] {
   const values = rows.map(([run, epoch, llc, lo, hi, diverged]) => ({ run, epoch, llc, lo, hi, diverged }));
   const chainValues = chainRows.map(([run, epoch, chain, llc]) => ({ run, epoch, chain, llc }));
   const x = { field: 'epoch', type: 'quantitative', title: 'epoch' };
-  out.push(figure('further-llc', 'Local learning coefficient λ̂ over training (SGLD, Lau et al. 2023)',
+  out.push(trainingFigure('further-llc', 'Local learning coefficient λ̂ over training (SGLD, Lau et al. 2023)',
     `λ̂ = nβ·(E[L_n(w)] − L_n(w*)) at each analysed checkpoint, E over SGLD draws localised at w* (devinterp's estimator): the line is the mean over chains, the band ± one std across chains, the points each chain's λ̂ (a diverged chain is left out). ${settings(any)}; at epoch 0 and every --llc-every epochs (default 2500). ${notes.join('; ')}.`,
     {
       width: 520, height: 220,
@@ -70,11 +66,11 @@ export function llcFigures(store: Store, runs: RunData[]): Figure[] {
     }, ['run', 'epoch', 'llc_mean', 'llc_minus_std', 'llc_plus_std', 'diverged_chains'], rows));
   if (traceRows.length) {
     const tv = traceRows.map(([run, epoch, chain, step, loss, phase, init]) => ({ run, epoch, chain: `chain ${chain}`, step, loss, phase, init }));
-    out.push(figure('further-llc-chains', 'SGLD chain loss traces at the last analysed checkpoint',
+    out.push(trainingFigure('further-llc-chains', 'SGLD chain loss traces at the last analysed checkpoint',
       `The training loss L_n(w) after every SGLD step of each chain at the run's last checkpoint with λ̂ (points in the burn-in are not counted in λ̂); dashed: L_n(w*). A chain whose loss turns non-finite or exceeds 100·(L(w*) + 1) is diverged and stops. ${settings(any)}.`,
       {
         data: { values: tv },
-        facet: { row: { field: 'run', type: 'nominal', title: null, header: { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontWeight: 'bold' } } },
+        facet: { row: { field: 'run', type: 'nominal', title: null, header: ROW_HEADER } },
         resolve: { scale: { y: 'independent' } },
         spec: {
           width: 520, height: 160,

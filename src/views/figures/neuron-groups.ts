@@ -13,13 +13,9 @@ import { PARAMETER_DMD, PARAMETER_DMD_DEFAULTS, PARAMETER_DMD_MATRICES, type Par
 import type { Store } from '../../store/store.js';
 import type { Figure, RunData } from '../types.js';
 import { type DmdPanel, dmdFigures } from './centroid-dmd.js';
-import { VL_CONFIG, VL_SCHEMA, sig } from './common.js';
+import { sig, trainingFigure, type Cell, ROW_HEADER } from './common.js';
 
-type Cell = string | number | null;
 
-function figure(name: string, title: string, caption: string, spec: object, columns: string[], rows: Cell[][]): Figure {
-  return { name, section: 'training', title, caption, spec: { $schema: VL_SCHEMA, config: VL_CONFIG, ...spec }, table: { columns, rows } };
-}
 
 /** A group's name: its frequency on the Fourier path (group g is frequency g + 1), its index otherwise. */
 function groupName(s: Pick<NeuronGroupingSummary, 'method'>, g: number): string {
@@ -54,7 +50,7 @@ export function neuronGroupFigures(store: Store, runs: RunData[]): Figure[] {
   const names = ['unassigned', ...[...new Map(sizes.filter((x) => x[3] !== -1).map((x) => [x[3] as number, x[2] as string])).entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1])];
   const sizeSpec = {
     data: { values: sizes.map(([run, epoch, group, order, neurons]) => ({ run, epoch, group, order, neurons })) },
-    facet: { row: { field: 'run', type: 'nominal', title: null, header: { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontWeight: 'bold' } } },
+    facet: { row: { field: 'run', type: 'nominal', title: null, header: ROW_HEADER } },
     spec: {
       width: 520, height: 180, mark: { type: 'area', interpolate: 'step-after' },
       encoding: {
@@ -68,7 +64,7 @@ export function neuronGroupFigures(store: Store, runs: RunData[]): Figure[] {
   };
   const sepSpec = {
     data: { values: sep.map(([run, epoch, series, value]) => ({ run, epoch, series, value })).filter((v) => typeof v.value === 'number' && v.value > 0) },
-    facet: { row: { field: 'run', type: 'nominal', title: null, header: { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontWeight: 'bold' } } },
+    facet: { row: { field: 'run', type: 'nominal', title: null, header: ROW_HEADER } },
     resolve: { scale: { y: 'independent' } },
     spec: {
       width: 520, height: 140, mark: { type: 'line', point: sep.length < 900 },
@@ -81,10 +77,10 @@ export function neuronGroupFigures(store: Store, runs: RunData[]): Figure[] {
     },
   };
   return [
-    figure('neuron-groups', 'Neuron groups over training: neurons per group',
+    trainingFigure('neuron-groups', 'Neuron groups over training: neurons per group',
       'MIScope neuron_grouping at every checkpoint. For this family (MIScope\'s modular-addition override) a neuron\'s group is the frequency k whose pair of Fourier coefficients of θ = W_E[:p]·W_in[:, n] is largest; a neuron whose dominant frequency holds under 30 % of its squared magnitudes is unassigned (grey). The groups that form and keep their neurons are the run\'s frequency groups.',
       sizeSpec, ['run', 'epoch', 'group', 'group_index', 'neurons'], sizes),
-    figure('neuron-groups-separation', 'Neuron groups: Fisher discriminant and dispersion',
+    trainingFigure('neuron-groups-separation', 'Neuron groups: Fisher discriminant and dispersion',
       'Fisher discriminant J(r, s) = ‖μ_r − μ_s‖² / (σ_r² + σ_s²) of the groups\' feature centroids (min and mean over the pairs, MIScope\'s convention: empty groups take part with centroid 0), and the dispersion (mean RMS radius of the groups), log scale.',
       sepSpec, ['run', 'epoch', 'series', 'value'], sep),
   ];
