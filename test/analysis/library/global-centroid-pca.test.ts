@@ -1,15 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CENTROID_SITES, type CentroidSite, classCentroids, pooledCentroidPca } from '../../../src/analysis/library/global-centroid-pca.js';
 import { GLOBAL_CENTROID_PCA, type GlobalCentroidPcaSummary, readGlobalCentroidPca } from '../../../src/analysis/analyzers/global-centroid-pca.js';
 import { ACTIVATION_DMD, type ActivationDmdSummary } from '../../../src/analysis/analyzers/activation-dmd.js';
 import { analyseRuns } from '../../../src/analysis/pipeline.js';
-import { saveCheckpoint } from '../../../src/model/checkpoint.js';
 import { Params } from '../../../src/model/params.js';
 import { Store } from '../../../src/store/store.js';
+import { paramsAlong, syntheticRun } from '../synthetic-run.js';
 import { normal, randomParams, rng, smallConfig } from '../helpers.js';
 
 /** The last position's activations at the four sites for input (a, b), float64, written from docs/design.md §1 (not src/model). */
@@ -142,22 +142,15 @@ test('global_centroid_pca through the pipeline equals direct float64 centroids o
   const store = Store.open(dir);
   try {
     const runId = 'gcp';
-    store.createRun({ run_id: runId, p: c.p, seed: 1, data_seed: 598, epochs: 1400, config_json: JSON.stringify(c), engine: 'test', source: 'test' });
-    mkdirSync(store.checkpointDir(runId), { recursive: true });
     const A = randomParams(c, 201), B = randomParams(c, 202), base = randomParams(c, 200);
     const all = [0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1100, 1200, 1300];
     const params: Params<Float32Array>[] = [];
-    const add = (epochs: number[]) => {
-      for (const epoch of epochs) {
-        const t = epoch / 500;
-        const pr = Params.zeros(c, (k) => new Float32Array(k));
-        for (let i = 0; i < pr.flat.length; i++) pr.flat[i] = base.flat[i] + Math.sin(t) * A.flat[i] + (1 - Math.cos(t)) * B.flat[i];
-        params.push(pr);
-        const path = store.checkpointPath(runId, epoch);
-        saveCheckpoint(path, pr, { epoch: String(epoch) });
-        store.addCheckpoint(runId, { epoch, step: epoch, path });
-      }
-    };
+    const add = syntheticRun(store, runId, c, 1400, (epoch) => {
+      const t = epoch / 500;
+      const pr = paramsAlong(c, (i) => base.flat[i] + Math.sin(t) * A.flat[i] + (1 - Math.cos(t)) * B.flat[i]);
+      params.push(pr);
+      return pr;
+    });
     add(all.slice(0, 9));
     await analyseRuns(store, [runId], { jobs: 1 });
     add(all.slice(9));

@@ -1,15 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PARAMETER_DMD, type ParameterDmdSummary, groupGrams, parameterDmdFromGram } from '../../../src/analysis/analyzers/parameter-dmd.js';
 import { NEURON_GROUPING, type NeuronGroupingSummary } from '../../../src/analysis/analyzers/neuron-grouping.js';
 import { UNASSIGNED } from '../../../src/analysis/library/grouping.js';
 import { analyseRuns } from '../../../src/analysis/pipeline.js';
-import { saveCheckpoint } from '../../../src/model/checkpoint.js';
-import { Params } from '../../../src/model/params.js';
 import { Store } from '../../../src/store/store.js';
+import { paramsAlong, syntheticRun } from '../synthetic-run.js';
 import { normal, randomParams, rng, smallConfig } from '../helpers.js';
 
 test('groupGrams: every (group, matrix) Gram entry is the dot product of the flattened group slices W_in[:, group] and W_out[group, :], unassigned neurons in none', () => {
@@ -69,18 +68,8 @@ test('parameter_dmd through the pipeline: one row from the last checkpoint\'s gr
   const store = Store.open(dir);
   try {
     const runId = 'pdmd';
-    store.createRun({ run_id: runId, p: c.p, seed: 1, data_seed: 598, epochs: 1300, config_json: JSON.stringify(c), engine: 'test', source: 'test' });
-    mkdirSync(store.checkpointDir(runId), { recursive: true });
     const A = randomParams(c, 301), base = randomParams(c, 300);
-    const add = (epochs: number[]) => {
-      for (const epoch of epochs) {
-        const pr = Params.zeros(c, (k) => new Float32Array(k));
-        for (let i = 0; i < pr.flat.length; i++) pr.flat[i] = base.flat[i] + Math.sin(epoch / 300) * A.flat[i];
-        const path = store.checkpointPath(runId, epoch);
-        saveCheckpoint(path, pr, { epoch: String(epoch) });
-        store.addCheckpoint(runId, { epoch, step: epoch, path });
-      }
-    };
+    const add = syntheticRun(store, runId, c, 1300, (epoch) => paramsAlong(c, (i) => base.flat[i] + Math.sin(epoch / 300) * A.flat[i]));
     add([0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1100]);
     store.appendMetrics(runId, [{ epoch: 1100, train_loss: 1, train_acc: 0, test_loss: 1, test_acc: 0 }]);
     await analyseRuns(store, [runId], { jobs: 1 });

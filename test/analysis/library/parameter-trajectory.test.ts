@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { symmetricEigenJacobi as symmetricEigen, symmetricEigensystem } from '../../../src/math/linalg.js';
@@ -11,8 +11,8 @@ import { PARAMETER_TRAJECTORY, parameterTrajectoryAnalyzer, readParameterTraject
 import { DEFAULT_OPTIONS } from '../../../src/analysis/protocol/analyzer.js';
 import { analyseRuns } from '../../../src/analysis/pipeline.js';
 import { loadCheckpoint, saveCheckpoint } from '../../../src/model/checkpoint.js';
-import { Params } from '../../../src/model/params.js';
 import { Store } from '../../../src/store/store.js';
+import { paramsAlong, syntheticRun } from '../synthetic-run.js';
 import { readSafetensorsFile, writeSafetensorsFile } from '../../../src/io/safetensors.js';
 import { normal, randomParams, rng, smallConfig } from '../helpers.js';
 
@@ -134,22 +134,14 @@ test('parameter_trajectory through the pipeline: stored rows give the float64 PC
   const store = Store.open(dir);
   try {
     const runId = 'traj';
-    store.createRun({ run_id: runId, p: c.p, seed: 1, data_seed: 598, epochs: 900, config_json: JSON.stringify(c), engine: 'test', source: 'test' });
-    mkdirSync(store.checkpointDir(runId), { recursive: true });
     // A curved path: θ(t) = θ_0 + sin(t)·A + (1 − cos t)·B + small noise, t over the epochs.
     const A = randomParams(c, 101), B = randomParams(c, 102), base = randomParams(c, 100);
     const g = normal(rng(5));
     const all = [0, 100, 200, 300, 500, 700, 900];
-    const add = (epochs: number[]) => {
-      for (const epoch of epochs) {
-        const t = epoch / 300;
-        const pr = Params.zeros(c, (k) => new Float32Array(k));
-        for (let i = 0; i < pr.flat.length; i++) pr.flat[i] = base.flat[i] + Math.sin(t) * A.flat[i] + (1 - Math.cos(t)) * 0.5 * B.flat[i] + 0.01 * g();
-        const path = store.checkpointPath(runId, epoch);
-        saveCheckpoint(path, pr, { epoch: String(epoch) });
-        store.addCheckpoint(runId, { epoch, step: epoch, path });
-      }
-    };
+    const add = syntheticRun(store, runId, c, 900, (epoch) => {
+      const t = epoch / 300;
+      return paramsAlong(c, (i) => base.flat[i] + Math.sin(t) * A.flat[i] + (1 - Math.cos(t)) * 0.5 * B.flat[i] + 0.01 * g());
+    });
     add(all.slice(0, 4));
     await analyseRuns(store, [runId], { jobs: 2 });
     add(all.slice(4));
