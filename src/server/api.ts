@@ -12,7 +12,7 @@ import { computeStudyFromData } from '../study/sections.js';
 import { toCsv } from '../views/csv.js';
 import { buildViews, storedResults, VIEWS, viewEntry, viewHasData, viewNeeds } from '../views/index.js';
 import { checkpointMaps, powerSpectrum, type QuantisedMaps } from '../views/maps.js';
-import { disambiguateLabels, loadRunModel, type RunModel } from '../views/model.js';
+import { disambiguateLabels, loadRunModel, loadRunOverview, overviewOfModel, type RunModel, type RunOverview } from '../views/model.js';
 import type { Figure } from '../views/types.js';
 import { HttpError, RUN_ID, toJson } from './http.js';
 
@@ -23,6 +23,7 @@ const figuresJson = (figs: Figure[]) => figs.map((f) => ({ name: f.name, title: 
 
 export class DashboardData {
   private readonly models = new Map<string, { key: string; model: RunModel }>();
+  private readonly overviews = new Map<string, { key: string; overview: RunOverview }>();
   private readonly mapsCache = new Map<string, QuantisedMaps>();
 
   constructor(private readonly store: Store, readonly K: number, private readonly kern: () => Kernels) {}
@@ -45,17 +46,18 @@ export class DashboardData {
   }
 
   /**
-   * Load every run's read model in the background, one run per turn of the event loop (requests
+   * Load every run's overview, then its read model, in the background, one per turn of the event loop (requests
    * are answered in between), so the home page's columns are ready soon after the server starts.
    * Returns the function that stops it (the server's close).
    */
   warm(): () => void {
     let stopped = false, timer: ReturnType<typeof setImmediate> | null = null;
     const ids = this.store.listRuns().map((r) => r.run_id);
+    // First every run's overview (the home table's columns), then every read model (run pages).
     const next = (i: number): void => {
       timer = null;
-      if (stopped || i >= ids.length) return;
-      try { this.model(ids[i]); } catch { /* a run that cannot be read now is read (and its error shown) on request */ }
+      if (stopped || i >= 2 * ids.length) return;
+      try { if (i < ids.length) this.overview(ids[i]); else this.model(ids[i - ids.length]); } catch { /* a run that cannot be read now is read (and its error shown) on request */ }
       timer = setImmediate(() => next(i + 1));
     };
     timer = setImmediate(() => next(0));
@@ -75,21 +77,32 @@ export class DashboardData {
     return q;
   }
 
+  /**
+   * A run's overview: from its read model when that is loaded and current, else read on its own
+   * (loadRunOverview: far less than a read model) and kept until the run's results change.
+   */
+  private overview(id: string): RunOverview {
+    const key = this.stamp(id);
+    const hit = this.models.get(id);
+    if (hit && hit.key === key) return overviewOfModel(hit.model);
+    const o = this.overviews.get(id);
+    if (o && o.key === key) return o.overview;
+    const overview = loadRunOverview(this.store, id);
+    this.overviews.set(id, { key, overview });
+    return overview;
+  }
+
   /** /api/runs: every run with its outcome and grokking times. */
   homeRows() {
     const store = this.store;
     return store.listRuns().map((r) => {
-      const m = this.model(r.run_id);
-      const last = [...m.metrics].reverse().find((x) => x.test_loss !== null);
-      const emb = m.embedding.length ? m.embedding[m.embedding.length - 1] : null;
+      const o = this.overview(r.run_id);
       return {
-        run_id: r.run_id, p: r.p, seed: r.seed, data_seed: r.data_seed, jitter: m.jitter, status: store.runState(r).state,
-        epochs_done: r.epochs_done, epochs: m.maxEpoch, checkpoints: m.checkpoints.size, analysed: m.epochs.length,
-        outcome: m.outcome?.performance_classification ?? null, provisional: m.outcome?.provisional ?? null, onset: m.outcome?.second_descent_onset_epoch ?? null,
-        grok_epoch: m.grok.grok_epoch, grok_epoch_acc: m.grok.grok_epoch_acc, memorise_epoch: m.grok.memorise_epoch,
-        key_frequencies: emb ? emb.keyFrequencies : [],
-        committed_frequencies: m.dynamics ? m.dynamics.final_committed_frequencies : [],
-        final_test_loss: last?.test_loss ?? null,
+        run_id: r.run_id, p: r.p, seed: r.seed, data_seed: r.data_seed, jitter: o.jitter, status: o.status,
+        epochs_done: r.epochs_done, epochs: o.maxEpoch, checkpoints: o.checkpoints, analysed: o.analysed,
+        outcome: o.outcome?.performance_classification ?? null, provisional: o.outcome?.provisional ?? null, onset: o.outcome?.second_descent_onset_epoch ?? null,
+        grok_epoch: o.grok.grok_epoch, grok_epoch_acc: o.grok.grok_epoch_acc, memorise_epoch: o.grok.memorise_epoch,
+        key_frequencies: o.keyFrequencies, committed_frequencies: o.committedFrequencies, final_test_loss: o.finalTestLoss,
       };
     });
   }

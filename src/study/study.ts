@@ -23,6 +23,7 @@ import {
   concentrationValues,
   grokkingTimes,
   readEmbeddingFourier,
+  type EmbeddingFourierEpoch,
   readNeuronFourier,
 } from '../analysis/results.js';
 import {
@@ -1089,8 +1090,11 @@ export function studyRunFromSource(src: StudyRunSource, opts: StudyOptions = {})
   };
 }
 
+/** Parts of a run the caller has read already (the dashboard's read model): not read again. */
+export interface StudyRunRead { metrics?: MetricRow[]; embedding?: readonly EmbeddingFourierEpoch[] }
+
 /** One run's study source from the store. */
-export function studyRunSource(store: Store, runId: string): StudyRunSource {
+export function studyRunSource(store: Store, runId: string, read: StudyRunRead = {}): StudyRunSource {
   const row = store.getRun(runId);
   if (!row) throw badInput(`no run ${runId} in store ${store.dir}`);
   const nf = readNeuronFourier(store, runId);
@@ -1102,13 +1106,13 @@ export function studyRunSource(store: Store, runId: string): StudyRunSource {
     checkpoints: nf.epochs.map((e) => ({
       epoch: e.epoch, frac: e.frac, flat: e.flat, concentration: concentrationValues(e, nf.nFreq, nf.dMlp), dominant: e.dominantFrequency,
     })),
-    metrics: store.getMetrics(runId),
-    embedding: readEmbeddingFourier(store, runId)
+    metrics: read.metrics ?? store.getMetrics(runId),
+    embedding: (read.embedding ?? readEmbeddingFourier(store, runId))
       .map((x) => ({ epoch: x.epoch, norms: Float64Array.from(x.norms), keyFrequencies: Array.from(x.keyFrequencies), gini: x.gini })),
   };
 }
 
 /** One run's data from the store, reduced to what the study needs. */
-export function loadStudyRun(store: Store, runId: string, opts: StudyOptions = {}): StudyRunData {
-  return studyRunFromSource(studyRunSource(store, runId), opts);
+export function loadStudyRun(store: Store, runId: string, opts: StudyOptions = {}, read: StudyRunRead = {}): StudyRunData {
+  return studyRunFromSource(studyRunSource(store, runId, read), opts);
 }

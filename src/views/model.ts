@@ -15,10 +15,12 @@
 import { runLabel } from './style/labels.js';
 import { badInput } from '../core/errors.js';
 import { NEURON_FOURIER } from '../analysis/analyzers/neuron-fourier.js';
-import { neuronDynamics, type NeuronDynamics } from '../analysis/dynamics.js';
+import { neuronDynamics, readDynamicsInput, type NeuronDynamics } from '../analysis/dynamics.js';
+import { EMBEDDING_FOURIER, type EmbeddingFourierSummary } from '../analysis/analyzers/embedding-fourier.js';
 import { epochConventionOf, OUTCOME, runJitter, type RunOutcome } from '../metrics/outcome.js';
 import { outcomeOfRun } from '../analysis/outcome.js';
 import { distributionStats, grokkingTimes, readEmbeddingFourier } from '../analysis/results.js';
+import type { GrokkingTimes } from '../metrics/grokking.js';
 import { loadStudyRun, type StudyRunData } from '../study/study.js';
 import type { RunRow, Store } from '../store/store.js';
 import type { MetricStats, RunData } from './types.js';
@@ -57,7 +59,6 @@ export function readOutcome(store: Store, row: RunRow, lastMetricsEpoch: number 
   return { outcome: lastMetricsEpoch === null ? null : outcomeOfRun(store, row), stored: false };
 }
 
-/** The configured number of epochs of a run (its "max epoch"). */
 /** d_mlp of the run's settings (null when its config does not say). */
 function configuredDMlp(row: RunRow): number | null {
   try {
@@ -67,6 +68,7 @@ function configuredDMlp(row: RunRow): number | null {
   return null;
 }
 
+/** The configured number of epochs of a run (its "max epoch"). */
 function configuredEpochs(row: RunRow): number {
   try {
     const cfg = JSON.parse(row.config_json) as { epochs?: number };
@@ -84,7 +86,8 @@ export function loadRunModel(store: Store, runId: string, K: number): RunModel {
   if (!row) throw badInput(`no run ${runId} in store ${store.dir}`);
   const metrics = store.getMetrics(runId);
   const { outcome, stored } = readOutcome(store, row, metrics.length ? metrics[metrics.length - 1].epoch : null);
-  const study = isAnalysed(store, runId) ? loadStudyRun(store, runId, { K }) : null;
+  const embeddingRows = readEmbeddingFourier(store, runId);
+  const study = isAnalysed(store, runId) ? loadStudyRun(store, runId, { K }, { metrics, embedding: embeddingRows }) : null;
   if (study) {
     // The study reads the same outcome as every view.
     study.outcome = outcome?.performance_classification ?? null;
@@ -102,7 +105,7 @@ export function loadRunModel(store: Store, runId: string, K: number): RunModel {
     coarseStats.push(metricStats(c.coarseness[K - 1]));
     specStats.push(metricStats(c.concentration));
   });
-  const embedding = readEmbeddingFourier(store, runId).map((x) => ({
+  const embedding = embeddingRows.map((x) => ({
     epoch: x.epoch, norms: x.norms, cosNorms: x.cosNorms, sinNorms: x.sinNorms, keyFrequencies: x.keyFrequencies, gini: x.gini,
   }));
   const epochs = cps.map((c) => c.epoch);
@@ -120,6 +123,52 @@ export function loadRunModel(store: Store, runId: string, K: number): RunModel {
     outcome, outcomeStored: stored,
     dynamics: E > 0 ? neuronDynamics({ epochs, dMlp: m, nFreq: study!.nFreq, maxFrac: specialization, dominant }) : null,
     study,
+  };
+}
+
+/**
+ * What the home table shows of a run: its state, sizes, outcome, grokking times, key and committed
+ * frequencies and last test loss. The same values as the read model's (`overviewOfModel`), read
+ * with less: the key frequencies from the last embedding_fourier row's summary, the committed
+ * frequencies from the neuron_fourier artifacts' maxima; no embedding spectra, coarseness arrays or
+ * study (a 1,000-run store's home needs these for every run at once).
+ */
+export interface RunOverview {
+  jitter: number; status: string; maxEpoch: number; checkpoints: number; analysed: number;
+  outcome: RunOutcome | null; grok: GrokkingTimes; keyFrequencies: number[]; committedFrequencies: number[]; finalTestLoss: number | null;
+}
+
+function lastTestLoss(metrics: readonly { test_loss: number | null }[]): number | null {
+  for (let i = metrics.length - 1; i >= 0; i--) if (metrics[i].test_loss !== null) return metrics[i].test_loss;
+  return null;
+}
+
+/** A run's overview from its read model. */
+export function overviewOfModel(m: RunModel): RunOverview {
+  const emb = m.embedding.length ? m.embedding[m.embedding.length - 1] : null;
+  return {
+    jitter: m.jitter, status: m.status, maxEpoch: m.maxEpoch, checkpoints: m.checkpoints.size, analysed: m.epochs.length,
+    outcome: m.outcome, grok: m.grok, keyFrequencies: emb ? emb.keyFrequencies : [],
+    committedFrequencies: m.dynamics ? m.dynamics.final_committed_frequencies : [], finalTestLoss: lastTestLoss(m.metrics),
+  };
+}
+
+/** A run's overview from the store, without its read model. */
+export function loadRunOverview(store: Store, runId: string): RunOverview {
+  const row = store.getRun(runId);
+  if (!row) throw badInput(`no run ${runId} in store ${store.dir}`);
+  const metrics = store.getMetrics(runId);
+  const lastEpoch = metrics.length ? metrics[metrics.length - 1].epoch : null;
+  const emb = store.getAnalyses<EmbeddingFourierSummary>(runId, EMBEDDING_FOURIER)
+    .reduce<{ epoch: number; summary: EmbeddingFourierSummary } | null>((a, r) => (r.path !== null && (a === null || r.epoch >= a.epoch) ? r : a), null);
+  const dyn = isAnalysed(store, runId) ? readDynamicsInput(store, runId) : null;
+  return {
+    jitter: runJitter(row), status: store.runState(row).state, maxEpoch: Math.max(configuredEpochs(row), lastEpoch ?? 0),
+    checkpoints: store.checkpointStamp(runId).n, analysed: dyn ? dyn.epochs.length : 0,
+    outcome: readOutcome(store, row, lastEpoch).outcome, grok: grokkingTimes(metrics),
+    keyFrequencies: emb ? [...emb.summary.key_frequencies] : [],
+    committedFrequencies: dyn && dyn.epochs.length ? neuronDynamics(dyn).final_committed_frequencies : [],
+    finalTestLoss: lastTestLoss(metrics),
   };
 }
 

@@ -10,6 +10,7 @@ import { after, test } from 'node:test';
 import { loadKernels } from '../../src/engine/index.js';
 import { DashboardData } from '../../src/server/api.js';
 import { Store } from '../../src/store/store.js';
+import { loadRunModel, loadRunOverview, overviewOfModel } from '../../src/views/model.js';
 import { runCli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'grokbench-api-'));
@@ -29,5 +30,26 @@ test('an unanalysed run reports d_mlp from its settings, no analysed epochs and 
     const names = j.views.map((v) => v.name);
     assert.ok(names.includes('training-curves'), names.join(','));
     assert.ok(!names.includes('coarseness'), 'no per-neuron view without analysis: ' + names.join(','));
+  } finally { store.close(); }
+});
+
+test('the home table\'s overview of a run read on its own equals the one derived from its read model, analysed or not', () => {
+  const r = runCli(['train', '--p', '11', '--seed', '2', '--epochs', '60', '--d-mlp', '24', '--checkpoint-every', '20', '--store', dir, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const store = Store.open(dir);
+  try {
+    const analysed = store.listRuns().find((x) => x.seed === 2)!.run_id;
+    const a = runCli(['analyze', analysed, '--store', dir, '--json']);
+    assert.equal(a.status, 0, a.stderr);
+    for (const run of store.listRuns()) {
+      const alone = loadRunOverview(store, run.run_id), model = loadRunModel(store, run.run_id, 3);
+      assert.deepEqual(alone, overviewOfModel(model), run.run_id);
+      if (run.run_id === analysed) {
+        assert.equal(alone.analysed, 4, 'epochs 0, 20, 40, 60 analysed');
+        assert.ok(alone.keyFrequencies.length > 0 && alone.outcome !== null, 'key frequencies and the outcome of the analysed run');
+      } else assert.equal(alone.analysed, 0);
+    }
+    const rows = new DashboardData(store, 3, () => loadKernels({ quiet: true })).homeRows();
+    assert.equal(rows.find((x) => x.run_id === analysed)!.analysed, 4);
   } finally { store.close(); }
 });
