@@ -14,7 +14,7 @@
  *                which numpy's SVD leaves arbitrary, is fixed here: each axis's largest-|·| entry > 0.
  *
  * Samples are row-major [n, f] float64 (one row per neuron). The spectrum σ² is the eigenvalue list of
- * the smaller Gram matrix (XXᵀ or XᵀX), clamped at 0; the axes are the eigenvectors of XᵀX (f × f).
+ * the smaller Gram matrix (XXᵀ or XᵀX), clamped at 0; the axes come from its eigenvectors too.
  */
 import { symmetricEigensystem, symmetricEigenvalues } from '../../math/linalg.js';
 
@@ -96,25 +96,31 @@ export function groupPcaStats(X: ArrayLike<number>, n: number, f: number): { pc_
 }
 
 /**
- * The top-k principal axes of a group's rows X [n, f] as rows [k, f] (k = N_COMPONENTS; rows past
- * min(n, f) are 0, as MIScope's zero-padded bases), each with its largest-|·| entry positive.
+ * The top-k principal axes of a group's rows X [n, f] as rows [k, f] (k = N_COMPONENTS), each with
+ * its largest-|·| entry positive. From the eigenvectors of the smaller Gram matrix: XᵀX's directly
+ * (n ≥ f), or for n < f those v of XXᵀ mapped to Xᵀv / ‖Xᵀv‖. Rows past min(n, f), and axes of
+ * singular values below 1e-12 of the largest's (undetermined: numpy returns an arbitrary
+ * orthonormal completion), are 0, as MIScope's zero-padded bases past min(n, f).
  */
 export function principalAxes(X: ArrayLike<number>, n: number, f: number, k = N_COMPONENTS): Float64Array {
-  const Y = centred(X, n, f);
-  const C = new Float64Array(f * f);
-  for (let i = 0; i < n; i++) for (let a = 0; a < f; a++) {
-    const ya = Y[i * f + a];
-    if (ya === 0) continue;
-    for (let b = a; b < f; b++) C[a * f + b] += ya * Y[i * f + b];
+  const Y = centred(X, n, f), s = Math.min(n, f), byRows = n < f;
+  const C = new Float64Array(s * s);
+  for (let a = 0; a < s; a++) for (let b = a; b < s; b++) {
+    let acc = 0;
+    if (byRows) for (let j = 0; j < f; j++) acc += Y[a * f + j] * Y[b * f + j];
+    else for (let i = 0; i < n; i++) acc += Y[i * f + a] * Y[i * f + b];
+    C[a * s + b] = acc; C[b * s + a] = acc;
   }
-  for (let a = 0; a < f; a++) for (let b = a + 1; b < f; b++) C[b * f + a] = C[a * f + b];
-  const { vectors } = symmetricEigensystem(C, f);
-  const axes = new Float64Array(k * f);
-  for (let c = 0; c < Math.min(k, n, f); c++) {
-    let big = 0;
-    for (let j = 0; j < f; j++) if (Math.abs(vectors[j * f + c]) > Math.abs(big)) big = vectors[j * f + c];
-    const sg = big < 0 ? -1 : 1;
-    for (let j = 0; j < f; j++) axes[c * f + j] = sg * vectors[j * f + c];
+  const { values, vectors } = symmetricEigensystem(C, s);
+  const axes = new Float64Array(k * f), u = new Float64Array(f);
+  for (let c = 0; c < Math.min(k, s); c++) {
+    if (!(values[c] > 1e-24 * values[0])) continue;
+    if (byRows) { u.fill(0); for (let i = 0; i < n; i++) for (let j = 0; j < f; j++) u[j] += Y[i * f + j] * vectors[i * s + c]; }
+    else for (let j = 0; j < f; j++) u[j] = vectors[j * s + c];
+    let big = 0, nrm = 0;
+    for (let j = 0; j < f; j++) { nrm += u[j] * u[j]; if (Math.abs(u[j]) > Math.abs(big)) big = u[j]; }
+    const sc = (big < 0 ? -1 : 1) / Math.sqrt(nrm);
+    for (let j = 0; j < f; j++) axes[c * f + j] = sc * u[j];
   }
   return axes;
 }

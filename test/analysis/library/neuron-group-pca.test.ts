@@ -67,17 +67,21 @@ test('pc_var: NaN for a group without variance and for the components a 2-neuron
   assert.equal(two.mean_spread, 1);
 });
 
-test('principal axes are the known right singular vectors (up to sign, largest entry positive) and the projections direct dot products', () => {
-  const n = 12, f = 6, s = [6, 3, 1];
-  const { X, V } = known(n, f, s, 4);
-  const axes = principalAxes(X, n, f);
-  for (let c = 0; c < 3; c++) {
-    const a = Array.from(axes.subarray(c * f, c * f + f));
-    const dot = a.reduce((acc, v, j) => acc + v * V[c][j], 0);
-    assert.ok(Math.abs(Math.abs(dot) - 1) < 1e-9, `axis ${c}: |dot| ${dot}`);
-    const big = a.reduce((b, v) => (Math.abs(v) > Math.abs(b) ? v : b), 0);
-    assert.ok(big > 0);
+test('principal axes are the known right singular vectors (up to sign, largest entry positive; n > f and n < f) and the projections direct dot products', () => {
+  for (const [n0, f0, seed] of [[5, 9, 8], [12, 6, 4]] as const) {
+    const { X: X0, V: V0 } = known(n0, f0, [6, 3, 1], seed);
+    const ax = principalAxes(X0, n0, f0);
+    for (let c = 0; c < 3; c++) {
+      const a = Array.from(ax.subarray(c * f0, c * f0 + f0));
+      const dot = a.reduce((acc, v, j) => acc + v * V0[c][j], 0);
+      assert.ok(Math.abs(Math.abs(dot) - 1) < 1e-9, `n ${n0} axis ${c}: |dot| ${dot}`);
+      const big = a.reduce((b, v) => (Math.abs(v) > Math.abs(b) ? v : b), 0);
+      assert.ok(big > 0);
+    }
   }
+  const n = 12, f = 6;
+  const { X } = known(n, f, [6, 3, 1], 4);
+  const axes = principalAxes(X, n, f);
   const center = Array.from({ length: f }, (_, j) => j - 2);
   const P = projectRows(X, n, f, center, axes);
   for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) {
