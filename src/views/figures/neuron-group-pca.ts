@@ -54,7 +54,7 @@ function lines(name: string, title: string, caption: string, rows: Cell[][], o: 
       width: 300, height: 150, mark: { type: 'line', point: !o.dash && values.length < 600 },
       encoding: {
         x: { field: 'epoch', type: 'quantitative', title: 'epoch' }, y,
-        color: { field: 'series', type: 'nominal', title: null },
+        color: { field: 'series', type: 'nominal', title: null, scale: { domain: [...new Set(values.map((v) => v.series))], scheme: 'tableau20' } },
         ...(o.dash ? { strokeDash: { field: 'dash', type: 'nominal', title: o.dash, sort: null, legend: { symbolType: 'stroke', symbolStrokeWidth: 2, symbolStrokeColor: '#555' } } } : {}),
         tooltip: [{ field: 'run' }, { field: 'epoch' }, { field: 'series' }, ...(o.dash ? [{ field: 'dash' }] : []), { field: 'value' }],
       },
@@ -79,7 +79,7 @@ export function neuronGroupPcaFigures(store: Store, runs: RunData[]): Figure[] {
     });
     if (last.path) {
       const f = readSafetensorsFile(last.path), P = f.getFloat32('projections'), idx = f.getInt32('neuron_group_idx');
-      idx.forEach((g, n) => { if (g >= 0) scatter.push({ run: r.label, panel: `${r.label} · ${names[g]}`, neuron: n, pc1: sig(P[3 * n]), pc2: sig(P[3 * n + 1]), pc3: sig(P[3 * n + 2]) }); });
+      idx.forEach((g, n) => { if (g >= 0 && last.summary.group_sizes[g] >= 3) scatter.push({ run: r.label, panel: `${r.label} · ${names[g]}`, neuron: n, pc1: sig(P[3 * n]), pc2: sig(P[3 * n + 1]), pc3: sig(P[3 * n + 2]) }); });
     }
     const full = readNeuronGroupPca(store, r.runId);
     if (full) full.epochs.forEach((e, i) => names.forEach((gname, g) => {
@@ -91,7 +91,7 @@ export function neuronGroupPcaFigures(store: Store, runs: RunData[]): Figure[] {
   const how = `MIScope neuron_group_pca: the neurons grouped by the argmax of their activation variance fractions (neuron_fourier) at the last checkpoint, frequencies with at least 2 neurons; ${refs.join('; ')}.`;
   const scatterSpec = {
     $schema: VL_SCHEMA, config: VL_CONFIG, data: { values: scatter },
-    facet: { field: 'panel', type: 'nominal', title: null, header: HEADER }, columns: 4,
+    facet: { field: 'panel', type: 'nominal', title: null, header: HEADER, sort: [...new Set(scatter.map((v) => v.panel as string))] }, columns: 4,
     spec: {
       width: 160, height: 160, mark: { type: 'circle', size: 30, opacity: 0.85 },
       encoding: {
@@ -112,7 +112,7 @@ export function neuronGroupPcaFigures(store: Store, runs: RunData[]): Figure[] {
       ],
       encoding: {
         x: { field: 'pc1', type: 'quantitative', title: 'PC1' }, y: { field: 'pc2', type: 'quantitative', title: 'PC2' },
-        color: { field: 'group', type: 'nominal', title: 'group' },
+        color: { field: 'group', type: 'nominal', title: 'group', scale: { domain: [...new Set(cents.map((v) => v.group as string))], scheme: 'tableau20' } },
         tooltip: [{ field: 'run' }, { field: 'epoch' }, { field: 'group' }, { field: 'pc1' }, { field: 'pc2' }],
       },
     },
@@ -126,7 +126,7 @@ export function neuronGroupPcaFigures(store: Store, runs: RunData[]): Figure[] {
   ];
   if (scatter.length) {
     out.push({ name: 'neuron-group-pca-scatter', section: 'training', title: 'Frequency groups at the last checkpoint: neurons on PC1 × PC2 of their group',
-      caption: `${how} Each grouped neuron's W_in vector minus its group's centroid, on the group's top two principal axes, coloured by the third (the surface intragroup_manifold fits).`,
+      caption: `${how} Each neuron of a group of at least 3 neurons: its W_in vector minus its group's centroid, on the group's top two principal axes, coloured by the third (the surface intragroup_manifold fits).`,
       spec: scatterSpec, table: { columns: ['run', 'panel', 'neuron', 'pc1', 'pc2', 'pc3'], rows: scatter.map((v) => [v.run, v.panel, v.neuron, v.pc1, v.pc2, v.pc3] as Cell[]) } });
   }
   if (cents.length) {
@@ -147,7 +147,7 @@ export function freqGroupWeightGeometryFigures(store: Store, runs: RunData[]): F
       const s = a.summary, names = s.group_freqs.map((k, g) => groupLabel(k, s.group_sizes[g]));
       for (const M of WEIGHT_MATRICES) {
         for (const q of GEOMETRY_SCALARS) global.push([r.label, a.epoch, SCALAR_LABEL[q], MATRIX_LABEL[M], sig(s[`${M}_${q}`])]);
-        names.forEach((gname, g) => pr3.push([r.label, a.epoch, `PR₃ in ${MATRIX_LABEL[M]}`, gname, sig(s[`${M}_pr3`][g])]));
+        names.forEach((gname, g) => pr3.push([r.label, a.epoch, `PR3 in ${MATRIX_LABEL[M]}`, gname, sig(s[`${M}_pr3`][g])]));
       }
     }
   }
@@ -157,9 +157,9 @@ export function freqGroupWeightGeometryFigures(store: Store, runs: RunData[]): F
     lines('freq-group-weight-geometry', 'Frequency groups in weight space: separation and ring structure',
       `${how} Centre spread = RMS distance of the group centroids from their mean; mean radius = mean RMS radius of the groups; SNR = spread² / radius²; circularity = Kåsa circle score of the centroids' top-2 PCA projection (× its variance share × the PCs' variance balance); Fisher = ‖μ_r − μ_s‖² / (σ_r² + σ_s²) over group pairs (mean, min).`,
       global, { y: 'value', independent: true }),
-    lines('freq-group-weight-geometry-pr3', 'Frequency groups in weight space: PR₃ of each group',
-      `${how} PR₃ = (f1 + f2 + f3)² / (f1² + f2² + f3²), f_i the share of the group's variance on its i-th principal component: 1 when the top-3 variance is on one axis, 3 when it is spread evenly over three.`,
-      pr3, { y: 'PR₃', independent: true }),
+    lines('freq-group-weight-geometry-pr3', 'Frequency groups in weight space: PR3 of each group',
+      `${how} PR3 = (f1 + f2 + f3)² / (f1² + f2² + f3²), f_i the share of the group's variance on its i-th principal component: 1 when the top-3 variance is on one axis, 3 when it is spread evenly over three.`,
+      pr3, { y: 'PR3', independent: true }),
   ];
 }
 
@@ -192,7 +192,7 @@ export function intragroupManifoldFigures(store: Store, runs: RunData[]): Figure
       layer: [{ mark: { type: 'line', opacity: 0.6 } }, { mark: { type: 'point', filled: true, size: 22 }, encoding: { shape: { field: 'shape', type: 'nominal', title: 'shape', scale: { domain: SHAPE_COLOUR.domain } } } }],
       encoding: {
         x: { field: 'epoch', type: 'quantitative', title: 'epoch' }, y: { field: 'r2_curvature', type: 'quantitative', title: 'R²_curvature', scale: { domain: [0, 1] } },
-        color: { field: 'group', type: 'nominal', title: 'group' }, tooltip: tip,
+        color: { field: 'group', type: 'nominal', title: 'group', scale: { domain: [...new Set(series.map((v) => v.group as string))], scheme: 'tableau20' } }, tooltip: tip,
       },
     },
   };
