@@ -18,13 +18,16 @@ import { effectiveDimensionalityAnalyzer } from './analyzers/effective-dimension
 import { embeddingFourierAnalyzer } from './analyzers/embedding-fourier.js';
 import { fourierFrequencyQualityAnalyzer } from './analyzers/fourier-frequency-quality.js';
 import { fourierNucleationAnalyzer } from './analyzers/fourier-nucleation.js';
+import { freqGroupWeightGeometryAnalyzer } from './analyzers/freq-group-weight-geometry.js';
 import { globalCentroidPcaAnalyzer } from './analyzers/global-centroid-pca.js';
 import { gradientFlowAnalyzer } from './analyzers/gradient-flow.js';
 import { grokkingAnalyzer } from './analyzers/grokking.js';
 import { llcAnalyzer } from './analyzers/llc.js';
 import { inputTraceAnalyzer } from './analyzers/input-trace.js';
+import { intragroupManifoldAnalyzer } from './analyzers/intragroup-manifold.js';
 import { neuronFourierAnalyzer } from './analyzers/neuron-fourier.js';
 import { neuronGroupingAnalyzer } from './analyzers/neuron-grouping.js';
+import { neuronGroupPcaAnalyzer } from './analyzers/neuron-group-pca.js';
 import { outcomeAnalyzer } from './analyzers/outcome.js';
 import { parameterDmdAnalyzer } from './analyzers/parameter-dmd.js';
 import { parameterTrajectoryAnalyzer } from './analyzers/parameter-trajectory.js';
@@ -52,7 +55,8 @@ const CHECKPOINT_ANALYZERS: readonly Analyzer[] = [
 ];
 
 /** Cross-epoch analyzers, after the checkpoint analyzers of the run. */
-const CROSS_EPOCH_ANALYZERS: readonly CrossEpochAnalyzer[] = [parameterTrajectoryAnalyzer, globalCentroidPcaAnalyzer, restrictedLossAnalyzer];
+const CROSS_EPOCH_ANALYZERS: readonly CrossEpochAnalyzer[] = [parameterTrajectoryAnalyzer, globalCentroidPcaAnalyzer, restrictedLossAnalyzer,
+  neuronGroupPcaAnalyzer, freqGroupWeightGeometryAnalyzer, intragroupManifoldAnalyzer];
 
 /** Run analyzers, last. */
 const RUN_ANALYZERS: readonly RunAnalyzer[] = [grokkingAnalyzer, outcomeAnalyzer, effdimCrossoverAnalyzer, activationDmdAnalyzer, parameterDmdAnalyzer];

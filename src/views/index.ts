@@ -15,6 +15,7 @@ import type { Store } from '../store/store.js';
 import { animatedHistogram, histogramGrid } from './figures/distribution.js';
 import { activationDmdFigures, globalCentroidPcaFigures } from './figures/centroid-dmd.js';
 import { neuronGroupFigures, parameterDmdFigures } from './figures/neuron-groups.js';
+import { freqGroupWeightGeometryFigures, intragroupManifoldFigures, neuronGroupPcaFigures } from './figures/neuron-group-pca.js';
 import { dynamicsFigures } from './figures/dynamics.js';
 import { embeddingFirstLast, embeddingSpectrum, referenceTableFigure } from './figures/embedding.js';
 import { attentionFigure, curvatureFigure, effdimFigure, gradientFlowFigure, weightNormFigure } from './figures/further.js';
@@ -90,6 +91,9 @@ export const VIEWS: readonly ViewEntry[] = [
   { name: 'activation-dmd', family: 'trajectory', title: 'windowed DMD of the centroid trajectories: eigenvalues on the unit circle, residual and regimes', needs: ['activation_dmd'], scope: 'run', build: stored(activationDmdFigures) },
   { name: 'neuron-groups', family: 'neuron groups', title: 'neuron groups over training: sizes, Fisher discriminant and dispersion', needs: ['neuron_grouping'], scope: 'run', build: stored(neuronGroupFigures) },
   { name: 'parameter-dmd', family: 'neuron groups', title: 'windowed DMD of each neuron group\'s W_in and W_out trajectory: eigenvalues, residual and regimes', needs: ['parameter_dmd'], scope: 'run', build: stored(parameterDmdFigures) },
+  { name: 'neuron-group-pca', family: 'neuron groups', title: 'frequency groups in W_in: top-3 PCA variance share, spread, the last checkpoint\'s PC1 × PC2 and the centroid trajectories', needs: ['neuron_group_pca'], scope: 'run', build: stored(neuronGroupPcaFigures) },
+  { name: 'freq-group-weight-geometry', family: 'neuron groups', title: 'frequency groups in W_in and W_out: SNR, spread, radius, circularity, Fisher and each group\'s PR₃', needs: ['freq_group_weight_geometry'], scope: 'run', build: stored(freqGroupWeightGeometryFigures) },
+  { name: 'intragroup-manifold', family: 'neuron groups', title: 'quadratic surface fit per frequency group: R²_curvature and shape (flat/blob, bowl, saddle) over training', needs: ['intragroup_manifold'], scope: 'run', build: stored(intragroupManifoldFigures) },
   { name: 'further-fourier-quality', family: 'frequencies', title: 'R² of the ideal mod-p tensor on the embedding\'s dominant Fourier rows, and 2m/p (MIScope)', needs: ['fourier_frequency_quality'], scope: 'run', build: stored(fourierQualityFigures) },
   { name: 'further-fourier-nucleation', family: 'frequencies', title: 'Fourier nucleation: the neurons\' sharpened frequency energy at epoch 0 and over epochs (MIScope)', needs: ['fourier_nucleation'], scope: 'run', build: stored(fourierNucleationFigures) },
   { name: 'further-viability', family: 'viability', title: 'aliasing risk and condition number of the key frequencies', needs: ['embedding_fourier'], scope: 'run', build: stored(viabilityFigures) },
