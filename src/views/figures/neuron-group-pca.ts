@@ -22,10 +22,7 @@ import { NEURON_GROUP_PCA, NEURON_GROUP_PCA_PARAMS, type NeuronGroupPcaSummary, 
 import { readSafetensorsFile } from '../../io/safetensors.js';
 import type { AnalysisRow, Store } from '../../store/store.js';
 import type { Figure, RunData } from '../types.js';
-import { VL_CONFIG, VL_SCHEMA, sig } from './common.js';
-
-type Cell = string | number | null;
-const HEADER = { labelAngle: 0, labelOrient: 'top', labelAnchor: 'start', labelFontWeight: 'bold' };
+import { ROW_HEADER as HEADER, VL_CONFIG, VL_SCHEMA, sig, type Cell } from './common.js';
 const MATRIX_LABEL = { Win: 'W_in', Wout: 'W_out' } as const;
 const SCALAR_LABEL: Record<(typeof GEOMETRY_SCALARS)[number], string> = {
   center_spread: 'centre spread', mean_radius: 'mean radius', snr: 'SNR = spread² / radius²', fisher_mean: 'Fisher mean', fisher_min: 'Fisher min', circularity: 'circularity',
