@@ -30,6 +30,7 @@ import { parameterDmdAnalyzer } from './analyzers/parameter-dmd.js';
 import { parameterTrajectoryAnalyzer } from './analyzers/parameter-trajectory.js';
 import { pizzaClockAnalyzer } from './analyzers/pizza-clock.js';
 import { representationGeometryAnalyzer } from './analyzers/representation-geometry.js';
+import { reprGeometryAnalyzer } from './analyzers/repr-geometry.js';
 import { restrictedLossAnalyzer } from './analyzers/restricted-loss.js';
 import { weightNormAnalyzer } from './analyzers/weight-norm.js';
 
@@ -44,6 +45,7 @@ const CHECKPOINT_ANALYZERS: readonly Analyzer[] = [
   attentionAnalyzer,
   inputTraceAnalyzer,
   representationGeometryAnalyzer,
+  reprGeometryAnalyzer,
   weightNormAnalyzer,
   pizzaClockAnalyzer,
   neuronGroupingAnalyzer,

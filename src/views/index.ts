@@ -22,6 +22,7 @@ import { effdimCrossoverFigure, geometryFigure, inputTraceFigures, trajectoryFig
 import { pizzaClockFigures, restrictedLossFigures } from './figures/further-progress.js';
 import { fourierNucleationFigures, fourierQualityFigures } from './figures/fourier-quality.js';
 import { llcFigures } from './figures/llc.js';
+import { reprGeometryFigures } from './figures/repr-geometry.js';
 import { neuronHeatmaps } from './figures/neuron-heatmap.js';
 import { earlyVsGrok } from './figures/predict.js';
 import { countOverTime, meanOverlay, meanPanels, trainingCurves } from './figures/timeseries.js';
@@ -86,6 +87,7 @@ export const VIEWS: readonly ViewEntry[] = [
   { name: 'further-effdim-crossover', family: 'dimensionality', title: 'PR(W_out) falls to PR(W_in): the crossover', needs: ['effective_dimensionality_crossover'], scope: 'run', build: stored(effdimCrossoverFigure) },
   { name: 'further-input-trace', family: 'input trace', title: 'accuracy per residue class and the pairs\' graduation epochs', needs: ['input_trace'], scope: 'run', build: stored(inputTraceFigures) },
   { name: 'further-geometry', family: 'geometry', title: 'class-centroid radius, circularity and Fisher discriminant', needs: ['representation_geometry'], scope: 'run', build: stored(geometryFigure) },
+  { name: 'repr-geometry', family: 'geometry', title: 'MIScope repr_geometry at four sites: SNR, dimensionality, circularity, Fisher, PCA variance', needs: ['repr_geometry'], scope: 'run', build: stored(reprGeometryFigures) },
   { name: 'global-centroid-pca', family: 'geometry', title: 'class-centroid trajectories in one PCA frame across epochs, per site', needs: ['global_centroid_pca'], scope: 'run', build: stored(globalCentroidPcaFigures) },
   { name: 'activation-dmd', family: 'trajectory', title: 'windowed DMD of the centroid trajectories: eigenvalues on the unit circle, residual and regimes', needs: ['activation_dmd'], scope: 'run', build: stored(activationDmdFigures) },
   { name: 'neuron-groups', family: 'neuron groups', title: 'neuron groups over training: sizes, Fisher discriminant and dispersion', needs: ['neuron_grouping'], scope: 'run', build: stored(neuronGroupFigures) },

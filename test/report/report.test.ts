@@ -24,6 +24,7 @@ import { activationDmdFigures, globalCentroidPcaFigures } from '../../src/views/
 import { progressFigures } from '../../src/views/figures/further-progress.js';
 import { neuronGroupFigures, parameterDmdFigures } from '../../src/views/figures/neuron-groups.js';
 import { fourierNucleationFigures, fourierQualityFigures } from '../../src/views/figures/fourier-quality.js';
+import { reprGeometryFigures } from '../../src/views/figures/repr-geometry.js';
 import { loadRunModel } from '../../src/views/model.js';
 import { galleryEpochs } from '../../src/report/gallery.js';
 import { writeReport, type ReportResult } from '../../src/report/index.js';
@@ -127,6 +128,7 @@ describe('the report of a small real store', () => {
         ...globalCentroidPcaFigures(store, models), ...activationDmdFigures(store, models), ...neuronGroupFigures(store, models), ...parameterDmdFigures(store, models),
         ...fourierQualityFigures(store, models), ...fourierNucleationFigures(store, models)].map((f) => f.name));
       for (const n of further) names.add(n);
+      for (const f of reprGeometryFigures(store, models)) names.add(f.name);
       const answerFigs = figFiles.filter((f) => f.endsWith('.svg')).map((f) => f.slice(0, -4)).filter((n) => !names.has(n));
       const named = new Set(answers.sections.filter((s) => s.vegaLite).map((s) => s.figure ?? `answer-${s.id}`));
       for (const n of answerFigs) assert.ok(named.has(n) || n.startsWith('answer-'), `unexpected figure ${n}`);

@@ -1,0 +1,163 @@
+/**
+ * MIScope's representational geometry (analyzers/repr_geometry.py with library/geometry.py), the
+ * per-site statistics of class manifolds: samples X [p², d] (all pairs, row a·p + b, the last
+ * position) grouped by class c = (a + b) mod p (p samples each).
+ *   centroids μ_c, radii r_c = √(mean over the class ‖x − μ_c‖²) (compute_class_radii), their mean
+ *     mean_radius;
+ *   dimensionality D_c = (Σλ)² / Σλ² of the class covariance C_c = Σ (x − μ_c)(x − μ_c)ᵀ / n
+ *     (compute_class_dimensionality; 0 for fewer than 2 samples or no variance), and mean_dim.
+ *     MIScope takes the eigenvalues of the d × d covariance; here Σλ = tr C and Σλ² = ‖C‖²_F =
+ *     ‖Y Yᵀ‖²_F / n² with Y the class's centred samples (n × n, the same numbers exactly in
+ *     arithmetic: no eigenproblem, and p² · d / 2 products per class instead of d³);
+ *   center_spread = √(mean_c ‖μ_c − μ̄‖²) (compute_center_spread), snr = center_spread² / mean_radius²
+ *     (0 when mean_radius is 0);
+ *   the centroids' PCA (_pca_project: population covariance; here through the p × p Gram matrix of
+ *     the centred centroids, whose eigenvalues are the covariance's nonzero ones times p): the
+ *     variance fractions of the top 3 components pca_var_pc1..3 (0 when the total variance is below
+ *     1e-12) and the projection on the top 2;
+ *   circularity (compute_circularity): the Kåsa circle fit x² + y² + ax + by + c = 0 (least squares,
+ *     minimum-norm as numpy's lstsq) of the top-2 projection, score = (1 − mean residual² / planar
+ *     variance) · (f₁ + f₂) · f₂/f₁ clamped to [0, 1] (f the variance fractions; 0 when the planar
+ *     variance is below 1e-12);
+ *   fourier_alignment (compute_fourier_alignment): with θ_r the angle of centroid r about the fitted
+ *     centre, max over k = 1..p−1 of |mean_r e^{iθ_r} e^{−2πikr/p}|²;
+ *   fisher_mean, fisher_min (compute_fisher_discriminant) and the pair of the smallest ratio
+ *     fisher_argmin_r < fisher_argmin_s with its circular distance fisher_argmin_diff = min(s − r, p − s + r)
+ *     (representation-geometry.ts fisherPairs; MIScope's compute_fisher_matrix uses the radii
+ *     squared, here the variances they are the roots of).
+ */
+import { symmetricEigensystem } from '../../math/linalg.js';
+import { centerSpread, classCentroids } from './global-centroid-pca.js';
+import { classVariances, fisherPairs } from './representation-geometry.js';
+
+/** MIScope's _SITES, in its order. */
+export const REPR_GEOMETRY_SITES = ['resid_pre', 'attn_out', 'mlp_out', 'resid_post'] as const;
+export type ReprGeometrySite = (typeof REPR_GEOMETRY_SITES)[number];
+
+/** MIScope's _SCALAR_KEYS and _PCA_VAR_KEYS: the summary's per-site statistics, `${site}_${key}`. */
+export const REPR_SCALAR_KEYS = [
+  'mean_radius', 'mean_dim', 'center_spread', 'snr', 'circularity', 'fourier_alignment',
+  'fisher_mean', 'fisher_min', 'fisher_argmin_r', 'fisher_argmin_s', 'fisher_argmin_diff',
+] as const;
+export const REPR_PCA_VAR_KEYS = ['pca_var_pc1', 'pca_var_pc2', 'pca_var_pc3'] as const;
+export type ReprScalarKey = (typeof REPR_SCALAR_KEYS)[number] | (typeof REPR_PCA_VAR_KEYS)[number];
+
+export interface ReprSiteMeasures {
+  centroids: Float64Array;
+  radii: Float64Array;
+  dimensionality: Float64Array;
+  scalars: Record<ReprScalarKey, number>;
+}
+
+/** Participation ratio of each class's covariance, from the Gram matrix of its centred samples. */
+export function classDimensionality(X: ArrayLike<number>, mu: ArrayLike<number>, p: number, d: number): Float64Array {
+  const dims = new Float64Array(p);
+  if (p < 2) return dims;
+  const Y = new Float64Array(p * d);
+  for (let c = 0; c < p; c++) {
+    for (let a = 0; a < p; a++) {
+      const o = (a * p + ((c - a + p) % p)) * d;
+      for (let j = 0; j < d; j++) Y[a * d + j] = X[o + j] - mu[c * d + j];
+    }
+    let tr = 0, fro = 0;
+    for (let i = 0; i < p; i++) for (let k = i; k < p; k++) {
+      let g = 0;
+      const io = i * d, ko = k * d;
+      for (let j = 0; j < d; j++) g += Y[io + j] * Y[ko + j];
+      if (i === k) { tr += g; fro += g * g; } else fro += 2 * g * g;
+    }
+    dims[c] = fro > 0 ? (tr * tr) / fro : 0;
+  }
+  return dims;
+}
+
+/** MIScope _pca_project of n points [n, d]: the top-`nc` variance fractions and the points' coordinates [n, nc] on those components. */
+export function pcaProject(points: ArrayLike<number>, n: number, d: number, nc: number): { fractions: Float64Array; projected: Float64Array } {
+  const mean = new Float64Array(d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += points[i * d + j] / n;
+  const G = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let k = i; k < n; k++) {
+    let g = 0;
+    for (let j = 0; j < d; j++) g += (points[i * d + j] - mean[j]) * (points[k * d + j] - mean[j]);
+    G[i * n + k] = g; G[k * n + i] = g;
+  }
+  const { values, vectors } = symmetricEigensystem(G, n);
+  const total = values.reduce((a, v) => a + Math.max(v, 0), 0) / n;
+  const fractions = new Float64Array(nc), projected = new Float64Array(n * nc);
+  for (let c = 0; c < Math.min(nc, n, d); c++) {
+    const lam = Math.max(values[c], 0);
+    fractions[c] = total < 1e-12 ? 0 : lam / n / total;
+    const s = Math.sqrt(lam);
+    for (let i = 0; i < n; i++) projected[i * nc + c] = vectors[i * n + c] * s;
+  }
+  return { fractions, projected };
+}
+
+/** MIScope _kasa_circle_fit of 2-D points [n, 2]: the minimum-norm least-squares (a, b, c) of x² + y² + ax + by + c = 0. */
+export function kasaCircleFit(xy: ArrayLike<number>, n: number): { cx: number; cy: number; radius: number } {
+  const M = new Float64Array(9), r = new Float64Array(3);
+  for (let i = 0; i < n; i++) {
+    const row = [xy[2 * i], xy[2 * i + 1], 1], rhs = -(xy[2 * i] ** 2 + xy[2 * i + 1] ** 2);
+    for (let u = 0; u < 3; u++) { r[u] += row[u] * rhs; for (let w = 0; w < 3; w++) M[u * 3 + w] += row[u] * row[w]; }
+  }
+  // Pseudo-inverse of the normal matrix (numpy's lstsq cut-off: singular values below ε·max·n of A).
+  const { values, vectors } = symmetricEigensystem(M, 3);
+  const cut = Math.max(values[0], 0) * (Number.EPSILON * Math.max(n, 3)) ** 2;
+  const sol = new Float64Array(3);
+  for (let c = 0; c < 3; c++) {
+    if (!(values[c] > cut)) continue;
+    let proj = 0;
+    for (let u = 0; u < 3; u++) proj += vectors[u * 3 + c] * r[u];
+    for (let u = 0; u < 3; u++) sol[u] += (vectors[u * 3 + c] * proj) / values[c];
+  }
+  const cx = -sol[0] / 2, cy = -sol[1] / 2;
+  return { cx, cy, radius: Math.sqrt(Math.max(cx * cx + cy * cy - sol[2], 0)) };
+}
+
+/** compute_circularity and compute_fourier_alignment of p class centroids [p, d]. */
+export function circularityAndAlignment(mu: ArrayLike<number>, p: number, d: number): { circularity: number; fourier_alignment: number } {
+  const { fractions: f, projected } = pcaProject(mu, p, d, 2);
+  const quality = (f[0] + f[1]) * (f[0] > 1e-12 ? f[1] / f[0] : 0);
+  const { cx, cy, radius } = kasaCircleFit(projected, p);
+  let msr = 0, mx = 0, my = 0;
+  for (let i = 0; i < p; i++) { mx += projected[2 * i] / p; my += projected[2 * i + 1] / p; }
+  let variance = 0;
+  for (let i = 0; i < p; i++) {
+    const x = projected[2 * i], y = projected[2 * i + 1];
+    msr += (Math.hypot(x - cx, y - cy) - radius) ** 2 / p;
+    variance += ((x - mx) ** 2 + (y - my) ** 2) / p;
+  }
+  const circularity = variance < 1e-12 ? 0 : Math.min(Math.max((1 - msr / variance) * quality, 0), 1);
+  const angle = Float64Array.from({ length: p }, (_, i) => Math.atan2(projected[2 * i + 1] - cy, projected[2 * i] - cx));
+  let fourier_alignment = 0;
+  for (let k = 1; k < p; k++) {
+    let re = 0, im = 0;
+    for (let r = 0; r < p; r++) { const t = angle[r] - (2 * Math.PI * ((k * r) % p)) / p; re += Math.cos(t); im += Math.sin(t); }
+    fourier_alignment = Math.max(fourier_alignment, (re / p) ** 2 + (im / p) ** 2);
+  }
+  return { circularity, fourier_alignment };
+}
+
+/** MIScope _compute_site_measures (and compute_summary's PCA variance fractions) of one site's samples X [p², d]. */
+export function reprSiteMeasures(X: ArrayLike<number>, p: number, d: number): ReprSiteMeasures {
+  const centroids = classCentroids(X, p, d);
+  const v = classVariances(X, centroids, p, d);
+  const radii = v.map(Math.sqrt);
+  const dimensionality = classDimensionality(X, centroids, p, d);
+  const mean_radius = radii.reduce((a, b) => a + b, 0) / p;
+  const center_spread = centerSpread(centroids, p, d);
+  const fisher = fisherPairs(centroids, v, p, d);
+  const raw = fisher.argmin_s - fisher.argmin_r;
+  const pca = pcaProject(centroids, p, d, 3).fractions;
+  return {
+    centroids, radii, dimensionality,
+    scalars: {
+      mean_radius, mean_dim: dimensionality.reduce((a, b) => a + b, 0) / p, center_spread,
+      snr: mean_radius > 0 ? center_spread ** 2 / mean_radius ** 2 : 0,
+      ...circularityAndAlignment(centroids, p, d),
+      fisher_mean: fisher.mean, fisher_min: fisher.min,
+      fisher_argmin_r: fisher.argmin_r, fisher_argmin_s: fisher.argmin_s, fisher_argmin_diff: Math.min(raw, p - raw),
+      pca_var_pc1: pca[0], pca_var_pc2: pca[1], pca_var_pc3: pca[2],
+    },
+  };
+}
