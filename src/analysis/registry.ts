@@ -25,6 +25,7 @@ import { llcAnalyzer } from './analyzers/llc.js';
 import { inputTraceAnalyzer } from './analyzers/input-trace.js';
 import { neuronFourierAnalyzer } from './analyzers/neuron-fourier.js';
 import { neuronGroupingAnalyzer } from './analyzers/neuron-grouping.js';
+import { neuronWeightFourierAnalyzer } from './analyzers/neuron-weight-fourier.js';
 import { outcomeAnalyzer } from './analyzers/outcome.js';
 import { parameterDmdAnalyzer } from './analyzers/parameter-dmd.js';
 import { parameterTrajectoryAnalyzer } from './analyzers/parameter-trajectory.js';
@@ -49,6 +50,7 @@ const CHECKPOINT_ANALYZERS: readonly Analyzer[] = [
   weightNormAnalyzer,
   pizzaClockAnalyzer,
   neuronGroupingAnalyzer,
+  neuronWeightFourierAnalyzer,
   fourierFrequencyQualityAnalyzer,
   fourierNucleationAnalyzer,
 ];

@@ -23,6 +23,7 @@ import { pizzaClockFigures, restrictedLossFigures } from './figures/further-prog
 import { fourierNucleationFigures, fourierQualityFigures } from './figures/fourier-quality.js';
 import { llcFigures } from './figures/llc.js';
 import { reprGeometryFigures } from './figures/repr-geometry.js';
+import { neuronWeightFourierFigures } from './figures/neuron-weight-fourier.js';
 import { neuronHeatmaps } from './figures/neuron-heatmap.js';
 import { earlyVsGrok } from './figures/predict.js';
 import { countOverTime, meanOverlay, meanPanels, trainingCurves } from './figures/timeseries.js';
@@ -90,6 +91,7 @@ export const VIEWS: readonly ViewEntry[] = [
   { name: 'repr-geometry', family: 'geometry', title: 'MIScope repr_geometry at four sites: SNR, dimensionality, circularity, Fisher, PCA variance', needs: ['repr_geometry'], scope: 'run', build: stored(reprGeometryFigures) },
   { name: 'global-centroid-pca', family: 'geometry', title: 'class-centroid trajectories in one PCA frame across epochs, per site', needs: ['global_centroid_pca'], scope: 'run', build: stored(globalCentroidPcaFigures) },
   { name: 'activation-dmd', family: 'trajectory', title: 'windowed DMD of the centroid trajectories: eigenvalues on the unit circle, residual and regimes', needs: ['activation_dmd'], scope: 'run', build: stored(activationDmdFigures) },
+  { name: 'neuron-weight-fourier', family: 'neurons', title: 'MIScope neuron_fourier: the neurons\' composed weights θ and ξ in Fourier space, power per frequency and phase alignment', needs: ['neuron_weight_fourier'], scope: 'run', build: stored(neuronWeightFourierFigures) },
   { name: 'neuron-groups', family: 'neuron groups', title: 'neuron groups over training: sizes, Fisher discriminant and dispersion', needs: ['neuron_grouping'], scope: 'run', build: stored(neuronGroupFigures) },
   { name: 'parameter-dmd', family: 'neuron groups', title: 'windowed DMD of each neuron group\'s W_in and W_out trajectory: eigenvalues, residual and regimes', needs: ['parameter_dmd'], scope: 'run', build: stored(parameterDmdFigures) },
   { name: 'further-fourier-quality', family: 'frequencies', title: 'R² of the ideal mod-p tensor on the embedding\'s dominant Fourier rows, and 2m/p (MIScope)', needs: ['fourier_frequency_quality'], scope: 'run', build: stored(fourierQualityFigures) },
