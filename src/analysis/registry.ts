@@ -34,6 +34,7 @@ import { representationGeometryAnalyzer } from './analyzers/representation-geome
 import { reprGeometryAnalyzer } from './analyzers/repr-geometry.js';
 import { restrictedLossAnalyzer } from './analyzers/restricted-loss.js';
 import { weightNormAnalyzer } from './analyzers/weight-norm.js';
+import { variantSummaryAnalyzer } from './analyzers/variant-summary.js';
 
 /** Checkpoint analyzers, in the order they run on each checkpoint. */
 const CHECKPOINT_ANALYZERS: readonly Analyzer[] = [
@@ -59,7 +60,8 @@ const CHECKPOINT_ANALYZERS: readonly Analyzer[] = [
 const CROSS_EPOCH_ANALYZERS: readonly CrossEpochAnalyzer[] = [parameterTrajectoryAnalyzer, globalCentroidPcaAnalyzer, restrictedLossAnalyzer];
 
 /** Run analyzers, last. */
-const RUN_ANALYZERS: readonly RunAnalyzer[] = [grokkingAnalyzer, outcomeAnalyzer, effdimCrossoverAnalyzer, activationDmdAnalyzer, parameterDmdAnalyzer];
+const RUN_ANALYZERS: readonly RunAnalyzer[] = [grokkingAnalyzer, outcomeAnalyzer, effdimCrossoverAnalyzer, activationDmdAnalyzer, parameterDmdAnalyzer,
+  variantSummaryAnalyzer];
 
 /** The table checked: unique names, each requirement an analyzer that runs before its user. */
 export function checkTable(table: readonly AnyAnalyzer[]): Map<string, AnyAnalyzer> {

@@ -24,6 +24,7 @@ import { fourierNucleationFigures, fourierQualityFigures } from './figures/fouri
 import { llcFigures } from './figures/llc.js';
 import { reprGeometryFigures } from './figures/repr-geometry.js';
 import { neuronWeightFourierFigures } from './figures/neuron-weight-fourier.js';
+import { variantSummaryFigures } from './figures/variant-summary.js';
 import { neuronHeatmaps } from './figures/neuron-heatmap.js';
 import { earlyVsGrok } from './figures/predict.js';
 import { countOverTime, meanOverlay, meanPanels, trainingCurves } from './figures/timeseries.js';
@@ -66,6 +67,7 @@ export const VIEWS: readonly ViewEntry[] = [
   { name: 'training-curves', family: 'training', title: 'train and test loss and accuracy', needs: [], metrics: true, scope: 'run', build: (c) => [trainingCurves(c.runs)] },
   { name: 'histogram-animated', family: 'neurons', title: 'distribution of coarseness over checkpoints (animated)', needs: NEURONS, scope: 'run', build: (c) => [animatedHistogram(c.runs, c.K)] },
   { name: 'histogram-grid', family: 'neurons', title: 'distributions of coarseness and specialization at chosen checkpoints', needs: NEURONS, scope: 'run', build: each(histogramGrid) },
+  { name: 'variant-summary', family: 'training', title: 'MIScope\'s phase windows (first descent, plateau, cascade, second descent, final) on the loss curves, and the failure mode', needs: ['variant_summary'], metrics: true, scope: 'run', build: stored(variantSummaryFigures) },
   { name: 'mean', family: 'neurons', title: 'mean coarseness and specialization with percentile bands', needs: NEURONS, scope: 'run', build: each((runs, m, K) => [meanPanels(runs, m, K)]) },
   { name: 'mean-overlay', family: 'comparison', title: 'mean coarseness and specialization of every run, overlaid', needs: NEURONS, scope: 'runs', build: each((runs, m, K) => [meanOverlay(runs, m, K)]) },
   { name: 'neuron-heatmaps', family: 'neurons', title: 'every neuron over every checkpoint', needs: NEURONS, scope: 'run', build: each(neuronHeatmaps) },
