@@ -53,20 +53,33 @@ export interface ReprSiteMeasures {
 export function classDimensionality(X: ArrayLike<number>, mu: ArrayLike<number>, p: number, d: number): Float64Array {
   const dims = new Float64Array(p);
   if (p < 2) return dims;
-  const Y = new Float64Array(p * d);
+  const Y = new Float64Array(p * d), sq = new Float64Array(p);
   for (let c = 0; c < p; c++) {
+    let tr = 0;
     for (let a = 0; a < p; a++) {
-      const o = (a * p + ((c - a + p) % p)) * d;
-      for (let j = 0; j < d; j++) Y[a * d + j] = X[o + j] - mu[c * d + j];
+      const o = (a * p + ((c - a + p) % p)) * d, y = a * d;
+      let s2 = 0;
+      for (let j = 0; j < d; j++) { const e = X[o + j] - mu[c * d + j]; Y[y + j] = e; s2 += e * e; }
+      sq[a] = s2; tr += s2;
     }
-    let tr = 0, fro = 0;
-    for (let i = 0; i < p; i++) for (let k = i; k < p; k++) {
-      let g = 0;
-      const io = i * d, ko = k * d;
-      for (let j = 0; j < d; j++) g += Y[io + j] * Y[ko + j];
-      if (i === k) { tr += g; fro += g * g; } else fro += 2 * g * g;
+    if (!(tr > 0)) continue; // no variance: MIScope's 0
+    let fro = 0;
+    for (let i = 0; i < p; i++) {
+      fro += sq[i] * sq[i];
+      const io = i * d;
+      for (let k = i + 1; k < p; k++) {
+        const ko = k * d;
+        let g0 = 0, g1 = 0, g2 = 0, g3 = 0, j = 0;
+        for (; j + 3 < d; j += 4) {
+          g0 += Y[io + j] * Y[ko + j]; g1 += Y[io + j + 1] * Y[ko + j + 1];
+          g2 += Y[io + j + 2] * Y[ko + j + 2]; g3 += Y[io + j + 3] * Y[ko + j + 3];
+        }
+        for (; j < d; j++) g0 += Y[io + j] * Y[ko + j];
+        const g = g0 + g1 + g2 + g3;
+        fro += 2 * g * g;
+      }
     }
-    dims[c] = fro > 0 ? (tr * tr) / fro : 0;
+    dims[c] = (tr * tr) / fro;
   }
   return dims;
 }
@@ -114,9 +127,14 @@ export function kasaCircleFit(xy: ArrayLike<number>, n: number): { cx: number; c
   return { cx, cy, radius: Math.sqrt(Math.max(cx * cx + cy * cy - sol[2], 0)) };
 }
 
-/** compute_circularity and compute_fourier_alignment of p class centroids [p, d]. */
-export function circularityAndAlignment(mu: ArrayLike<number>, p: number, d: number): { circularity: number; fourier_alignment: number } {
-  const { fractions: f, projected } = pcaProject(mu, p, d, 2);
+/**
+ * compute_circularity and compute_fourier_alignment of p class centroids, from their PCA (pcaProject
+ * with at least 2 components: its fractions f and coordinates [p, nc]).
+ */
+export function circularityAndAlignment(pca: { fractions: Float64Array; projected: Float64Array }, p: number): { circularity: number; fourier_alignment: number } {
+  const f = pca.fractions, nc = f.length;
+  const projected = new Float64Array(2 * p);
+  for (let i = 0; i < p; i++) { projected[2 * i] = pca.projected[i * nc]; projected[2 * i + 1] = pca.projected[i * nc + 1]; }
   const quality = (f[0] + f[1]) * (f[0] > 1e-12 ? f[1] / f[0] : 0);
   const { cx, cy, radius } = kasaCircleFit(projected, p);
   let msr = 0, mx = 0, my = 0;
@@ -148,13 +166,13 @@ export function reprSiteMeasures(X: ArrayLike<number>, p: number, d: number): Re
   const center_spread = centerSpread(centroids, p, d);
   const fisher = fisherPairs(centroids, v, p, d);
   const raw = fisher.argmin_s - fisher.argmin_r;
-  const pca = pcaProject(centroids, p, d, 3).fractions;
+  const pcaAll = pcaProject(centroids, p, d, 3), pca = pcaAll.fractions;
   return {
     centroids, radii, dimensionality,
     scalars: {
       mean_radius, mean_dim: dimensionality.reduce((a, b) => a + b, 0) / p, center_spread,
       snr: mean_radius > 0 ? center_spread ** 2 / mean_radius ** 2 : 0,
-      ...circularityAndAlignment(centroids, p, d),
+      ...circularityAndAlignment(pcaAll, p),
       fisher_mean: fisher.mean, fisher_min: fisher.min,
       fisher_argmin_r: fisher.argmin_r, fisher_argmin_s: fisher.argmin_s, fisher_argmin_diff: Math.min(raw, p - raw),
       pca_var_pc1: pca[0], pca_var_pc2: pca[1], pca_var_pc3: pca[2],
