@@ -25,13 +25,13 @@ before(async () => {
 });
 after(() => { store.close(); rmSync(dir, { recursive: true, force: true }); });
 
-test('repr-geometry has data once analysed, sits in the geometry tab, builds its two figures and every spec renders', async () => {
+test('repr-geometry has data once analysed, sits in the geometry tab, builds its three figures and every spec renders', async () => {
   const has = storedResults(store, runIds[0]);
   for (const name of VIEWS) {
     assert.ok(viewHasData(viewEntry(name), has, true), name);
     assert.equal(viewEntry(name).family, 'geometry');
   }
-  assert.deepEqual(figures.map((f) => f.name), ['repr-geometry', 'repr-geometry-pca']);
+  assert.deepEqual(figures.map((f) => f.name), ['repr-geometry', 'repr-geometry-pca', 'repr-geometry-circularity']);
   for (const f of figures) {
     const svg = await renderSvg(f.spec, f.name);
     assert.match(svg, /^<svg/, f.name);
@@ -59,4 +59,17 @@ test('the repr-geometry tables are every checkpoint\'s stored statistics, the ar
   assert.deepEqual(f.info('resid_post_radii').shape, [13]);
   assert.deepEqual(f.info('attn_out_dimensionality').shape, [13]);
   assert.equal(f.info('mlp_out_centroids').shape[0], 13);
+  // The crossover rows are MIScope's sign changes of attn_out − mlp_out and attn_out − resid_post, written out.
+  const circ = (site: string) => rows.map((r) => r.summary[`${site}_circularity`]);
+  const want: string[] = [];
+  for (const ref of ['mlp_out', 'resid_post']) {
+    const sg = circ('attn_out').map((a, i) => Math.sign(a - circ(ref)[i]));
+    for (let i = 0; i + 1 < sg.length; i++) {
+      if (sg[i] <= 0 && sg[i + 1] > 0) want.push(`${rows[i + 1].epoch} ${ref} attn_out rises above`);
+      else if (sg[i] >= 0 && sg[i + 1] < 0) want.push(`${rows[i + 1].epoch} ${ref} attn_out falls below`);
+    }
+  }
+  const got = figures[2].table.rows.filter((x) => x[4] !== '').map((x) => `${x[1]} ${x[2]} ${x[4]}`);
+  assert.deepEqual(got.sort(), want.sort());
+  assert.equal(figures[2].table.rows.filter((x) => x[4] === '').length, 3 * rows.length);
 });

@@ -179,3 +179,22 @@ export function reprSiteMeasures(X: ArrayLike<number>, p: number, d: number): Re
     },
   };
 }
+
+export interface CircularityCrossover { epoch: number; direction: 'rise' | 'fall'; site: string }
+
+/**
+ * MIScope find_circularity_crossovers: every epoch where attn_out's circularity crosses a reference
+ * site's (mlp_out, resid_post): with s_i the sign of attn − ref at epoch i, a rise at epoch i+1 when
+ * s_i ≤ 0 < s_{i+1}, else a fall when s_i ≥ 0 > s_{i+1}; all sites' events sorted by epoch (stably).
+ */
+export function circularityCrossovers(epochs: readonly number[], attn: readonly number[], refs: Record<string, readonly number[]>): CircularityCrossover[] {
+  const out: CircularityCrossover[] = [];
+  for (const [site, ref] of Object.entries(refs)) {
+    const s = attn.map((a, i) => Math.sign(a - ref[i]));
+    for (let i = 0; i + 1 < s.length; i++) {
+      if (s[i] <= 0 && s[i + 1] > 0) out.push({ epoch: epochs[i + 1], direction: 'rise', site });
+      else if (s[i] >= 0 && s[i + 1] < 0) out.push({ epoch: epochs[i + 1], direction: 'fall', site });
+    }
+  }
+  return out.sort((a, b) => a.epoch - b.epoch);
+}

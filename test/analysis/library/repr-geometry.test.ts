@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReferenceKernels } from '../../../src/engine/reference.js';
 import { computeTables, forward, makeBatch, Workspace } from '../../../src/model/model.js';
-import { classDimensionality, reprSiteMeasures } from '../../../src/analysis/library/repr-geometry.js';
+import { circularityCrossovers, classDimensionality, reprSiteMeasures } from '../../../src/analysis/library/repr-geometry.js';
 import { REPR_GEOMETRY, reprGeometryAnalyzer, reprGeometrySummaryKeys, reprSiteSamples } from '../../../src/analysis/analyzers/repr-geometry.js';
 import { classGeometry } from '../../../src/analysis/library/representation-geometry.js';
 import { findAnalyzer } from '../../../src/analysis/registry.js';
@@ -138,4 +138,19 @@ test('repr_geometry is registered once, at the checkpoint tier, with MIScope\'s 
   assert.equal(keys.length, 4 * 11 + 4 * 3);
   assert.deepEqual(keys.slice(0, 2), ['resid_pre_mean_radius', 'resid_pre_mean_dim']);
   assert.equal(keys[44], 'resid_pre_pca_var_pc1');
+});
+
+test('circularity crossovers: attn_out rising above and falling below each reference site, a tie counted as MIScope counts it, events sorted by epoch', () => {
+  const epochs = [0, 10, 20, 30, 40, 50];
+  const attn = [0.1, 0.5, 0.5, 0.2, 0.9, 0.9];
+  const mlp = [0.3, 0.3, 0.3, 0.3, 0.3, 0.3];  // below, above, above, below, above, above
+  const post = [0.1, 0.4, 0.6, 0.6, 0.6, 1.0]; // equal, above, below, below, above, below
+  const ev = circularityCrossovers(epochs, attn, { mlp_out: mlp, resid_post: post });
+  assert.deepEqual(ev, [
+    { epoch: 10, direction: 'rise', site: 'mlp_out' }, { epoch: 10, direction: 'rise', site: 'resid_post' },
+    { epoch: 20, direction: 'fall', site: 'resid_post' },
+    { epoch: 30, direction: 'fall', site: 'mlp_out' },
+    { epoch: 40, direction: 'rise', site: 'mlp_out' }, { epoch: 40, direction: 'rise', site: 'resid_post' },
+    { epoch: 50, direction: 'fall', site: 'resid_post' },
+  ]);
 });
