@@ -154,3 +154,18 @@ test('circularity crossovers: attn_out rising above and falling below each refer
     { epoch: 50, direction: 'fall', site: 'resid_post' },
   ]);
 });
+
+test('collinear centroids (class c at (c − (p−1)/2)·u): no circle, circularity 0 (the top-2 plane has no second axis); PC1 holds all the variance', () => {
+  const p = 11, d = 3, X = new Float64Array(p * p * d);
+  for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) {
+    const c = (a + b) % p, o = (a * p + b) * d;
+    X[o] = (c - (p - 1) / 2) * 0.6; X[o + 1] = (c - (p - 1) / 2) * 0.8; X[o + 2] = 0.25 * Math.cos((2 * Math.PI * a) / p);
+  }
+  const S = reprSiteMeasures(X, p, d).scalars;
+  assert.ok(S.circularity < 1e-12, `circularity ${S.circularity}`);
+  relClose(S.pca_var_pc1, 1, 1e-12, 'pc1');
+  // Centroid variance mean_c (c − 5)² = (p² − 1)/12 along u; class noise 0.25²/2 in one dimension: dim 1.
+  relClose(S.center_spread, Math.sqrt((p * p - 1) / 12), 1e-12, 'center spread');
+  relClose(S.mean_dim, 1, 1e-12, 'mean dim');
+  relClose(S.snr, ((p * p - 1) / 12) / (0.25 ** 2 / 2), 1e-12, 'snr');
+});
