@@ -35,22 +35,19 @@
  * (at the first checkpoint ≥ the onset, numpy searchsorted), handshake_failures (those not learned),
  * handshake_succeeded; second_descent_onset_committed_frequencies (every dominant frequency of a
  * specialised neuron there) with their bands, second_descent_onset_has_low_band, _band_count.
+ * Transient frequencies (_load_transient_metrics) as analysis/dynamics.ts finds them, and MIScope's
+ * aliases peak_test_loss_epoch and final_test_loss of outcome's test_loss_max_epoch and test_loss_final.
  * failure_mode (_load_failure_mode, views/cross_variant.py classify_failure_mode with its defaults):
  *   no_grokking (no onset), degraded (final test loss > 1e-6), late_grokker (onset > 12000), healthy.
  *   VariantAnalysisSummary passes no post_descent_test_loss_increase, so the classifier's
  *   degraded_recovery never fires there, nor here.
  */
+import { DYNAMICS_RULES } from './commitment.js';
 
-/** MIScope's module constants. */
+/** MIScope's module constants beyond the commitment rules (commitment.ts DYNAMICS_RULES: 0.7, 10 %, 5 %, 40). */
 export const VARIANT_SUMMARY_RULES = {
-  /** _NEURON_FRAC_EXPLAINED_BY_FREQUENCY (the counts passed in use it) */
-  specialised: 0.7,
-  /** _FIRST_MOVER_COUNT */
-  firstMoverCount: 40,
   /** _TOTAL_NEURON_COUNT_OVER_THRESHOLD */
   totalNeuronCount: 100,
-  /** _CANONICAL_SPECIALIZATION_THRESHOLD */
-  canonicalSpecialization: 0.1,
   /** ClassificationRules.degraded_test_loss */
   degradedTestLoss: 1e-6,
   /** ClassificationRules.late_grokking_epoch */
@@ -69,6 +66,8 @@ export interface LossKeyEpochs {
   test_loss_threshold_first_epoch: number;
   test_loss_min_epoch: number | null;
   test_loss_final: number | null;
+  /** Only echoed under MIScope's alias peak_test_loss_epoch (as final_test_loss echoes test_loss_final). */
+  test_loss_max_epoch: number | null;
 }
 
 /** The neuron populations per analysed checkpoint (analysis/dynamics.ts NeuronDynamics has these fields). */
@@ -81,6 +80,10 @@ export interface NeuronPopulations {
   learned_frequencies: readonly number[][];
   committed_frequencies: readonly number[][];
   commitment_epochs: readonly (number | null)[];
+  /** Frequencies with ≥ 5 % of d_mlp specialised at some checkpoint and < 10 % at the last (MIScope transient_frequency). */
+  transient_frequencies: readonly { frequency: number }[];
+  homeless_neuron_count: number;
+  homeless_neuron_fraction: number;
 }
 
 /** A per-checkpoint series of one analyzer: its epochs (ascending) and named values. */
@@ -149,7 +152,7 @@ export interface NeuronKeyEpochs {
 
 /** MIScope _load_neuron_threshold_key_epochs from the specialised counts. */
 export function neuronKeyEpochs(n: NeuronPopulations | null): NeuronKeyEpochs {
-  const R = VARIANT_SUMMARY_RULES;
+  const R = { ...DYNAMICS_RULES, ...VARIANT_SUMMARY_RULES };
   const out: NeuronKeyEpochs = { first_mover_epoch: -1, first_mover_frequency: -1, first_mover_frequency_count_threshold_epoch: -1, total_neurons_over_specialization_threshold_epoch: -1 };
   if (!n) return out;
   const F = n.nFreq;
@@ -259,8 +262,13 @@ export function variantSummary(inp: VariantSummaryInput): Record<string, unknown
     competition_window_start: cStart, competition_window_end: cEnd, competition_window_duration: cStart === null || cEnd === null ? null : cEnd - cStart,
     max_resid_post_circularity: circ.length ? Math.max(...circ) : null,
     learned_frequencies: learned, learned_frequency_count: learned ? learned.length : null,
-    canonical_specialization_threshold: VARIANT_SUMMARY_RULES.canonicalSpecialization,
+    canonical_specialization_threshold: DYNAMICS_RULES.committedShare,
     ...handshake, ...portfolio,
+    transient_frequencies: n ? n.transient_frequencies.map((t) => t.frequency).sort((a, b) => a - b) : null,
+    transient_frequency_count: n ? n.transient_frequencies.length : null,
+    homeless_neuron_count: n ? n.homeless_neuron_count : null, homeless_neuron_fraction: n ? n.homeless_neuron_fraction : null,
+    transient_detection_threshold: n ? DYNAMICS_RULES.transientShare : null,
+    peak_test_loss_epoch: inp.loss.test_loss_max_epoch, final_test_loss: inp.loss.test_loss_final,
     ...failureMode(onset, inp.loss.test_loss_final),
   };
 }

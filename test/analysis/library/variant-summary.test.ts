@@ -40,7 +40,7 @@ test('the constructed curve\'s loss key epochs are the ones written out: train �
 });
 
 test('the phase windows: each end at the nearest checkpoint (the earlier on a tie), plateau between, cascade from the first mover\'s 40 neurons to the PR crossover, final to the last checkpoint', () => {
-  const loss: LossKeyEpochs = { train_loss_threshold_first_epoch: 127, second_descent_onset_epoch: 400, test_loss_threshold_first_epoch: 543, test_loss_min_epoch: 600, test_loss_final: 2e-7 };
+  const loss: LossKeyEpochs = { train_loss_threshold_first_epoch: 127, second_descent_onset_epoch: 400, test_loss_threshold_first_epoch: 543, test_loss_min_epoch: 600, test_loss_final: 2e-7, test_loss_max_epoch: 100 };
   const w = windowRanges(loss, CHECKPOINTS, { first_mover_count_epoch: 300, crossover_epoch: 500 });
   assert.deepEqual(w.first_descent, { start_epoch: 0, end_epoch: 130 });
   assert.deepEqual(w.second_descent, { start_epoch: 380, end_epoch: 540 }, '400 is 20 from both 380 and 420: the earlier');
@@ -50,7 +50,7 @@ test('the phase windows: each end at the nearest checkpoint (the earlier on a ti
 });
 
 test('MIScope\'s truthiness: a −1 epoch passes (nearest(−1) = the first checkpoint), 0 and null do not; no test loss ≤ 1e-6 ends the second descent at the minimum', () => {
-  const loss: LossKeyEpochs = { train_loss_threshold_first_epoch: -1, second_descent_onset_epoch: 410, test_loss_threshold_first_epoch: -1, test_loss_min_epoch: 690, test_loss_final: 0.3 };
+  const loss: LossKeyEpochs = { train_loss_threshold_first_epoch: -1, second_descent_onset_epoch: 410, test_loss_threshold_first_epoch: -1, test_loss_min_epoch: 690, test_loss_final: 0.3, test_loss_max_epoch: 100 };
   const w = windowRanges(loss, CHECKPOINTS, { first_mover_count_epoch: -1, crossover_epoch: 500 });
   assert.deepEqual(w.first_descent, { start_epoch: 0, end_epoch: 0 });
   assert.deepEqual(w.second_descent, { start_epoch: 420, end_epoch: 700 });
@@ -79,6 +79,7 @@ function populations(): NeuronPopulations {
     learned_frequencies: counts.map((c) => c.flatMap((x, k) => (x > 0 ? [k + 1] : []))),
     committed_frequencies: counts.map((c) => c.flatMap((x, k) => (x >= committedMin ? [k + 1] : []))),
     commitment_epochs: [...Array(m).keys()].map((n) => (n < 70 ? 200 : n < 95 ? 400 : n < 110 ? 300 : null)),
+    transient_frequencies: [{ frequency: 3 }, { frequency: 1 }], homeless_neuron_count: 12, homeless_neuron_fraction: 12 / m,
   };
 }
 
@@ -100,7 +101,7 @@ function input(loss: LossKeyEpochs, metrics: MetricRow[]): VariantSummaryInput {
 
 test('a window\'s metrics: losses at its ends, frequencies, their bands, gains and losses, PR and geometry at the nearest analysed checkpoint; start ≥ end is skipped', () => {
   const metrics: MetricRow[] = [0, 100, 200, 300, 400].map((e) => ({ epoch: e, train_loss: 1 / (e + 1), train_acc: 1, test_loss: e === 300 ? null : 2 / (e + 1), test_acc: 1 }));
-  const inp = input({ train_loss_threshold_first_epoch: 100, second_descent_onset_epoch: 300, test_loss_threshold_first_epoch: -1, test_loss_min_epoch: 400, test_loss_final: 0.005 }, metrics);
+  const inp = input({ train_loss_threshold_first_epoch: 100, second_descent_onset_epoch: 300, test_loss_threshold_first_epoch: -1, test_loss_min_epoch: 400, test_loss_final: 0.005, test_loss_max_epoch: 0 }, metrics);
   const w = windowMetrics({ start_epoch: 100, end_epoch: 300 }, inp);
   assert.equal(w.train_loss_start, 1 / 101); assert.equal(w.test_loss_start, 2 / 101);
   assert.equal(w.train_loss_end, 1 / 301); assert.equal(w.test_loss_end, null, 'no test evaluation at 300');
@@ -119,7 +120,7 @@ test('a window\'s metrics: losses at its ends, frequencies, their bands, gains a
 
 test('the summary: competition window from the commitment epochs, learned frequencies, the handshake at the onset (searchsorted), the onset portfolio, max circularity, failure mode', () => {
   const metrics: MetricRow[] = [0, 100, 200, 300, 400].map((e) => ({ epoch: e, train_loss: 1, train_acc: 1, test_loss: 1, test_acc: 1 }));
-  const s = variantSummary(input({ train_loss_threshold_first_epoch: 100, second_descent_onset_epoch: 250, test_loss_threshold_first_epoch: 400, test_loss_min_epoch: 400, test_loss_final: 1e-7 }, metrics));
+  const s = variantSummary(input({ train_loss_threshold_first_epoch: 100, second_descent_onset_epoch: 250, test_loss_threshold_first_epoch: 400, test_loss_min_epoch: 400, test_loss_final: 1e-7, test_loss_max_epoch: 50 }, metrics));
   assert.deepEqual([s.competition_window_start, s.competition_window_end, s.competition_window_duration], [200, 400, 200]);
   assert.deepEqual(s.learned_frequencies, [2, 4]); // counts ≥ 20 at the last checkpoint: 70 on k = 2, 25 on k = 4
   assert.equal(s.learned_frequency_count, 2);
@@ -132,6 +133,8 @@ test('the summary: competition window from the commitment epochs, learned freque
   assert.deepEqual([s.effective_dimensionality_cross_over_epoch, s.effective_dimensionality_crossover_W_E_pr], [400, 7.5]);
   assert.deepEqual(s.cascade_window, { ...(s.cascade_window as object), start_epoch: 200, end_epoch: 400 });
   assert.deepEqual([s.failure_mode, s.failure_mode_reasons], ['healthy', ['grokking onset on time, final loss acceptable']]);
+  assert.deepEqual([s.transient_frequencies, s.transient_frequency_count, s.homeless_neuron_count, s.homeless_neuron_fraction, s.transient_detection_threshold], [[1, 3], 2, 12, 0.06, 0.05]);
+  assert.deepEqual([s.peak_test_loss_epoch, s.final_test_loss], [50, 1e-7]);
 });
 
 test('failure_mode as VariantAnalysisSummary classifies: no onset, final test loss above 1e-6, onset after 12000, else healthy (degraded_recovery never, as MIScope passes no post-descent increase)', () => {
