@@ -28,13 +28,16 @@ import { intragroupManifoldAnalyzer } from './analyzers/intragroup-manifold.js';
 import { neuronFourierAnalyzer } from './analyzers/neuron-fourier.js';
 import { neuronGroupingAnalyzer } from './analyzers/neuron-grouping.js';
 import { neuronGroupPcaAnalyzer } from './analyzers/neuron-group-pca.js';
+import { neuronWeightFourierAnalyzer } from './analyzers/neuron-weight-fourier.js';
 import { outcomeAnalyzer } from './analyzers/outcome.js';
 import { parameterDmdAnalyzer } from './analyzers/parameter-dmd.js';
 import { parameterTrajectoryAnalyzer } from './analyzers/parameter-trajectory.js';
 import { pizzaClockAnalyzer } from './analyzers/pizza-clock.js';
 import { representationGeometryAnalyzer } from './analyzers/representation-geometry.js';
+import { reprGeometryAnalyzer } from './analyzers/repr-geometry.js';
 import { restrictedLossAnalyzer } from './analyzers/restricted-loss.js';
 import { weightNormAnalyzer } from './analyzers/weight-norm.js';
+import { variantSummaryAnalyzer } from './analyzers/variant-summary.js';
 
 /** Checkpoint analyzers, in the order they run on each checkpoint. */
 const CHECKPOINT_ANALYZERS: readonly Analyzer[] = [
@@ -47,9 +50,11 @@ const CHECKPOINT_ANALYZERS: readonly Analyzer[] = [
   attentionAnalyzer,
   inputTraceAnalyzer,
   representationGeometryAnalyzer,
+  reprGeometryAnalyzer,
   weightNormAnalyzer,
   pizzaClockAnalyzer,
   neuronGroupingAnalyzer,
+  neuronWeightFourierAnalyzer,
   fourierFrequencyQualityAnalyzer,
   fourierNucleationAnalyzer,
 ];
@@ -59,7 +64,8 @@ const CROSS_EPOCH_ANALYZERS: readonly CrossEpochAnalyzer[] = [parameterTrajector
   neuronGroupPcaAnalyzer, freqGroupWeightGeometryAnalyzer, intragroupManifoldAnalyzer];
 
 /** Run analyzers, last. */
-const RUN_ANALYZERS: readonly RunAnalyzer[] = [grokkingAnalyzer, outcomeAnalyzer, effdimCrossoverAnalyzer, activationDmdAnalyzer, parameterDmdAnalyzer];
+const RUN_ANALYZERS: readonly RunAnalyzer[] = [grokkingAnalyzer, outcomeAnalyzer, effdimCrossoverAnalyzer, activationDmdAnalyzer, parameterDmdAnalyzer,
+  variantSummaryAnalyzer];
 
 /** The table checked: unique names, each requirement an analyzer that runs before its user. */
 export function checkTable(table: readonly AnyAnalyzer[]): Map<string, AnyAnalyzer> {

@@ -23,6 +23,9 @@ import { effdimCrossoverFigure, geometryFigure, inputTraceFigures, trajectoryFig
 import { pizzaClockFigures, restrictedLossFigures } from './figures/further-progress.js';
 import { fourierNucleationFigures, fourierQualityFigures } from './figures/fourier-quality.js';
 import { llcFigures } from './figures/llc.js';
+import { reprGeometryFigures } from './figures/repr-geometry.js';
+import { neuronWeightFourierFigures } from './figures/neuron-weight-fourier.js';
+import { variantSummaryFigures } from './figures/variant-summary.js';
 import { neuronHeatmaps } from './figures/neuron-heatmap.js';
 import { earlyVsGrok } from './figures/predict.js';
 import { countOverTime, meanOverlay, meanPanels, trainingCurves } from './figures/timeseries.js';
@@ -65,6 +68,7 @@ export const VIEWS: readonly ViewEntry[] = [
   { name: 'training-curves', family: 'training', title: 'train and test loss and accuracy', needs: [], metrics: true, scope: 'run', build: (c) => [trainingCurves(c.runs)] },
   { name: 'histogram-animated', family: 'neurons', title: 'distribution of coarseness over checkpoints (animated)', needs: NEURONS, scope: 'run', build: (c) => [animatedHistogram(c.runs, c.K)] },
   { name: 'histogram-grid', family: 'neurons', title: 'distributions of coarseness and specialization at chosen checkpoints', needs: NEURONS, scope: 'run', build: each(histogramGrid) },
+  { name: 'variant-summary', family: 'training', title: 'MIScope\'s phase windows (first descent, plateau, cascade, second descent, final) on the loss curves, and the failure mode', needs: ['variant_summary'], metrics: true, scope: 'run', build: stored(variantSummaryFigures) },
   { name: 'mean', family: 'neurons', title: 'mean coarseness and specialization with percentile bands', needs: NEURONS, scope: 'run', build: each((runs, m, K) => [meanPanels(runs, m, K)]) },
   { name: 'mean-overlay', family: 'comparison', title: 'mean coarseness and specialization of every run, overlaid', needs: NEURONS, scope: 'runs', build: each((runs, m, K) => [meanOverlay(runs, m, K)]) },
   { name: 'neuron-heatmaps', family: 'neurons', title: 'every neuron over every checkpoint', needs: NEURONS, scope: 'run', build: each(neuronHeatmaps) },
@@ -87,8 +91,10 @@ export const VIEWS: readonly ViewEntry[] = [
   { name: 'further-effdim-crossover', family: 'dimensionality', title: 'PR(W_out) falls to PR(W_in): the crossover', needs: ['effective_dimensionality_crossover'], scope: 'run', build: stored(effdimCrossoverFigure) },
   { name: 'further-input-trace', family: 'input trace', title: 'accuracy per residue class and the pairs\' graduation epochs', needs: ['input_trace'], scope: 'run', build: stored(inputTraceFigures) },
   { name: 'further-geometry', family: 'geometry', title: 'class-centroid radius, circularity and Fisher discriminant', needs: ['representation_geometry'], scope: 'run', build: stored(geometryFigure) },
+  { name: 'repr-geometry', family: 'geometry', title: 'MIScope repr_geometry at four sites: SNR, dimensionality, circularity, Fisher, PCA variance', needs: ['repr_geometry'], scope: 'run', build: stored(reprGeometryFigures) },
   { name: 'global-centroid-pca', family: 'geometry', title: 'class-centroid trajectories in one PCA frame across epochs, per site', needs: ['global_centroid_pca'], scope: 'run', build: stored(globalCentroidPcaFigures) },
   { name: 'activation-dmd', family: 'trajectory', title: 'windowed DMD of the centroid trajectories: eigenvalues on the unit circle, residual and regimes', needs: ['activation_dmd'], scope: 'run', build: stored(activationDmdFigures) },
+  { name: 'neuron-weight-fourier', family: 'neurons', title: 'MIScope neuron_fourier: the neurons\' composed weights θ and ξ in Fourier space, power per frequency and phase alignment', needs: ['neuron_weight_fourier'], scope: 'run', build: stored(neuronWeightFourierFigures) },
   { name: 'neuron-groups', family: 'neuron groups', title: 'neuron groups over training: sizes, Fisher discriminant and dispersion', needs: ['neuron_grouping'], scope: 'run', build: stored(neuronGroupFigures) },
   { name: 'parameter-dmd', family: 'neuron groups', title: 'windowed DMD of each neuron group\'s W_in and W_out trajectory: eigenvalues, residual and regimes', needs: ['parameter_dmd'], scope: 'run', build: stored(parameterDmdFigures) },
   { name: 'neuron-group-pca', family: 'neuron groups', title: 'frequency groups in W_in: top-3 PCA variance share, spread, the last checkpoint\'s PC1 × PC2 and the centroid trajectories', needs: ['neuron_group_pca'], scope: 'run', build: stored(neuronGroupPcaFigures) },

@@ -25,6 +25,9 @@ import { progressFigures } from '../../src/views/figures/further-progress.js';
 import { neuronGroupFigures, parameterDmdFigures } from '../../src/views/figures/neuron-groups.js';
 import { fourierNucleationFigures, fourierQualityFigures } from '../../src/views/figures/fourier-quality.js';
 import { freqGroupWeightGeometryFigures, intragroupManifoldFigures, neuronGroupPcaFigures } from '../../src/views/figures/neuron-group-pca.js';
+import { reprGeometryFigures } from '../../src/views/figures/repr-geometry.js';
+import { neuronWeightFourierFigures } from '../../src/views/figures/neuron-weight-fourier.js';
+import { variantSummaryFigures } from '../../src/views/figures/variant-summary.js';
 import { loadRunModel } from '../../src/views/model.js';
 import { galleryEpochs } from '../../src/report/gallery.js';
 import { writeReport, type ReportResult } from '../../src/report/index.js';
@@ -130,6 +133,9 @@ describe('the report of a small real store', () => {
       for (const n of further) names.add(n);
       // …and the frequency-group geometry analyzers' (views/figures/neuron-group-pca.ts).
       for (const f of [...neuronGroupPcaFigures(store, models), ...freqGroupWeightGeometryFigures(store, models), ...intragroupManifoldFigures(store, models)]) names.add(f.name);
+      for (const f of reprGeometryFigures(store, models)) names.add(f.name);
+      for (const f of neuronWeightFourierFigures(store, models)) names.add(f.name);
+      for (const f of variantSummaryFigures(store, models)) names.add(f.name);
       const answerFigs = figFiles.filter((f) => f.endsWith('.svg')).map((f) => f.slice(0, -4)).filter((n) => !names.has(n));
       const named = new Set(answers.sections.filter((s) => s.vegaLite).map((s) => s.figure ?? `answer-${s.id}`));
       for (const n of answerFigs) assert.ok(named.has(n) || n.startsWith('answer-'), `unexpected figure ${n}`);

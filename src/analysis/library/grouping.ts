@@ -13,6 +13,8 @@
  * xorshift generator: scipy's generator cannot be reproduced, so the labels of a given seed differ
  * from MIScope's; the partition on well-separated data is the same.
  */
+import { basisCoefficients, composeTheta, extractFrequencyPairs } from './neuron-weight-fourier.js';
+
 export const UNASSIGNED = -1;
 
 export interface GroupAssignment {
@@ -142,19 +144,5 @@ export function fisherDiscriminant(centroids: ArrayLike<number>, radii: readonly
  * for frequency k). W_E [p+1, d] and W_in [d, d_mlp] row-major (TransformerLens layout).
  */
 export function fourierWInMagnitudes(WE: ArrayLike<number>, Win: ArrayLike<number>, p: number, d: number, m: number, B: ArrayLike<number>): Float64Array {
-  const theta = new Float64Array(p * m);
-  for (let t = 0; t < p; t++) for (let j = 0; j < d; j++) {
-    const e = WE[t * d + j];
-    if (e === 0) continue;
-    const o = j * m, q = t * m;
-    for (let n = 0; n < m; n++) theta[q + n] += e * Win[o + n];
-  }
-  const c = new Float64Array(p * m);
-  for (let r = 0; r < p; r++) for (let t = 0; t < p; t++) {
-    const b = B[r * p + t], q = t * m, o = r * m;
-    for (let n = 0; n < m; n++) c[o + n] += b * theta[q + n];
-  }
-  const K = (p - 1) / 2, out = new Float64Array(m * K);
-  for (let k = 1; k <= K; k++) for (let n = 0; n < m; n++) out[n * K + k - 1] = Math.hypot(c[(2 * k - 1) * m + n], c[2 * k * m + n]);
-  return out;
+  return extractFrequencyPairs(basisCoefficients(composeTheta(WE, Win, p, d, m), p, m, B), p, m).magnitudes;
 }

@@ -17,6 +17,7 @@
 import type { Kernels } from '../../engine/kernels.js';
 import { computeTables, forward, makeBatch, Workspace, type Forward } from '../../model/model.js';
 import type { Params } from '../../model/params.js';
+import { classCentroids } from './global-centroid-pca.js';
 
 export const GEOMETRY_SITES = ['resid_mid', 'resid_post'] as const;
 export type GeometrySite = (typeof GEOMETRY_SITES)[number];
@@ -32,15 +33,12 @@ export interface SiteGeometry {
   circularity: Float64Array;
 }
 
-/** The geometry of samples X [p², d] (row a·p + b) grouped by (a + b) mod p. */
-export function classGeometry(X: ArrayLike<number>, p: number, d: number): SiteGeometry {
-  const mu = new Float64Array(p * d), cnt = new Float64Array(p);
-  for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) {
-    const c = (a + b) % p, o = (a * p + b) * d, m = c * d;
-    cnt[c]++;
-    for (let j = 0; j < d; j++) mu[m + j] += X[o + j];
-  }
-  for (let c = 0; c < p; c++) for (let j = 0; j < d; j++) mu[c * d + j] /= Math.max(cnt[c], 1);
+/**
+ * Per-class mean squared distance to the class centroid, v_c = mean over the class ‖x − μ_c‖²
+ * (MIScope compute_class_radii before its square root), of samples X [p², d] (row a·p + b) by
+ * c = (a + b) mod p, with centroids μ [p, d].
+ */
+export function classVariances(X: ArrayLike<number>, mu: ArrayLike<number>, p: number, d: number): Float64Array {
   const ss = new Float64Array(p);
   for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) {
     const c = (a + b) % p, o = (a * p + b) * d, m = c * d;
@@ -48,22 +46,48 @@ export function classGeometry(X: ArrayLike<number>, p: number, d: number): SiteG
     for (let j = 0; j < d; j++) { const e = X[o + j] - mu[m + j]; acc += e * e; }
     ss[c] += acc;
   }
-  const v = ss.map((s, c) => s / Math.max(cnt[c], 1));
+  return ss.map((s) => s / p);
+}
+
+export interface FisherPairs {
+  /** Mean and min of J(r, s) over the pairs r < s with v_r + v_s > 0 (0 when there is none). */
+  mean: number; min: number;
+  /** The pair r < s of the smallest entry of MIScope's compute_fisher_matrix (J, 0 where v_r + v_s = 0), first in row-major order. */
+  argmin_r: number; argmin_s: number;
+}
+
+/**
+ * Fisher ratios J(r, s) = ‖μ_r − μ_s‖² / (v_r + v_s) of n classes' centroids μ [n, d] and
+ * within-class variances v: MIScope compute_fisher_discriminant (pairs without within-class
+ * variance left out) and the argmin of compute_fisher_matrix's upper triangle (where they are 0).
+ */
+export function fisherPairs(mu: ArrayLike<number>, v: ArrayLike<number>, n: number, d: number): FisherPairs {
+  let fs = 0, fn = 0, fmin = Infinity, best = Infinity, br = 0, bs = n > 1 ? 1 : 0;
+  for (let r = 0; r < n; r++) for (let s = r + 1; s < n; s++) {
+    const w = v[r] + v[s];
+    let J = 0;
+    if (w > 0) {
+      let b = 0;
+      const ro = r * d, so = s * d;
+      for (let j = 0; j < d; j++) { const e = mu[ro + j] - mu[so + j]; b += e * e; }
+      J = b / w;
+      fs += J; fn++; fmin = Math.min(fmin, J);
+    }
+    if (J < best) { best = J; br = r; bs = s; }
+  }
+  return { mean: fn ? fs / fn : 0, min: fn ? fmin : 0, argmin_r: br, argmin_s: bs };
+}
+
+/** The geometry of samples X [p², d] (row a·p + b) grouped by (a + b) mod p. */
+export function classGeometry(X: ArrayLike<number>, p: number, d: number): SiteGeometry {
+  const mu = classCentroids(X, p, d);
+  const v = classVariances(X, mu, p, d);
   const classRadius = v.map(Math.sqrt);
   const mean = new Float64Array(d);
   for (let c = 0; c < p; c++) for (let j = 0; j < d; j++) mean[j] += mu[c * d + j] / p;
   let total = 0;
   for (let c = 0; c < p; c++) for (let j = 0; j < d; j++) { const e = mu[c * d + j] - mean[j]; total += e * e; }
-  let fs = 0, fn = 0, fmin = Infinity;
-  for (let r = 0; r < p; r++) for (let s = r + 1; s < p; s++) {
-    const w = v[r] + v[s];
-    if (!(w > 0)) continue;
-    let b = 0;
-    const ro = r * d, so = s * d;
-    for (let j = 0; j < d; j++) { const e = mu[ro + j] - mu[so + j]; b += e * e; }
-    const J = b / w;
-    fs += J; fn++; fmin = Math.min(fmin, J);
-  }
+  const fisher = fisherPairs(mu, v, p, d);
   const nF = (p - 1) / 2;
   const share = new Float64Array(nF), circularity = new Float64Array(nF);
   const re = new Float64Array(d), im = new Float64Array(d);
@@ -82,7 +106,7 @@ export function classGeometry(X: ArrayLike<number>, p: number, d: number): SiteG
   }
   return {
     centroids: mu, classRadius, centroidRadius: Math.sqrt(total / p), meanClassRadius: classRadius.reduce((a, b) => a + b, 0) / p,
-    fisherMean: fn ? fs / fn : 0, fisherMin: fn ? fmin : 0, share, circularity,
+    fisherMean: fisher.mean, fisherMin: fisher.min, share, circularity,
   };
 }
 
