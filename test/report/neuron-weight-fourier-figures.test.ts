@@ -3,54 +3,36 @@
  * store analysed by the real pipeline: the view builds through the catalog, every spec renders,
  * its tables are the stored summaries, and the artifact is the decomposition of the checkpoint.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { NEURON_WEIGHT_FOURIER, type NeuronWeightFourierSummary } from '../../src/analysis/analyzers/neuron-weight-fourier.js';
-import { loadKernels } from '../../src/engine/index.js';
 import { readSafetensorsFile } from '../../src/io/safetensors.js';
 import { loadCheckpoint } from '../../src/model/checkpoint.js';
-import { renderSvg } from '../../src/report/render.js';
-import type { Store } from '../../src/store/store.js';
-import { buildViews, storedResults, viewEntry, viewHasData } from '../../src/views/index.js';
 import { loadRunModel } from '../../src/views/model.js';
-import type { Figure } from '../../src/views/types.js';
-import { buildFixtureStore } from './fixture.js';
+import { assertViewsRender, viewFixture } from './view-fixture.js';
 
-let store: Store, dir: string, runIds: string[], figures: Figure[];
+const fx = viewFixture(['neuron-weight-fourier']);
 
-before(async () => {
-  ({ store, dir, runIds } = await buildFixtureStore([{ p: 13, seed: 1, grokAt: 300, epochs: 400, checkpointEvery: 100, keys: [2, 5] }]));
-  figures = buildViews(runIds.map((id) => loadRunModel(store, id, 3)), 3, () => loadKernels(), ['neuron-weight-fourier'], store);
-});
-after(() => { store.close(); rmSync(dir, { recursive: true, force: true }); });
-
-test('neuron-weight-fourier has data once analysed, sits in the neurons tab, builds its two figures and every spec renders', async () => {
-  assert.ok(viewHasData(viewEntry('neuron-weight-fourier'), storedResults(store, runIds[0]), true));
-  assert.equal(viewEntry('neuron-weight-fourier').family, 'neurons');
-  assert.deepEqual(figures.map((f) => f.name), ['neuron-weight-fourier', 'neuron-weight-fourier-alignment']);
-  for (const f of figures) {
-    assert.match(await renderSvg(f.spec, f.name), /^<svg/, f.name);
-    assert.ok(f.table.rows.length > 0, `${f.name} has data`);
-  }
+test('neuron-weight-fourier has data once analysed, sits in the neurons tab, builds its two fx.figures and every spec renders', async () => {
+  await assertViewsRender(fx, { 'neuron-weight-fourier': 'neurons' }, ['neuron-weight-fourier', 'neuron-weight-fourier-alignment']);
 });
 
 test('the heatmap\'s shares are the stored powers over their sums; the artifact\'s α at the last checkpoint is the DFT of θ = W_E[:p]·W_in written out', () => {
-  const label = loadRunModel(store, runIds[0], 3).label, p = 13, K = 6;
-  const rows = store.getAnalyses<NeuronWeightFourierSummary>(runIds[0], NEURON_WEIGHT_FOURIER);
+  const label = loadRunModel(fx.store, fx.runIds[0], 3).label, p = 13, K = 6;
+  const rows = fx.store.getAnalyses<NeuronWeightFourierSummary>(fx.runIds[0], NEURON_WEIGHT_FOURIER);
   assert.deepEqual(rows.map((r) => r.epoch), [0, 100, 200, 300, 400]);
   for (const r of rows) {
     const tot = r.summary.alpha_power.reduce((a, b) => a + b, 0);
     for (let k = 1; k <= K; k++) {
-      const got = figures[0].table.rows.find((x) => x[0] === label && x[1] === r.epoch && String(x[2]).startsWith('input') && x[3] === k)![4] as number;
+      const got = fx.figures[0].table.rows.find((x) => x[0] === label && x[1] === r.epoch && String(x[2]).startsWith('input') && x[3] === k)![4] as number;
       const want = r.summary.alpha_power[k - 1] / tot;
       assert.ok(Math.abs(got - want) <= 1e-3 * Math.max(want, 1e-9), `share at ${r.epoch}, k ${k}`);
     }
-    const a = figures[1].table.rows.find((x) => x[1] === r.epoch && String(x[2]).startsWith('mean |2φ'))![3] as number;
+    const a = fx.figures[1].table.rows.find((x) => x[1] === r.epoch && String(x[2]).startsWith('mean |2φ'))![3] as number;
     assert.ok(Math.abs(a - r.summary.mean_phase_misalignment) <= 1e-3 * r.summary.mean_phase_misalignment);
   }
   const last = rows.at(-1)!, f = readSafetensorsFile(last.path!);
-  const params = loadCheckpoint(store.checkpointPath(runIds[0], last.epoch)).params, { dModel: d, dMlp: m } = params.config;
+  const params = loadCheckpoint(fx.store.checkpointPath(fx.runIds[0], last.epoch)).params, { dModel: d, dMlp: m } = params.config;
   assert.deepEqual(f.info('alpha_mk').shape, [m, K]);
   assert.deepEqual(Array.from(f.getFloat64('freq_indices')), [1, 2, 3, 4, 5, 6]);
   const alpha = f.getFloat64('alpha_mk'), WE = params.t['embed.W_E'], Win = params.t['blocks.0.mlp.W_in'];

@@ -3,53 +3,32 @@
  * the real pipeline: the view builds through the catalog, every spec renders, and its tables are
  * the stored summaries.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { REPR_GEOMETRY, type ReprGeometrySummary } from '../../src/analysis/analyzers/repr-geometry.js';
-import { loadKernels } from '../../src/engine/index.js';
 import { readSafetensorsFile } from '../../src/io/safetensors.js';
-import { renderSvg } from '../../src/report/render.js';
-import type { Store } from '../../src/store/store.js';
-import { buildViews, storedResults, viewEntry, viewHasData } from '../../src/views/index.js';
 import { loadRunModel } from '../../src/views/model.js';
 import type { Figure } from '../../src/views/types.js';
-import { buildFixtureStore } from './fixture.js';
+import { assertViewsRender, viewFixture } from './view-fixture.js';
 
 const VIEWS = ['repr-geometry'];
-let store: Store, dir: string, runIds: string[], figures: Figure[];
+const fx = viewFixture(VIEWS);
 
-before(async () => {
-  ({ store, dir, runIds } = await buildFixtureStore([{ p: 13, seed: 1, grokAt: 300, epochs: 400, checkpointEvery: 100, keys: [2, 5] }]));
-  figures = buildViews(runIds.map((id) => loadRunModel(store, id, 3)), 3, () => loadKernels(), VIEWS, store);
-});
-after(() => { store.close(); rmSync(dir, { recursive: true, force: true }); });
-
-test('repr-geometry has data once analysed, sits in the geometry tab, builds its three figures and every spec renders', async () => {
-  const has = storedResults(store, runIds[0]);
-  for (const name of VIEWS) {
-    assert.ok(viewHasData(viewEntry(name), has, true), name);
-    assert.equal(viewEntry(name).family, 'geometry');
-  }
-  assert.deepEqual(figures.map((f) => f.name), ['repr-geometry', 'repr-geometry-pca', 'repr-geometry-circularity']);
-  for (const f of figures) {
-    const svg = await renderSvg(f.spec, f.name);
-    assert.match(svg, /^<svg/, f.name);
-    assert.ok(f.table.rows.length > 0, `${f.name} has data`);
-  }
+test('repr-geometry has data once analysed, sits in the geometry tab, builds its three fx.figures and every spec renders', async () => {
+  await assertViewsRender(fx, { 'repr-geometry': 'geometry' }, ['repr-geometry', 'repr-geometry-pca', 'repr-geometry-circularity']);
 });
 
 test('the repr-geometry tables are every checkpoint\'s stored statistics, the artifact has MIScope\'s per-site arrays, resid_pre is 0', () => {
-  const label = loadRunModel(store, runIds[0], 3).label;
-  const rows = store.getAnalyses<ReprGeometrySummary>(runIds[0], REPR_GEOMETRY);
+  const label = loadRunModel(fx.store, fx.runIds[0], 3).label;
+  const rows = fx.store.getAnalyses<ReprGeometrySummary>(fx.runIds[0], REPR_GEOMETRY);
   assert.deepEqual(rows.map((r) => r.epoch), [0, 100, 200, 300, 400]);
   for (const r of rows) for (const site of ['attn_out', 'mlp_out', 'resid_post']) {
     const at = (fig: Figure, k: string) => fig.table.rows.find((x) => x[0] === label && x[1] === r.epoch && x[2] === site && x[3] === k)![4] as number;
     for (const k of ['snr', 'mean_dim', 'circularity', 'fisher_min']) {
       const want = r.summary[`${site}_${k}`];
-      assert.ok(Math.abs(at(figures[0], k) - want) <= 1e-3 * Math.max(Math.abs(want), 1e-9), `${site}_${k} at ${r.epoch}`);
+      assert.ok(Math.abs(at(fx.figures[0], k) - want) <= 1e-3 * Math.max(Math.abs(want), 1e-9), `${site}_${k} at ${r.epoch}`);
     }
-    const pcs = ['pca_var_pc1', 'pca_var_pc2', 'pca_var_pc3'].map((k) => at(figures[1], k));
+    const pcs = ['pca_var_pc1', 'pca_var_pc2', 'pca_var_pc3'].map((k) => at(fx.figures[1], k));
     assert.ok(pcs[0] >= pcs[1] && pcs[1] >= pcs[2] && pcs[0] + pcs[1] + pcs[2] <= 1 + 1e-3, `PCA fractions ${pcs}`);
     assert.equal(r.summary.resid_pre_snr, 0);
     assert.equal(r.summary.resid_pre_mean_radius, 0);
@@ -69,7 +48,7 @@ test('the repr-geometry tables are every checkpoint\'s stored statistics, the ar
       else if (sg[i] >= 0 && sg[i + 1] < 0) want.push(`${rows[i + 1].epoch} ${ref} attn_out falls below`);
     }
   }
-  const got = figures[2].table.rows.filter((x) => x[4] !== '').map((x) => `${x[1]} ${x[2]} ${x[4]}`);
+  const got = fx.figures[2].table.rows.filter((x) => x[4] !== '').map((x) => `${x[1]} ${x[2]} ${x[4]}`);
   assert.deepEqual(got.sort(), want.sort());
-  assert.equal(figures[2].table.rows.filter((x) => x[4] === '').length, 3 * rows.length);
+  assert.equal(fx.figures[2].table.rows.filter((x) => x[4] === '').length, 3 * rows.length);
 });

@@ -3,35 +3,19 @@
  * the real pipeline: the view builds through the catalog, its spec renders, its table is the stored
  * summary's windows, and the stored windows follow from the run's metrics and checkpoints.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { VARIANT_SUMMARY } from '../../src/analysis/analyzers/variant-summary.js';
 import { PHASE_WINDOWS, type WindowSummary } from '../../src/analysis/library/variant-summary.js';
-import { loadKernels } from '../../src/engine/index.js';
 import { runOutcome } from '../../src/metrics/outcome.js';
-import { renderSvg } from '../../src/report/render.js';
-import type { Store } from '../../src/store/store.js';
-import { buildViews, storedResults, viewEntry, viewHasData } from '../../src/views/index.js';
-import { loadRunModel } from '../../src/views/model.js';
-import type { Figure } from '../../src/views/types.js';
-import { buildFixtureStore } from './fixture.js';
+import { assertViewsRender, viewFixture } from './view-fixture.js';
 
-let store: Store, dir: string, runIds: string[], figures: Figure[];
-
-before(async () => {
-  ({ store, dir, runIds } = await buildFixtureStore([{ p: 13, seed: 1, grokAt: 300, epochs: 400, checkpointEvery: 50, keys: [2, 5] }]));
-  figures = buildViews(runIds.map((id) => loadRunModel(store, id, 3)), 3, () => loadKernels(), ['variant-summary'], store);
-});
-after(() => { store.close(); rmSync(dir, { recursive: true, force: true }); });
+const fx = viewFixture(['variant-summary'], 50);
 
 test('variant-summary has data once analysed, sits in the training tab, builds one figure that renders, with its windows and failure mode', async () => {
-  assert.ok(viewHasData(viewEntry('variant-summary'), storedResults(store, runIds[0]), true));
-  assert.equal(viewEntry('variant-summary').family, 'training');
-  assert.deepEqual(figures.map((f) => f.name), ['variant-summary']);
-  assert.match(await renderSvg(figures[0].spec, figures[0].name), /^<svg/);
-  const s = store.getAnalyses<Record<string, unknown>>(runIds[0], VARIANT_SUMMARY).at(-1)!.summary;
-  const rows = figures[0].table.rows;
+  await assertViewsRender(fx, { 'variant-summary': 'training' }, ['variant-summary']);
+  const s = fx.store.getAnalyses<Record<string, unknown>>(fx.runIds[0], VARIANT_SUMMARY).at(-1)!.summary;
+  const rows = fx.figures[0].table.rows;
   assert.equal(rows.length, PHASE_WINDOWS.length);
   for (const [i, w] of PHASE_WINDOWS.entries()) {
     const x = s[`${w}_window`] as WindowSummary;
@@ -41,15 +25,15 @@ test('variant-summary has data once analysed, sits in the training tab, builds o
 });
 
 test('the stored second-descent and final windows are the onset, the first test loss ≤ 1e-6 (else the minimum) and the last checkpoint, each at the nearest checkpoint', () => {
-  const metrics = store.getMetrics(runIds[0]);
-  const cps = store.listCheckpoints(runIds[0]).map((c) => c.epoch);
+  const metrics = fx.store.getMetrics(fx.runIds[0]);
+  const cps = fx.store.listCheckpoints(fx.runIds[0]).map((c) => c.epoch);
   const near = (e: number) => cps.reduce((b, c) => (Math.abs(c - e) < Math.abs(b - e) ? c : b), cps[0]);
   // The onset written out: the first test loss at or after the peak that is ≥ 80 % below it.
   const test = metrics.filter((m) => m.test_loss !== null) as { epoch: number; test_loss: number }[];
   const peak = test.reduce((b, m) => (m.test_loss > b.test_loss ? m : b));
   const onset = test.find((m) => m.epoch >= peak.epoch && (peak.test_loss - m.test_loss) / peak.test_loss >= 0.8)?.epoch ?? null;
   assert.equal(onset, runOutcome(metrics).second_descent_onset_epoch);
-  const s = store.getAnalyses<Record<string, unknown>>(runIds[0], VARIANT_SUMMARY).at(-1)!.summary;
+  const s = fx.store.getAnalyses<Record<string, unknown>>(fx.runIds[0], VARIANT_SUMMARY).at(-1)!.summary;
   const sd = s.second_descent_window as WindowSummary;
   if (onset === null || onset === 0) assert.deepEqual([sd.start_epoch, sd.end_epoch], [0, 0]);
   else {
