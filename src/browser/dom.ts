@@ -40,3 +40,10 @@ export function paletteRgb(entries: readonly string[]): [number, number, number]
     ? [parseInt(s.slice(1, 3), 16), parseInt(s.slice(3, 5), 16), parseInt(s.slice(5, 7), 16)]
     : s.split(',').map(Number) as [number, number, number]);
 }
+
+/** The page `page` (0-based) of `n` rows, clamped: its first index, its end, the page itself and the number of pages. */
+export function pageOf(n: number, page: number, size: number): { first: number; end: number; page: number; pages: number } {
+  const pages = Math.max(1, Math.ceil(n / size));
+  const pg = Math.min(Math.max(0, page), pages - 1);
+  return { first: pg === 0 ? 0 : pg * size, end: Math.min(n, (pg + 1) * size), page: pg, pages };
+}
