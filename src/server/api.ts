@@ -153,14 +153,13 @@ export class DashboardData {
 
   /** /api/run/ID: the run's summary, the views it has (by family) and the training curves. */
   runJson(id: string) {
-    const m = this.model(id);
+    const m = this.model(id), o = overviewOfModel(m);
     return {
       run_id: m.runId, label: m.label, p: m.p, seed: m.seed, data_seed: m.dataSeed, jitter: m.jitter, status: m.status,
       epochs_done: m.epochsDone, max_epoch: m.maxEpoch, d_mlp: m.dMlp > 0 ? m.dMlp : m.configuredDMlp, n_freq: m.nFreq, K: this.K,
       epochs: m.epochs, checkpoints: [...m.checkpoints.keys()].sort((a, b) => a - b),
       grok: m.grok, outcome: m.outcome, outcome_stored: m.outcomeStored,
-      committed_frequencies: m.dynamics?.final_committed_frequencies ?? [],
-      key_frequencies: m.embedding.length ? m.embedding[m.embedding.length - 1].keyFrequencies : [],
+      committed_frequencies: o.committedFrequencies, key_frequencies: o.keyFrequencies,
       views: this.runViews(m),
       figures: figuresJson(buildViews([m], this.K, this.kern, ['training-curves']))
         .map((f) => ({ ...f, csv: this.csvUrl(m.runId, 'training-curves', f.name) })),
