@@ -24,6 +24,7 @@ import { activationMaps } from './library/activations.js';
 import { Scratch } from './library/scratch.js';
 import { type AnalysisOptions, type AnalyzerOutput, type CheckpointContext, DEFAULT_OPTIONS, artifactFileName, artifactMetadata } from './protocol/analyzer.js';
 import { getAnalyzer, listAnalyzers, listCrossEpochAnalyzers, listRunAnalyzers } from './registry.js';
+import { refreshRunOverviews } from './overview.js';
 
 export interface TaskItem { analyzer: string; artifactPath: string; tryReuse: boolean }
 export interface Task { id: number; runId: string; epoch: number; checkpointPath: string; items: TaskItem[]; options: AnalysisOptions }
@@ -163,6 +164,8 @@ export async function analyseRuns(store: Store, runIdsIn: string[], opts: Analys
   await executeTasks(tasks, jobs, record, (t, message) => damaged.push({ runId: t.runId, epoch: t.epoch, path: t.checkpointPath, message }));
   analyseCrossEpoch(store, runIds, options, new Set(damaged.map((d) => d.path)));
   analyseRunMetrics(store, runIds, options, reports);
+  // What the dashboard's home table shows of each run, kept for a store of many runs (overview.ts).
+  refreshRunOverviews(store, runIds);
   return { runs: [...reports.values()], tasks: tasks.length, jobs, seconds: (performance.now() - t0) / 1000, damaged };
 }
 

@@ -12,6 +12,7 @@ import { computeStudyFromData } from '../study/sections.js';
 import { toCsv } from '../views/csv.js';
 import { buildViews, storedResults, VIEWS, viewEntry, viewHasData, viewNeeds } from '../views/index.js';
 import { checkpointMaps, powerSpectrum, type QuantisedMaps } from '../views/maps.js';
+import { readRunOverviews } from '../analysis/overview.js';
 import { disambiguateLabels, loadRunModel, loadRunOverview, overviewOfModel, type RunModel, type RunOverview } from '../views/model.js';
 import type { Figure } from '../views/types.js';
 import { HttpError, RUN_ID, toJson } from './http.js';
@@ -28,9 +29,14 @@ export class DashboardData {
 
   constructor(private readonly store: Store, readonly K: number, private readonly kern: () => Kernels) {}
 
-  /** What changes when a run's stored results change. */
-  private stamp(id: string): string {
-    const store = this.store, r = store.getRun(id)!, c = store.checkpointStamp(id);
+  /**
+   * What changes when a run's stored results change: its version (store.ts; `versions`, every run's,
+   * read once for many runs), or in a read-only store older than versions what its rows show.
+   */
+  private stamp(id: string, versions?: Map<string, number> | null): string {
+    const store = this.store, v = versions === undefined ? store.runVersion(id) : versions === null ? null : versions.get(id) ?? 0;
+    if (v !== null) return `v${v}`;
+    const r = store.getRun(id)!, c = store.checkpointStamp(id);
     return `${r.epochs_done}|${r.status}|${r.updated_at}|${c.n}|${c.last}|${store.countAnalyses(id, 'neuron_fourier')}`;
   }
 
@@ -52,12 +58,19 @@ export class DashboardData {
    */
   warm(): () => void {
     let stopped = false, timer: ReturnType<typeof setImmediate> | null = null;
-    const ids = this.store.listRuns().map((r) => r.run_id);
-    // First every run's overview (the home table's columns), then every read model (run pages).
+    const runs = this.store.listRuns(), ids = runs.map((r) => r.run_id);
+    // First every run's overview (the home table's columns): the kept ones all in the first turn,
+    // then one computed per turn; then every read model (run pages).
     const next = (i: number): void => {
       timer = null;
       if (stopped || i >= 2 * ids.length) return;
-      try { if (i < ids.length) this.overview(ids[i]); else this.model(ids[i - ids.length]); } catch { /* a run that cannot be read now is read (and its error shown) on request */ }
+      try {
+        if (i === 0) {
+          const versions = this.store.runVersions(), kept = readRunOverviews(this.store, runs);
+          for (const [id, o] of kept) if (!this.overviews.has(id)) this.overviews.set(id, { key: this.stamp(id, versions), overview: o });
+        }
+        if (i < ids.length) this.overview(ids[i]); else this.model(ids[i - ids.length]);
+      } catch { /* a run that cannot be read now is read (and its error shown) on request */ }
       timer = setImmediate(() => next(i + 1));
     };
     timer = setImmediate(() => next(0));
@@ -81,22 +94,27 @@ export class DashboardData {
    * A run's overview: from its read model when that is loaded and current, else read on its own
    * (loadRunOverview: far less than a read model) and kept until the run's results change.
    */
-  private overview(id: string): RunOverview {
-    const key = this.stamp(id);
+  private overview(id: string, versions?: Map<string, number> | null, stored?: () => Map<string, RunOverview>): RunOverview {
+    const key = this.stamp(id, versions);
     const hit = this.models.get(id);
     if (hit && hit.key === key) return overviewOfModel(hit.model);
     const o = this.overviews.get(id);
     if (o && o.key === key) return o.overview;
-    const overview = loadRunOverview(this.store, id);
+    const overview = stored?.().get(id) ?? loadRunOverview(this.store, id);
     this.overviews.set(id, { key, overview });
     return overview;
   }
 
-  /** /api/runs: every run with its outcome and grokking times. */
+  /**
+   * /api/runs: every run with its outcome and grokking times. The runs' versions are read in one
+   * query, then (once some run is not cached) every current overview the analysis kept, in one more.
+   */
   homeRows() {
-    const store = this.store;
-    return store.listRuns().map((r) => {
-      const o = this.overview(r.run_id);
+    const store = this.store, runs = store.listRuns(), versions = store.runVersions();
+    let stored: Map<string, RunOverview> | null = null;
+    const keptOverviews = (): Map<string, RunOverview> => (stored ??= readRunOverviews(store, runs));
+    return runs.map((r) => {
+      const o = this.overview(r.run_id, versions, keptOverviews);
       return {
         run_id: r.run_id, p: r.p, seed: r.seed, data_seed: r.data_seed, jitter: o.jitter, status: o.status,
         epochs_done: r.epochs_done, epochs: o.maxEpoch, checkpoints: o.checkpoints, analysed: o.analysed,

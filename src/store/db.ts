@@ -67,6 +67,26 @@ CREATE TABLE IF NOT EXISTS analysis (
   path         TEXT NULL,
   PRIMARY KEY (run_id, epoch, analyzer, params)
 );
+
+-- A run's version: bumped by every change to its rows (runs, metrics, checkpoints, analysis), by
+-- triggers, so whatever writes the store (this grokbench, an older one, a script) moves it.
+CREATE TABLE IF NOT EXISTS run_version (
+  run_id  TEXT PRIMARY KEY,
+  version INTEGER NOT NULL
+) WITHOUT ROWID;
+${['runs', 'metrics', 'checkpoints', 'analysis'].flatMap((t) => [['insert', 'NEW'], ['update', 'NEW'], ['delete', 'OLD']].map(([op, row]) => `
+CREATE TRIGGER IF NOT EXISTS ${t}_${op}_version AFTER ${op.toUpperCase()} ON ${t} BEGIN
+  INSERT INTO run_version (run_id, version) VALUES (${row}.run_id, 1)
+    ON CONFLICT (run_id) DO UPDATE SET version = version + 1;
+END;`)).join('')}
+
+-- What the home table shows of a run (analysis/overview.ts), as JSON, valid while the run's
+-- version is the one it was computed at.
+CREATE TABLE IF NOT EXISTS run_overview (
+  run_id        TEXT PRIMARY KEY,
+  version       INTEGER NOT NULL,
+  overview_json TEXT NOT NULL
+) WITHOUT ROWID;
 `;
 
 /** First line of an error's message, for one-line errors. */

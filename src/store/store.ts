@@ -442,7 +442,7 @@ export class Store {
     const dir = this.runDir(runId);
     this.guard('delete run', () =>
       this.db.transaction(() => {
-        for (const table of ['metrics', 'checkpoints', 'analysis', 'runs']) {
+        for (const table of ['metrics', 'checkpoints', 'analysis', 'runs', 'run_version', 'run_overview']) {
           this.sql(`DELETE FROM ${table} WHERE run_id = ?`).run(runId);
         }
       }).immediate(),
@@ -610,6 +610,57 @@ export class Store {
   countAnalyses(runId: string, analyzer: string): number {
     return this.guard('count analyses', () =>
       (this.sql('SELECT COUNT(*) AS n FROM analysis WHERE run_id = ? AND analyzer = ?').get(runId, analyzer) as { n: number }).n);
+  }
+
+  // ---- versions and overviews ------------------------------------------------------------
+
+  /**
+   * A run's version: a number that changes with every change to its rows in any table (triggers
+   * bump it; db.ts). 0 for a run never changed since the store had versions; null for a read-only
+   * store older than them (no triggers: nothing tells its changes).
+   */
+  runVersion(runId: string): number | null {
+    if (!this.hasVersions()) return null;
+    return this.guard('read run version', () =>
+      (this.sql('SELECT version FROM run_version WHERE run_id = ?').get(runId) as { version: number } | undefined)?.version ?? 0);
+  }
+
+  private versions: boolean | undefined;
+
+  /** Whether the store has the version and overview tables (a read-only store from before them does not). */
+  private hasVersions(): boolean {
+    if (this.versions === undefined) {
+      this.versions = this.guard('read schema', () =>
+        (this.sql("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('run_version', 'run_overview')").get() as { n: number }).n === 2);
+    }
+    return this.versions;
+  }
+
+  /** Keep runs' overviews (JSON), each as of the version it was computed at, in one transaction (a read-only store keeps none). */
+  putRunOverviews(rows: readonly { runId: string; version: number; json: string }[]): void {
+    if (this.readonly || !this.hasVersions() || rows.length === 0) return;
+    this.guard('store run overviews', () =>
+      this.db.transaction(() => {
+        const put = this.sql('INSERT OR REPLACE INTO run_overview (run_id, version, overview_json) VALUES (?, ?, ?)');
+        for (const r of rows) put.run(r.runId, r.version, r.json);
+      }).immediate());
+  }
+
+  /** Every stored run overview that is current (its version is the run's version now), by run id: one query. */
+  currentRunOverviews(): Map<string, string> {
+    if (!this.hasVersions()) return new Map();
+    const rows = this.guard('read run overviews', () =>
+      this.sql(`SELECT o.run_id, o.overview_json FROM run_overview o
+                LEFT JOIN run_version v ON v.run_id = o.run_id
+                WHERE o.version = COALESCE(v.version, 0)`).all() as { run_id: string; overview_json: string }[]);
+    return new Map(rows.map((r) => [r.run_id, r.overview_json]));
+  }
+
+  /** Every run's version, by run id (runs never changed since the store had versions are absent: 0); null as runVersion. */
+  runVersions(): Map<string, number> | null {
+    if (!this.hasVersions()) return null;
+    const rows = this.guard('read run versions', () => this.sql('SELECT run_id, version FROM run_version').all() as { run_id: string; version: number }[]);
+    return new Map(rows.map((r) => [r.run_id, r.version]));
   }
 
   /** How many checkpoints a run has and the last one's epoch (cheap: one row). */

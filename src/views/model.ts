@@ -14,13 +14,10 @@
  */
 import { runLabel } from './style/labels.js';
 import { badInput } from '../core/errors.js';
-import { NEURON_FOURIER } from '../analysis/analyzers/neuron-fourier.js';
-import { neuronDynamics, readDynamicsInput, type NeuronDynamics } from '../analysis/dynamics.js';
-import { EMBEDDING_FOURIER, type EmbeddingFourierSummary } from '../analysis/analyzers/embedding-fourier.js';
-import { epochConventionOf, OUTCOME, runJitter, type RunOutcome } from '../metrics/outcome.js';
-import { outcomeOfRun } from '../analysis/outcome.js';
+import { neuronDynamics, type NeuronDynamics } from '../analysis/dynamics.js';
+import { runJitter, type RunOutcome } from '../metrics/outcome.js';
+import { configuredEpochs, isAnalysed, lastTestLoss, readOutcome, type RunOverview } from '../analysis/overview.js';
 import { distributionStats, grokkingTimes, readEmbeddingFourier } from '../analysis/results.js';
-import type { GrokkingTimes } from '../metrics/grokking.js';
 import { loadStudyRun, type StudyRunData } from '../study/study.js';
 import type { RunRow, Store } from '../store/store.js';
 import type { MetricStats, RunData } from './types.js';
@@ -47,18 +44,6 @@ function metricStats(values: ArrayLike<number>): MetricStats {
   };
 }
 
-/** The stored outcome of a run when it is current, else the outcome computed from its metrics. */
-export function readOutcome(store: Store, row: RunRow, lastMetricsEpoch: number | null): { outcome: RunOutcome | null; stored: boolean } {
-  const rows = store.getAnalyses<RunOutcome>(row.run_id, OUTCOME);
-  const latest = rows.reduce<(typeof rows)[number] | null>((a, r) => (a === null || r.epoch > a.epoch ? r : a), null);
-  if (latest && lastMetricsEpoch !== null && latest.epoch >= lastMetricsEpoch && latest.summary?.performance_classification !== undefined && !latest.summary.provisional) {
-    // The analyzer stores grokbench's own epochs; a run imported from MIScope reads them in its labels.
-    const conv = epochConventionOf(row);
-    return { outcome: latest.summary.epoch_convention === conv ? latest.summary : outcomeOfRun(store, row), stored: latest.summary.epoch_convention === conv };
-  }
-  return { outcome: lastMetricsEpoch === null ? null : outcomeOfRun(store, row), stored: false };
-}
-
 /** d_mlp of the run's settings (null when its config does not say). */
 function configuredDMlp(row: RunRow): number | null {
   try {
@@ -66,15 +51,6 @@ function configuredDMlp(row: RunRow): number | null {
     if (typeof cfg.dMlp === 'number') return cfg.dMlp;
   } catch { /* unknown */ }
   return null;
-}
-
-/** The configured number of epochs of a run (its "max epoch"). */
-function configuredEpochs(row: RunRow): number {
-  try {
-    const cfg = JSON.parse(row.config_json) as { epochs?: number };
-    if (typeof cfg.epochs === 'number') return cfg.epochs;
-  } catch { /* keep the column */ }
-  return row.epochs;
 }
 
 /**
@@ -126,24 +102,9 @@ export function loadRunModel(store: Store, runId: string, K: number): RunModel {
   };
 }
 
-/**
- * What the home table shows of a run: its state, sizes, outcome, grokking times, key and committed
- * frequencies and last test loss. The same values as the read model's (`overviewOfModel`), read
- * with less: the key frequencies from the last embedding_fourier row's summary, the committed
- * frequencies from the neuron_fourier artifacts' maxima; no embedding spectra, coarseness arrays or
- * study (a 1,000-run store's home needs these for every run at once).
- */
-export interface RunOverview {
-  jitter: number; status: string; maxEpoch: number; checkpoints: number; analysed: number;
-  outcome: RunOutcome | null; grok: GrokkingTimes; keyFrequencies: number[]; committedFrequencies: number[]; finalTestLoss: number | null;
-}
+export { isAnalysed, loadRunOverview, readOutcome, type RunOverview } from '../analysis/overview.js';
 
-function lastTestLoss(metrics: readonly { test_loss: number | null }[]): number | null {
-  for (let i = metrics.length - 1; i >= 0; i--) if (metrics[i].test_loss !== null) return metrics[i].test_loss;
-  return null;
-}
-
-/** A run's overview from its read model. */
+/** A run's overview from its read model: the same values as analysis/overview.ts's `loadRunOverview`. */
 export function overviewOfModel(m: RunModel): RunOverview {
   const emb = m.embedding.length ? m.embedding[m.embedding.length - 1] : null;
   return {
@@ -151,30 +112,6 @@ export function overviewOfModel(m: RunModel): RunOverview {
     outcome: m.outcome, grok: m.grok, keyFrequencies: emb ? emb.keyFrequencies : [],
     committedFrequencies: m.dynamics ? m.dynamics.final_committed_frequencies : [], finalTestLoss: lastTestLoss(m.metrics),
   };
-}
-
-/** A run's overview from the store, without its read model. */
-export function loadRunOverview(store: Store, runId: string): RunOverview {
-  const row = store.getRun(runId);
-  if (!row) throw badInput(`no run ${runId} in store ${store.dir}`);
-  const metrics = store.getMetrics(runId);
-  const lastEpoch = metrics.length ? metrics[metrics.length - 1].epoch : null;
-  const emb = store.getAnalyses<EmbeddingFourierSummary>(runId, EMBEDDING_FOURIER)
-    .reduce<{ epoch: number; summary: EmbeddingFourierSummary } | null>((a, r) => (r.path !== null && (a === null || r.epoch >= a.epoch) ? r : a), null);
-  const dyn = isAnalysed(store, runId) ? readDynamicsInput(store, runId) : null;
-  return {
-    jitter: runJitter(row), status: store.runState(row).state, maxEpoch: Math.max(configuredEpochs(row), lastEpoch ?? 0),
-    checkpoints: store.checkpointStamp(runId).n, analysed: dyn ? dyn.epochs.length : 0,
-    outcome: readOutcome(store, row, lastEpoch).outcome, grok: grokkingTimes(metrics),
-    keyFrequencies: emb ? [...emb.summary.key_frequencies] : [],
-    committedFrequencies: dyn && dyn.epochs.length ? neuronDynamics(dyn).final_committed_frequencies : [],
-    finalTestLoss: lastTestLoss(metrics),
-  };
-}
-
-/** Whether a run has any analysed checkpoint. */
-export function isAnalysed(store: Store, runId: string): boolean {
-  return store.hasArtifact(runId, NEURON_FOURIER);
 }
 
 /** Labels are "p=…, seed=…"; runs sharing both get their run id appended. */

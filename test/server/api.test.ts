@@ -53,3 +53,24 @@ test('the home table\'s overview of a run read on its own equals the one derived
     assert.equal(rows.find((x) => x.run_id === analysed)!.analysed, 4);
   } finally { store.close(); }
 });
+
+test('analysis keeps each run\'s overview in the store; the home rows read it until the run changes, then the run as it is', () => {
+  const store = Store.open(dir);
+  try {
+    const analysed = store.listRuns().find((x) => x.seed === 2)!.run_id;
+    const kept = store.currentRunOverviews().get(analysed);
+    assert.ok(kept !== undefined, 'the analysis kept the overview');
+    assert.deepEqual(JSON.parse(kept), JSON.parse(JSON.stringify(loadRunOverview(store, analysed))), 'the kept overview is the one computed now');
+    // A doctored kept overview shows that the home rows come from it while it is current.
+    const version = store.runVersion(analysed)!;
+    store.putRunOverviews([{ runId: analysed, version, json: JSON.stringify({ ...JSON.parse(kept), keyFrequencies: [99] }) }]);
+    const row = () => new DashboardData(store, 3, () => loadKernels({ quiet: true })).homeRows().find((x) => x.run_id === analysed)!;
+    assert.deepEqual(row().key_frequencies, [99]);
+    // The run changes (a new last test loss): its kept overview is stale and the row is computed from the store.
+    const last = store.getMetrics(analysed).at(-1)!;
+    store.appendMetrics(analysed, [{ ...last, test_loss: 1234.5 }]);
+    assert.equal(store.currentRunOverviews().has(analysed), false);
+    assert.equal(row().final_test_loss, 1234.5);
+    assert.notDeepEqual(row().key_frequencies, [99]);
+  } finally { store.close(); }
+});
