@@ -23,7 +23,7 @@ import type { Store } from '../store/store.js';
 import { activationMaps } from './library/activations.js';
 import { Scratch } from './library/scratch.js';
 import { type AnalysisOptions, type AnalyzerOutput, type CheckpointContext, DEFAULT_OPTIONS, artifactFileName, artifactMetadata } from './protocol/analyzer.js';
-import { getAnalyzer, listAnalyzers, listCrossEpochAnalyzers, listRunAnalyzers } from './registry.js';
+import { getAnalyzer, listAnalyzers, listCrossEpochAnalyzers, listRunAnalyzers, selectedAnalyzers } from './registry.js';
 import { refreshRunOverviews } from './overview.js';
 
 export interface TaskItem { analyzer: string; artifactPath: string; tryReuse: boolean }
@@ -138,7 +138,17 @@ export function resolveOptions(opts: Partial<AnalysisOptions>): AnalysisOptions 
   }
   if (!Number.isInteger(o.lowFreqs) || o.lowFreqs < 1) throw badInput(`--low-freqs must be an integer ≥ 1, got ${o.lowFreqs}`);
   if (!(o.grokLoss > 0)) throw badInput(`--grok-loss must be a positive number, got ${o.grokLoss}`);
+  if (opts.analyzers !== undefined) {
+    selectedAnalyzers(opts.analyzers); // unknown names: a one-line error now
+    o.analyzers = [...opts.analyzers];
+  }
   return o;
+}
+
+/** The analyzers of a tier that this analysis computes (options.analyzers: registry.ts), in table order. */
+function chosen<A extends { name: string }>(all: A[], options: AnalysisOptions): A[] {
+  const sel = selectedAnalyzers(options.analyzers);
+  return sel === null ? all : all.filter((a) => sel.has(a.name));
 }
 
 /** Analyse every not-yet-analysed checkpoint of the runs (ids must exist in the store). */
@@ -174,7 +184,7 @@ export async function analyseRuns(store: Store, runIdsIn: string[], opts: Analys
  * analysed with these options (or whose artifact is gone), and a report per run (ids must exist).
  */
 export function planAnalysis(store: Store, runIds: readonly string[], options: AnalysisOptions): { tasks: Task[]; reports: Map<string, RunAnalysisReport> } {
-  const analyzers = listAnalyzers();
+  const analyzers = chosen(listAnalyzers(), options);
   const tasks: Task[] = [];
   const reports = new Map<string, RunAnalysisReport>();
   for (const runId of runIds) {
@@ -230,7 +240,7 @@ export function analyseCrossEpoch(store: Store, runIds: readonly string[], optio
   for (const runId of runIds) {
     const checkpoints = store.listCheckpoints(runId).filter((c) => !skip.has(c.path)).map((c) => ({ epoch: c.epoch, path: c.path })).sort((a, b) => a.epoch - b.epoch);
     if (checkpoints.length === 0) continue;
-    for (const a of listCrossEpochAnalyzers()) {
+    for (const a of chosen(listCrossEpochAnalyzers(), options)) {
       const params = a.params(options);
       const done = store.analysedEpochs(runId, a.name, params);
       const todo = new Set(checkpoints.filter((c) => !(done.has(c.epoch) && existsSync(artifactPath(store, runId, a.name, c.epoch)))).map((c) => c.epoch));
@@ -258,7 +268,7 @@ export function analyseRunMetrics(store: Store, runIds: readonly string[], optio
   for (const runId of runIds) {
     const metrics = store.getMetrics(runId);
     const rep = reports.get(runId)!;
-    for (const ra of listRunAnalyzers()) {
+    for (const ra of chosen(listRunAnalyzers(), options)) {
       if (metrics.length === 0) { rep.runSummaries[ra.name] = null; continue; }
       const summary = ra.analyseRun({ runId, metrics, options, store });
       store.putAnalysis(runId, metrics[metrics.length - 1].epoch, ra.name, ra.params(options), summary);

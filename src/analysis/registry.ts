@@ -96,3 +96,24 @@ export function getAnalyzer(name: string): Analyzer {
 
 /** Any analyzer by name, with its tier. */
 export function findAnalyzer(name: string): AnyAnalyzer | undefined { return byName.get(name); }
+
+/** The analyzers every analysis computes, whatever is chosen: the coarseness, the embedding spectrum, the grokking times and the outcome (the home table and the study read them). */
+export const CORE_ANALYZERS: readonly string[] = ['neuron_fourier', 'embedding_fourier', 'grokking', 'outcome'];
+
+/**
+ * The names an analysis with `--analyzers` computes: the chosen ones, the core, and every analyzer
+ * they require (transitively); null when none is chosen (all). An unknown name is a one-line error.
+ */
+export function selectedAnalyzers(chosen: readonly string[] | undefined): ReadonlySet<string> | null {
+  if (chosen === undefined) return null;
+  const out = new Set<string>();
+  const add = (name: string): void => {
+    if (out.has(name)) return;
+    const a = byName.get(name);
+    if (!a) throw badInput(`unknown analyzer ${name} (known: ${[...byName.keys()].join(', ')})`);
+    out.add(name);
+    for (const r of a.tier === 'checkpoint' ? [] : a.requires) add(r);
+  };
+  for (const n of [...CORE_ANALYZERS, ...chosen]) add(n);
+  return out;
+}

@@ -17,7 +17,7 @@ import { type GlobalOpts, intArg, numArg, openStore, printJson, say, withCommon 
 import { ProgressLine, formatDuration } from './progress.js';
 
 interface AnalyzeOpts extends GlobalOpts {
-  lowFreqs: number; flatAsZero?: boolean; jobs?: number; grokLoss: number; curvatureEvery?: number; neuronGrouping?: 'fourier' | 'kmeans'; parameterDmdReferenceEpoch?: number; llcEvery?: number;
+  lowFreqs: number; flatAsZero?: boolean; jobs?: number; grokLoss: number; curvatureEvery?: number; neuronGrouping?: 'fourier' | 'kmeans'; parameterDmdReferenceEpoch?: number; llcEvery?: number; analyzers?: string[];
   executor: string; partition?: string; cpusPerTask?: number; time?: string; sbatchArg?: string[]; slurmPlan?: string;
 }
 
@@ -26,6 +26,9 @@ function bar(done: number, total: number, width = 24): string {
   const n = Math.round(f * width);
   return `[${'#'.repeat(n)}${'.'.repeat(width - n)}]`;
 }
+
+/** A comma-separated list of analyzer names (checked against the table by resolveOptions). */
+const namesArg = (v: string): string[] => v.split(',').map((x) => x.trim()).filter((x) => x !== '');
 
 const fmt = (v: number | null | undefined, digits = 3): string => (v === null || v === undefined ? '-' : v.toFixed(digits));
 
@@ -62,6 +65,7 @@ export function register(program: Command): void {
     .addOption(new Option('--neuron-grouping <path>', "neuron_grouping: 'fourier' (each neuron's dominant frequency, the modular-addition override) or 'kmeans' (8 groups on [W_in column, W_out row])").choices(['fourier', 'kmeans']))
     .option('--parameter-dmd-reference-epoch <E>', "parameter_dmd: the grouping of the checkpoint nearest to epoch E (default: the last)", intArg('--parameter-dmd-reference-epoch', 0))
     .option('--llc-every <N>', 'local learning coefficient (SGLD) at epoch 0 and every N epochs (1: every checkpoint; default 2500)', intArg('--llc-every', 1))
+    .option('--analyzers <names>', 'only these analyzers, comma-separated (and what they require, and always neuron_fourier, embedding_fourier, grokking, outcome); default: all', namesArg)
     .addOption(new Option('--executor <name>', 'where checkpoints are analysed: local worker threads, or Slurm array tasks (one per run)').choices(['local', 'slurm']).default('local'))
     .option('--partition <P>', 'Slurm partition of the tasks (--executor slurm)')
     .option('--cpus-per-task <N>', 'Slurm CPUs (analysis threads) of each task [1] (--executor slurm)', intArg('--cpus-per-task', 1))
@@ -81,7 +85,7 @@ export function register(program: Command): void {
         const stray = (['partition', 'cpusPerTask', 'time', 'sbatchArg'] as const).find((k) => o[k] !== undefined);
         if (stray) throw badInput(`--${stray.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} needs --executor slurm`);
       }
-      const options = resolveOptions({ lowFreqs: o.lowFreqs, flatAsZero: !!o.flatAsZero, grokLoss: o.grokLoss, curvatureEvery: o.curvatureEvery, neuronGrouping: o.neuronGrouping, parameterDmdReferenceEpoch: o.parameterDmdReferenceEpoch, llcEvery: o.llcEvery });
+      const options = resolveOptions({ lowFreqs: o.lowFreqs, flatAsZero: !!o.flatAsZero, grokLoss: o.grokLoss, curvatureEvery: o.curvatureEvery, neuronGrouping: o.neuronGrouping, parameterDmdReferenceEpoch: o.parameterDmdReferenceEpoch, llcEvery: o.llcEvery, analyzers: o.analyzers });
       const store = openStore(o, { create: false });
       try {
         if (slurm) { await analyzeSlurm(store, runArgs, o, options); return; }
@@ -89,7 +93,7 @@ export function register(program: Command): void {
         const progress = ProgressLine.for(o);
         const t0 = performance.now();
         const opts: AnalyseOptions = {
-          lowFreqs: o.lowFreqs, flatAsZero: !!o.flatAsZero, grokLoss: o.grokLoss, jobs: o.jobs, curvatureEvery: o.curvatureEvery, neuronGrouping: o.neuronGrouping, parameterDmdReferenceEpoch: o.parameterDmdReferenceEpoch, llcEvery: o.llcEvery,
+          lowFreqs: o.lowFreqs, flatAsZero: !!o.flatAsZero, grokLoss: o.grokLoss, jobs: o.jobs, curvatureEvery: o.curvatureEvery, neuronGrouping: o.neuronGrouping, parameterDmdReferenceEpoch: o.parameterDmdReferenceEpoch, llcEvery: o.llcEvery, analyzers: o.analyzers,
           onProgress: ({ done, total, runId, epoch }) => {
             const el = (performance.now() - t0) / 1000;
             const eta = done > 0 ? (el / done) * (total - done) : NaN;

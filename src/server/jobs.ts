@@ -13,6 +13,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { badInput } from '../core/errors.js';
+import { selectedAnalyzers } from '../analysis/registry.js';
 import {
   DEFAULTS, SETTING_KEYS, checkSetting, configArgs, runId, settingOf, validateConfig, type SettingKey, type TrainConfig,
 } from '../config/config.js';
@@ -93,7 +94,9 @@ export function jobArgs(kind: string, form: Record<string, string>, store: Store
   const known = new Set<string>(SETTING_KEYS);
   if (kind === 'analyze') {
     const given = (form.runs ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
-    for (const k of Object.keys(form)) if (k !== 'runs') throw badInput(`analyze: unknown field ${k}`);
+    for (const k of Object.keys(form)) if (k !== 'runs' && k !== 'analyzers') throw badInput(`analyze: unknown field ${k}`);
+    const analyzers = (form.analyzers ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+    selectedAnalyzers(analyzers); // an unknown name: the one-line error, with the known ones
     if (given.length === 0) throw badInput('analyze: name at least one run (ids, unique prefixes, or all)');
     // 'all': every run of the store; otherwise ids or unique prefixes, resolved as the command line does.
     const ids = given.length === 1 && given[0] === 'all' ? store.listRuns().map((r) => r.run_id)
@@ -102,7 +105,7 @@ export function jobArgs(kind: string, form: Record<string, string>, store: Store
         return store.resolveRun(g).run_id;
       }))];
     if (ids.length === 0) throw badInput('analyze: the store has no runs');
-    return { kind, args: ['analyze', ...ids], runIds: ids };
+    return { kind, args: ['analyze', ...(analyzers.length ? ['--analyzers', analyzers.join(',')] : []), ...ids], runIds: ids };
   }
   if (kind !== 'train' && kind !== 'sweep') throw badInput(`unknown job kind '${kind}' (train, sweep or analyze)`);
   const lists = kind === 'sweep' ? { primes: 'p', seeds: 'seed', dataSeeds: 'dataSeed' } as const : null;

@@ -71,6 +71,25 @@ test('the pipeline analyses every checkpoint of a tiny real store once; a second
   } finally { store.close(); rmSync(dir, { recursive: true, force: true }); }
 });
 
+test('--analyzers computes the chosen ones, what they require and the core, and nothing else; analysing everything later adds the rest', async () => {
+  const { store, dir } = tinyStore(['tiny']);
+  try {
+    const names = () => new Set(['neuron_fourier', 'embedding_fourier', 'weight_norm', 'neuron_grouping', 'parameter_dmd', 'llc', 'attention', 'grokking', 'outcome']
+      .filter((a) => store.getAnalyses('tiny', a).length > 0));
+    // parameter_dmd (a run analyzer) requires neuron_grouping (a checkpoint analyzer).
+    await analyseRuns(store, ['tiny'], { jobs: 1, analyzers: ['weight_norm', 'parameter_dmd'] });
+    assert.deepEqual(names(), new Set(['neuron_fourier', 'embedding_fourier', 'weight_norm', 'neuron_grouping', 'parameter_dmd', 'grokking', 'outcome']));
+    const core = store.getAnalyses('tiny', 'neuron_fourier').map((r) => r.summary);
+    const again = await analyseRuns(store, ['tiny'], { jobs: 1, analyzers: ['weight_norm'] });
+    assert.equal(again.tasks, 0, 'nothing chosen is left to compute');
+    const all = await analyseRuns(store, ['tiny'], { jobs: 1 });
+    assert.equal(all.tasks, 3, 'every checkpoint still lacks the analyzers not chosen before');
+    assert.ok(names().has('llc') && names().has('attention'));
+    assert.deepEqual(store.getAnalyses('tiny', 'neuron_fourier').map((r) => r.summary), core, 'the core rows are not recomputed');
+    await assert.rejects(analyseRuns(store, ['tiny'], { jobs: 1, analyzers: ['nonesuch'] }), /unknown analyzer nonesuch/);
+  } finally { store.close(); rmSync(dir, { recursive: true, force: true }); }
+});
+
 test('new options re-summarise from the stored artifacts without recomputing; a lost artifact is recomputed', async () => {
   const { store, dir } = tinyStore(['tiny']);
   try {

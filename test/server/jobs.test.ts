@@ -18,6 +18,8 @@ test('an analysis job takes run ids, unique prefixes or all; an ambiguous or unk
     assert.throws(() => jobArgs('analyze', { runs: 'p1' }, f.store), /run p1 is ambiguous.*p11-s1-fixture, p13-s1-fixture/);
     assert.throws(() => jobArgs('analyze', { runs: 'p17' }, f.store), /no run p17/);
     assert.throws(() => jobArgs('analyze', { runs: ' ' }, f.store), /name at least one run/);
+    assert.deepEqual(jobArgs('analyze', { runs: 'p11', analyzers: 'llc, attention' }, f.store).args, ['analyze', '--analyzers', 'llc,attention', 'p11-s1-fixture']);
+    assert.throws(() => jobArgs('analyze', { runs: 'p11', analyzers: 'llc,nonesuch' }, f.store), /unknown analyzer nonesuch \(known: neuron_fourier, /);
   } finally {
     f.store.close();
     rmSync(f.dir, { recursive: true, force: true });

@@ -36,6 +36,11 @@ export interface AnalysisOptions {
   parameterDmdReferenceEpoch?: number;
   /** The local learning coefficient (llc analyzer) at epoch 0 and every this many epochs; 1 = every checkpoint (default 2500). */
   llcEvery?: number;
+  /**
+   * Only these analyzers (and what they require, and the core: neuron_fourier, embedding_fourier,
+   * grokking, outcome); all when absent. Choosing changes no result, only which are computed.
+   */
+  analyzers?: readonly string[];
 }
 
 export const DEFAULT_OPTIONS: AnalysisOptions = { lowFreqs: 3, flatAsZero: false, grokLoss: 0.01 };

@@ -47,7 +47,11 @@ export function jobsPage(): void {
   function renderFields(): void {
     fieldsBox.textContent = '';
     const k = kind.value;
-    if (k === 'analyze') { fieldsBox.appendChild(field('runs', 'runs (ids or unique prefixes, comma-separated, or all)', '')); return; }
+    if (k === 'analyze') {
+      fieldsBox.appendChild(field('runs', 'runs (ids or unique prefixes, comma-separated, or all)', ''));
+      fieldsBox.appendChild(field('analyzers', 'analyzers (comma-separated; empty: all)', '', 'only these analyzers, what they require, and always neuron_fourier, embedding_fourier, grokking and outcome (grokbench analyze --analyzers); an unknown name is refused with the list of known ones'));
+      return;
+    }
     if (k === 'sweep') { fieldsBox.appendChild(field('primes', '--primes', '59,61')); fieldsBox.appendChild(field('seeds', '--seeds', '999')); fieldsBox.appendChild(field('dataSeeds', '--data-seeds', '')); }
     const more = el('details', null, el('summary', { text: 'more settings' }));
     for (const s of settings) {
