@@ -2,6 +2,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 
 function walk(dir) {
   const out = [];
@@ -19,5 +20,8 @@ if (files.length === 0) {
   console.error(`run-tests: no compiled test matches ${only.join(' ')} (run npm run build first?)`);
   process.exit(2);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...files], { stdio: 'inherit' });
+// Two test files at a time on a machine of two or more cores (GROKBENCH_TEST_CONCURRENCY overrides):
+// most files wait on child processes (the CLI, a server, Chromium, Slurm), not on a core.
+const concurrency = Number(process.env.GROKBENCH_TEST_CONCURRENCY ?? Math.min(2, availableParallelism()));
+const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
