@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checksumPath, checksumState, readChecksums, writeFileWithChecksum } from '../../src/io/checksum.js';
@@ -48,7 +48,13 @@ test('a writer killed with SIGKILL at random instants never leaves a file withou
     `m.writeFileWithChecksum(${JSON.stringify(d)} + '/new-' + process.pid + '-' + i + '.bin', Buffer.alloc(20000, i % 13)); } });`;
   for (let round = 0; round < 12; round++) {
     const child = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
-    await new Promise((r) => setTimeout(r, 150 + Math.random() * 250));
+    // Kill it at a random instant once it writes (its first new file is there: on a loaded machine
+    // Node's start can take longer than any fixed delay).
+    for (const t0 = Date.now(); !existsSync(join(d, `new-${child.pid}-0.bin`)); ) {
+      if (Date.now() - t0 > 60_000) throw new Error('the writer wrote nothing in 60 s');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await new Promise((r) => setTimeout(r, Math.random() * 250));
     child.kill('SIGKILL');
     await new Promise((r) => child.on('exit', r));
     const state = checksumState(f, readFileSync(f));
