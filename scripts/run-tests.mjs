@@ -2,7 +2,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
 
 function walk(dir) {
   const out = [];
@@ -20,8 +19,9 @@ if (files.length === 0) {
   console.error(`run-tests: no compiled test matches ${only.join(' ')} (run npm run build first?)`);
   process.exit(2);
 }
-// Two test files at a time on a machine of two or more cores (GROKBENCH_TEST_CONCURRENCY overrides):
-// most files wait on child processes (the CLI, a server, Chromium, Slurm), not on a core.
-const concurrency = Number(process.env.GROKBENCH_TEST_CONCURRENCY ?? Math.min(2, availableParallelism()));
+// One test file at a time (GROKBENCH_TEST_CONCURRENCY=2 runs two: 527 s instead of ~980 s on two
+// cores, but the Slurm sweep's SIGINT test then once found a run folder naming a checkpoint not yet
+// written; until that is understood, one at a time).
+const concurrency = Number(process.env.GROKBENCH_TEST_CONCURRENCY ?? 1);
 const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
