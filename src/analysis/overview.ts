@@ -80,12 +80,12 @@ export function loadRunOverview(store: Store, runId: string): RunOverview {
  * wrongly current). Returns how many were written.
  */
 export function refreshRunOverviews(store: Store, runIds: readonly string[]): number {
-  if (store.readonly || store.runVersions() === null) return 0;
+  // Every run's version, read once before any overview is computed.
+  const versions = store.runVersions();
+  if (store.readonly || versions === null) return 0;
   const current = store.currentRunOverviews();
-  const rows = runIds.filter((id) => !current.has(id)).map((runId) => {
-    const version = store.runVersion(runId) ?? 0;
-    return { runId, version, json: JSON.stringify(loadRunOverview(store, runId)) };
-  });
+  const rows = runIds.filter((id) => !current.has(id))
+    .map((runId) => ({ runId, version: versions.get(runId) ?? 0, json: JSON.stringify(loadRunOverview(store, runId)) }));
   store.putRunOverviews(rows);
   return rows.length;
 }

@@ -174,8 +174,6 @@ export async function analyseRuns(store: Store, runIdsIn: string[], opts: Analys
   await executeTasks(tasks, jobs, record, (t, message) => damaged.push({ runId: t.runId, epoch: t.epoch, path: t.checkpointPath, message }));
   analyseCrossEpoch(store, runIds, options, new Set(damaged.map((d) => d.path)));
   analyseRunMetrics(store, runIds, options, reports);
-  // What the dashboard's home table shows of each run, kept for a store of many runs (overview.ts).
-  refreshRunOverviews(store, runIds);
   return { runs: [...reports.values()], tasks: tasks.length, jobs, seconds: (performance.now() - t0) / 1000, damaged };
 }
 
@@ -237,10 +235,11 @@ export async function executeTasks(tasks: Task[], jobs: number, record: (t: Task
  * with these options (or whose artifact is gone), each as soon as it is computed.
  */
 export function analyseCrossEpoch(store: Store, runIds: readonly string[], options: AnalysisOptions, skip: ReadonlySet<string> = new Set()): void {
+  const analyzers = chosen(listCrossEpochAnalyzers(), options);
   for (const runId of runIds) {
     const checkpoints = store.listCheckpoints(runId).filter((c) => !skip.has(c.path)).map((c) => ({ epoch: c.epoch, path: c.path })).sort((a, b) => a.epoch - b.epoch);
     if (checkpoints.length === 0) continue;
-    for (const a of chosen(listCrossEpochAnalyzers(), options)) {
+    for (const a of analyzers) {
       const params = a.params(options);
       const done = store.analysedEpochs(runId, a.name, params);
       const todo = new Set(checkpoints.filter((c) => !(done.has(c.epoch) && existsSync(artifactPath(store, runId, a.name, c.epoch)))).map((c) => c.epoch));
@@ -263,18 +262,24 @@ export function analyseCrossEpoch(store: Store, runIds: readonly string[], optio
   }
 }
 
-/** The run analyzers (grokking time, outcome) over each run's metrics, stored; their summaries go into `reports`. */
+/**
+ * The run analyzers (grokking time, outcome) over each run's metrics, stored; their summaries go into
+ * `reports`. Last of every analysis (local or Slurm), so it then keeps each run's overview (what the
+ * dashboard's home table shows, for a store of many runs: overview.ts).
+ */
 export function analyseRunMetrics(store: Store, runIds: readonly string[], options: AnalysisOptions, reports: Map<string, RunAnalysisReport>): void {
+  const analyzers = chosen(listRunAnalyzers(), options);
   for (const runId of runIds) {
     const metrics = store.getMetrics(runId);
     const rep = reports.get(runId)!;
-    for (const ra of chosen(listRunAnalyzers(), options)) {
+    for (const ra of analyzers) {
       if (metrics.length === 0) { rep.runSummaries[ra.name] = null; continue; }
       const summary = ra.analyseRun({ runId, metrics, options, store });
       store.putAnalysis(runId, metrics[metrics.length - 1].epoch, ra.name, ra.params(options), summary);
       rep.runSummaries[ra.name] = summary;
     }
   }
+  refreshRunOverviews(store, runIds);
 }
 
 

@@ -93,9 +93,10 @@ function intList(name: string, v: string | undefined): number[] | null {
 export function jobArgs(kind: string, form: Record<string, string>, store: Store): { kind: JobKind; args: string[]; runIds: string[] } {
   const known = new Set<string>(SETTING_KEYS);
   if (kind === 'analyze') {
-    const given = (form.runs ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const commaList = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const given = commaList(form.runs);
     for (const k of Object.keys(form)) if (k !== 'runs' && k !== 'analyzers') throw badInput(`analyze: unknown field ${k}`);
-    const analyzers = (form.analyzers ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const analyzers = commaList(form.analyzers);
     selectedAnalyzers(analyzers); // an unknown name: the one-line error, with the known ones
     if (given.length === 0) throw badInput('analyze: name at least one run (ids, unique prefixes, or all)');
     // 'all': every run of the store; otherwise ids or unique prefixes, resolved as the command line does.

@@ -19,6 +19,7 @@ import { assertSameStore } from '../helpers/stores.js';
 import { readLedger, slurmDir } from '../../src/sweep/slurm.js';
 import { ANALYZE_LEDGER, type AnalysisTaskRecord } from '../../src/sweep/slurm-analyze.js';
 import { RunFolderStore } from '../../src/store/run-folder.js';
+import { Store } from '../../src/store/store.js';
 import { analysisRows, assertSameAnalysis } from './analysis-compare.js';
 import { type SlurmCluster, slurmUnavailable, startSlurm } from './slurm-cluster.js';
 
@@ -240,6 +241,12 @@ test('analyze --executor slurm: one array task per run, results identical to a l
   assert.deepEqual(pick(doc), pick(ldoc));
   // Every database row and every artifact byte for byte.
   assertSameAnalysis(store, local, 4 * 13 * 2);
+  // And the dashboard's overview of every run kept, as a local analysis keeps it.
+  const db = Store.open(store, { readonly: true });
+  try {
+    const kept = db.currentRunOverviews();
+    assert.deepEqual([...kept.keys()].sort(), db.listRuns().map((x) => x.run_id).sort());
+  } finally { db.close(); }
   // One job array, one task per run; the tasks wrote no database (only their folders' results).
   const ledger = analyzeLedger(store);
   assert.equal(ledger.length, 4);
