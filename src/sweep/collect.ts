@@ -8,7 +8,7 @@
  * alone; an unchanged one is skipped, so collecting is cheap to repeat.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { failure } from '../core/errors.js';
 import { type FolderState, PROGRESS_FILE, RunFolderStore } from '../store/run-folder.js';
 import type { MetricRow, RunRow, Store } from '../store/store.js';
@@ -111,7 +111,9 @@ function checkSnapshot(storeDir: string, id: string, s: FolderState, metrics: re
 
 /**
  * A consistent read of a run's folder while its task may be committing: the state, then its
- * metrics, then the state again; retried if a commit landed in between. Undefined without a state.
+ * metrics, then the state again, then its checkpoint files; retried if a commit landed in between
+ * or a file is gone (a resuming task drops checkpoints from the index before it removes their
+ * files, so a file found gone means a newer state is already written). Undefined without a state.
  */
 function snapshot(folder: RunFolderStore, id: string): { state: FolderState; metrics: ReturnType<RunFolderStore['getMetrics']> } | undefined {
   for (let attempt = 0; ; attempt++) {
@@ -119,6 +121,8 @@ function snapshot(folder: RunFolderStore, id: string): { state: FolderState; met
     if (!state) return undefined;
     const metrics = folder.metricsUpTo(id, state.run.epochs_done);
     const again = folder.readState(id);
-    if (attempt >= 4 || (again && again.run.updated_at === state.run.updated_at)) return { state, metrics };
+    const settled = again !== undefined && JSON.stringify(again) === JSON.stringify(state) &&
+      state.checkpoints.every((c) => typeof c?.path !== 'string' || existsSync(resolve(folder.dir, c.path)));
+    if (attempt >= 4 || settled) return { state, metrics };
   }
 }

@@ -172,9 +172,12 @@ function startingPoint(store: TrainStore, k: Kernels, row: RunRow, config: Train
   // from epoch 0 rather than leave a gap (training is deterministic: the run ends the same).
   if (existsSync(resumePath) && resumeStep(resumePath) <= row.epochs_done) {
     const start = loadResume(resumePath, config, params, opt);
-    store.deleteMetricsAfter(id, start);
-    for (const cp of store.listCheckpoints(id)) if (cp.epoch > start) removeWithChecksum(cp.path);
+    // The index first, then the files: a reader of the run (a sweep collecting its folder while
+    // this task resumes), or a kill in between, never finds an indexed checkpoint whose file is gone.
+    const dropped = store.listCheckpoints(id).filter((cp) => cp.epoch > start);
     store.deleteCheckpointsAfter(id, start);
+    for (const cp of dropped) removeWithChecksum(cp.path);
+    store.deleteMetricsAfter(id, start);
     return { start, resumed: true };
   }
   params.flat.set(initialParams(config).flat);

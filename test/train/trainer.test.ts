@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { loadKernels } from '../../src/engine/index.js';
 import { DEFAULTS, type TrainConfig } from '../../src/config/config.js';
 import { SQLITE_FILE, Store } from '../../src/store/store.js';
+import { RunFolderStore, type TrainStore } from '../../src/store/run-folder.js';
 import { train } from '../../src/train/trainer.js';
 import { grokbenchError } from '../helpers/errors.js';
 
@@ -84,6 +85,38 @@ test('a lost last database commit (resume file ahead of epochs_done) resumes wit
   } finally {
     rmSync(a, { recursive: true, force: true });
     rmSync(b, { recursive: true, force: true });
+  }
+});
+
+test('a resume from before its last checkpoint drops that checkpoint from the index before its file, so no reader finds an indexed checkpoint missing', () => {
+  const dir = tmp();
+  try {
+    const folder = new RunFolderStore(dir);
+    const first = train(folder, k, SMALL, { stopAfter: 15 });
+    const resume = folder.resumePath(first.run_id);
+    for (const ext of ['', '.sha256']) copyFileSync(resume + ext, join(dir, `resume-at-10${ext}`));
+    train(folder, k, SMALL, { stopAfter: 25 });
+    assert.deepEqual(folder.listCheckpoints(first.run_id).map((c) => c.epoch), [0, 10, 20]);
+    // Cancelled between the commit of epoch 20 and its resume file: the resume file is still epoch 10's.
+    for (const ext of ['', '.sha256']) copyFileSync(join(dir, `resume-at-10${ext}`), resume + ext);
+    // What a reader of the folder sees at every step of the trainer (a sweep collects folders while their tasks run).
+    const seen: string[] = [];
+    const check = (when: string) => {
+      for (const c of new RunFolderStore(dir).listCheckpoints(first.run_id)) if (!existsSync(c.path)) seen.push(`${when}: checkpoint ${c.epoch} indexed, its file gone`);
+    };
+    const watched = new Proxy(folder, {
+      get(target, name, receiver) {
+        const v = Reflect.get(target, name, receiver) as unknown;
+        if (typeof v !== 'function') return v;
+        return (...args: unknown[]) => { check(`before ${String(name)}`); const r = (v as (...a: unknown[]) => unknown).apply(target, args); check(`after ${String(name)}`); return r; };
+      },
+    }) as TrainStore;
+    const r = train(watched, k, SMALL);
+    assert.equal(r.resumed_from, 10);
+    assert.deepEqual(seen, []);
+    assert.deepEqual(folder.listCheckpoints(r.run_id).map((c) => c.epoch), [0, 10, 20, 30, 40]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
