@@ -15,6 +15,7 @@ import { collectRuns, folderRuns } from '../sweep/collect.js';
 import { type RunAnalysisExit, SlurmAnalysis } from '../sweep/slurm-analyze.js';
 import { type GlobalOpts, intArg, numArg, openStore, printJson, say, withCommon } from './common.js';
 import { ProgressLine, formatDuration } from './progress.js';
+import { commaList } from '../core/lists.js';
 
 interface AnalyzeOpts extends GlobalOpts {
   lowFreqs: number; flatAsZero?: boolean; jobs?: number; grokLoss: number; curvatureEvery?: number; neuronGrouping?: 'fourier' | 'kmeans'; parameterDmdReferenceEpoch?: number; llcEvery?: number; analyzers?: string[];
@@ -26,9 +27,6 @@ function bar(done: number, total: number, width = 24): string {
   const n = Math.round(f * width);
   return `[${'#'.repeat(n)}${'.'.repeat(width - n)}]`;
 }
-
-/** A comma-separated list of analyzer names (checked against the table by resolveOptions). */
-const namesArg = (v: string): string[] => v.split(',').map((x) => x.trim()).filter((x) => x !== '');
 
 const fmt = (v: number | null | undefined, digits = 3): string => (v === null || v === undefined ? '-' : v.toFixed(digits));
 
@@ -65,7 +63,7 @@ export function register(program: Command): void {
     .addOption(new Option('--neuron-grouping <path>', "neuron_grouping: 'fourier' (each neuron's dominant frequency, the modular-addition override) or 'kmeans' (8 groups on [W_in column, W_out row])").choices(['fourier', 'kmeans']))
     .option('--parameter-dmd-reference-epoch <E>', "parameter_dmd: the grouping of the checkpoint nearest to epoch E (default: the last)", intArg('--parameter-dmd-reference-epoch', 0))
     .option('--llc-every <N>', 'local learning coefficient (SGLD) at epoch 0 and every N epochs (1: every checkpoint; default 2500)', intArg('--llc-every', 1))
-    .option('--analyzers <names>', 'only these analyzers, comma-separated (and what they require, and always neuron_fourier, embedding_fourier, grokking, outcome); default: all', namesArg)
+    .option('--analyzers <names>', 'only these analyzers, comma-separated (and what they require, and always neuron_fourier, embedding_fourier, grokking, outcome); default: all', commaList)
     .addOption(new Option('--executor <name>', 'where checkpoints are analysed: local worker threads, or Slurm array tasks (one per run)').choices(['local', 'slurm']).default('local'))
     .option('--partition <P>', 'Slurm partition of the tasks (--executor slurm)')
     .option('--cpus-per-task <N>', 'Slurm CPUs (analysis threads) of each task [1] (--executor slurm)', intArg('--cpus-per-task', 1))

@@ -4,6 +4,7 @@
  */
 import { type Command, InvalidArgumentError } from 'commander';
 import { Store, DEFAULT_STORE_DIR } from '../store/store.js';
+import { commaList } from '../core/lists.js';
 
 export interface GlobalOpts { store?: string; json?: boolean }
 
@@ -52,7 +53,7 @@ export function numArg(name: string) {
 
 export function intListArg(name: string) {
   return (v: string): number[] => {
-    const parts = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const parts = commaList(v);
     if (parts.length === 0 || parts.some((s) => !/^\d+$/.test(s))) {
       throw new InvalidArgumentError(`${name} must be a comma-separated list of integers, got '${v}'`);
     }

@@ -20,6 +20,7 @@ import { FRAGILE_LOSS_FACTOR, FRAGILE_ONSET_EPOCHS, type FragileVariant, distrib
 import { writeFileAtomic } from '../core/atomic.js';
 import { type GlobalOpts, intArg, openStore, printJson, say, withCommon } from './common.js';
 import { trainWithProgress } from './train.js';
+import { commaList } from '../core/lists.js';
 
 const CLASSES: OutcomeClass[] = ['healthy', 'late_grokker', 'degraded', 'degraded_rebound', 'no_second_descent'];
 
@@ -193,7 +194,7 @@ export function register(program: Command): void {
         files.push(path);
       }
       const have = new Set(recs.map((r) => r.run.run_id));
-      const missing = (o.expect ?? '').split(',').map((x) => x.trim()).filter((x) => x && !have.has(x));
+      const missing = commaList(o.expect).filter((x) => !have.has(x));
       const write = (name: string, text: string): void => { writeFileAtomic(join(out, name), text); files.push(join(out, name)); };
       write('outcomes.json', JSON.stringify(rows, null, 2) + '\n');
       const ensembleRecs = o.ensembles && existsSync(resolve(o.ensembles)) ? readRecords(resolve(o.ensembles)) : [];

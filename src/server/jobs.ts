@@ -21,6 +21,7 @@ import { packageRoot } from '../engine/native.js';
 import { writeFileAtomic } from '../core/atomic.js';
 import type { Store } from '../store/store.js';
 import { RUN_ID } from './http.js';
+import { commaList } from '../core/lists.js';
 
 export type JobKind = 'train' | 'sweep' | 'analyze';
 export type JobStatus = 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
@@ -93,7 +94,6 @@ function intList(name: string, v: string | undefined): number[] | null {
 export function jobArgs(kind: string, form: Record<string, string>, store: Store): { kind: JobKind; args: string[]; runIds: string[] } {
   const known = new Set<string>(SETTING_KEYS);
   if (kind === 'analyze') {
-    const commaList = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
     const given = commaList(form.runs);
     for (const k of Object.keys(form)) if (k !== 'runs' && k !== 'analyzers') throw badInput(`analyze: unknown field ${k}`);
     const analyzers = commaList(form.analyzers);
