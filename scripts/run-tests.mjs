@@ -20,8 +20,8 @@ if (files.length === 0) {
   process.exit(2);
 }
 // One test file at a time (GROKBENCH_TEST_CONCURRENCY=2 runs two: 527 s instead of ~980 s on two
-// cores, but the Slurm sweep's SIGINT test then once found a run folder naming a checkpoint not yet
-// written; until that is understood, one at a time).
+// cores). Two at a time once exposed a resume race in the Slurm SIGINT test, since fixed (trainer.ts
+// startingPoint: the index before the files); one at a time until CI runs at 2 have shown it gone.
 const concurrency = Number(process.env.GROKBENCH_TEST_CONCURRENCY ?? 1);
 const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
